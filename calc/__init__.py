@@ -1,0 +1,1 @@
+"""Rules-as-code calculator for Chinese S&T subsidy and consortium policies."""

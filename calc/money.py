@@ -1,0 +1,425 @@
+"""Exact money handling: parse user-entered amounts into integer fen, format them back.
+
+Money never passes through binary floating point arithmetic.  Every amount is
+parsed with :class:`decimal.Decimal` and stored as an ``int`` number of **fen**
+(1 yuan = 100 fen).  Columns of amounts are pandas nullable ``Int64`` series.
+
+Accepted spellings (after Unicode NFKC normalisation, so full-width digits,
+``，`` ``．`` ``￥`` and ideographic spaces all work)::
+
+    5亿  5亿元  2,000万元  1,234.56万  ¥300,000  ￥300,000.5  300000元
+    RMB 300000  人民币5万元  ０.５８亿  "  12 万 "
+
+A unit written in the text (元 / 万 / 万元 / 亿 / 亿元) overrides the ``unit``
+argument, which only says what a *bare* number means (e.g. because the column
+header reads ``研发费用（万元）``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from decimal import Context, Decimal, InvalidOperation
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "MoneyError",
+    "UNITS",
+    "UNIT_LABELS_ZH",
+    "FEN_PER_YUAN",
+    "MAX_FEN",
+    "normalize_unit",
+    "parse_money",
+    "parse_money_column",
+    "parse_decimal",
+    "format_money",
+    "yuan_to_fen",
+    "fen_to_yuan_floor",
+]
+
+FEN_PER_YUAN = 100
+#: Largest amount representable in an ``Int64`` column.
+MAX_FEN = int(np.iinfo(np.int64).max)
+
+#: Power of ten of yuan per unit.
+UNITS: dict[str, int] = {"yuan": 0, "wan": 4, "yi": 8}
+UNIT_LABELS_ZH: dict[str, str] = {"yuan": "元", "wan": "万元", "yi": "亿元"}
+
+# Spellings of a unit, as written in a string or a column header (lower case, NFKC).
+_UNIT_SPELLINGS: dict[str, str] = {
+    "元": "yuan",
+    "圆": "yuan",
+    "yuan": "yuan",
+    "rmb": "yuan",
+    "cny": "yuan",
+    "万": "wan",
+    "万元": "wan",
+    "wan": "wan",
+    "亿": "yi",
+    "亿元": "yi",
+    "yi": "yi",
+}
+
+# Context big enough that scaling a (length-limited) decimal by 10**10 is exact.
+_CTX = Context(prec=200, traps=[InvalidOperation])
+_MAX_TEXT_LEN = 60
+
+_EXAMPLES = "expected e.g. 1,234.56万元, 0.58亿, ¥300,000"
+
+_NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_MONEY_RE = re.compile(
+    r"^(?P<prefix>¥|rmb|cny|人民币)?"
+    rf"(?P<num>{_NUMBER})"
+    r"(?P<suffix>亿元|亿|万元|万|元|圆|yuan|rmb|cny)?$"
+)
+_PLAIN_DECIMAL_RE = re.compile(rf"^[+-]?{_NUMBER}$")
+_SCI_RE = re.compile(r"\d\s*e\s*[+-]?\s*\d")
+_WS_RE = re.compile(r"\s+")
+
+
+class MoneyError(ValueError):
+    """An amount of money could not be read exactly."""
+
+
+def normalize_unit(unit: str) -> str:
+    """Return the canonical unit name ("yuan", "wan" or "yi") for any spelling."""
+    key = unicodedata.normalize("NFKC", str(unit)).strip().casefold()
+    if key in UNITS:
+        return key
+    if key in _UNIT_SPELLINGS:
+        return _UNIT_SPELLINGS[key]
+    raise ValueError(f"unknown money unit {unit!r}; use 'yuan' (元), 'wan' (万元) or 'yi' (亿元)")
+
+
+def _shown(value: Any) -> str:
+    """How a value is quoted in an error message."""
+    if isinstance(value, str):
+        return f"'{value}'"
+    if isinstance(value, (float, np.floating)):
+        return f"'{_float_to_decimal(value)}'"
+    return f"'{value}'"
+
+
+def _decimal_to_fen(amount: Decimal, power: int, original: Any) -> int:
+    """Scale ``amount`` (in units of 10**power yuan) to whole fen, exactly."""
+    if not amount.is_finite():
+        raise MoneyError(f"{_shown(original)} is not a finite amount of money")
+    if amount < 0:
+        raise MoneyError(f"{_shown(original)} is negative; amounts of money must be zero or more")
+    fen = amount.scaleb(power + 2, context=_CTX)
+    if fen != fen.to_integral_value(context=_CTX):
+        raise MoneyError(
+            f"{_shown(original)} is more precise than one fen (0.01 yuan); "
+            "round it to whole fen first"
+        )
+    result = int(fen)
+    if result > MAX_FEN:
+        raise MoneyError(f"{_shown(original)} is too large to be an amount of money here")
+    return result
+
+
+def _float_to_decimal(value: Any) -> Decimal:
+    """Shortest round-tripping decimal of a float (never arithmetic on the float)."""
+    if isinstance(value, float):  # includes np.float64
+        return Decimal(repr(float(value)))
+    return Decimal(str(value))  # np.float32/np.float16: numpy's shortest repr for that width
+
+
+def _normalize_text(text: str) -> str:
+    return _WS_RE.sub("", unicodedata.normalize("NFKC", text)).casefold()
+
+
+def parse_money(value: Any, unit: str = "yuan", *, allow_float: bool = False) -> int:
+    """Parse one amount of money and return it as an ``int`` number of fen.
+
+    ``unit`` is the unit of a bare number ("yuan", "wan" or "yi"); a unit written
+    in a string overrides it.  Floats are accepted only when integral, unless
+    ``allow_float=True`` (the value came from a spreadsheet cell): then the float
+    is read through its shortest ``repr`` (1234.56 -> Decimal('1234.56')).
+
+    Missing values (None, NaN, "") are *not* handled here: they raise
+    :class:`MoneyError`; :func:`parse_money_column` treats them as missing.
+    """
+    power = UNITS[normalize_unit(unit)]
+
+    if value is None or value is pd.NA or value is pd.NaT:
+        raise MoneyError("a missing value is not an amount of money")
+    if isinstance(value, (bool, np.bool_)):
+        raise MoneyError(f"{value!r} is a yes/no value, not an amount of money")
+    if isinstance(value, (int, np.integer)):
+        return _decimal_to_fen(Decimal(int(value)), power, value)
+    if isinstance(value, Decimal):
+        return _decimal_to_fen(value, power, value)
+    if isinstance(value, (float, np.floating)):
+        if not math.isfinite(float(value)):
+            raise MoneyError(f"{_shown(value)} is not a finite amount of money")
+        if not allow_float and not float(value).is_integer():
+            raise MoneyError(
+                f"{_shown(value)} is a fractional float; pass the amount as a string or "
+                "Decimal (e.g. '1234.56') so it stays exact"
+            )
+        return _decimal_to_fen(_float_to_decimal(value), power, value)
+    if not isinstance(value, str):
+        raise MoneyError(
+            f"cannot read {_shown(value)} ({type(value).__name__}) as an amount of money ({_EXAMPLES})"
+        )
+    return _parse_money_text(value, power)
+
+
+def _parse_money_text(value: str, power: int) -> int:
+    text = _normalize_text(value)
+    if not text:
+        raise MoneyError("an empty value is not an amount of money")
+    if len(text) > _MAX_TEXT_LEN:
+        raise MoneyError(f"cannot read {_shown(value)} as an amount of money (too long)")
+    if _SCI_RE.search(text):
+        raise MoneyError(
+            f"{_shown(value)} uses scientific notation; write the amount out in full "
+            "(e.g. 1200 or 0.58亿)"
+        )
+    if text[0] in "-\u2212" or (text.startswith("(") and text.endswith(")") and len(text) > 2):
+        inner = text.lstrip("-\u2212").strip("()")
+        if _MONEY_RE.match(inner):
+            raise MoneyError(
+                f"{_shown(value)} is negative; amounts of money must be zero or more"
+            )
+    m = _MONEY_RE.match(text)
+    if not m:
+        raise MoneyError(f"cannot read {_shown(value)} as an amount of money ({_EXAMPLES})")
+    suffix = m.group("suffix")
+    if suffix is not None:  # a unit in the text overrides the column's unit
+        power = UNITS[_UNIT_SPELLINGS[suffix]]
+    amount = Decimal(m.group("num").replace(",", ""))
+    return _decimal_to_fen(amount, power, value)
+
+
+def parse_decimal(text: Any) -> Decimal:
+    """Parse a plain number exactly (NFKC, spaces and thousands commas removed).
+
+    Accepts int, Decimal, str ("1,234.5", "－3", "０.２") and floats (through their
+    shortest repr).  Scientific notation, NaN and infinities raise ``ValueError``.
+    """
+    if isinstance(text, (bool, np.bool_)) or text is None:
+        raise ValueError(f"cannot read {text!r} as a number")
+    if isinstance(text, (int, np.integer)):
+        return Decimal(int(text))
+    if isinstance(text, Decimal):
+        if not text.is_finite():
+            raise ValueError(f"{text!r} is not a finite number")
+        return text
+    if isinstance(text, (float, np.floating)):
+        if not math.isfinite(float(text)):
+            raise ValueError(f"{float(text)!r} is not a finite number")
+        return _float_to_decimal(text)
+    if not isinstance(text, str):
+        raise ValueError(f"cannot read {text!r} as a number")
+    s = _WS_RE.sub("", unicodedata.normalize("NFKC", text)).replace("\u2212", "-")
+    if not _PLAIN_DECIMAL_RE.match(s):
+        raise ValueError(f"cannot read '{text}' as a number")
+    return Decimal(s.replace(",", ""))
+
+
+# --------------------------------------------------------------------------- columns
+
+
+def _is_int_dtype(dtype: Any) -> bool:
+    return pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+
+
+def parse_money_column(series: pd.Series, unit: str = "yuan") -> tuple[pd.Series, pd.Series]:
+    """Parse a column of amounts.
+
+    Returns ``(fen, errors)``: an ``Int64`` series of fen (``<NA>`` where the cell
+    is missing or bad) and an object series of error messages (``None`` where the
+    cell is fine or missing), both on ``series.index``.  Missing cells are None,
+    NaN, pd.NA and empty / whitespace-only strings.  Integer columns are converted
+    vectorised; strings are parsed once per distinct value.
+    """
+    fen, valid, errs = _parse_money_array(series, unit)
+    out = pd.Series(pd.arrays.IntegerArray(fen, ~valid), index=series.index, name=series.name)
+    err_series = pd.Series(errs, index=series.index, name=series.name, dtype=object)
+    return out, err_series
+
+
+def _new_errs(n: int) -> np.ndarray:
+    return np.full(n, None, dtype=object)
+
+
+def _parse_money_array(series: pd.Series, unit: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Core of :func:`parse_money_column`: (fen int64, valid bool, errors object)."""
+    power = UNITS[normalize_unit(unit)]
+    factor = 10 ** (power + 2)
+    n = len(series)
+    fen = np.zeros(n, dtype=np.int64)
+    valid = np.zeros(n, dtype=bool)
+    errs = _new_errs(n)
+    dtype = series.dtype
+
+    if _is_int_dtype(dtype):
+        na = series.isna().to_numpy()
+        if pd.api.types.is_unsigned_integer_dtype(dtype):
+            raw_u = series.to_numpy(dtype=np.uint64, na_value=0)
+            big = raw_u > np.uint64(MAX_FEN // factor)
+            raw = np.where(big, 0, raw_u).astype(np.int64)
+            neg = np.zeros(n, dtype=bool)
+        else:
+            raw = series.to_numpy(dtype=np.int64, na_value=0)
+            neg = raw < 0
+            big = raw > MAX_FEN // factor
+        good = ~na & ~neg & ~big
+        fen[good] = raw[good] * factor
+        valid[good] = True
+        for i in np.flatnonzero(~na & ~good):
+            try:
+                parse_money(int(series.iloc[i]), unit)
+            except MoneyError as exc:
+                errs[i] = str(exc)
+        return fen, valid, errs
+
+    if pd.api.types.is_bool_dtype(dtype):
+        na = series.isna().to_numpy()
+        for i in np.flatnonzero(~na):
+            errs[i] = f"{bool(series.iloc[i])!r} is a yes/no value, not an amount of money"
+        return fen, valid, errs
+
+    if pd.api.types.is_float_dtype(dtype):
+        arr = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        na = np.isnan(arr)
+        with np.errstate(invalid="ignore"):
+            simple = ~na & np.isfinite(arr) & (arr >= 0) & (np.floor(arr) == arr)
+            simple &= arr <= float(MAX_FEN // factor // 2)  # comfortably inside int64
+        fen[simple] = arr[simple].astype(np.int64) * factor
+        valid[simple] = True
+        rest = np.flatnonzero(~na & ~simple)
+        if len(rest):
+            _parse_by_uniques(arr[rest].astype(object), rest, unit, fen, valid, errs, allow_float=True)
+        return fen, valid, errs
+
+    values = series.to_numpy(dtype=object)
+    na = pd.isna(values)
+    idx = np.flatnonzero(~na)
+    if len(idx):
+        _parse_by_uniques(values[idx], idx, unit, fen, valid, errs, allow_float=True)
+    return fen, valid, errs
+
+
+_DIGITS_ONLY = re.compile(r"^\s*[0-9]{1,15}\s*$", re.ASCII)
+
+
+def _parse_by_uniques(
+    values: np.ndarray,
+    positions: np.ndarray,
+    unit: str,
+    fen: np.ndarray,
+    valid: np.ndarray,
+    errs: np.ndarray,
+    *,
+    allow_float: bool,
+) -> None:
+    """Parse ``values`` (non-NA objects) once per distinct value, writing into the outputs."""
+    power = UNITS[normalize_unit(unit)]
+    factor = 10 ** (power + 2)
+    # Bools compare equal to 1/0, so they must not share a hash bucket with ints.
+    is_bool = np.fromiter(
+        (isinstance(v, (bool, np.bool_)) for v in values), dtype=bool, count=len(values)
+    )
+    for group in (np.flatnonzero(~is_bool), np.flatnonzero(is_bool)):
+        if not len(group):
+            continue
+        codes, uniques = pd.factorize(values[group])
+        m = len(uniques)
+        u_fen = np.zeros(m, dtype=np.int64)
+        u_valid = np.zeros(m, dtype=bool)
+        u_err = _new_errs(m)
+        u_missing = np.zeros(m, dtype=bool)
+        for j, v in enumerate(uniques):
+            if isinstance(v, str):
+                if not v.strip():
+                    u_missing[j] = True
+                    continue
+                if _DIGITS_ONLY.match(v):  # fast path: plain whole number in `unit`
+                    whole = int(v) * factor
+                    if whole <= MAX_FEN:
+                        u_fen[j] = whole
+                        u_valid[j] = True
+                        continue
+            try:
+                u_fen[j] = parse_money(v, unit, allow_float=allow_float)
+                u_valid[j] = True
+            except MoneyError as exc:
+                u_err[j] = str(exc)
+        pos = positions[group]
+        fen[pos] = u_fen[codes]
+        valid[pos] = u_valid[codes]
+        errs[pos] = u_err[codes]
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def _as_int_fen(fen: Any) -> int:
+    if isinstance(fen, (bool, np.bool_)):
+        raise TypeError(f"{fen!r} is not an amount in fen")
+    if isinstance(fen, (int, np.integer)):
+        return int(fen)
+    if isinstance(fen, Decimal) and fen == fen.to_integral_value():
+        return int(fen)
+    if isinstance(fen, (float, np.floating)) and float(fen).is_integer():
+        return int(fen)
+    raise TypeError(f"{fen!r} is not a whole number of fen")
+
+
+def _group(digits: str) -> str:
+    return f"{int(digits):,}"
+
+
+def _scaled(amount: int, power: int) -> str:
+    """``amount / 10**power`` written exactly, grouped, trailing zeros trimmed."""
+    whole, frac = divmod(amount, 10**power)
+    text = f"{whole:,}"
+    if frac:
+        text += "." + str(frac).rjust(power, "0").rstrip("0")
+    return text
+
+
+def format_money(fen: Any, lang: str = "zh") -> str:
+    """Format an amount of fen for people.
+
+    zh: ``1.5亿元`` (≥ 1亿), ``1,234.56万元`` (≥ 1万), ``999元`` / ``12.34元``.
+    en: ``¥12,345,600`` (``.34`` cents shown only when nonzero).
+    None / NA -> "—".  Exact (integer arithmetic), never float.
+    """
+    if fen is None or fen is pd.NA or (isinstance(fen, float) and math.isnan(fen)):
+        return "—"
+    value = _as_int_fen(fen)
+    sign = "-" if value < 0 else ""
+    a = abs(value)
+    if lang == "zh":
+        if a >= 10**10:  # ≥ 1亿元
+            return f"{sign}{_scaled(a, 10)}亿元"
+        if a >= 10**6:  # ≥ 1万元
+            return f"{sign}{_scaled(a, 6)}万元"
+        yuan, cents = divmod(a, 100)
+        return f"{sign}{yuan:,}" + (f".{cents:02d}" if cents else "") + "元"
+    if lang == "en":
+        yuan, cents = divmod(a, 100)
+        return f"{sign}¥{yuan:,}" + (f".{cents:02d}" if cents else "")
+    raise ValueError(f"unknown language {lang!r}; use 'zh' or 'en'")
+
+
+def yuan_to_fen(yuan: int) -> int:
+    """Whole yuan to fen."""
+    if isinstance(yuan, (bool, np.bool_)) or not isinstance(yuan, (int, np.integer)):
+        raise TypeError(f"yuan_to_fen needs an int, got {yuan!r}")
+    return int(yuan) * FEN_PER_YUAN
+
+
+def fen_to_yuan_floor(fen: int) -> int:
+    """Fen to whole yuan, rounding down."""
+    if isinstance(fen, (bool, np.bool_)) or not isinstance(fen, (int, np.integer)):
+        raise TypeError(f"fen_to_yuan_floor needs an int, got {fen!r}")
+    return int(fen) // FEN_PER_YUAN

@@ -1,0 +1,308 @@
+"""What every rule module shares: the registries, the column accessors and the result codes.
+
+A rule is a small function registered under the id of its criterion or item in
+``data/policies`` (``<policy_id>.<name>``).  It receives a :class:`Ctx` that hands
+out whole columns as numpy arrays (value + known mask; a missing value is
+unknown, never zero) and the parameter values in force on the as-of date, and it
+returns whole columns of result codes.  No rule loops over rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from calc.policies import Node, PolicySet
+
+# ----------------------------------------------------------------------------- codes
+# criterion results
+PASS, FAIL, SOFT_FAIL, NEEDS_INPUT, NOT_APPLICABLE = range(5)
+RESULTS = ("pass", "fail", "soft_fail", "needs_input", "not_applicable")
+# item statuses
+GRANTED, NOT_ELIGIBLE, NEEDS_INPUT_ITEM, DUPLICATE, NOT_IN_FORCE = range(5)
+STATUSES = ("granted", "not_eligible", "needs_input", "duplicate", "not_in_force")
+# overall consortium statuses
+ELIGIBLE, ELIGIBLE_WITH_EXCEPTIONS, INELIGIBLE, INCOMPLETE, OVERALL_NOT_IN_FORCE = range(5)
+OVERALL = ("eligible", "eligible_with_exceptions", "ineligible", "incomplete", "not_in_force")
+
+# platform levels, lowest first; the words are the texts' own
+LEVELS = ("none", "municipal", "provincial", "national")
+LEVEL_WORDS = {"无": "none", "市级": "municipal", "省级": "provincial", "省部级": "provincial",
+               "國家級": "national", "国家级": "national", "市級": "municipal", "省級": "provincial"}
+
+FEN_PER_YUAN = 100
+
+
+@dataclass
+class Col:
+    """A column as numpy: ``values`` (missing filled with a neutral value) and ``known``."""
+
+    values: np.ndarray
+    known: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+class Ctx:
+    """Columns and parameters for one rule, for one as-of date."""
+
+    def __init__(self, frame: pd.DataFrame, policies: PolicySet, as_of: dt.date,
+                 options: dict[str, str] | None = None, cache: dict | None = None):
+        self.frame = frame
+        self.policies = policies
+        self.as_of = as_of
+        self.options = options or {}
+        self.cache = cache if cache is not None else {}
+        self.node: Node | None = None
+        self.n = len(frame)
+
+    def for_node(self, node: Node) -> "Ctx":
+        ctx = Ctx(self.frame, self.policies, self.as_of, self.options, self.cache)
+        ctx.node = node
+        return ctx
+
+    # -- parameters -----------------------------------------------------------------
+    def p(self, name: str) -> Any:
+        """The value of this node's parameter ``name`` on the as-of date."""
+        assert self.node is not None
+        value = self.node.parameters[name].value_at(self.as_of)
+        if value is None:
+            raise LookupError(f"{self.node.id}.{name} has no value on {self.as_of}")
+        return value
+
+    def comparison(self, name: str) -> str:
+        assert self.node is not None
+        return self.node.parameters[name].comparison or ">="
+
+    def option(self, name: str) -> str:
+        assert self.node is not None
+        option = self.node.options[name]
+        chosen = self.options.get(option.id, option.default)
+        if chosen not in option.choices:
+            raise ValueError(f"option {option.id} = {chosen!r}; choose one of {', '.join(option.choices)}")
+        return chosen
+
+    # -- columns --------------------------------------------------------------------
+    def _series(self, name: str) -> pd.Series | None:
+        return self.frame[name] if name in self.frame.columns else None
+
+    def number(self, name: str) -> Col:
+        """An integer column (money in fen, or a count)."""
+        key = ("number", name)
+        if key not in self.cache:
+            s = self._series(name)
+            if s is None:
+                col = Col(np.zeros(self.n, dtype=np.int64), np.zeros(self.n, dtype=bool))
+            else:
+                known = s.notna().to_numpy()
+                values = s.to_numpy(dtype=np.int64, na_value=0) if known.any() else np.zeros(self.n, np.int64)
+                col = Col(values, known)
+            self.cache[key] = col
+        return self.cache[key]
+
+    money = number
+    count = number
+
+    def flag(self, name: str) -> Col:
+        key = ("flag", name)
+        if key not in self.cache:
+            s = self._series(name)
+            if s is None:
+                col = Col(np.zeros(self.n, dtype=bool), np.zeros(self.n, dtype=bool))
+            else:
+                known = s.notna().to_numpy()
+                col = Col(s.fillna(False).to_numpy(dtype=bool), known)
+            self.cache[key] = col
+        return self.cache[key]
+
+    def category(self, name: str) -> Col:
+        key = ("category", name)
+        if key not in self.cache:
+            s = self._series(name)
+            if s is None:
+                col = Col(np.full(self.n, "", dtype=object), np.zeros(self.n, dtype=bool))
+            else:
+                known = s.notna().to_numpy()
+                col = Col(s.astype(object).where(s.notna(), "").to_numpy(dtype=object), known)
+            self.cache[key] = col
+        return self.cache[key]
+
+    def is_in(self, name: str, values) -> Col:
+        """``column ∈ values`` with its known mask (vectorised over the categories)."""
+        col = self.category(name)
+        return Col(np.isin(col.values, list(values)), col.known)
+
+
+# ----------------------------------------------------------------------------- results
+
+@dataclass
+class Check:
+    """A criterion's outcome for every row."""
+
+    result: np.ndarray  # int8 codes into RESULTS
+    value: np.ndarray | None = None  # measured value (fen, count, level index, Fraction …)
+    threshold: Any = None  # the parameter value it was compared with
+    shortfall: np.ndarray | None = None  # how much is missing where it failed (same unit as value)
+    unit: str = "count"
+    detail: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+@dataclass
+class Award:
+    """An item's outcome for every row: amount in fen, status code and reason key."""
+
+    amount: np.ndarray  # int64 fen
+    status: np.ndarray  # int8 codes into STATUSES
+    reason: np.ndarray  # object array of reason keys (see calc.explain)
+    detail: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+CRITERIA: dict[str, Callable[[Ctx], Check]] = {}
+ITEMS: dict[str, Callable[[Ctx], Award]] = {}
+
+
+def criterion(node_id: str):
+    def register(fn):
+        if node_id in CRITERIA:
+            raise ValueError(f"criterion {node_id} registered twice")
+        CRITERIA[node_id] = fn
+        fn.node_id = node_id
+        return fn
+    return register
+
+
+def item(node_id: str):
+    def register(fn):
+        if node_id in ITEMS:
+            raise ValueError(f"item {node_id} registered twice")
+        ITEMS[node_id] = fn
+        fn.node_id = node_id
+        return fn
+    return register
+
+
+# ----------------------------------------------------------------------------- helpers
+
+def satisfies(values: np.ndarray, comparison: str, threshold) -> np.ndarray:
+    """``values <comparison> threshold``: 高于/超过 is '>', 以上(含)/不低于/不少于 is '>='."""
+    if comparison == ">":
+        return values > threshold
+    if comparison == ">=":
+        return values >= threshold
+    if comparison == "<":
+        return values < threshold
+    if comparison == "<=":
+        return values <= threshold
+    if comparison == "==":
+        return values == threshold
+    raise ValueError(f"unknown comparison {comparison!r}")
+
+
+def shortfall_to(values: np.ndarray, comparison: str, threshold, step: int = 1) -> np.ndarray:
+    """How much must be added to reach the threshold (0 where already met); ``step`` is the unit's smallest step."""
+    if comparison == ">=":
+        need = threshold - values
+    elif comparison == ">":
+        need = threshold - values + step
+    elif comparison == "<":  # a maximum: how much must be taken away
+        need = values - threshold + step
+    elif comparison == "<=":
+        need = values - threshold
+    else:
+        need = np.zeros_like(values)
+    return np.maximum(need, 0)
+
+
+def results_from(ok: np.ndarray, known: np.ndarray, strength: str) -> np.ndarray:
+    fail = SOFT_FAIL if strength == "soft" else FAIL
+    return np.where(~known, NEEDS_INPUT, np.where(ok, PASS, fail)).astype(np.int8)
+
+
+def threshold_check(ctx: Ctx, col: Col, param: str, unit: str = "count") -> Check:
+    """The usual criterion: one measured column against one dated threshold."""
+    threshold = ctx.p(param)
+    comparison = ctx.comparison(param)
+    ok = satisfies(col.values, comparison, threshold)
+    return Check(
+        result=results_from(ok, col.known, ctx.node.strength),
+        value=np.where(col.known, col.values, 0),
+        threshold=threshold,
+        shortfall=np.where(col.known, shortfall_to(col.values, comparison, threshold), 0),
+        unit=unit,
+    )
+
+
+def flag_check(ctx: Ctx, col: Col) -> Check:
+    """A yes/no condition (an agreement signed, a chief scientist appointed)."""
+    return Check(result=results_from(col.values, col.known, ctx.node.strength), value=col.values, unit="bool")
+
+
+def apply_scope(check: Check, applies: Col) -> Check:
+    """Mark rows the criterion does not apply to as ``not_applicable``; unknown applicability → needs_input."""
+    result = np.where(applies.known & ~applies.values, NOT_APPLICABLE, check.result)
+    result = np.where(~applies.known & (check.result != PASS), NEEDS_INPUT, result)
+    check.result = result.astype(np.int8)
+    return check
+
+
+def total_known(*cols: Col) -> Col:
+    """The sum of several counts; known only when every part is known."""
+    values = np.zeros(len(cols[0]), dtype=np.int64)
+    known = np.ones(len(cols[0]), dtype=bool)
+    for c in cols:
+        values = values + c.values
+        known &= c.known
+    return Col(values, known)
+
+
+def ratio_at_least(numerator: np.ndarray, denominator: np.ndarray, rate: Fraction, strict: bool = False) -> np.ndarray:
+    """``numerator / denominator >= rate`` in exact integer arithmetic (denominator > 0 assumed where it matters)."""
+    lhs = numerator.astype(np.int64) * rate.denominator
+    rhs = denominator.astype(np.int64) * rate.numerator
+    return lhs > rhs if strict else lhs >= rhs
+
+
+def mul_rate(amount_fen: np.ndarray, rate: Fraction) -> np.ndarray:
+    """``amount × rate`` exactly, rounded down to the fen (int64 fen in, int64 fen out)."""
+    return (amount_fen.astype(np.int64) * rate.numerator) // rate.denominator
+
+
+def round_amount(amount_fen: np.ndarray, rounding: str) -> np.ndarray:
+    """Round an award as its item's data says: down to the yuan, or kept to the fen."""
+    if rounding == "floor_yuan":
+        return (amount_fen // FEN_PER_YUAN) * FEN_PER_YUAN
+    return amount_fen
+
+
+def level_index(words: np.ndarray) -> np.ndarray:
+    """Platform levels (``none`` < ``municipal`` < ``provincial`` < ``national``) as ordered integers, -1 if unknown."""
+    return pd.Categorical(words, categories=LEVELS, ordered=True).codes.astype(np.int64)
+
+
+def level_of_text(text: str) -> int:
+    """The level a policy's text names ("市级", "省部级"), as an index into LEVELS."""
+    return LEVELS.index(LEVEL_WORDS.get(text, text))
+
+
+def per_count(ctx: Ctx, column: str, amount_param: str, none_reason: str) -> Award:
+    """An amount per counted event (project, platform, person): count × amount."""
+    n = ctx.count(column)
+    amount = np.where(n.known, n.values * ctx.p(amount_param), 0)
+    status = np.where(~n.known, NEEDS_INPUT_ITEM, np.where(n.values > 0, GRANTED, NOT_ELIGIBLE))
+    reason = np.where(~n.known, f"needs:{column}", np.where(n.values > 0, "granted_per_count", none_reason))
+    return Award(amount.astype(np.int64), status.astype(np.int8), reason.astype(object), {"count": n.values})
+
+
+def on_flag(ctx: Ctx, column: str, amount: int, no_reason: str) -> Award:
+    """A set amount when a yes/no fact holds."""
+    f = ctx.flag(column)
+    status = np.where(~f.known, NEEDS_INPUT_ITEM, np.where(f.values, GRANTED, NOT_ELIGIBLE))
+    reason = np.where(~f.known, f"needs:{column}", np.where(f.values, "granted_fixed", no_reason))
+    return Award(np.where(f.known & f.values, amount, 0).astype(np.int64), status.astype(np.int8),
+                 reason.astype(object))

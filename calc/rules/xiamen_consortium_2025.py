@@ -1,0 +1,283 @@
+"""厦门市创新联合体管理办法 (2025): 第六条/第七条/第十一条 conditions and 第九至十二条、第十六条 supports.
+
+Each function is named after what it computes and cites its article; the
+numbers are the parameters of the same name in data/policies/xiamen_consortium_2025.yaml.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from calc.rules.base import (
+    GRANTED, NEEDS_INPUT_ITEM, NOT_ELIGIBLE, Award, Check, Col, Ctx, apply_scope, criterion, flag_check, on_flag, per_count,
+    item, level_index, level_of_text, mul_rate, round_amount, ratio_at_least, results_from, shortfall_to,
+    threshold_check, total_known,
+)
+
+P = "xiamen_consortium_2025"
+
+ENTERPRISE_LEADS = ("enterprise", "provincial_mfg_innovation_center")
+ALLOWED_LEADS = ENTERPRISE_LEADS + ("new_rd_institution", "hospital_3a", "hospital_other")
+HOSPITAL_LEADS = ("hospital_3a", "hospital_other")
+
+
+def all_members(ctx: Ctx) -> Col:
+    return total_known(ctx.count("enterprises"), ctx.count("universities"),
+                       ctx.count("research_institutes"), ctx.count("other_units"))
+
+
+def other_members(ctx: Ctx) -> Col:
+    return total_known(ctx.count("universities"), ctx.count("research_institutes"), ctx.count("other_units"))
+
+
+# ------------------------------------------------------------------------ 第六条（一）
+
+@criterion(f"{P}.members_total")
+def members_total(ctx: Ctx) -> Check:
+    """第六条（一）: 7个(含)以上单位组成."""
+    return threshold_check(ctx, all_members(ctx), "min")
+
+
+@criterion(f"{P}.member_enterprises")
+def member_enterprises(ctx: Ctx) -> Check:
+    """第六条（一）: 其中企业不少于5个."""
+    return threshold_check(ctx, ctx.count("enterprises"), "min")
+
+
+@criterion(f"{P}.member_other_units")
+def member_other_units(ctx: Ctx) -> Check:
+    """第六条（一）: 其它单位不少于2个."""
+    return threshold_check(ctx, other_members(ctx), "min")
+
+
+# ------------------------------------------------------------------------ 第二条、第六条（二）
+
+@criterion(f"{P}.lead_type")
+def lead_type(ctx: Ctx) -> Check:
+    """第二条: 产业龙头企业、新型研发机构或医疗卫生机构(生命健康领域)牵头."""
+    lead = ctx.category("lead_type")
+    field = ctx.category("field")
+    hospital = np.isin(lead.values, HOSPITAL_LEADS)
+    ok = np.isin(lead.values, ALLOWED_LEADS) & (~hospital | (field.values == "life_health"))
+    known = lead.known & (~hospital | field.known)
+    return Check(result=results_from(ok, known, ctx.node.strength), value=lead.values, unit="text")
+
+
+@criterion(f"{P}.lead_hospital_grade")
+def lead_hospital_grade(ctx: Ctx) -> Check:
+    """第六条（二）1: 生命健康领域若牵头单位为医疗机构,则要求为三甲医院."""
+    lead = ctx.category("lead_type")
+    check = Check(result=results_from(lead.values == "hospital_3a", lead.known, ctx.node.strength),
+                  value=lead.values, unit="text")
+    return apply_scope(check, Col(np.isin(lead.values, HOSPITAL_LEADS), lead.known))
+
+
+@criterion(f"{P}.lead_located_in_xiamen")
+def lead_located_in_xiamen(ctx: Ctx) -> Check:
+    """第六条（二）1: 主要办公和研发场所在厦门市内."""
+    region = ctx.category("lead_region")
+    return Check(result=results_from(region.values == "xiamen", region.known, ctx.node.strength),
+                 value=region.values, unit="text")
+
+
+def enterprise_lead(ctx: Ctx) -> Col:
+    lead = ctx.category("lead_type")
+    return Col(np.isin(lead.values, ENTERPRISE_LEADS), lead.known)
+
+
+@criterion(f"{P}.lead_revenue")
+def lead_revenue(ctx: Ctx) -> Check:
+    """第六条（二）1: 年主营业务收入原则上应达到5亿元以上(含) — soft, enterprise leads."""
+    check = threshold_check(ctx, ctx.money("lead_revenue"), "min", unit="yuan")
+    return apply_scope(check, enterprise_lead(ctx))
+
+
+@criterion(f"{P}.lead_platform")
+def lead_platform(ctx: Ctx) -> Check:
+    """第六条（二）2: 建有市级及以上创新平台."""
+    platform = ctx.category("lead_platform_level")
+    level = level_index(platform.values)
+    known = platform.known & (level >= 0)
+    threshold = level_of_text(ctx.p("min_level"))
+    return Check(result=results_from(level >= threshold, known, ctx.node.strength),
+                 value=platform.values, threshold=ctx.p("min_level"), unit="level")
+
+
+def three_year_rd(ctx: Ctx, years_param: str = "years"):
+    """R&D and revenue over the last (at most) three fiscal years actually operated.
+
+    Returns (total R&D, total revenue, years counted, known) — fen and counts.  A year
+    beyond the years operated is not needed (实际经营期不满三年的按实际经营时间计算).
+    """
+    span = ctx.p(years_param)
+    years_op = ctx.count("lead_years_operating")
+    years = np.where(years_op.known, np.clip(years_op.values, 1, span), span)
+    rd_cols = [ctx.money(c) for c in ("lead_rd", "lead_rd_prev", "lead_rd_prev2")][:span]
+    rev_cols = [ctx.money(c) for c in ("lead_revenue", "lead_revenue_prev", "lead_revenue_prev2")][:span]
+    rd = np.zeros(ctx.n, dtype=np.int64)
+    rev = np.zeros(ctx.n, dtype=np.int64)
+    known = np.ones(ctx.n, dtype=bool)
+    for i, (r, v) in enumerate(zip(rd_cols, rev_cols)):
+        needed = years > i
+        rd += np.where(needed, r.values, 0)
+        rev += np.where(needed, v.values, 0)
+        known &= ~needed | (r.known & v.known)
+    # years operated unknown and a year missing: the span is not known either
+    known &= years_op.known | np.all([r.known for r in rd_cols], axis=0)
+    return rd, rev, years, known
+
+
+@criterion(f"{P}.lead_rd")
+def lead_rd(ctx: Ctx) -> Check:
+    """第六条（二）3: 近三个会计年度年均研发投入不低于2000万元或占同期销售收入总额的比例不低于3%."""
+    rd, rev, years, known = three_year_rd(ctx)
+    average_ok = rd >= ctx.p("min_average") * years  # average ≥ X  ⇔  total ≥ X × years (exact)
+    ratio_ok = (rev > 0) & ratio_at_least(rd, rev, ctx.p("min_ratio"))
+    average = rd // np.maximum(years, 1)
+    check = Check(
+        result=results_from(average_ok | ratio_ok, known, ctx.node.strength),
+        value=np.where(known, average, 0),
+        threshold=ctx.p("min_average"),
+        shortfall=np.where(known & ~(average_ok | ratio_ok),
+                           shortfall_to(average, ">=", ctx.p("min_average")), 0),
+        unit="yuan",
+        detail={"rd_total": rd, "revenue_total": rev, "years": years},
+    )
+    return apply_scope(check, enterprise_lead(ctx))
+
+
+@criterion(f"{P}.lead_single_consortium")
+def lead_single_consortium(ctx: Ctx) -> Check:
+    """第六条（二）4: 原则上一个单位仅限牵头组建一个创新联合体 — soft."""
+    return threshold_check(ctx, ctx.count("lead_other_consortia"), "max_other_led")
+
+
+# ------------------------------------------------------------------------ 第七条
+
+@criterion(f"{P}.agreement_signed")
+def agreement_signed(ctx: Ctx) -> Check:
+    """第七条: 牵头单位与参与单位之间应签订合作协议."""
+    return flag_check(ctx, ctx.flag("agreement_signed"))
+
+
+@criterion(f"{P}.chief_scientist")
+def chief_scientist(ctx: Ctx) -> Check:
+    """第七条（二）: 建立首席科学家制度."""
+    return flag_check(ctx, ctx.flag("chief_scientist"))
+
+
+# ------------------------------------------------------------------------ 第十一条 talent consortium
+
+@criterion(f"{P}.talent_core_team")
+def talent_core_team(ctx: Ctx) -> Check:
+    """第十一条（六）: 已集聚10名核心团队成员."""
+    return threshold_check(ctx, ctx.count("core_team_members"), "min")
+
+
+@criterion(f"{P}.talent_national")
+def talent_national(ctx: Ctx) -> Check:
+    """第十一条（六）: 有1名以上国家级人才."""
+    return threshold_check(ctx, ctx.count("national_level_talents"), "min")
+
+
+@criterion(f"{P}.talent_city_b")
+def talent_city_b(ctx: Ctx) -> Check:
+    """第十一条（六）: 3名市高层次B类以上人才."""
+    return threshold_check(ctx, ctx.count("city_b_talents"), "min")
+
+
+# ======================================================================== supports (items)
+
+@item(f"{P}.major_project_support")
+def major_project_support(ctx: Ctx) -> Award:
+    """第九条（一）: 市重大科技计划项目财政资金最高支持额度可达2000万元 — per approved project."""
+    return per_count(ctx, "major_projects", "max_per_project", "no_major_project")
+
+
+@item(f"{P}.national_project_matching")
+def national_project_matching(ctx: Ctx) -> Award:
+    """第九条（二）: 国家财政资金投入的50%配套,最高不超过1000万元,国家、省、市资助金额之和不超过项目总投入."""
+    national = ctx.money("national_funding")
+    provincial = ctx.money("provincial_funding")
+    municipal = ctx.money("municipal_funding")
+    total = ctx.money("project_total_investment")
+    half = mul_rate(national.values, ctx.p("rate"))
+    room = np.maximum(total.values - national.values - provincial.values - municipal.values, 0)
+    amount = round_amount(np.minimum(np.minimum(half, ctx.p("cap")), room), ctx.node.rounding)
+    known = national.known & provincial.known & municipal.known & total.known
+    has_project = national.known & (national.values > 0)
+    status = np.where(national.known & ~has_project, NOT_ELIGIBLE,
+                      np.where(~known, NEEDS_INPUT_ITEM, GRANTED))
+    cap_binds = (half >= ctx.p("cap")) & (ctx.p("cap") <= room)
+    reason = np.select(
+        [national.known & ~has_project, ~national.known, ~total.known, ~(provincial.known & municipal.known),
+         (room < np.minimum(half, ctx.p("cap"))), cap_binds],
+        ["no_national_funding", "needs:national_funding", "needs:project_total_investment",
+         "needs:provincial_funding", "matching_total_investment_binds", "matching_cap_binds"],
+        default="matching_rate",
+    )
+    amount = np.where(status == GRANTED, amount, 0)
+    return Award(amount.astype(np.int64), status.astype(np.int8), reason.astype(object),
+                 {"half": half, "room": room})
+
+
+@item(f"{P}.national_platform_award")
+def national_platform_award(ctx: Ctx) -> Award:
+    """第十条（四）: 新获批国家级创新平台给予一次性3000万元奖励 — per platform."""
+    return per_count(ctx, "new_national_platforms", "amount", "no_new_platform")
+
+
+@item(f"{P}.public_platform_construction")
+def public_platform_construction(ctx: Ctx) -> Award:
+    """第十条（五）: 公共技术服务平台给予最高2000万元财政经费支持."""
+    return per_count(ctx, "public_platforms_new", "max", "no_public_platform")
+
+
+@item(f"{P}.public_platform_upgrade")
+def public_platform_upgrade(ctx: Ctx) -> Award:
+    """第十条（五）: 绩效考核优秀且有提升改造需求给予不超过500万元滚动支持."""
+    rating = ctx.category("public_platform_rating")
+    need = ctx.flag("public_platform_upgrade_need")
+    ok = (rating.values == "excellent") & need.values
+    known = rating.known & (need.known | (rating.values != "excellent"))
+    status = np.where(~known, NEEDS_INPUT_ITEM, np.where(ok, GRANTED, NOT_ELIGIBLE))
+    reason = np.where(~rating.known, "needs:public_platform_rating",
+                      np.where(~known, "needs:public_platform_upgrade_need",
+                               np.where(ok, "granted_fixed", "platform_not_excellent_or_no_need")))
+    return Award(np.where(status == GRANTED, ctx.p("max"), 0).astype(np.int64), status.astype(np.int8),
+                 reason.astype(object))
+
+
+@item(f"{P}.public_platform_rating_award")
+def public_platform_rating_award(ctx: Ctx) -> Award:
+    """第十条（五）: 绩效考核优秀最高150万元、良好最高100万元奖励."""
+    rating = ctx.category("public_platform_rating")
+    amount = np.select([rating.values == "excellent", rating.values == "good"],
+                       [ctx.p("max_excellent"), ctx.p("max_good")], default=0)
+    status = np.where(~rating.known, NEEDS_INPUT_ITEM, np.where(amount > 0, GRANTED, NOT_ELIGIBLE))
+    reason = np.where(~rating.known, "needs:public_platform_rating",
+                      np.where(amount > 0, "granted_by_rating", "rating_below_good"))
+    return Award(amount.astype(np.int64), status.astype(np.int8), reason.astype(object))
+
+
+@item(f"{P}.double_hundred_post")
+def double_hundred_post(ctx: Ctx) -> Award:
+    """第十一条（六）: “人才攻关联合体”牵头单位“双百计划”特聘岗位,享受100万元资金补贴 — per hire."""
+    return per_count(ctx, "double_hundred_hires", "amount_per_hire", "no_double_hundred_hire")
+
+
+@item(f"{P}.new_mechanism_award")
+def new_mechanism_award(ctx: Ctx) -> Award:
+    """第十二条（八）: 成果转化效益显著的新机制、新模式,给予常设执行机构依托单位30万元奖励."""
+    return on_flag(ctx, "new_mechanism_recognised", ctx.p("amount"), "no_new_mechanism")
+
+
+@item(f"{P}.excellent_evaluation_award")
+def excellent_evaluation_award(ctx: Ctx) -> Award:
+    """第十六条: 评估等级为“优秀”的,一次性给予联合体牵头单位100万元奖励."""
+    rating = ctx.category("consortium_evaluation")
+    ok = rating.values == "excellent"
+    status = np.where(~rating.known, NEEDS_INPUT_ITEM, np.where(ok, GRANTED, NOT_ELIGIBLE))
+    reason = np.where(~rating.known, "needs:consortium_evaluation", np.where(ok, "granted_fixed", "evaluation_not_excellent"))
+    return Award(np.where(status == GRANTED, ctx.p("amount"), 0).astype(np.int64), status.astype(np.int8),
+                 reason.astype(object))

@@ -1,0 +1,166 @@
+"""厦门《若干措施》 (12 measures, as stated in the bureau's interpretation): enterprise supports with amounts.
+
+Each function is named after what it computes and cites its measure; the
+numbers are the parameters of the same name in data/policies/xiamen_sti_measures.yaml.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from calc.rules.base import (
+    GRANTED, NEEDS_INPUT_ITEM, NOT_ELIGIBLE, Award, Ctx, item, mul_rate, on_flag, per_count, ratio_at_least,
+    round_amount,
+)
+
+P = "xiamen_sti_measures"
+
+
+@item(f"{P}.national_platform_award")
+def national_platform_award(ctx: Ctx) -> Award:
+    """措施2: 新获批国家级创新平台给予一次性3000万元奖励 — per platform."""
+    return per_count(ctx, "new_national_platforms", "amount", "no_new_platform")
+
+
+@item(f"{P}.intl_coop_base_award")
+def intl_coop_base_award(ctx: Ctx) -> Award:
+    """措施3: 新入选国家级国际科技合作基地、对台科技合作与交流基地给予一次性200万元奖励 — per base."""
+    return per_count(ctx, "new_intl_coop_bases", "amount", "no_new_base")
+
+
+@item(f"{P}.intl_coop_base_evaluation")
+def intl_coop_base_evaluation(ctx: Ctx) -> Award:
+    """措施3: 考核评估优良的分别给予不超过100万元、50万元奖励."""
+    rating = ctx.category("intl_coop_base_rating")
+    amount = np.select([rating.values == "excellent", rating.values == "good"],
+                       [ctx.p("max_excellent"), ctx.p("max_good")], default=0)
+    status = np.where(~rating.known, NEEDS_INPUT_ITEM, np.where(amount > 0, GRANTED, NOT_ELIGIBLE))
+    reason = np.where(~rating.known, "needs:intl_coop_base_rating",
+                      np.where(amount > 0, "granted_by_rating", "rating_below_good"))
+    return Award(amount.astype(np.int64), status.astype(np.int8), reason.astype(object))
+
+
+@item(f"{P}.brics_project")
+def brics_project(ctx: Ctx) -> Award:
+    """措施3: 金砖创新合作项目给予最高300万元支持 — per project."""
+    return per_count(ctx, "brics_projects", "max_per_project", "no_project")
+
+
+@item(f"{P}.intergov_project_transfer")
+def intergov_project_transfer(ctx: Ctx) -> Award:
+    """措施3: “政府间国际科技创新合作”项目成果在厦转化落地,给予最高1000万元支持 — per project."""
+    return per_count(ctx, "intergov_projects", "max_per_project", "no_project")
+
+
+@item(f"{P}.incubator_award")
+def incubator_award(ctx: Ctx) -> Award:
+    """措施6: 科技型企业孵化器、加速器给予每年每家最高500万元奖励."""
+    return per_count(ctx, "incubators", "max_per_year", "no_incubator")
+
+
+@item(f"{P}.pilot_platform_subsidy")
+def pilot_platform_subsidy(ctx: Ctx) -> Award:
+    """措施6: 自主建设的国家级制造业中试平台,按设备投入情况给予最高3000万元补助 — per platform."""
+    return per_count(ctx, "national_pilot_platforms", "max_per_platform", "no_pilot_platform")
+
+
+@item(f"{P}.sme_innovation_project")
+def sme_innovation_project(ctx: Ctx) -> Award:
+    """措施7: 科技型中小企业创新项目给予最高100万元支持 — per project."""
+    return per_count(ctx, "sme_innovation_projects", "max_per_project", "no_project")
+
+
+def rd_growth(ctx: Ctx):
+    rd = ctx.money("rd_expense")
+    prev = ctx.money("rd_expense_prev")
+    return rd, prev, rd.known & prev.known
+
+
+@item(f"{P}.rd_step_subsidy")
+def rd_step_subsidy(ctx: Ctx) -> Award:
+    """措施7: 年度自主研发费用高于200万元且较上年实现增长的,每满200万元给予10万元补助,最高500万元."""
+    rd, prev, known = rd_growth(ctx)
+    threshold, step, per_step, cap = ctx.p("threshold"), ctx.p("step"), ctx.p("amount_per_step"), ctx.p("cap")
+    above = rd.values > threshold  # 高于: strict
+    grew = rd.values > prev.values  # 实现增长: strictly more than last year
+    reading = ctx.option("reading")
+    base = {"literal": rd.values,
+            "increment": rd.values - prev.values,
+            "above_threshold": rd.values - threshold}[reading]
+    steps = np.maximum(base, 0) // step
+    uncapped = steps * per_step
+    amount = np.minimum(uncapped, cap)
+    ok = known & above & grew
+    status = np.where(~known, NEEDS_INPUT_ITEM, np.where(ok, GRANTED, NOT_ELIGIBLE))
+    reason = np.select(
+        [~rd.known, ~prev.known, ~above, ~grew, ok & (uncapped > cap)],
+        ["needs:rd_expense", "needs:rd_expense_prev", "rd_not_above_threshold", "rd_not_grown", "rd_step_capped"],
+        default="rd_step_granted",
+    )
+    return Award(np.where(ok, amount, 0).astype(np.int64), status.astype(np.int8), reason.astype(object),
+                 {"steps": np.where(ok, steps, 0)})
+
+
+@item(f"{P}.rd_growth_bonus")
+def rd_growth_bonus(ctx: Ctx) -> Award:
+    """措施7: 年度自主研发费用高于500万元且增长率超过20%的,给予最高50万元叠加奖励."""
+    rd, prev, known = rd_growth(ctx)
+    above = rd.values > ctx.p("threshold")  # 高于: strict
+    # 增长率超过20%: (rd − prev) / prev > 20%, exactly; from a zero base any increase is unbounded growth
+    growth_ok = np.where(prev.values > 0,
+                         ratio_at_least(rd.values - prev.values, prev.values, ctx.p("growth_rate"), strict=True),
+                         rd.values > prev.values)
+    ok = known & above & growth_ok
+    status = np.where(~known, NEEDS_INPUT_ITEM, np.where(ok, GRANTED, NOT_ELIGIBLE))
+    reason = np.select(
+        [~rd.known, ~prev.known, ~above, ~growth_ok],
+        ["needs:rd_expense", "needs:rd_expense_prev", "rd_not_above_bonus_threshold", "growth_not_above_rate"],
+        default="granted_fixed",
+    )
+    return Award(np.where(ok, ctx.p("amount"), 0).astype(np.int64), status.astype(np.int8), reason.astype(object))
+
+
+@item(f"{P}.joint_lab")
+def joint_lab(ctx: Ctx) -> Award:
+    """措施7: 共建联合实验室,按非财政资金投入的10%给予最高1000万元补助."""
+    invest = ctx.money("joint_lab_investment")
+    uncapped = round_amount(mul_rate(invest.values, ctx.p("rate")), ctx.node.rounding)
+    amount = np.minimum(uncapped, ctx.p("cap"))
+    ok = invest.known & (invest.values > 0)
+    status = np.where(~invest.known, NEEDS_INPUT_ITEM, np.where(ok, GRANTED, NOT_ELIGIBLE))
+    reason = np.where(~invest.known, "needs:joint_lab_investment",
+                      np.where(~ok, "no_joint_lab_investment",
+                               np.where(uncapped > ctx.p("cap"), "rate_capped", "rate_applied")))
+    return Award(np.where(ok, amount, 0).astype(np.int64), status.astype(np.int8), reason.astype(object))
+
+
+@item(f"{P}.scenario_project")
+def scenario_project(ctx: Ctx) -> Award:
+    """措施11: 科技创新应用场景项目,给予每个项目最高2000万元支持."""
+    return per_count(ctx, "scenario_projects", "max_per_project", "no_project")
+
+
+@item(f"{P}.tech_transaction")
+def tech_transaction(ctx: Ctx) -> Award:
+    """措施11: 产学研合作项目给予企业实际支付技术交易额最高50%的支持,每个项目最高100万元."""
+    paid = ctx.money("tech_transaction_paid")
+    uncapped = round_amount(mul_rate(paid.values, ctx.p("max_rate")), ctx.node.rounding)
+    amount = np.minimum(uncapped, ctx.p("cap_per_project"))
+    ok = paid.known & (paid.values > 0)
+    status = np.where(~paid.known, NEEDS_INPUT_ITEM, np.where(ok, GRANTED, NOT_ELIGIBLE))
+    reason = np.where(~paid.known, "needs:tech_transaction_paid",
+                      np.where(~ok, "no_tech_transaction",
+                               np.where(uncapped > ctx.p("cap_per_project"), "rate_capped", "rate_applied")))
+    return Award(np.where(ok, amount, 0).astype(np.int64), status.astype(np.int8), reason.astype(object))
+
+
+@item(f"{P}.hightech_transformation_award")
+def hightech_transformation_award(ctx: Ctx) -> Award:
+    """措施11: 企业高新技术成果转化项目,由各区给予连续2年、每年每家企业最高100万元奖励."""
+    return on_flag(ctx, "hightech_transformation_project", ctx.p("max_per_year"), "no_transformation_project")
+
+
+@item(f"{P}.postdoc_allowance")
+def postdoc_allowance(ctx: Ctx) -> Award:
+    """措施12: 对进站博士后给予最长2年、每人每年最高15万元生活补助 — one year, per postdoc."""
+    return per_count(ctx, "postdocs_in_station", "max_per_person_year", "no_postdoc")
