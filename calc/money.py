@@ -324,9 +324,12 @@ def _parse_by_uniques(
     power = UNITS[normalize_unit(unit)]
     factor = 10 ** (power + 2)
     # Bools compare equal to 1/0, so they must not share a hash bucket with ints.
-    is_bool = np.fromiter(
-        (isinstance(v, (bool, np.bool_)) for v in values), dtype=bool, count=len(values)
-    )
+    if pd.api.types.infer_dtype(values, skipna=False) in ("string", "empty"):
+        is_bool = np.zeros(len(values), dtype=bool)
+    else:
+        is_bool = np.fromiter(
+            (isinstance(v, (bool, np.bool_)) for v in values), dtype=bool, count=len(values)
+        )
     for group in (np.flatnonzero(~is_bool), np.flatnonzero(is_bool)):
         if not len(group):
             continue

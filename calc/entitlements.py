@@ -1,0 +1,274 @@
+"""What an enterprise can claim, item by item: every item of the policies, then 就高不重复 and 叠加.
+
+``entitlements(data, as_of=…)`` runs every registered item rule over whole
+columns, applies each item's requirements (city, consortium membership …) and
+the policy's validity, resolves exclusivity groups (only the highest of a group
+counts, per enterprise; items marked 叠加 add on), and returns a result that
+gives a wide table (one row per enterprise: fast, for a million rows) and a long
+table (one row per enterprise and item, with reasons and citations: for reports).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+import calc.rules  # noqa: F401  (registers every rule)
+from calc import explain
+from calc.inputs import ENTERPRISE_COLUMNS, ParsedInput, load_enterprises
+from calc.policies import Node, PolicySet, default_policies
+from calc.rules.base import (
+    DUPLICATE, GRANTED, ITEMS, NEEDS_INPUT_ITEM, NOT_ELIGIBLE, NOT_IN_FORCE, STATUSES, Award, Ctx,
+)
+
+FEN_PER_YUAN = 100
+MONEY_COLUMNS = frozenset(c.name for c in ENTERPRISE_COLUMNS if c.kind == "money")
+
+# what an item's `requires:` words mean, as (column, test on the column's values)
+REQUIREMENTS = {
+    "xiamen": ("city", lambda v: v == "xiamen"),
+    "consortium_member": ("consortium_member", lambda v: v.astype(bool)),
+    "consortium_lead": ("consortium_lead", lambda v: v.astype(bool)),
+    "talent_consortium_lead": ("talent_consortium_lead", lambda v: v.astype(bool)),
+}
+
+
+def _requirement(ctx: Ctx, word: str):
+    column, test = REQUIREMENTS[word]
+    col = ctx.flag(column) if column != "city" else ctx.category(column)
+    return test(col.values) & col.known, col.known
+
+
+@dataclass
+class EntitlementResult:
+    """Results for every enterprise and item.  ``wide`` is the fast shape; ``items()`` the explained one."""
+
+    inputs: ParsedInput
+    as_of: dt.date
+    policies: PolicySet
+    nodes: list[Node]
+    awards: dict[str, Award]
+    won_by: dict[str, np.ndarray] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ shapes
+    @property
+    def frame(self) -> pd.DataFrame:
+        return self.inputs.frame
+
+    @property
+    def errors(self) -> pd.DataFrame:
+        return self.inputs.errors
+
+    def counted(self, item_id: str) -> np.ndarray:
+        return self.awards[item_id].status == GRANTED
+
+    def totals(self) -> pd.DataFrame:
+        """Per enterprise: formula and fixed amounts counted (firm) vs ceilings counted (maxima), in yuan."""
+        firm = np.zeros(len(self.frame), dtype=np.int64)
+        ceiling = np.zeros(len(self.frame), dtype=np.int64)
+        for node in self.nodes:
+            award = self.awards[node.id]
+            counted = np.where(award.status == GRANTED, award.amount, 0)
+            if node.kind == "ceiling":
+                ceiling += counted
+            else:
+                firm += counted
+        return pd.DataFrame({
+            "enterprise_id": self.frame["enterprise_id"].to_numpy(),
+            "formula_fixed_yuan": firm // FEN_PER_YUAN,
+            "ceiling_yuan": ceiling // FEN_PER_YUAN,
+            "total_yuan": (firm + ceiling) // FEN_PER_YUAN,
+        }, index=self.frame.index)
+
+    @property
+    def wide(self) -> pd.DataFrame:
+        """One row per enterprise; per item ``<item_id>`` (yuan) and ``<item_id>:status`` (categorical)."""
+        columns: dict[str, Any] = {"enterprise_id": self.frame["enterprise_id"].to_numpy()}
+        categories = pd.CategoricalDtype(STATUSES)
+        for node in self.nodes:
+            award = self.awards[node.id]
+            columns[node.id] = award.amount // FEN_PER_YUAN
+            columns[f"{node.id}:status"] = pd.Categorical.from_codes(award.status, dtype=categories)
+        totals = self.totals()
+        for name in ("formula_fixed_yuan", "ceiling_yuan", "total_yuan"):
+            columns[name] = totals[name].to_numpy()
+        return pd.DataFrame(columns, index=self.frame.index)
+
+    def items(self, lang: str = "zh", enterprise_ids: Iterable[Any] | None = None) -> pd.DataFrame:
+        """One row per enterprise and item: status, amount, counted, reason in words, citation."""
+        frame = self.frame
+        rows = np.arange(len(frame))
+        if enterprise_ids is not None:
+            wanted = set(enterprise_ids)
+            rows = np.flatnonzero(frame["enterprise_id"].isin(wanted).to_numpy())
+        parts = []
+        ids = frame["enterprise_id"].to_numpy()[rows]
+        for node in self.nodes:
+            award = self.awards[node.id]
+            status = award.status[rows]
+            parts.append(pd.DataFrame({
+                "enterprise_id": ids,
+                "policy_id": node.policy_id,
+                "item_id": node.id,
+                "title": node.title_zh if lang == "zh" else node.title_en,
+                "kind": node.kind,
+                "status": np.asarray(STATUSES, dtype=object)[status],
+                "amount_yuan": award.amount[rows] // FEN_PER_YUAN,
+                "counted": status == GRANTED,
+                "reason": self._reasons(node, rows, lang),
+                "won_by": self.won_by.get(node.id, np.full(len(frame), "", dtype=object))[rows],
+                "citation": f"{self.policies.policies[node.policy_id].title} {node.citation.short()}",
+                "_row": rows,
+            }))
+        out = pd.concat(parts, ignore_index=True)
+        return out.sort_values(["_row", "item_id"], kind="stable").drop(columns="_row").reset_index(drop=True)
+
+    def explain(self, enterprise_id: Any, lang: str = "zh") -> pd.DataFrame:
+        """Every item for one enterprise, the counted ones first."""
+        table = self.items(lang, [enterprise_id])
+        return table.sort_values(["counted", "amount_yuan"], ascending=False, kind="stable").reset_index(drop=True)
+
+    # ------------------------------------------------------------------ reasons
+    def _reasons(self, node: Node, rows: np.ndarray, lang: str) -> np.ndarray:
+        award = self.awards[node.id]
+        keys = award.reason[rows]
+        out = np.empty(len(rows), dtype=object)
+        policy = self.policies.policies[node.policy_id]
+        for key in pd.unique(keys):
+            where = np.flatnonzero(keys == key)
+            template = explain.reason_template(key, lang)
+            names = explain.template_fields(template)
+            scalars = {"validity": policy.validity_text(), "as_of": self.as_of.isoformat()}
+            columns = {}
+            for name in names:
+                if name in scalars:
+                    continue
+                if name in node.parameters:
+                    prm = node.parameters[name]
+                    scalars[name] = explain.format_value(prm.value_at(self.as_of), prm.unit, lang)
+                elif name == "amount":
+                    columns[name] = [explain.format_value(v, "yuan", lang) for v in award.amount[rows][where]]
+                elif name == "unit_amount":
+                    unit_param = next((p for p in node.parameters.values() if p.unit == "yuan"), None)
+                    scalars[name] = explain.format_value(unit_param.value_at(self.as_of), "yuan", lang) if unit_param else "—"
+                elif name == "won_by":
+                    winners = self.won_by.get(node.id)
+                    columns[name] = [self._title(w, lang) for w in winners[rows][where]] if winners is not None else []
+                elif name in award.detail:
+                    columns[name] = [explain.format_value(int(v), "count", lang) for v in award.detail[name][rows][where]]
+                elif name in self.frame.columns:
+                    series = self.frame[name].iloc[rows[where]]
+                    unit = "yuan" if name in MONEY_COLUMNS else "count"
+                    columns[name] = [explain.format_value(v, unit, lang) if not pd.isna(v) else "—" for v in series]
+            for j, i in enumerate(where):
+                fields = dict(scalars)
+                for name, values in columns.items():
+                    if j < len(values):
+                        fields[name] = values[j]
+                out[i] = explain.render(template, fields)
+        return out
+
+    def _title(self, item_id: str, lang: str) -> str:
+        if not item_id:
+            return ""
+        node = self.policies.node(item_id)
+        return node.title_zh if lang == "zh" else node.title_en
+
+
+def _apply_validity_and_requirements(node: Node, ctx: Ctx, award: Award, in_force: bool) -> Award:
+    status, reason, amount = award.status.copy(), award.reason.copy(), award.amount.copy()
+    # requirements, last listed first, so the first unmet one is the one reported
+    for word in reversed(node.requires):
+        met, known = _requirement(ctx, word)
+        column = REQUIREMENTS[word][0]
+        status = np.where(~known, NEEDS_INPUT_ITEM, np.where(met, status, NOT_ELIGIBLE))
+        reason = np.where(~known, f"needs:{column}", np.where(met, reason, f"requires:{word}"))
+    if not in_force:
+        status = np.full(ctx.n, NOT_IN_FORCE)
+        reason = np.full(ctx.n, "not_in_force", dtype=object)
+    amount = np.where(status == GRANTED, amount, 0)
+    return Award(amount.astype(np.int64), status.astype(np.int8), reason.astype(object), award.detail)
+
+
+def _info_award(ctx: Ctx) -> Award:
+    return Award(np.zeros(ctx.n, dtype=np.int64), np.full(ctx.n, GRANTED, dtype=np.int8),
+                 np.full(ctx.n, "info", dtype=object))
+
+
+def entitlements(
+    data: Any,
+    as_of: dt.date | str | None = None,
+    *,
+    policies: PolicySet | None = None,
+    options: Mapping[str, str] | None = None,
+    items: Iterable[str] | None = None,
+) -> EntitlementResult:
+    """Compute every item for every enterprise.
+
+    ``data``: a DataFrame, a path to CSV/XLSX, or an already parsed input.  Bad rows
+    are reported in ``result.errors`` and left out; every good row is computed.
+    ``options``: readings by option id, e.g. ``{"xiamen_sti_measures.rd_step_subsidy.reading": "increment"}``.
+    ``items``: restrict to these item ids (the default is every item of every policy).
+    """
+    as_of = _as_date(as_of)
+    policies = policies or default_policies()
+    parsed = data if isinstance(data, ParsedInput) else load_enterprises(data)
+    _check_options(policies, options)
+    nodes = [n for n in policies.items() if items is None or n.id in set(items)]
+    ctx = Ctx(parsed.frame, policies, as_of, dict(options or {}))
+    awards: dict[str, Award] = {}
+    for node in nodes:
+        policy = policies.policies[node.policy_id]
+        node_ctx = ctx.for_node(node)
+        if node.kind == "info":
+            raw = _info_award(node_ctx)
+        elif node.id in ITEMS:
+            raw = ITEMS[node.id](node_ctx) if policy.in_force(as_of) else _info_award(node_ctx)
+        else:
+            raise LookupError(f"item {node.id} has no rule in calc/rules")
+        awards[node.id] = _apply_validity_and_requirements(node, node_ctx, raw, policy.in_force(as_of))
+    won_by = _resolve_exclusivity(policies, awards, len(parsed.frame))
+    return EntitlementResult(parsed, as_of, policies, nodes, awards, won_by)
+
+
+def _resolve_exclusivity(policies: PolicySet, awards: dict[str, Award], n: int) -> dict[str, np.ndarray]:
+    """就高不重复: in each group only the highest granted amount counts; ties go to the first listed member."""
+    won_by: dict[str, np.ndarray] = {}
+    for group in policies.groups.values():
+        members = [m for m in group.members if m in awards]
+        if len(members) < 2:
+            continue
+        amounts = np.stack([np.where(awards[m].status == GRANTED, awards[m].amount, -1) for m in members])
+        winner = np.argmax(amounts, axis=0)  # first of equal maxima: the listing order is the tie-break
+        any_granted = amounts.max(axis=0) >= 0
+        winner_ids = np.asarray(members, dtype=object)[winner]
+        for i, m in enumerate(members):
+            award = awards[m]
+            loses = any_granted & (winner != i) & (award.status == GRANTED)
+            award.status = np.where(loses, DUPLICATE, award.status).astype(np.int8)
+            award.reason = np.where(loses, "duplicate", award.reason).astype(object)
+            won_by[m] = np.where(loses, winner_ids, "").astype(object)
+    return won_by
+
+
+def _check_options(policies: PolicySet, options: Mapping[str, str] | None) -> None:
+    known = policies.option_ids()
+    for key, value in (options or {}).items():
+        if key not in known:
+            raise KeyError(f"unknown option {key!r}; known: {', '.join(sorted(known))}")
+        if value not in known[key].choices:
+            raise ValueError(f"option {key} = {value!r}; choose one of {', '.join(known[key].choices)}")
+
+
+def _as_date(as_of: dt.date | str | None) -> dt.date:
+    if as_of is None:
+        return dt.date.today()
+    if isinstance(as_of, dt.datetime):
+        return as_of.date()
+    if isinstance(as_of, dt.date):
+        return as_of
+    return dt.date.fromisoformat(str(as_of))

@@ -1,0 +1,1171 @@
+"""Input tables: schema, header matching, parsing and validation.
+
+Two tables are read: **enterprises** (one row per enterprise and claim year) and
+**consortia** (one row per innovation consortium).  The schema is data
+(:data:`ENTERPRISE_COLUMNS`, :data:`CONSORTIUM_COLUMNS`); the loaders
+:func:`load_enterprises` and :func:`load_consortia` accept a DataFrame, a dict of
+lists, or a path to a ``.csv`` / ``.xlsx`` file and return a :class:`ParsedInput`.
+
+Nothing is lost: every cell that cannot be read is reported in
+``ParsedInput.errors`` (row, id, column, raw value, message) and its row is
+left out of ``ParsedInput.frame``; every other row comes through.  Unknown
+columns are reported with the closest known name and carried through untouched.
+
+Stored types in ``frame``: money -> ``Int64`` fen; count -> ``Int64``;
+bool -> ``boolean``; id / text / category -> ``string``; ratio -> object
+(``decimal.Decimal``); date -> ``datetime64[ns]``.  Missing -> ``<NA>``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .money import (
+    MAX_FEN,
+    UNIT_LABELS_ZH,
+    _parse_money_array,
+    _float_to_decimal,
+    normalize_unit,
+    parse_decimal,
+)
+
+__all__ = [
+    "KINDS",
+    "Column",
+    "ENTERPRISE_COLUMNS",
+    "CONSORTIUM_COLUMNS",
+    "TABLES",
+    "InputError",
+    "ParsedInput",
+    "load_enterprises",
+    "load_consortia",
+    "load_table",
+    "write_templates",
+    "parse_bool",
+]
+
+KINDS = ("id", "text", "money", "count", "bool", "category", "ratio", "date")
+ERROR_COLUMNS = ["input_row", "id", "column", "value", "message"]
+PARSED_ATTR = "calc_parsed_table"
+
+
+# =========================================================================== schema
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an input table.
+
+    ``allowed`` lists the canonical values of a ``category`` column (unknown
+    values are errors); ``value_aliases`` maps other spellings (any case, full-
+    or half-width) to a canonical value.  A ``text`` column with
+    ``value_aliases`` is normalised through them but accepts any text.
+    """
+
+    name: str
+    kind: str
+    zh_aliases: tuple[str, ...] = ()
+    required: bool = False
+    description_zh: str = ""
+    description_en: str = ""
+    allowed: tuple[str, ...] = ()
+    value_aliases: Mapping[str, str] = field(default_factory=dict)
+    unique: bool = False
+    aliases: tuple[str, ...] = ()  # extra English spellings of the header
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"column {self.name!r}: unknown kind {self.kind!r}")
+
+    @property
+    def label_zh(self) -> str:
+        return self.zh_aliases[0] if self.zh_aliases else self.name
+
+
+def _m(name: str, zh: tuple[str, ...], dzh: str, den: str) -> Column:
+    return Column(name, "money", zh, description_zh=dzh, description_en=den)
+
+
+def _n(name: str, zh: tuple[str, ...], dzh: str, den: str) -> Column:
+    return Column(name, "count", zh, description_zh=dzh, description_en=den)
+
+
+def _b(name: str, zh: tuple[str, ...], dzh: str, den: str) -> Column:
+    return Column(name, "bool", zh, description_zh=dzh, description_en=den)
+
+
+def _t(name: str, zh: tuple[str, ...], dzh: str, den: str) -> Column:
+    return Column(name, "text", zh, description_zh=dzh, description_en=den)
+
+
+REGION_ALIASES: dict[str, str] = {
+    "厦门": "xiamen", "厦门市": "xiamen", "廈門": "xiamen", "廈門市": "xiamen", "amoy": "xiamen",
+    "辽阳": "liaoyang", "辽阳市": "liaoyang", "遼陽": "liaoyang", "遼陽市": "liaoyang",
+    "青岛": "qingdao", "青岛市": "qingdao", "青島": "qingdao", "青島市": "qingdao",
+    "海南": "hainan", "海南省": "hainan",
+    "其他": "other", "其它": "other",
+}  # fmt: skip
+JURISDICTIONS = ("xiamen", "liaoyang", "qingdao", "hainan")
+
+LEAD_TYPE_ALIASES: dict[str, str] = {
+    "企业": "enterprise",
+    "三甲医院": "hospital_3a", "三级甲等医院": "hospital_3a",
+    "医院": "hospital_other", "其他医院": "hospital_other", "非三甲医院": "hospital_other",
+    "新型研发机构": "new_rd_institution",
+    "高校": "university", "高等院校": "university", "高等学校": "university", "大学": "university",
+    "科研院所": "research_institute", "科研机构": "research_institute",
+    "省级制造业创新中心": "provincial_mfg_innovation_center",
+    "其他": "other", "其它": "other",
+}  # fmt: skip
+PLATFORM_LEVEL_ALIASES: dict[str, str] = {
+    "无": "none", "没有": "none",
+    "市级": "municipal",
+    "省级": "provincial", "省部级": "provincial",
+    "国家级": "national",
+}  # fmt: skip
+FIELD_ALIASES: dict[str, str] = {
+    "生命健康": "life_health", "现代种业": "seed_industry", "种业": "seed_industry",
+    "数字经济": "digital_economy", "其他": "other", "其它": "other",
+}  # fmt: skip
+
+
+ENTERPRISE_COLUMNS: list[Column] = [
+    Column("enterprise_id", "id", ("企业编号", "企业代码", "企业ID"), required=True, unique=True,
+           description_zh="企业唯一编号（必填，不可重复）",
+           description_en="Unique enterprise identifier (required, no duplicates)"),
+    _t("name", ("企业名称", "名称", "单位名称"), "企业名称", "Enterprise name"),
+    Column("city", "category", ("所在城市", "城市", "所在地"),
+           allowed=(*JURISDICTIONS, "other"), value_aliases=REGION_ALIASES,
+           description_zh="所在城市：厦门/辽阳/青岛/海南/其他",
+           description_en="City: xiamen, liaoyang, qingdao, hainan or other"),
+    _t("district", ("所在区", "所在区县", "区县", "区"), "所在区（县）", "District"),
+    _t("industry", ("所属行业", "行业"), "所属行业", "Industry"),
+    _t("size_band", ("企业规模", "规模"), "企业规模档次", "Enterprise size band"),
+    _b("consortium_member", ("是否创新联合体成员", "创新联合体成员"),
+       "是否为创新联合体成员（是/否）", "Member of an innovation consortium (yes/no)"),
+    _m("rd_expense", ("当年自主研发费用", "年度自主研发费用", "自主研发费用", "研发费用", "当年研发费用"),
+       "当年自主研发费用", "Own R&D expense in the claim year"),
+    _m("rd_expense_prev", ("上年自主研发费用", "上年度自主研发费用", "上年研发费用"),
+       "上年自主研发费用", "Own R&D expense in the previous year"),
+    _m("national_funding", ("国家财政资金", "国家级财政资金", "国家资助资金"),
+       "项目获得的国家财政资金", "National fiscal funding received for the project"),
+    _m("provincial_funding", ("省级资助资金", "省级财政资金", "省级资助"),
+       "项目获得的省级资助资金", "Provincial funding received for the project"),
+    _m("municipal_funding", ("市级资助资金", "市级财政资金", "市级资助"),
+       "项目获得的市级资助资金（不含本次配套）",
+       "Municipal funding received (excluding the matching grant itself)"),
+    _m("project_total_investment", ("项目总投入", "项目总投资"),
+       "项目总投入", "Total project investment"),
+    _m("joint_lab_investment", ("联合实验室非财政资金投入", "联合实验室投入"),
+       "联合实验室非财政资金投入", "Non-fiscal investment in the joint laboratory"),
+    _m("tech_transaction_paid", ("实际支付技术交易额", "技术交易额", "实际支付技术合同交易额"),
+       "实际支付的技术交易额", "Technology transaction amount actually paid"),
+    _n("new_national_platforms", ("新获批国家级创新平台数", "国家级创新平台数"),
+       "新获批国家级创新平台数", "Newly approved national innovation platforms"),
+    _n("new_intl_coop_bases",
+       ("新入选国家级国际科技合作基地数", "新入选国家级国际科技合作基地/对台科技合作与交流基地数",
+        "国际科技合作基地数"),
+       "新入选国家级国际科技合作基地/对台科技合作与交流基地数",
+       "Newly selected national international (or cross-Strait) S&T cooperation bases"),
+    _n("postdocs_in_station", ("进站博士后人数", "在站博士后人数", "博士后人数"),
+       "进站博士后人数", "Postdocs entering the station"),
+    _n("postdoc_years", ("博士后补助年数", "补助年数"),
+       "博士后补助年数（不填为未知）", "Years of postdoc subsidy (blank = unknown)"),
+    _n("incubators", ("科技型企业孵化器、加速器数", "科技型企业孵化器数", "孵化器、加速器数", "孵化器数"),
+       "科技型企业孵化器、加速器数", "S&T enterprise incubators and accelerators"),
+    _m("national_pilot_platform_equipment", ("国家级制造业中试平台设备投入", "中试平台设备投入"),
+       "国家级制造业中试平台设备投入", "Equipment investment in a national manufacturing pilot platform"),
+    _b("sme_innovation_project", ("科技型中小企业创新项目", "是否科技型中小企业创新项目"),
+       "是否为科技型中小企业创新项目（是/否）", "S&T SME innovation project (yes/no)"),
+    _n("claim_year", ("年度", "申报年度", "年份"), "申报年度，如 2026", "Claim year, e.g. 2026"),
+]  # fmt: skip
+
+CONSORTIUM_COLUMNS: list[Column] = [
+    Column("consortium_id", "id", ("联合体编号", "创新联合体编号", "联合体ID"), required=True, unique=True,
+           description_zh="创新联合体唯一编号（必填，不可重复）",
+           description_en="Unique consortium identifier (required, no duplicates)"),
+    _t("name", ("联合体名称", "创新联合体名称", "名称"), "创新联合体名称", "Consortium name"),
+    Column("jurisdiction", "category", ("所属地区", "申报地区", "地区"),
+           allowed=JURISDICTIONS, value_aliases=REGION_ALIASES,
+           description_zh="所属地区（适用政策）：厦门/辽阳/青岛/海南",
+           description_en="Jurisdiction whose policy applies: xiamen, liaoyang, qingdao or hainan"),
+    _n("enterprises", ("企业成员数", "企业数"), "成员中企业数", "Member enterprises"),
+    _n("universities", ("高校数", "高校成员数"), "成员中高校数", "Member universities"),
+    _n("research_institutes", ("科研院所数", "科研院所成员数"), "成员中科研院所数", "Member research institutes"),
+    _n("other_units", ("其他单位数", "其他成员单位数"), "其他成员单位数", "Other member units"),
+    _n("local_units", ("本地单位数", "本地成员单位数"), "注册在本地的成员单位数", "Members registered locally"),
+    _n("scale_or_hightech_enterprises", ("规上或高新技术企业数", "规上企业或高新技术企业数"),
+       "成员中规模以上企业或高新技术企业数", "Member enterprises that are above-scale or high-tech"),
+    Column("lead_type", "category", ("牵头单位类型",),
+           allowed=("enterprise", "hospital_3a", "hospital_other", "new_rd_institution", "university",
+                    "research_institute", "provincial_mfg_innovation_center", "other"),
+           value_aliases=LEAD_TYPE_ALIASES,
+           description_zh="牵头单位类型：企业/三甲医院/其他医院/新型研发机构/高校/科研院所/省级制造业创新中心/其他",
+           description_en="Lead unit type"),
+    Column("lead_region", "category", ("牵头单位注册地", "牵头单位所在地"),
+           allowed=(*JURISDICTIONS, "other"), value_aliases=REGION_ALIASES,
+           description_zh="牵头单位注册地：厦门/辽阳/青岛/海南/其他",
+           description_en="Where the lead unit is registered"),
+    _m("lead_revenue", ("牵头单位营业收入", "牵头单位当年营业收入"),
+       "牵头单位当年营业收入", "Lead unit revenue, claim year"),
+    _m("lead_revenue_prev", ("牵头单位上年营业收入",), "牵头单位上年营业收入", "Lead unit revenue, previous year"),
+    _m("lead_revenue_prev2", ("牵头单位前年营业收入", "牵头单位上上年营业收入"),
+       "牵头单位前年营业收入", "Lead unit revenue, two years before"),
+    _m("lead_rd", ("牵头单位研发投入", "牵头单位研发费用", "牵头单位当年研发投入"),
+       "牵头单位当年研发投入", "Lead unit R&D spending, claim year"),
+    _m("lead_rd_prev", ("牵头单位上年研发投入", "牵头单位上年研发费用"),
+       "牵头单位上年研发投入", "Lead unit R&D spending, previous year"),
+    _m("lead_rd_prev2", ("牵头单位前年研发投入", "牵头单位前年研发费用", "牵头单位上上年研发投入"),
+       "牵头单位前年研发投入", "Lead unit R&D spending, two years before"),
+    _n("lead_years_operating", ("牵头单位成立年限", "牵头单位运营年限"),
+       "牵头单位成立（运营）年限", "Years the lead unit has operated"),
+    Column("lead_platform_level", "category", ("牵头单位平台级别", "牵头单位创新平台级别"),
+           allowed=("none", "municipal", "provincial", "national"), value_aliases=PLATFORM_LEVEL_ALIASES,
+           description_zh="牵头单位最高创新平台级别：无/市级/省级（含省部级）/国家级",
+           description_en="Highest innovation platform level of the lead unit (provincial includes 省部级)"),
+    _n("lead_rd_staff", ("牵头单位研发人员数",), "牵头单位研发人员数", "R&D staff of the lead unit"),
+    _n("lead_other_consortia", ("牵头单位牵头其他联合体数", "牵头其他联合体数"),
+       "牵头单位同时牵头的其他创新联合体数", "Other consortia the lead unit also leads"),
+    _b("lead_high_tech", ("牵头单位是否高新技术企业", "牵头单位高新技术企业"),
+       "牵头单位是否为高新技术企业（是/否）", "Lead unit is a high-tech enterprise (yes/no)"),
+    _b("chief_scientist", ("是否设首席科学家", "首席科学家"), "是否设立首席科学家（是/否）",
+       "Has a chief scientist (yes/no)"),
+    _b("agreement_signed", ("是否签订合作协议", "签订合作协议"), "是否签订合作协议（是/否）",
+       "Cooperation agreement signed (yes/no)"),
+    Column("field", "text", ("领域", "所属领域", "技术领域"),
+           allowed=("life_health", "seed_industry", "digital_economy", "other"), value_aliases=FIELD_ALIASES,
+           description_zh="所属领域：生命健康/现代种业/数字经济/其他（其他文字原样保留）",
+           description_en="Field: life_health, seed_industry, digital_economy, other (other text kept, lower-cased)"),
+    _n("core_team_members", ("核心团队成员数", "核心团队人数"), "核心团队成员数（第十一条）",
+       "Core team members (article 11)"),
+    _n("national_level_talents", ("国家级人才数", "国家级人才人数"), "国家级人才数（第十一条）",
+       "National-level talents in the team (article 11)"),
+    _n("city_b_talents", ("市B类以上人才数", "B类以上人才数", "市B类人才数"), "市B类及以上人才数（第十一条）",
+       "City class-B-or-above talents in the team (article 11)"),
+    _b("lead_is_provincial_mfg_center", ("牵头单位是否省级制造业创新中心",),
+       "牵头单位是否为省级制造业创新中心（是/否）", "Lead unit is a provincial manufacturing innovation centre"),
+]  # fmt: skip
+
+TABLES: dict[str, list[Column]] = {"enterprises": ENTERPRISE_COLUMNS, "consortia": CONSORTIUM_COLUMNS}
+
+
+# =========================================================================== results
+
+
+class InputError(Exception):
+    """The source cannot be used at all (missing file, bad format, missing required column…)."""
+
+
+@dataclass
+class ParsedInput:
+    """Result of loading a table.
+
+    frame: good rows only, canonical column names (every schema column present),
+        original index kept, plus ``input_row`` (1-based data row in the user's
+        table) and unknown columns carried through as given.
+    errors: one line per bad cell: input_row, id, column (the user's header),
+        value (raw cell as text), message.
+    unknown_columns: user header -> closest known column name (or None).
+    """
+
+    frame: pd.DataFrame
+    errors: pd.DataFrame
+    unknown_columns: dict[str, str | None]
+    table: str = ""
+    column_map: dict[str, str] = field(default_factory=dict)  # user header -> canonical name
+    units: dict[str, str] = field(default_factory=dict)  # canonical money column -> unit of bare numbers
+
+    @property
+    def bad_row_count(self) -> int:
+        return int(self.errors["input_row"].nunique()) if len(self.errors) else 0
+
+    @property
+    def ok(self) -> bool:
+        return not len(self.errors)
+
+
+# =========================================================================== header matching
+
+
+def _key(text: str) -> str:
+    """Header comparison key: NFKC, case-folded, without spaces, '_' and '-'."""
+    return re.sub(r"[\s_\-]+", "", unicodedata.normalize("NFKC", str(text)).casefold())
+
+
+_HEADER_UNIT_RE = re.compile(r"^(?P<base>.+?)[(\[](?:单位[:：]?)?(?P<unit>[^()\[\]]+)[)\]]$")
+_HEADER_SUFFIX_RE = re.compile(r"^(?P<base>.+?)[_\s\-](?P<unit>yuan|wan|yi)$")
+_MONEY_UNITS = {"元": "yuan", "圆": "yuan", "yuan": "yuan", "rmb": "yuan", "cny": "yuan",
+                "万元": "wan", "万": "wan", "wan": "wan", "亿元": "yi", "亿": "yi", "yi": "yi"}  # fmt: skip
+_COUNT_UNITS = {"个", "人", "名", "家", "项", "年", "所", "位", "次", "件"}
+_RATIO_UNITS = {"%": "percent", "百分比": "percent"}
+
+
+def _header_index(columns: list[Column]) -> dict[str, Column]:
+    index: dict[str, Column] = {}
+    for col in columns:
+        for spelling in (col.name, *col.aliases, *col.zh_aliases):
+            k = _key(spelling)
+            other = index.get(k)
+            if other is not None and other.name != col.name:
+                raise AssertionError(f"header alias {spelling!r} used by {other.name} and {col.name}")
+            index[k] = col
+    return index
+
+
+_HEADER_INDEX = {table: _header_index(cols) for table, cols in TABLES.items()}
+
+
+def _match_header(header: str, table: str) -> tuple[Column | None, str | None]:
+    """Return (column, unit) for a user header; unit is a money unit, 'percent' or None."""
+    index = _HEADER_INDEX[table]
+    norm = unicodedata.normalize("NFKC", str(header)).strip().casefold()
+    if _key(norm) in index:
+        return index[_key(norm)], None
+    for pattern in (_HEADER_UNIT_RE, _HEADER_SUFFIX_RE):
+        m = pattern.match(norm)
+        if not m:
+            continue
+        col = index.get(_key(m.group("base")))
+        if col is None:
+            continue
+        unit_text = re.sub(r"\s+", "", m.group("unit"))
+        if col.kind == "money" and unit_text in _MONEY_UNITS:
+            return col, _MONEY_UNITS[unit_text]
+        if col.kind == "ratio" and unit_text in _RATIO_UNITS:
+            return col, "percent"
+        if col.kind in ("count", "bool", "text", "category", "id", "date") and unit_text in _COUNT_UNITS:
+            return col, None
+        if unit_text in _MONEY_UNITS:
+            raise InputError(
+                f"column header '{header}' carries a money unit ({m.group('unit')}), "
+                f"but '{col.name}' is not an amount of money"
+            )
+    return None, None
+
+
+def _suggest(header: str, table: str) -> str | None:
+    index = _HEADER_INDEX[table]
+    k = _key(header)
+    m = _HEADER_UNIT_RE.match(unicodedata.normalize("NFKC", str(header)).strip().casefold())
+    candidates = [k] + ([_key(m.group("base"))] if m else [])
+    best: tuple[float, str] | None = None
+    for cand in candidates:
+        for match in difflib.get_close_matches(cand, list(index), n=1, cutoff=0.6):
+            score = difflib.SequenceMatcher(None, cand, match).ratio()
+            if best is None or score > best[0]:
+                best = (score, index[match].name)
+    return best[1] if best else None
+
+
+# =========================================================================== cell parsers
+#
+# Every parser takes a Series and returns (values, errors, missing):
+#   values  - an ExtensionArray / ndarray of the stored dtype (NA where missing or bad)
+#   errors  - object ndarray of message fragments (None where fine)
+#   missing - bool ndarray (cell is empty)
+
+_MISSING = object()
+
+
+def _raw_text(v: Any) -> str:
+    """A raw cell as text, for the `value` column of errors."""
+    if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    if isinstance(v, (float, np.floating)):
+        d = _float_to_decimal(v)
+        return str(int(d)) if d == d.to_integral_value() else str(d)
+    if isinstance(v, (bool, np.bool_)):
+        return str(bool(v))
+    return str(v)
+
+
+def _map_uniques(
+    series: pd.Series, func: Callable[[Any], Any]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Apply ``func`` once per distinct non-NA value.
+
+    ``func`` returns the parsed value, ``_MISSING`` for a blank cell, or raises
+    ``ValueError`` whose message becomes the error.  Returns (results object
+    array, errors object array, missing bool array).
+    """
+    values = series.to_numpy(dtype=object)
+    n = len(values)
+    missing = np.asarray(pd.isna(values), dtype=bool) if n else np.zeros(0, dtype=bool)
+    results = np.full(n, None, dtype=object)
+    errs = np.full(n, None, dtype=object)
+    idx = np.flatnonzero(~missing)
+    if not len(idx):
+        return results, errs, missing
+    sub = values[idx]
+    if pd.api.types.infer_dtype(sub, skipna=False) in ("string", "empty"):
+        is_bool = np.zeros(len(sub), dtype=bool)
+    else:
+        is_bool = np.fromiter((isinstance(v, (bool, np.bool_)) for v in sub), dtype=bool, count=len(sub))
+    for group in (np.flatnonzero(~is_bool), np.flatnonzero(is_bool)):
+        if not len(group):
+            continue
+        codes, uniques = pd.factorize(sub[group])
+        u_res = np.full(len(uniques), None, dtype=object)
+        u_err = np.full(len(uniques), None, dtype=object)
+        u_miss = np.zeros(len(uniques), dtype=bool)
+        for j, v in enumerate(uniques):
+            if isinstance(v, str) and not v.strip():
+                u_miss[j] = True
+                continue
+            try:
+                r = func(v)
+            except ValueError as exc:
+                u_err[j] = str(exc)
+                continue
+            if r is _MISSING:
+                u_miss[j] = True
+            else:
+                u_res[j] = r
+        pos = idx[group]
+        results[pos] = u_res[codes]
+        errs[pos] = u_err[codes]
+        missing[pos] = u_miss[codes]
+    return results, errs, missing
+
+
+def _nfkc(s: str) -> str:
+    return unicodedata.normalize("NFKC", s).strip()
+
+
+def _num_text(v: Any) -> str:
+    """Text of a number cell (Excel gives ints/floats for codes like 350200)."""
+    if isinstance(v, (bool, np.bool_)):
+        return str(bool(v))
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        d = _float_to_decimal(v)
+        return str(int(d)) if d == d.to_integral_value() else str(d)
+    if isinstance(v, (_dt.datetime, _dt.date)):
+        return v.isoformat()
+    return str(v)
+
+
+def _strings(results: np.ndarray, ok: np.ndarray) -> pd.arrays.StringArray:
+    out = np.full(len(results), pd.NA, dtype=object)
+    out[ok] = results[ok]
+    return pd.arrays.StringArray(out)
+
+
+def _all_str(series: pd.Series) -> np.ndarray | None:
+    """The values as an object array if every non-NA cell is a str, else None."""
+    if series.dtype != object and not isinstance(series.dtype, pd.StringDtype):
+        return None
+    values = series.to_numpy(dtype=object, na_value=None)
+    if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+        return None
+    return values
+
+
+def _fast_strings(values: np.ndarray, nfkc: bool) -> tuple[Any, np.ndarray, np.ndarray]:
+    """Vectorised strip (and NFKC for non-ASCII cells) of an all-str column."""
+    s = pd.Series(values, dtype=object)
+    missing = s.isna().to_numpy().copy()
+    if nfkc:
+        non_ascii = ~s.str.isascii().fillna(True).to_numpy(dtype=bool)
+        if non_ascii.any():
+            s[non_ascii] = s[non_ascii].map(lambda v: unicodedata.normalize("NFKC", v))
+    stripped = s.str.strip()
+    blank = (stripped == "").fillna(False).to_numpy(dtype=bool)
+    missing |= blank
+    return _strings(stripped.to_numpy(dtype=object), ~missing), np.full(len(values), None, dtype=object), missing
+
+
+def _parse_id(series: pd.Series, col: Column, unit: str | None) -> tuple[Any, np.ndarray, np.ndarray]:
+    n = len(series)
+    if pd.api.types.is_integer_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+        missing = series.isna().to_numpy()
+        vals = series.astype("string").to_numpy(dtype=object)
+        return _strings(vals, ~missing), np.full(n, None, dtype=object), missing
+    strs = _all_str(series)
+    if strs is not None:
+        return _fast_strings(strs, nfkc=True)
+
+    def one(v: Any) -> Any:
+        if isinstance(v, (bool, np.bool_)):
+            raise ValueError(f"'{v}' is a yes/no value, not an identifier")
+        if isinstance(v, str):
+            t = _nfkc(v)
+            return t if t else _MISSING
+        if isinstance(v, (float, np.floating)) and not float(v).is_integer():
+            raise ValueError(f"'{_raw_text(v)}' is not usable as an identifier (write it as text)")
+        return _num_text(v)
+
+    res, errs, missing = _map_uniques(series, one)
+    ok = ~missing & np.equal(errs, None)
+    return _strings(res, ok), errs, missing
+
+
+def _parse_text(series: pd.Series, col: Column, unit: str | None) -> tuple[Any, np.ndarray, np.ndarray]:
+    aliases = {_key(k): v for k, v in col.value_aliases.items()}
+    for v in col.allowed:
+        aliases.setdefault(_key(v), v)
+    if not col.value_aliases:
+        strs = _all_str(series)
+        if strs is not None:
+            return _fast_strings(strs, nfkc=False)
+
+    def one(v: Any) -> Any:
+        t = v.strip() if isinstance(v, str) else _num_text(v)
+        if not t:
+            return _MISSING
+        if col.value_aliases:
+            k = _key(t)
+            return aliases.get(k, unicodedata.normalize("NFKC", t).strip().casefold())
+        return t
+
+    res, errs, missing = _map_uniques(series, one)
+    ok = ~missing & np.equal(errs, None)
+    return _strings(res, ok), errs, missing
+
+
+def _parse_category(series: pd.Series, col: Column, unit: str | None) -> tuple[Any, np.ndarray, np.ndarray]:
+    aliases = {_key(k): v for k, v in col.value_aliases.items() if v in col.allowed}
+    for v in col.allowed:
+        aliases[_key(v)] = v
+    first_zh: dict[str, str] = {}
+    for k, v in col.value_aliases.items():
+        if not k.isascii():
+            first_zh.setdefault(v, k)
+    allowed_text = ", ".join(f"{v} ({first_zh[v]})" if v in first_zh else v for v in col.allowed)
+
+    def one(v: Any) -> Any:
+        t = v if isinstance(v, str) else _num_text(v)
+        if not t.strip():
+            return _MISSING
+        found = aliases.get(_key(t))
+        if found is None:
+            raise ValueError(f"'{t}' is not one of the allowed values: {allowed_text}")
+        return found
+
+    res, errs, missing = _map_uniques(series, one)
+    ok = ~missing & np.equal(errs, None)
+    return _strings(res, ok), errs, missing
+
+
+def _parse_money_cells(series: pd.Series, col: Column, unit: str | None) -> tuple[Any, np.ndarray, np.ndarray]:
+    fen, valid, errs = _parse_money_array(series, unit or "yuan")
+    missing = ~valid & np.equal(errs, None)
+    return pd.arrays.IntegerArray(fen, ~valid), errs, missing
+
+
+_COUNT_RE = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.0*)?$", re.ASCII)
+_COUNT_SUFFIX_RE = re.compile(r"[个人名家项年所位次件]$")
+
+
+def _count_value(v: Any) -> int:
+    if isinstance(v, (bool, np.bool_)):
+        raise ValueError(f"'{v}' is a yes/no value, not a count")
+    if isinstance(v, (int, np.integer)):
+        n = int(v)
+    elif isinstance(v, (float, np.floating, Decimal)):
+        d = _float_to_decimal(v) if not isinstance(v, Decimal) else v
+        if not d.is_finite() or d != d.to_integral_value():
+            raise ValueError(f"'{_raw_text(v)}' is not a whole number")
+        n = int(d)
+    elif isinstance(v, str):
+        t = re.sub(r"\s+", "", unicodedata.normalize("NFKC", v))
+        t = _COUNT_SUFFIX_RE.sub("", t)
+        if t.startswith(("-", "\u2212")) and _COUNT_RE.match(t[1:]):
+            raise ValueError(f"'{v}' is negative; a count must be zero or more")
+        if not _COUNT_RE.match(t):
+            if re.fullmatch(r"[0-9,]*\.[0-9]+", t):
+                raise ValueError(f"'{v}' is not a whole number")
+            raise ValueError(f"cannot read '{v}' as a whole number (expected e.g. 3 or 2026)")
+        n = int(Decimal(t.replace(",", "")))
+    else:
+        raise ValueError(f"cannot read '{v}' ({type(v).__name__}) as a whole number")
+    if n < 0:
+        raise ValueError(f"'{_raw_text(v)}' is negative; a count must be zero or more")
+    if n > MAX_FEN:
+        raise ValueError(f"'{_raw_text(v)}' is too large")
+    return n
+
+
+def _parse_count(series: pd.Series, col: Column, unit: str | None) -> tuple[Any, np.ndarray, np.ndarray]:
+    n = len(series)
+    dtype = series.dtype
+    if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        missing = series.isna().to_numpy()
+        if pd.api.types.is_unsigned_integer_dtype(dtype):
+            raw_u = series.to_numpy(dtype=np.uint64, na_value=0)
+            bad = raw_u > np.uint64(MAX_FEN)
+            raw = np.where(bad, 0, raw_u).astype(np.int64)
+        else:
+            raw = series.to_numpy(dtype=np.int64, na_value=0)
+            bad = raw < 0
+        bad &= ~missing
+        errs = np.full(n, None, dtype=object)
+        for i in np.flatnonzero(bad):
+            errs[i] = f"'{series.iloc[i]}' is negative; a count must be zero or more"
+        return pd.arrays.IntegerArray(raw, missing | bad), errs, missing
+    res, errs, missing = _map_uniques(series, _count_value)
+    ok = ~missing & np.equal(errs, None)
+    vals = np.zeros(n, dtype=np.int64)
+    if ok.any():
+        vals[ok] = res[ok].astype(np.int64)
+    return pd.arrays.IntegerArray(vals, ~ok), errs, missing
+
+
+_TRUE = {"true", "t", "yes", "y", "1", "是", "√", "✓", "✔", "对", "有"}
+_FALSE = {"false", "f", "no", "n", "0", "否", "×", "✗", "✘", "无"}
+
+
+def parse_bool(v: Any) -> bool:
+    """Read a yes/no cell: true/false/1/0/yes/no/是/否/Y/N/√/× (any case); ValueError otherwise."""
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, np.integer, float, np.floating, Decimal)) and v in (0, 1):
+        return bool(v == 1)
+    if isinstance(v, str):
+        t = re.sub(r"\s+", "", unicodedata.normalize("NFKC", v)).casefold()
+        if t in _TRUE:
+            return True
+        if t in _FALSE:
+            return False
+    raise ValueError(f"cannot read '{_raw_text(v)}' as yes/no (expected 是/否, yes/no, true/false, 1/0, √/×)")
+
+
+def _parse_bool(series: pd.Series, col: Column, unit: str | None) -> tuple[Any, np.ndarray, np.ndarray]:
+    n = len(series)
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        missing = series.isna().to_numpy()
+        vals = series.to_numpy(dtype=bool, na_value=False)
+        return pd.arrays.BooleanArray(vals, missing), np.full(n, None, dtype=object), missing
+    res, errs, missing = _map_uniques(series, parse_bool)
+    ok = ~missing & np.equal(errs, None)
+    vals = np.zeros(n, dtype=bool)
+    if ok.any():
+        vals[ok] = res[ok].astype(bool)
+    return pd.arrays.BooleanArray(vals, ~ok), errs, missing
+
+
+def _ratio_value(v: Any, percent: bool) -> Decimal:
+    if isinstance(v, (bool, np.bool_)):
+        raise ValueError(f"'{v}' is a yes/no value, not a ratio")
+    if isinstance(v, str):
+        t = re.sub(r"\s+", "", unicodedata.normalize("NFKC", v))
+        is_pct = t.endswith("%")
+        try:
+            d = parse_decimal(t[:-1] if is_pct else t)
+        except ValueError:
+            raise ValueError(f"cannot read '{v}' as a ratio (expected e.g. 20% or 0.2)") from None
+        if is_pct or percent:
+            d = d.scaleb(-2)
+    else:
+        try:
+            d = parse_decimal(v)
+        except ValueError:
+            raise ValueError(f"cannot read '{_raw_text(v)}' as a ratio (expected e.g. 20% or 0.2)") from None
+        if percent:
+            d = d.scaleb(-2)
+    if d < 0:
+        raise ValueError(f"'{_raw_text(v)}' is negative; a ratio must be zero or more")
+    return d
+
+
+def _parse_ratio(series: pd.Series, col: Column, unit: str | None) -> tuple[Any, np.ndarray, np.ndarray]:
+    percent = unit == "percent"
+    res, errs, missing = _map_uniques(series, lambda v: _ratio_value(v, percent))
+    ok = ~missing & np.equal(errs, None)
+    out = np.full(len(series), pd.NA, dtype=object)
+    out[ok] = res[ok]
+    return out, errs, missing
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
+
+
+def _date_value(v: Any) -> pd.Timestamp:
+    if isinstance(v, (pd.Timestamp, _dt.datetime, _dt.date, np.datetime64)):
+        return pd.Timestamp(v)
+    if isinstance(v, str):
+        t = re.sub(r"\s+", "", unicodedata.normalize("NFKC", v))
+        for fmt in _DATE_FORMATS:
+            try:
+                return pd.Timestamp(_dt.datetime.strptime(t, fmt))
+            except ValueError:
+                continue
+    raise ValueError(f"cannot read '{_raw_text(v)}' as a date (expected e.g. 2026-03-31 or 2026年3月31日)")
+
+
+def _parse_date(series: pd.Series, col: Column, unit: str | None) -> tuple[Any, np.ndarray, np.ndarray]:
+    res, errs, missing = _map_uniques(series, _date_value)
+    ok = ~missing & np.equal(errs, None)
+    out = np.full(len(series), pd.NaT, dtype=object)
+    out[ok] = res[ok]
+    return pd.to_datetime(pd.Series(out, dtype=object)).to_numpy(dtype="datetime64[ns]"), errs, missing
+
+
+_PARSERS: dict[str, Callable[..., tuple[Any, np.ndarray, np.ndarray]]] = {
+    "id": _parse_id,
+    "text": _parse_text,
+    "category": _parse_category,
+    "money": _parse_money_cells,
+    "count": _parse_count,
+    "bool": _parse_bool,
+    "ratio": _parse_ratio,
+    "date": _parse_date,
+}
+
+def _empty_column(kind: str, n: int) -> Any:
+    """An all-missing column of the stored dtype for ``kind``."""
+    if kind == "ratio":
+        return np.full(n, pd.NA, dtype=object)
+    if kind == "date":
+        return np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    if kind in ("money", "count"):
+        return pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
+    if kind == "bool":
+        return pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
+    return pd.arrays.StringArray(np.full(n, pd.NA, dtype=object))
+
+
+# =========================================================================== reading sources
+
+
+def _read_source(source: Any, sheet: Any, table: str) -> tuple[pd.DataFrame, np.ndarray, str]:
+    """Return (raw frame, input_row numbers, description of the source)."""
+    if isinstance(source, pd.DataFrame):
+        if source.attrs.get(PARSED_ATTR):
+            raise InputError(
+                "this DataFrame is the output of a loader (money already in fen); "
+                "pass the original table instead of ParsedInput.frame"
+            )
+        if sheet is not None:
+            raise InputError("sheet= only applies to .xlsx files")
+        if source.columns.duplicated().any():
+            dups = sorted({str(c) for c in source.columns[source.columns.duplicated()]})
+            raise InputError(f"the table has duplicate column names: {', '.join(dups)}")
+        frame = source.copy(deep=False)
+        frame.columns = [str(c) for c in frame.columns]
+        return frame, np.arange(1, len(frame) + 1, dtype=np.int64), "DataFrame"
+    if isinstance(source, Mapping):
+        if sheet is not None:
+            raise InputError("sheet= only applies to .xlsx files")
+        try:
+            frame = pd.DataFrame(dict(source))
+        except ValueError as exc:
+            raise InputError(f"cannot build a table from the dict: {exc}") from exc
+        frame.columns = [str(c) for c in frame.columns]
+        return frame, np.arange(1, len(frame) + 1, dtype=np.int64), "dict"
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.exists():
+            raise InputError(f"file not found: {path}")
+        if path.is_dir():
+            raise InputError(f"{path} is a directory, not a .csv or .xlsx file")
+        suffix = path.suffix.lower()
+        if suffix == ".csv":
+            if sheet is not None:
+                raise InputError("sheet= only applies to .xlsx files")
+            return (*_read_csv(path), str(path))
+        if suffix in (".xlsx", ".xlsm"):
+            return (*_read_xlsx(path, sheet, table), str(path))
+        raise InputError(f"unsupported file type '{path.suffix}' for {path}: use .csv (UTF-8) or .xlsx")
+    raise InputError(
+        f"cannot read a table from {type(source).__name__}: pass a DataFrame, a dict of lists, "
+        "or the path of a .csv or .xlsx file"
+    )
+
+
+def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
+    kwargs = dict(dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False)
+    try:
+        frame = pd.read_csv(path, encoding="utf-8-sig", **kwargs)
+    except UnicodeDecodeError:
+        # Excel on Chinese Windows saves "CSV" as GB18030/GBK.
+        try:
+            frame = pd.read_csv(path, encoding="gb18030", **kwargs)
+        except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+            raise InputError(f"cannot read {path}: not UTF-8 text ({exc})") from exc
+    except pd.errors.EmptyDataError as exc:
+        raise InputError(f"{path} is empty (no header row)") from exc
+    except pd.errors.ParserError as exc:
+        raise InputError(f"cannot read {path} as CSV: {exc}") from exc
+    return frame, np.arange(1, len(frame) + 1, dtype=np.int64)
+
+
+def _read_xlsx(path: Path, sheet: Any, table: str) -> tuple[pd.DataFrame, np.ndarray]:
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for bad files
+        raise InputError(f"cannot open {path} as an .xlsx workbook: {exc}") from exc
+    try:
+        if sheet is None:
+            names = {_key(n): n for n in wb.sheetnames}
+            ws = wb[names[_key(table)]] if _key(table) in names else wb.worksheets[0]
+        elif isinstance(sheet, int):
+            try:
+                ws = wb.worksheets[sheet]
+            except IndexError:
+                raise InputError(f"{path} has no sheet number {sheet}") from None
+        else:
+            if sheet not in wb.sheetnames:
+                raise InputError(f"{path} has no sheet '{sheet}' (sheets: {', '.join(wb.sheetnames)})")
+            ws = wb[sheet]
+        rows = list(ws.iter_rows(values_only=True))
+    finally:
+        wb.close()
+    start = next((i for i, r in enumerate(rows) if any(_cell_present(c) for c in r)), None)
+    if start is None:
+        raise InputError(f"{path} sheet '{ws.title}' is empty (no header row)")
+    header_row = rows[start]
+    data = rows[start + 1 :]
+    width = max([len(header_row), *(len(r) for r in data)]) if data else len(header_row)
+    headers: list[str] = []
+    seen: dict[str, int] = {}
+    for i in range(width):
+        h = header_row[i] if i < len(header_row) else None
+        name = _num_text(h).strip() if _cell_present(h) else f"(column {get_column_letter(i + 1)})"
+        if name in seen:  # same mangling as pandas.read_csv
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        else:
+            seen[name] = 0
+        headers.append(name)
+    matrix = np.full((len(data), width), None, dtype=object)
+    for r, row in enumerate(data):
+        matrix[r, : len(row)] = row
+    frame = pd.DataFrame(matrix, columns=headers, dtype=object)
+    # Headerless columns with nothing in them are just the edge of the sheet.
+    empty_edge = [h for i, h in enumerate(headers)
+                  if not _cell_present(header_row[i] if i < len(header_row) else None)
+                  and not any(_cell_present(v) for v in matrix[:, i])]  # fmt: skip
+    frame = frame.drop(columns=empty_edge)
+    return frame, np.arange(1, len(frame) + 1, dtype=np.int64)
+
+
+def _cell_present(v: Any) -> bool:
+    if v is None or v is pd.NA:
+        return False
+    if isinstance(v, float) and np.isnan(v):
+        return False
+    if isinstance(v, str) and not v.strip():
+        return False
+    return True
+
+
+# =========================================================================== loading
+
+
+def load_table(source: Any, table: str, *, sheet: Any = None) -> ParsedInput:
+    """Load ``table`` ("enterprises" or "consortia") from ``source``; see module docstring."""
+    if table not in TABLES:
+        raise ValueError(f"unknown table {table!r}; use one of {', '.join(TABLES)}")
+    columns = TABLES[table]
+    raw, input_rows, described = _read_source(source, sheet, table)
+    n = len(raw)
+
+    # ---- headers
+    column_map: dict[str, str] = {}
+    units: dict[str, str] = {}
+    header_of: dict[str, str] = {}
+    unknown: dict[str, str | None] = {}
+    for header in raw.columns:
+        if header == "input_row":
+            unknown[header] = None
+            continue
+        col, unit = _match_header(header, table)
+        if col is None:
+            if header.startswith("Unnamed: ") and not any(_cell_present(v) for v in raw[header]):
+                continue  # an empty headerless CSV column
+            unknown[header] = _suggest(header, table)
+            continue
+        if col.name in header_of:
+            raise InputError(
+                f"{described}: columns '{header_of[col.name]}' and '{header}' both mean "
+                f"'{col.name}' ({col.label_zh}); keep only one"
+            )
+        header_of[col.name] = header
+        column_map[header] = col.name
+        if unit is not None:
+            units[col.name] = unit
+    for col in columns:
+        if col.required and col.name not in header_of:
+            raise InputError(
+                f"{described} has no '{col.name}' column ({col.label_zh}), which is required; "
+                f"found columns: {', '.join(map(str, raw.columns)) or '(none)'}"
+            )
+
+    # ---- cells
+    out: dict[str, Any] = {"input_row": input_rows}
+    err_cols: list[tuple[str, str, np.ndarray, pd.Series]] = []  # (canonical, header, errs, raw)
+    all_missing = np.ones(n, dtype=bool)
+    for col in columns:
+        header = header_of.get(col.name)
+        if header is None:
+            out[col.name] = _empty_column(col.kind, n)
+            continue
+        series = raw[header]
+        values, errs, missing = _PARSERS[col.kind](series, col, units.get(col.name))
+        out[col.name] = values
+        all_missing &= missing
+        if col.required:
+            errs = errs.copy()
+            errs[missing] = "a value is required"
+        err_cols.append((col.name, header, errs, series))
+    for header in unknown:
+        s = raw[header]
+        present = ~pd.isna(s.to_numpy(dtype=object))
+        if s.dtype == object:
+            present &= ~s.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
+        all_missing &= ~present
+
+    frame = pd.DataFrame(out, index=raw.index)
+    for header in unknown:
+        # carried through untouched; a user column called "input_row" must not hide ours
+        frame[header if header not in frame.columns else f"{header}_given"] = raw[header].array
+
+    # ---- ids: readable value for messages, and duplicates
+    id_col = next(c for c in columns if c.kind == "id" and c.required)
+    ids = frame[id_col.name]
+    row_errors: list[tuple[np.ndarray, str, str, np.ndarray]] = []  # (positions, canonical, header, messages)
+    for col in columns:
+        if col.unique and col.name in header_of:
+            s = frame[col.name]
+            keep = ~all_missing & s.notna().to_numpy()
+            dup = np.zeros(n, dtype=bool)
+            dup[keep] = s[keep].duplicated(keep="first").to_numpy()
+            if dup.any():
+                first_row = (
+                    pd.Series(input_rows[keep], index=s[keep].to_numpy())
+                    .groupby(level=0)
+                    .first()
+                )
+                pos = np.flatnonzero(dup)
+                vals = s.to_numpy(dtype=object)[pos]
+                msgs = np.array(
+                    [f"duplicate {col.name} '{v}' (first used in row {first_row[v]}); "
+                     "only the first row is kept" for v in vals],
+                    dtype=object,
+                )  # fmt: skip
+                row_errors.append((pos, col.name, header_of[col.name], msgs))
+
+    row_errors.extend(_combination_errors(table, frame, header_of))
+
+    # ---- collect errors
+    ids_obj = ids.to_numpy(dtype=object)
+    pieces: list[pd.DataFrame] = []
+    bad = np.zeros(n, dtype=bool)
+    position = {h: i for i, h in enumerate(raw.columns)}
+    order = {name: position[h] for name, h in header_of.items()}
+    for name, header, errs, series in err_cols:
+        mask = ~np.equal(errs, None) & ~all_missing
+        if not mask.any():
+            continue
+        pos = np.flatnonzero(mask)
+        bad[pos] = True
+        raw_vals = series.to_numpy(dtype=object)[pos]
+        pieces.append(_error_piece(pos, input_rows, ids_obj, id_col.name, header, raw_vals, errs[pos], order[name]))
+    for pos, name, header, msgs in row_errors:
+        real = ~all_missing[pos]
+        pos, msgs = pos[real], msgs[real]
+        if not len(pos):
+            continue
+        bad[pos] = True
+        raw_vals = raw[header].to_numpy(dtype=object)[pos]
+        pieces.append(_error_piece(pos, input_rows, ids_obj, id_col.name, header, raw_vals, msgs, order[name] + 0.5))
+    if pieces:
+        errors = pd.concat(pieces, ignore_index=True)
+        errors = errors.sort_values(["input_row", "_order"], kind="stable").drop(columns="_order")
+        errors = errors.reset_index(drop=True)
+    else:
+        errors = _empty_errors()
+
+    keep_rows = ~bad & ~all_missing
+    frame = frame[keep_rows] if not keep_rows.all() else frame
+    frame.attrs[PARSED_ATTR] = table
+    return ParsedInput(
+        frame=frame,
+        errors=errors,
+        unknown_columns=unknown,
+        table=table,
+        column_map=column_map,
+        units=units,
+    )
+
+
+def _empty_errors() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "input_row": pd.Series([], dtype="int64"),
+            "id": pd.Series([], dtype=object),
+            "column": pd.Series([], dtype=object),
+            "value": pd.Series([], dtype=object),
+            "message": pd.Series([], dtype=object),
+        }
+    )
+
+
+def _error_piece(
+    pos: np.ndarray,
+    input_rows: np.ndarray,
+    ids_obj: np.ndarray,
+    id_name: str,
+    header: str,
+    raw_vals: np.ndarray,
+    msgs: np.ndarray,
+    order: float,
+) -> pd.DataFrame:
+    rows = input_rows[pos]
+    row_ids = [None if (v is None or v is pd.NA) else str(v) for v in ids_obj[pos]]
+    texts = [_raw_text(v) for v in raw_vals]
+    messages = [
+        f"row {r}" + (f" ({id_name}={i})" if i is not None else "") + f", column '{header}': {m}"
+        for r, i, m in zip(rows, row_ids, msgs)
+    ]
+    return pd.DataFrame(
+        {
+            "input_row": rows.astype("int64"),
+            "id": pd.Series(row_ids, dtype=object),
+            "column": header,
+            "value": pd.Series(texts, dtype=object),
+            "message": pd.Series(messages, dtype=object),
+            "_order": order,
+        }
+    )
+
+
+def _combination_errors(
+    table: str, frame: pd.DataFrame, header_of: dict[str, str]
+) -> list[tuple[np.ndarray, str, str, np.ndarray]]:
+    """Row errors for impossible combinations of (individually valid) values."""
+    found: list[tuple[np.ndarray, str, str, np.ndarray]] = []
+    if table != "consortia":
+        return found
+    members = ["enterprises", "universities", "research_institutes", "other_units"]
+    if "local_units" in header_of:
+        total = sum(frame[c].astype("Int64") for c in members)  # <NA> when any part is unknown
+        over = (frame["local_units"] > total).fillna(False).to_numpy(dtype=bool)
+        if over.any():
+            pos = np.flatnonzero(over)
+            msgs = np.array(
+                [f"{lu} local units is more than the {t} members in total "
+                 "(enterprises + universities + research_institutes + other_units)"
+                 for lu, t in zip(frame["local_units"].to_numpy()[pos], total.to_numpy()[pos])],
+                dtype=object,
+            )  # fmt: skip
+            found.append((pos, "local_units", header_of["local_units"], msgs))
+    if "scale_or_hightech_enterprises" in header_of:
+        over = (frame["scale_or_hightech_enterprises"] > frame["enterprises"]).fillna(False).to_numpy(dtype=bool)
+        if over.any():
+            pos = np.flatnonzero(over)
+            msgs = np.array(
+                [f"{s} above-scale or high-tech enterprises is more than the {e} member enterprises"
+                 for s, e in zip(frame["scale_or_hightech_enterprises"].to_numpy()[pos],
+                                 frame["enterprises"].to_numpy()[pos])],
+                dtype=object,
+            )  # fmt: skip
+            found.append((pos, "scale_or_hightech_enterprises", header_of["scale_or_hightech_enterprises"], msgs))
+    return found
+
+
+def load_enterprises(source: Any, *, sheet: Any = None) -> ParsedInput:
+    """Load the enterprises table (see :data:`ENTERPRISE_COLUMNS`)."""
+    return load_table(source, "enterprises", sheet=sheet)
+
+
+def load_consortia(source: Any, *, sheet: Any = None) -> ParsedInput:
+    """Load the consortia table (see :data:`CONSORTIUM_COLUMNS`)."""
+    return load_table(source, "consortia", sheet=sheet)
+
+
+# =========================================================================== templates
+
+_KIND_ZH = {
+    "id": "编号", "text": "文字", "money": "金额", "count": "非负整数", "bool": "是/否",
+    "category": "选项", "ratio": "比例", "date": "日期",
+}  # fmt: skip
+
+
+def _unit_text(col: Column) -> str:
+    if col.kind == "money":
+        return "元（表头可写“(万元)”或“(亿元)”改变单位；单元格可写 1,234.56万元、0.58亿）"
+    if col.kind == "ratio":
+        return "比例（20% 或 0.2）"
+    return ""
+
+
+def _write_table_sheets(wb: Any, table: str, first: bool) -> None:
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font
+
+    columns = TABLES[table]
+    ws = wb.active if first else wb.create_sheet()
+    ws.title = table
+    for j, col in enumerate(columns, start=1):
+        cell = ws.cell(row=1, column=j, value=col.name)
+        cell.font = Font(bold=True)
+        note = f"{col.label_zh}（{_KIND_ZH[col.kind]}{'，必填' if col.required else ''}）\n{col.description_zh}"
+        cell.comment = Comment(note, "calc")
+        ws.column_dimensions[cell.column_letter].width = max(12, len(col.name) + 2)
+    ws.freeze_panes = "A2"
+
+    info = wb.create_sheet(f"说明 {table}")
+    info.append(["column", "中文名称", "其他中文表头", "kind", "类型", "unit / 单位", "required",
+                 "allowed values", "说明", "description"])  # fmt: skip
+    for cell in info[1]:
+        cell.font = Font(bold=True)
+    for col in columns:
+        info.append([
+            col.name, col.label_zh, "、".join(col.zh_aliases[1:]), col.kind, _KIND_ZH[col.kind],
+            _unit_text(col), "yes" if col.required else "", ", ".join(col.allowed),
+            col.description_zh, col.description_en,
+        ])  # fmt: skip
+
+
+def write_templates(path_or_dir: str | Path) -> list[Path]:
+    """Write blank XLSX templates and return their paths.
+
+    A directory (created if needed) gets ``enterprises_template.xlsx`` and
+    ``consortia_template.xlsx``; a path ending in ``.xlsx`` gets one workbook
+    holding both tables.  Each table sheet has one header row of English column
+    names (with Chinese notes as cell comments); a "说明 <table>" sheet lists the
+    Chinese names, kind, unit and description of every column.  The loaders read
+    the sheet named after the table, so templates load back unchanged.
+    """
+    from openpyxl import Workbook
+
+    target = Path(path_or_dir)
+    written: list[Path] = []
+    if target.suffix.lower() == ".xlsx":
+        target.parent.mkdir(parents=True, exist_ok=True)
+        wb = Workbook()
+        for i, table in enumerate(TABLES):
+            _write_table_sheets(wb, table, first=(i == 0))
+        wb.save(target)
+        return [target]
+    target.mkdir(parents=True, exist_ok=True)
+    for table in TABLES:
+        wb = Workbook()
+        _write_table_sheets(wb, table, first=True)
+        path = target / f"{table}_template.xlsx"
+        wb.save(path)
+        written.append(path)
+    return written
+
+
+def describe_unit(unit: str | None) -> str:
+    """Chinese label of a money unit (for messages and UIs)."""
+    return UNIT_LABELS_ZH[normalize_unit(unit)] if unit else UNIT_LABELS_ZH["yuan"]
