@@ -1,1 +1,20 @@
-"""Rules-as-code calculator for Chinese S&T subsidy and consortium policies."""
+"""Rules-as-code calculator for Chinese S&T subsidy and innovation-consortium policies.
+
+    import calc
+    result = calc.entitlements(df, as_of="2026-06-30")      # what each enterprise can claim
+    result.totals(); result.items(); result.explain("E001")
+    check = calc.assess_consortia(df, jurisdictions="all")   # consortium eligibility in four jurisdictions
+    check.summary(); check.criteria(); check.manual_checks()
+"""
+
+from calc.eligibility import EligibilityResult, assess_consortia
+from calc.entitlements import EntitlementResult, OptionError, entitlements
+from calc.inputs import InputError, load_consortia, load_enterprises, write_templates
+from calc.money import MoneyError, format_money, parse_money
+from calc.policies import PolicyDataError, default_policies, load_policies
+
+__all__ = [
+    "EligibilityResult", "EntitlementResult", "InputError", "MoneyError", "OptionError", "PolicyDataError",
+    "assess_consortia", "default_policies", "entitlements", "format_money", "load_consortia",
+    "load_enterprises", "load_policies", "parse_money", "write_templates",
+]

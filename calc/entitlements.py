@@ -255,13 +255,17 @@ def _resolve_exclusivity(policies: PolicySet, awards: dict[str, Award], n: int) 
     return won_by
 
 
+class OptionError(ValueError):
+    """An unknown reading option, or a value it does not offer."""
+
+
 def _check_options(policies: PolicySet, options: Mapping[str, str] | None) -> None:
     known = policies.option_ids()
     for key, value in (options or {}).items():
         if key not in known:
-            raise KeyError(f"unknown option {key!r}; known: {', '.join(sorted(known))}")
+            raise OptionError(f"unknown option {key!r}; known: {', '.join(sorted(known))}")
         if value not in known[key].choices:
-            raise ValueError(f"option {key} = {value!r}; choose one of {', '.join(known[key].choices)}")
+            raise OptionError(f"option {key} = {value!r}; choose one of {', '.join(known[key].choices)}")
 
 
 def _as_date(as_of: dt.date | str | None) -> dt.date:

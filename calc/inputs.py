@@ -474,17 +474,18 @@ def _all_str(series: pd.Series) -> np.ndarray | None:
 
 
 def _fast_strings(values: np.ndarray, nfkc: bool) -> tuple[Any, np.ndarray, np.ndarray]:
-    """Vectorised strip (and NFKC for non-ASCII cells) of an all-str column."""
-    s = pd.Series(values, dtype=object)
-    missing = s.isna().to_numpy().copy()
+    """Strip (and NFKC-normalise non-ASCII) every cell of an all-str column, in one pass."""
+    norm = unicodedata.normalize
     if nfkc:
-        non_ascii = ~s.str.isascii().fillna(True).to_numpy(dtype=bool)
-        if non_ascii.any():
-            s[non_ascii] = s[non_ascii].map(lambda v: unicodedata.normalize("NFKC", v))
-    stripped = s.str.strip()
-    blank = (stripped == "").fillna(False).to_numpy(dtype=bool)
-    missing |= blank
-    return _strings(stripped.to_numpy(dtype=object), ~missing), np.full(len(values), None, dtype=object), missing
+        cleaned = [
+            None if v is None else (v if v.isascii() else norm("NFKC", v)).strip() for v in values
+        ]
+    else:
+        cleaned = [None if v is None else v.strip() for v in values]
+    out = np.empty(len(values), dtype=object)
+    out[:] = cleaned
+    missing = np.fromiter((not v for v in cleaned), dtype=bool, count=len(cleaned))
+    return _strings(out, ~missing), np.full(len(values), None, dtype=object), missing
 
 
 def _parse_id(series: pd.Series, col: Column, unit: str | None) -> tuple[Any, np.ndarray, np.ndarray]:
@@ -926,11 +927,8 @@ def load_table(source: Any, table: str, *, sheet: Any = None) -> ParsedInput:
             errs[missing] = "a value is required"
         err_cols.append((col.name, header, errs, series))
     for header in unknown:
-        s = raw[header]
-        present = ~pd.isna(s.to_numpy(dtype=object))
-        if s.dtype == object:
-            present &= ~s.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
-        all_missing &= ~present
+        values = raw[header].to_numpy(dtype=object)
+        all_missing &= ~np.fromiter((_cell_present(v) for v in values), dtype=bool, count=n)
 
     frame = pd.DataFrame(out, index=raw.index)
     for header in unknown:

@@ -151,6 +151,7 @@ class Check:
     shortfall: np.ndarray | None = None  # how much is missing where it failed (same unit as value)
     unit: str = "count"
     detail: dict[str, np.ndarray] = field(default_factory=dict)
+    comparison: str = ">="  # a maximum ("<", "<=") reads its shortfall as an excess
 
 
 @dataclass
@@ -235,6 +236,7 @@ def threshold_check(ctx: Ctx, col: Col, param: str, unit: str = "count") -> Chec
         threshold=threshold,
         shortfall=np.where(col.known, shortfall_to(col.values, comparison, threshold), 0),
         unit=unit,
+        comparison=comparison,
     )
 
 
