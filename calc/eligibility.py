@@ -45,7 +45,7 @@ def consortium_policy(policies: PolicySet, jurisdiction: str) -> Policy:
 
 def overall_status(results: np.ndarray, in_force: bool) -> np.ndarray:
     """Fold criterion results (criteria × rows) into one status per row."""
-    n = results.shape[1] if results.ndim == 2 else 0
+    n = results.shape[-1]
     if not in_force:
         return np.full(n, OVERALL_NOT_IN_FORCE, dtype=np.int8)
     if results.size == 0:

@@ -22,10 +22,9 @@ from calc import explain
 from calc.inputs import ENTERPRISE_COLUMNS, ParsedInput, load_enterprises
 from calc.policies import Node, PolicySet, default_policies
 from calc.rules.base import (
-    DUPLICATE, GRANTED, ITEMS, NEEDS_INPUT_ITEM, NOT_ELIGIBLE, NOT_IN_FORCE, STATUSES, Award, Ctx,
+    DUPLICATE, FEN_PER_YUAN, GRANTED, ITEMS, NEEDS_INPUT_ITEM, NOT_ELIGIBLE, NOT_IN_FORCE, STATUSES, Award, Ctx,
 )
 
-FEN_PER_YUAN = 100
 MONEY_COLUMNS = frozenset(c.name for c in ENTERPRISE_COLUMNS if c.kind == "money")
 
 # what an item's `requires:` words mean, as (column, test on the column's values)
@@ -240,7 +239,7 @@ def _resolve_exclusivity(policies: PolicySet, awards: dict[str, Award], n: int) 
     won_by: dict[str, np.ndarray] = {}
     for group in policies.groups.values():
         members = [m for m in group.members if m in awards]
-        if len(members) < 2:
+        if len(members) <= 1:
             continue
         amounts = np.stack([np.where(awards[m].status == GRANTED, awards[m].amount, -1) for m in members])
         winner = np.argmax(amounts, axis=0)  # first of equal maxima: the listing order is the tie-break

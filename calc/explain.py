@@ -18,6 +18,7 @@ import numpy as np
 from calc.money import format_money
 
 LANGS = ("zh", "en")
+PERCENT = 100
 
 STATUS_LABELS = {
     "granted": ("可享受", "granted"),
@@ -148,7 +149,7 @@ def format_value(value: Any, unit: str, lang: str = "zh") -> str:
     if unit == "yuan":
         return format_money(int(value), lang)
     if unit == "ratio":
-        pct = Fraction(value) * 100
+        pct = Fraction(value) * PERCENT
         return f"{float(pct):g}%" if pct.denominator != 1 else f"{pct.numerator}%"
     if unit == "bool":
         return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")

@@ -1045,6 +1045,10 @@ def _error_piece(
     )
 
 
+def _ints(series: pd.Series) -> np.ndarray:
+    return series.to_numpy(dtype=np.int64, na_value=0)
+
+
 def _combination_errors(
     table: str, frame: pd.DataFrame, header_of: dict[str, str]
 ) -> list[tuple[np.ndarray, str, str, np.ndarray]]:
@@ -1061,7 +1065,7 @@ def _combination_errors(
             msgs = np.array(
                 [f"{lu} local units is more than the {t} members in total "
                  "(enterprises + universities + research_institutes + other_units)"
-                 for lu, t in zip(frame["local_units"].to_numpy()[pos], total.to_numpy()[pos])],
+                 for lu, t in zip(_ints(frame["local_units"])[pos], _ints(total)[pos])],
                 dtype=object,
             )  # fmt: skip
             found.append((pos, "local_units", header_of["local_units"], msgs))
@@ -1071,8 +1075,8 @@ def _combination_errors(
             pos = np.flatnonzero(over)
             msgs = np.array(
                 [f"{s} above-scale or high-tech enterprises is more than the {e} member enterprises"
-                 for s, e in zip(frame["scale_or_hightech_enterprises"].to_numpy()[pos],
-                                 frame["enterprises"].to_numpy()[pos])],
+                 for s, e in zip(_ints(frame["scale_or_hightech_enterprises"])[pos],
+                                 _ints(frame["enterprises"])[pos])],
                 dtype=object,
             )  # fmt: skip
             found.append((pos, "scale_or_hightech_enterprises", header_of["scale_or_hightech_enterprises"], msgs))

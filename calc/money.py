@@ -79,6 +79,7 @@ _MONEY_RE = re.compile(
 _PLAIN_DECIMAL_RE = re.compile(rf"^[+-]?{_NUMBER}$")
 _SCI_RE = re.compile(r"\d\s*e\s*[+-]?\s*\d")
 _WS_RE = re.compile(r"\s+")
+_SPLIT_DIGITS_RE = re.compile(r"[0-9.,]\s+[0-9.,]")  # "5 5": a typo, not one number
 
 
 class MoneyError(ValueError):
@@ -171,6 +172,8 @@ def parse_money(value: Any, unit: str = "yuan", *, allow_float: bool = False) ->
 
 
 def _parse_money_text(value: str, power: int) -> int:
+    if _SPLIT_DIGITS_RE.search(unicodedata.normalize("NFKC", value)):
+        raise MoneyError(f"cannot read {_shown(value)} as an amount of money ({_EXAMPLES})")
     text = _normalize_text(value)
     if not text:
         raise MoneyError("an empty value is not an amount of money")

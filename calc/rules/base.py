@@ -21,14 +21,14 @@ from calc.policies import Node, PolicySet
 
 # ----------------------------------------------------------------------------- codes
 # criterion results
-PASS, FAIL, SOFT_FAIL, NEEDS_INPUT, NOT_APPLICABLE = range(5)
 RESULTS = ("pass", "fail", "soft_fail", "needs_input", "not_applicable")
+PASS, FAIL, SOFT_FAIL, NEEDS_INPUT, NOT_APPLICABLE = range(len(RESULTS))
 # item statuses
-GRANTED, NOT_ELIGIBLE, NEEDS_INPUT_ITEM, DUPLICATE, NOT_IN_FORCE = range(5)
 STATUSES = ("granted", "not_eligible", "needs_input", "duplicate", "not_in_force")
+GRANTED, NOT_ELIGIBLE, NEEDS_INPUT_ITEM, DUPLICATE, NOT_IN_FORCE = range(len(STATUSES))
 # overall consortium statuses
-ELIGIBLE, ELIGIBLE_WITH_EXCEPTIONS, INELIGIBLE, INCOMPLETE, OVERALL_NOT_IN_FORCE = range(5)
 OVERALL = ("eligible", "eligible_with_exceptions", "ineligible", "incomplete", "not_in_force")
+ELIGIBLE, ELIGIBLE_WITH_EXCEPTIONS, INELIGIBLE, INCOMPLETE, OVERALL_NOT_IN_FORCE = range(len(OVERALL))
 
 # platform levels, lowest first; the words are the texts' own
 LEVELS = ("none", "municipal", "provincial", "national")

@@ -1,0 +1,115 @@
+"""辽阳市创新联合体管理办法 (2023): 第六条、第七条、第九条、第十条 conditions.
+
+Each function is named after what it computes and cites its article; the
+numbers are the parameters of the same name in data/policies/liaoyang_consortium_2023.yaml.
+The measures grant no money, so there are no items.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from calc.rules.base import (
+    Check, Col, Ctx, apply_scope, criterion, flag_check, level_index, level_of_text, ratio_at_least,
+    results_from, threshold_check,
+)
+from calc.rules.xiamen_consortium_2025 import all_members
+
+P = "liaoyang_consortium_2023"
+
+
+# ------------------------------------------------------------------------ shared with Qingdao and Hainan
+
+def both(a: Col, b: Col) -> Col:
+    """``a and b`` with what is known: known when both are known, or when either is known to be false."""
+    known = (a.known & b.known) | (a.known & ~a.values) | (b.known & ~b.values)
+    return Col(a.values & b.values & a.known & b.known, known)
+
+
+def registered_lead_enterprise(ctx: Ctx, region: str) -> Check:
+    """The lead is an enterprise (lead_type ``enterprise``) registered in ``region`` (lead_region)."""
+    lead = ctx.category("lead_type")
+    where = ctx.category("lead_region")
+    is_enterprise = Col(lead.values == "enterprise", lead.known)
+    registered_here = Col(where.values == region, where.known)
+    ok = both(is_enterprise, registered_here)
+    return Check(result=results_from(ok.values, ok.known, ctx.node.strength), value=ok.values, unit="bool",
+                 detail={"lead_type": lead.values, "lead_region": where.values})
+
+
+def platform_at_least(ctx: Ctx, param: str = "min_level") -> Check:
+    """The lead's highest platform level against a level named in the text (省级, 省部级 …)."""
+    platform = ctx.category("lead_platform_level")
+    level = level_index(platform.values)
+    known = platform.known & (level >= 0)
+    threshold = level_of_text(ctx.p(param))
+    return Check(result=results_from(level >= threshold, known, ctx.node.strength),
+                 value=platform.values, threshold=ctx.p(param), unit="level")
+
+
+def enterprise_lead(ctx: Ctx) -> Col:
+    lead = ctx.category("lead_type")
+    return Col(lead.values == "enterprise", lead.known)
+
+
+# ------------------------------------------------------------------------ 第六条
+
+@criterion(f"{P}.members_total")
+def members_total(ctx: Ctx) -> Check:
+    """第六条: 成员单位原则上不低于8家 — soft; the lead counted unless option lead_counted = exclude."""
+    members = all_members(ctx)
+    if ctx.option("lead_counted") == "exclude":
+        members = Col(np.maximum(members.values - 1, 0), members.known)
+    return threshold_check(ctx, members, "min")
+
+
+@criterion(f"{P}.agreement_signed")
+def agreement_signed(ctx: Ctx) -> Check:
+    """第六条、第九条: 牵头单位和成员单位…共同签署《辽阳市创新联合体组建协议》."""
+    return flag_check(ctx, ctx.flag("agreement_signed"))
+
+
+@criterion(f"{P}.chief_scientist")
+def chief_scientist(ctx: Ctx) -> Check:
+    """第六条、第十条: 应选聘至少一名…高层次人才作为创新联合体的首席专家."""
+    return flag_check(ctx, ctx.flag("chief_scientist"))
+
+
+# ------------------------------------------------------------------------ 第七条
+
+@criterion(f"{P}.lead_registered_enterprise")
+def lead_registered_enterprise(ctx: Ctx) -> Check:
+    """第七条（一）: 牵头单位原则上应为注册在辽阳的…产业骨干、领军企业 — soft."""
+    return registered_lead_enterprise(ctx, "liaoyang")
+
+
+@criterion(f"{P}.lead_platform")
+def lead_platform(ctx: Ctx) -> Check:
+    """第七条（三）: 建有省级技术创新平台."""
+    return platform_at_least(ctx)
+
+
+@criterion(f"{P}.lead_rd_ratio")
+def lead_rd_ratio(ctx: Ctx) -> Check:
+    """第七条（三）: 年度研发投入原则上不低于销售收入的3% — soft, last fiscal year, exact.
+
+    rd / revenue ≥ 3%  ⇔  rd × 100 ≥ revenue × 3 (integers in fen, no rounding).
+    """
+    rd = ctx.money("lead_rd")
+    revenue = ctx.money("lead_revenue")
+    rate = ctx.p("min_ratio")
+    strict = ctx.comparison("min_ratio") == ">"
+    known = rd.known & revenue.known
+    ok = ratio_at_least(rd.values, revenue.values, rate, strict=strict)
+    ratio = np.divide(rd.values, revenue.values, out=np.zeros(ctx.n), where=revenue.values > 0)
+    needed = -((-revenue.values * rate.numerator) // rate.denominator)  # ⌈3% × revenue⌉ in fen
+    check = Check(
+        result=results_from(ok, known, ctx.node.strength),
+        value=np.where(known, ratio, 0.0),
+        threshold=rate,
+        unit="ratio",
+        detail={"rd": rd.values, "revenue": revenue.values,
+                "rd_short_fen": np.where(known & ~ok, np.maximum(needed - rd.values, 0), 0)},
+    )
+    return apply_scope(check, enterprise_lead(ctx))
+

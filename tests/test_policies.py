@@ -1,0 +1,166 @@
+"""The policy data: it loads, every number traces to a quote of the law, and no policy number lives in Python."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import tokenize
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+import yaml
+
+import calc.rules  # noqa: F401
+from calc.policies import (
+    POLICY_DIR, PolicyDataError, load_policies, load_policy_file, normalise_text, parse_parameter_text,
+)
+from calc.rules.base import CRITERIA, ITEMS
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = ROOT.parent / "shared" / "policies"
+POLICY_IDS = {
+    "xiamen_consortium_2025", "xiamen_sti_measures", "liaoyang_consortium_2023",
+    "qingdao_consortium_2025", "hainan_consortium_2022",
+}
+
+
+@pytest.fixture(scope="module")
+def policies():
+    # strict: the source texts must be there and every quote must stand in them
+    return load_policies(strict_sources=True)
+
+
+def test_the_sources_are_beside_the_project():
+    assert SOURCES.is_dir(), "../shared/policies must be beside the project (CI clones it there)"
+
+
+def test_every_policy_file_loads_strictly(policies):
+    assert set(policies.policies) <= POLICY_IDS
+    assert {"xiamen_consortium_2025", "xiamen_sti_measures"} <= set(policies.policies)
+
+
+def test_every_quote_stands_in_its_source(policies):
+    for policy in policies.policies.values():
+        text = normalise_text((SOURCES / policy.source).read_text(encoding="utf-8"))
+        assert normalise_text(policy.validity.quote) in text
+        for node in (*policy.criteria.values(), *policy.items.values()):
+            assert normalise_text(node.citation.quote) in text, node.id
+            for prm in node.parameters.values():
+                for version in prm.versions:
+                    assert normalise_text(version.citation.quote) in text, prm.id
+                    # the parameter's own text stands in its quote, and its value is that text's
+                    assert normalise_text(version.text) in normalise_text(version.citation.quote), prm.id
+                    assert parse_parameter_text(version.text, prm.unit) == version.value
+
+
+def test_every_rule_has_data_and_every_datum_has_a_rule(policies):
+    criteria = {n.id for p in policies.policies.values() for n in p.criteria.values()}
+    items = {n.id for p in policies.policies.values() for n in p.items.values() if n.kind != "info"}
+    assert criteria == set(CRITERIA)
+    assert items == set(ITEMS)
+
+
+def test_parameter_values_are_the_laws_numbers(policies):
+    as_of = dt.date(2026, 6, 30)
+    # 措施7: 每满200万元给予10万元补助,最高500万元 — money in fen (1 yuan = 100 fen)
+    assert policies.value("xiamen_sti_measures.rd_step_subsidy.step", as_of) == 2_000_000 * 100
+    assert policies.value("xiamen_sti_measures.rd_step_subsidy.amount_per_step", as_of) == 100_000 * 100
+    assert policies.value("xiamen_sti_measures.rd_step_subsidy.cap", as_of) == 5_000_000 * 100
+    assert policies.value("xiamen_sti_measures.rd_growth_bonus.growth_rate", as_of) == Fraction(1, 5)
+    # 第九条（二）: 50%, 最高不超过1000万元
+    assert policies.value("xiamen_consortium_2025.national_project_matching.rate", as_of) == Fraction(1, 2)
+    assert policies.value("xiamen_consortium_2025.national_project_matching.cap", as_of) == 10_000_000 * 100
+    # 第六条（二）1: 5亿元以上(含) is inclusive
+    prm = policies.parameter("xiamen_consortium_2025.lead_revenue.min")
+    assert prm.value_at(as_of) == 500_000_000 * 100 and prm.comparison == ">="
+    # 高于200万元 is strict
+    assert policies.parameter("xiamen_sti_measures.rd_step_subsidy.threshold").comparison == ">"
+
+
+def test_parameters_apply_only_within_their_dates(policies):
+    # 第十八条: 2025-08-10 for 3 years → last day 2028-08-09
+    cap = policies.parameter("xiamen_consortium_2025.national_project_matching.cap")
+    assert cap.value_at(dt.date(2025, 8, 9)) is None
+    assert cap.value_at(dt.date(2025, 8, 10)) == 1_000_000_000
+    assert cap.value_at(dt.date(2028, 8, 9)) == 1_000_000_000
+    assert cap.value_at(dt.date(2028, 8, 10)) is None
+    policy = policies.policies["xiamen_consortium_2025"]
+    assert policy.in_force(dt.date(2028, 8, 9)) and not policy.in_force(dt.date(2028, 8, 10))
+
+
+def test_exclusivity_and_stacking_are_data(policies):
+    group = policies.groups["national_platform_award"]
+    assert set(group.members) == {"xiamen_sti_measures.national_platform_award",
+                                  "xiamen_consortium_2025.national_platform_award"}
+    assert "就高不重复" in group.citation.quote
+    (stack,) = [s for s in policies.stackings if s.item == "xiamen_sti_measures.rd_growth_bonus"]
+    assert stack.base == "xiamen_sti_measures.rd_step_subsidy" and "叠加" in stack.citation.quote
+
+
+# ------------------------------------------------------------------------------- validation errors
+
+def _write_policy(tmp_path: Path, mutate) -> Path:
+    raw = yaml.safe_load((POLICY_DIR / "xiamen_sti_measures.yaml").read_text(encoding="utf-8"))
+    mutate(raw)
+    path = tmp_path / "xiamen_sti_measures.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda r: r["items"]["joint_lab"].update(colour="red"), "unknown keys 'colour'"),
+    (lambda r: r["items"]["joint_lab"].pop("quote"), "missing quote"),
+    (lambda r: r["items"]["joint_lab"].update(quote="按非财政资金投入的20%给予最高1000万元补助"), "not found verbatim"),
+    (lambda r: r["items"]["joint_lab"]["parameters"]["rate"].update(text="20%"), "does not stand in its quote"),
+    (lambda r: r["items"]["joint_lab"]["parameters"]["rate"].update(unit="furlongs"), "unknown unit"),
+    (lambda r: r["items"]["joint_lab"]["parameters"]["rate"].update(value=0.2), "disagrees with its text"),
+    (lambda r: r.update(in_force_until="2024-01-01"), "in_force_until before in_force_from"),
+    (lambda r: r.update(in_force_from="2025-13-45"), "cannot read"),
+    (lambda r: r["items"]["joint_lab"].update(kind="bonus"), "kind 'bonus'"),
+])
+def test_malformed_policy_data_is_an_error(tmp_path, mutate, message):
+    path = _write_policy(tmp_path, mutate)
+    with pytest.raises(PolicyDataError, match=re.escape(message)):
+        load_policy_file(path, strict_sources=True)
+
+
+# ------------------------------------------------------------------------------- no numbers in Python
+
+RULE_FILES = sorted((ROOT / "calc" / "rules").glob("*.py")) + [
+    ROOT / "calc" / name for name in ("entitlements.py", "eligibility.py", "explain.py")
+]
+ALLOWED_LITERALS = {0, 1}  # identities
+UNIT_CONSTANTS = ("FEN_PER_YUAN = 100", "PERCENT = 100")  # units, each declared once
+
+
+def _numeric_literals(path: Path):
+    tokens = tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline)
+    for tok in tokens:
+        if tok.type == tokenize.NUMBER:
+            yield tok.start[0], tok.string, tok.line.strip()
+
+
+@pytest.mark.parametrize("path", RULE_FILES, ids=lambda p: p.name)
+def test_no_policy_number_is_written_in_the_rules(path):
+    offenders = []
+    for line_no, literal, line in _numeric_literals(path):
+        value = eval(literal)  # a numeric literal token
+        if value in ALLOWED_LITERALS or line.startswith(UNIT_CONSTANTS):
+            continue
+        offenders.append(f"{path.name}:{line_no}: {line}")
+    assert not offenders, "numbers belong in data/policies:\n" + "\n".join(offenders)
+
+
+def test_no_amount_or_rate_is_written_in_any_python_string():
+    """String literals in the rules carry no amounts; docstrings may quote the law (Catala style), never compute."""
+    pattern = re.compile(r"\d+(\.\d+)?\s*(万|亿|%|元)")
+    offenders = []
+    for path in RULE_FILES:
+        tokens = tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline)
+        for tok in tokens:
+            is_docstring = tok.string.startswith(('"""', "'''"))
+            if tok.type == tokenize.STRING and not is_docstring and pattern.search(tok.string):
+                offenders.append(f"{path.name}:{tok.start[0]}: {tok.string}")
+    assert not offenders, "amounts belong in data/policies:\n" + "\n".join(offenders)
