@@ -31,14 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .money import (
-    MAX_FEN,
-    UNIT_LABELS_ZH,
-    _parse_money_array,
-    _float_to_decimal,
-    normalize_unit,
-    parse_decimal,
-)
+from .money import MAX_FEN, _float_to_decimal, _parse_money_array, parse_decimal
 
 __all__ = [
     "KINDS",
@@ -943,8 +936,13 @@ def load_table(source: Any, table: str, *, sheet: Any = None) -> ParsedInput:
         if col.unique and col.name in header_of:
             s = frame[col.name]
             keep = ~all_missing & s.notna().to_numpy()
+            source_col = raw[header_of[col.name]]
+            if pd.api.types.is_integer_dtype(source_col.dtype) and not pd.api.types.is_bool_dtype(source_col.dtype):
+                keys = pd.Series(source_col.to_numpy(dtype=np.int64, na_value=0))  # str(int) is one-to-one
+            else:
+                keys = pd.Series(s.to_numpy(dtype=object), dtype=object)
             dup = np.zeros(n, dtype=bool)
-            dup[keep] = s[keep].duplicated(keep="first").to_numpy()
+            dup[keep] = keys[keep].duplicated(keep="first").to_numpy()
             if dup.any():
                 first_row = (
                     pd.Series(input_rows[keep], index=s[keep].to_numpy())
@@ -1167,7 +1165,3 @@ def write_templates(path_or_dir: str | Path) -> list[Path]:
         written.append(path)
     return written
 
-
-def describe_unit(unit: str | None) -> str:
-    """Chinese label of a money unit (for messages and UIs)."""
-    return UNIT_LABELS_ZH[normalize_unit(unit)] if unit else UNIT_LABELS_ZH["yuan"]

@@ -40,7 +40,7 @@ def registered_lead_enterprise(ctx: Ctx, region: str) -> Check:
 def platform_at_least(ctx: Ctx, param: str = "min_level") -> Check:
     """The lead's highest platform level against a level named in the text (省级, 省部级 …)."""
     platform = ctx.category("lead_platform_level")
-    level = level_index(platform.values)
+    level = level_index(np.where(platform.known, platform.values, None))  # None, not "": no unknown category
     known = platform.known & (level >= 0)
     threshold = level_of_text(ctx.p(param))
     return Check(result=results_from(level >= threshold, known, ctx.node.strength),
