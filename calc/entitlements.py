@@ -23,6 +23,7 @@ from calc.inputs import ENTERPRISE_COLUMNS, ParsedInput, load_enterprises
 from calc.policies import Node, PolicySet, default_policies
 from calc.rules.base import (
     DUPLICATE, FEN_PER_YUAN, GRANTED, ITEMS, NEEDS_INPUT_ITEM, NOT_ELIGIBLE, NOT_IN_FORCE, STATUSES, Award, Ctx,
+    code, reason_keys,
 )
 
 MONEY_COLUMNS = frozenset(c.name for c in ENTERPRISE_COLUMNS if c.kind == "money")
@@ -37,9 +38,13 @@ REQUIREMENTS = {
 
 
 def _requirement(ctx: Ctx, word: str):
-    column, test = REQUIREMENTS[word]
-    col = ctx.flag(column) if column != "city" else ctx.category(column)
-    return test(col.values) & col.known, col.known
+    """(met, known) masks for a requirement word, computed once per run."""
+    key = ("requirement", word)
+    if key not in ctx.cache:
+        column, test = REQUIREMENTS[word]
+        col = ctx.flag(column) if column != "city" else ctx.category(column)
+        ctx.cache[key] = (test(col.values) & col.known, col.known)
+    return ctx.cache[key]
 
 
 @dataclass
@@ -51,7 +56,7 @@ class EntitlementResult:
     policies: PolicySet
     nodes: list[Node]
     awards: dict[str, Award]
-    won_by: dict[str, np.ndarray] = field(default_factory=dict)
+    won_by: dict[str, tuple] = field(default_factory=dict)  # item id -> (group members, winner index or -1)
 
     # ------------------------------------------------------------------ shapes
     @property
@@ -119,7 +124,7 @@ class EntitlementResult:
                 "amount_yuan": award.amount[rows] // FEN_PER_YUAN,
                 "counted": status == GRANTED,
                 "reason": self._reasons(node, rows, lang),
-                "won_by": self.won_by.get(node.id, np.full(len(frame), "", dtype=object))[rows],
+                "won_by": self._winners(node.id, rows),
                 "citation": f"{self.policies.policies[node.policy_id].title} {node.citation.short()}",
                 "_row": rows,
             }))
@@ -134,7 +139,7 @@ class EntitlementResult:
     # ------------------------------------------------------------------ reasons
     def _reasons(self, node: Node, rows: np.ndarray, lang: str) -> np.ndarray:
         award = self.awards[node.id]
-        keys = award.reason[rows]
+        keys = reason_keys(award.reason[rows])
         out = np.empty(len(rows), dtype=object)
         policy = self.policies.policies[node.policy_id]
         for key in pd.unique(keys):
@@ -155,8 +160,7 @@ class EntitlementResult:
                     unit_param = next((p for p in node.parameters.values() if p.unit == "yuan"), None)
                     scalars[name] = explain.format_value(unit_param.value_at(self.as_of), "yuan", lang) if unit_param else "—"
                 elif name == "won_by":
-                    winners = self.won_by.get(node.id)
-                    columns[name] = [self._title(w, lang) for w in winners[rows][where]] if winners is not None else []
+                    columns[name] = [self._title(w, lang) for w in self._winners(node.id, rows)[where]]
                 elif name in award.detail:
                     columns[name] = [explain.format_value(int(v), "count", lang) for v in award.detail[name][rows][where]]
                 elif name in self.frame.columns:
@@ -171,6 +175,13 @@ class EntitlementResult:
                 out[i] = explain.render(template, fields)
         return out
 
+    def _winners(self, item_id: str, rows: np.ndarray) -> np.ndarray:
+        """The id of the item that won this item's 就高不重复 group, '' where it was not lost."""
+        if item_id not in self.won_by:
+            return np.full(len(rows), "", dtype=object)
+        members, winner = self.won_by[item_id]
+        return np.asarray(("",) + members, dtype=object)[winner[rows] + 1]
+
     def _title(self, item_id: str, lang: str) -> str:
         if not item_id:
             return ""
@@ -184,18 +195,18 @@ def _apply_validity_and_requirements(node: Node, ctx: Ctx, award: Award, in_forc
     for word in reversed(node.requires):
         met, known = _requirement(ctx, word)
         column = REQUIREMENTS[word][0]
-        status = np.where(~known, NEEDS_INPUT_ITEM, np.where(met, status, NOT_ELIGIBLE))
-        reason = np.where(~known, f"needs:{column}", np.where(met, reason, f"requires:{word}"))
+        status = np.where(known, np.where(met, status, NOT_ELIGIBLE), NEEDS_INPUT_ITEM).astype(np.int8)
+        reason = np.where(known, np.where(met, reason, code(f"requires:{word}")), code(f"needs:{column}")).astype(np.int16)
     if not in_force:
-        status = np.full(ctx.n, NOT_IN_FORCE)
-        reason = np.full(ctx.n, "not_in_force", dtype=object)
+        status = np.full(ctx.n, NOT_IN_FORCE, dtype=np.int8)
+        reason = np.full(ctx.n, code("not_in_force"), dtype=np.int16)
     amount = np.where(status == GRANTED, amount, 0)
-    return Award(amount.astype(np.int64), status.astype(np.int8), reason.astype(object), award.detail)
+    return Award(amount, status, reason, award.detail)
 
 
 def _info_award(ctx: Ctx) -> Award:
     return Award(np.zeros(ctx.n, dtype=np.int64), np.full(ctx.n, GRANTED, dtype=np.int8),
-                 np.full(ctx.n, "info", dtype=object))
+                 np.full(ctx.n, code("info"), dtype=np.int16))
 
 
 def entitlements(
@@ -234,9 +245,9 @@ def entitlements(
     return EntitlementResult(parsed, as_of, policies, nodes, awards, won_by)
 
 
-def _resolve_exclusivity(policies: PolicySet, awards: dict[str, Award], n: int) -> dict[str, np.ndarray]:
+def _resolve_exclusivity(policies: PolicySet, awards: dict[str, Award], n: int) -> dict[str, tuple]:
     """就高不重复: in each group only the highest granted amount counts; ties go to the first listed member."""
-    won_by: dict[str, np.ndarray] = {}
+    won_by: dict[str, tuple] = {}  # item id -> (group members, index of the member that won, -1 where none)
     for group in policies.groups.values():
         members = [m for m in group.members if m in awards]
         if len(members) <= 1:
@@ -244,13 +255,12 @@ def _resolve_exclusivity(policies: PolicySet, awards: dict[str, Award], n: int) 
         amounts = np.stack([np.where(awards[m].status == GRANTED, awards[m].amount, -1) for m in members])
         winner = np.argmax(amounts, axis=0)  # first of equal maxima: the listing order is the tie-break
         any_granted = amounts.max(axis=0) >= 0
-        winner_ids = np.asarray(members, dtype=object)[winner]
         for i, m in enumerate(members):
             award = awards[m]
             loses = any_granted & (winner != i) & (award.status == GRANTED)
             award.status = np.where(loses, DUPLICATE, award.status).astype(np.int8)
-            award.reason = np.where(loses, "duplicate", award.reason).astype(object)
-            won_by[m] = np.where(loses, winner_ids, "").astype(object)
+            award.reason = np.where(loses, code("duplicate"), award.reason).astype(np.int16)
+            won_by[m] = (tuple(members), np.where(loses, winner, -1).astype(np.int8))
     return won_by
 
 

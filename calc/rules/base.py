@@ -37,6 +37,22 @@ LEVEL_WORDS = {"无": "none", "市级": "municipal", "省级": "provincial", "�
 
 FEN_PER_YUAN = 100
 
+# reasons are small integer codes into one vocabulary (fast on a million rows); calc.explain words them
+REASON_KEYS: list[str] = []
+_REASON_CODES: dict[str, int] = {}
+
+
+def code(key: str) -> int:
+    """The integer code of a reason key such as ``"rd_not_grown"`` or ``"needs:rd_expense"``."""
+    if key not in _REASON_CODES:
+        _REASON_CODES[key] = len(REASON_KEYS)
+        REASON_KEYS.append(key)
+    return _REASON_CODES[key]
+
+
+def reason_keys(codes: np.ndarray) -> np.ndarray:
+    return np.asarray(REASON_KEYS, dtype=object)[codes]
+
 
 @dataclass
 class Col:
@@ -160,7 +176,7 @@ class Award:
 
     amount: np.ndarray  # int64 fen
     status: np.ndarray  # int8 codes into STATUSES
-    reason: np.ndarray  # object array of reason keys (see calc.explain)
+    reason: np.ndarray  # int16 reason codes (see code() and calc.explain)
     detail: dict[str, np.ndarray] = field(default_factory=dict)
 
 
@@ -297,14 +313,14 @@ def per_count(ctx: Ctx, column: str, amount_param: str, none_reason: str) -> Awa
     n = ctx.count(column)
     amount = np.where(n.known, n.values * ctx.p(amount_param), 0)
     status = np.where(~n.known, NEEDS_INPUT_ITEM, np.where(n.values > 0, GRANTED, NOT_ELIGIBLE))
-    reason = np.where(~n.known, f"needs:{column}", np.where(n.values > 0, "granted_per_count", none_reason))
-    return Award(amount.astype(np.int64), status.astype(np.int8), reason.astype(object), {"count": n.values})
+    reason = np.where(~n.known, code(f"needs:{column}"), np.where(n.values > 0, code("granted_per_count"), code(none_reason)))
+    return Award(amount, status.astype(np.int8), reason.astype(np.int16), {"count": n.values})
 
 
 def on_flag(ctx: Ctx, column: str, amount: int, no_reason: str) -> Award:
     """A set amount when a yes/no fact holds."""
     f = ctx.flag(column)
     status = np.where(~f.known, NEEDS_INPUT_ITEM, np.where(f.values, GRANTED, NOT_ELIGIBLE))
-    reason = np.where(~f.known, f"needs:{column}", np.where(f.values, "granted_fixed", no_reason))
+    reason = np.where(~f.known, code(f"needs:{column}"), np.where(f.values, code("granted_fixed"), code(no_reason)))
     return Award(np.where(f.known & f.values, amount, 0).astype(np.int64), status.astype(np.int8),
-                 reason.astype(object))
+                 reason.astype(np.int16))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from calc.rules.base import (
+    code,
     GRANTED, NEEDS_INPUT_ITEM, NOT_ELIGIBLE, Award, Check, Col, Ctx, apply_scope, criterion, flag_check, on_flag, per_count,
     item, level_index, level_of_text, mul_rate, round_amount, ratio_at_least, results_from, shortfall_to,
     threshold_check, total_known,
@@ -212,12 +213,12 @@ def national_project_matching(ctx: Ctx) -> Award:
     reason = np.select(
         [national.known & ~has_project, ~national.known, ~total.known, ~(provincial.known & municipal.known),
          (room < np.minimum(half, ctx.p("cap"))), cap_binds],
-        ["no_national_funding", "needs:national_funding", "needs:project_total_investment",
-         "needs:provincial_funding", "matching_total_investment_binds", "matching_cap_binds"],
-        default="matching_rate",
+        [code("no_national_funding"), code("needs:national_funding"), code("needs:project_total_investment"),
+         code("needs:provincial_funding"), code("matching_total_investment_binds"), code("matching_cap_binds")],
+        default=code("matching_rate"),
     )
     amount = np.where(status == GRANTED, amount, 0)
-    return Award(amount.astype(np.int64), status.astype(np.int8), reason.astype(object),
+    return Award(amount.astype(np.int64), status.astype(np.int8), reason.astype(np.int16),
                  {"half": half, "room": room})
 
 
@@ -241,11 +242,11 @@ def public_platform_upgrade(ctx: Ctx) -> Award:
     ok = (rating.values == "excellent") & need.values
     known = rating.known & (need.known | (rating.values != "excellent"))
     status = np.where(~known, NEEDS_INPUT_ITEM, np.where(ok, GRANTED, NOT_ELIGIBLE))
-    reason = np.where(~rating.known, "needs:public_platform_rating",
-                      np.where(~known, "needs:public_platform_upgrade_need",
-                               np.where(ok, "granted_fixed", "platform_not_excellent_or_no_need")))
+    reason = np.where(~rating.known, code("needs:public_platform_rating"),
+                      np.where(~known, code("needs:public_platform_upgrade_need"),
+                               np.where(ok, code("granted_fixed"), code("platform_not_excellent_or_no_need"))))
     return Award(np.where(status == GRANTED, ctx.p("max"), 0).astype(np.int64), status.astype(np.int8),
-                 reason.astype(object))
+                 reason.astype(np.int16))
 
 
 @item(f"{P}.public_platform_rating_award")
@@ -255,9 +256,9 @@ def public_platform_rating_award(ctx: Ctx) -> Award:
     amount = np.select([rating.values == "excellent", rating.values == "good"],
                        [ctx.p("max_excellent"), ctx.p("max_good")], default=0)
     status = np.where(~rating.known, NEEDS_INPUT_ITEM, np.where(amount > 0, GRANTED, NOT_ELIGIBLE))
-    reason = np.where(~rating.known, "needs:public_platform_rating",
-                      np.where(amount > 0, "granted_by_rating", "rating_below_good"))
-    return Award(amount.astype(np.int64), status.astype(np.int8), reason.astype(object))
+    reason = np.where(~rating.known, code("needs:public_platform_rating"),
+                      np.where(amount > 0, code("granted_by_rating"), code("rating_below_good")))
+    return Award(amount.astype(np.int64), status.astype(np.int8), reason.astype(np.int16))
 
 
 @item(f"{P}.double_hundred_post")
@@ -278,6 +279,6 @@ def excellent_evaluation_award(ctx: Ctx) -> Award:
     rating = ctx.category("consortium_evaluation")
     ok = rating.values == "excellent"
     status = np.where(~rating.known, NEEDS_INPUT_ITEM, np.where(ok, GRANTED, NOT_ELIGIBLE))
-    reason = np.where(~rating.known, "needs:consortium_evaluation", np.where(ok, "granted_fixed", "evaluation_not_excellent"))
+    reason = np.where(~rating.known, code("needs:consortium_evaluation"), np.where(ok, code("granted_fixed"), code("evaluation_not_excellent")))
     return Award(np.where(status == GRANTED, ctx.p("amount"), 0).astype(np.int64), status.astype(np.int8),
-                 reason.astype(object))
+                 reason.astype(np.int16))

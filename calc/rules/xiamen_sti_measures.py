@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from calc.rules.base import (
+    code,
     GRANTED, NEEDS_INPUT_ITEM, NOT_ELIGIBLE, Award, Ctx, item, mul_rate, on_flag, per_count, ratio_at_least,
     round_amount,
 )
@@ -35,9 +36,9 @@ def intl_coop_base_evaluation(ctx: Ctx) -> Award:
     amount = np.select([rating.values == "excellent", rating.values == "good"],
                        [ctx.p("max_excellent"), ctx.p("max_good")], default=0)
     status = np.where(~rating.known, NEEDS_INPUT_ITEM, np.where(amount > 0, GRANTED, NOT_ELIGIBLE))
-    reason = np.where(~rating.known, "needs:intl_coop_base_rating",
-                      np.where(amount > 0, "granted_by_rating", "rating_below_good"))
-    return Award(amount.astype(np.int64), status.astype(np.int8), reason.astype(object))
+    reason = np.where(~rating.known, code("needs:intl_coop_base_rating"),
+                      np.where(amount > 0, code("granted_by_rating"), code("rating_below_good")))
+    return Award(amount.astype(np.int64), status.astype(np.int8), reason.astype(np.int16))
 
 
 @item(f"{P}.brics_project")
@@ -94,10 +95,10 @@ def rd_step_subsidy(ctx: Ctx) -> Award:
     status = np.where(~known, NEEDS_INPUT_ITEM, np.where(ok, GRANTED, NOT_ELIGIBLE))
     reason = np.select(
         [~rd.known, ~prev.known, ~above, ~grew, ok & (uncapped > cap)],
-        ["needs:rd_expense", "needs:rd_expense_prev", "rd_not_above_threshold", "rd_not_grown", "rd_step_capped"],
-        default="rd_step_granted",
+        [code("needs:rd_expense"), code("needs:rd_expense_prev"), code("rd_not_above_threshold"), code("rd_not_grown"), code("rd_step_capped")],
+        default=code("rd_step_granted"),
     )
-    return Award(np.where(ok, amount, 0).astype(np.int64), status.astype(np.int8), reason.astype(object),
+    return Award(np.where(ok, amount, 0).astype(np.int64), status.astype(np.int8), reason.astype(np.int16),
                  {"steps": np.where(ok, steps, 0)})
 
 
@@ -114,10 +115,10 @@ def rd_growth_bonus(ctx: Ctx) -> Award:
     status = np.where(~known, NEEDS_INPUT_ITEM, np.where(ok, GRANTED, NOT_ELIGIBLE))
     reason = np.select(
         [~rd.known, ~prev.known, ~above, ~growth_ok],
-        ["needs:rd_expense", "needs:rd_expense_prev", "rd_not_above_bonus_threshold", "growth_not_above_rate"],
-        default="granted_fixed",
+        [code("needs:rd_expense"), code("needs:rd_expense_prev"), code("rd_not_above_bonus_threshold"), code("growth_not_above_rate")],
+        default=code("granted_fixed"),
     )
-    return Award(np.where(ok, ctx.p("amount"), 0).astype(np.int64), status.astype(np.int8), reason.astype(object))
+    return Award(np.where(ok, ctx.p("amount"), 0).astype(np.int64), status.astype(np.int8), reason.astype(np.int16))
 
 
 @item(f"{P}.joint_lab")
@@ -128,10 +129,10 @@ def joint_lab(ctx: Ctx) -> Award:
     amount = np.minimum(uncapped, ctx.p("cap"))
     ok = invest.known & (invest.values > 0)
     status = np.where(~invest.known, NEEDS_INPUT_ITEM, np.where(ok, GRANTED, NOT_ELIGIBLE))
-    reason = np.where(~invest.known, "needs:joint_lab_investment",
-                      np.where(~ok, "no_joint_lab_investment",
-                               np.where(uncapped > ctx.p("cap"), "rate_capped", "rate_applied")))
-    return Award(np.where(ok, amount, 0).astype(np.int64), status.astype(np.int8), reason.astype(object))
+    reason = np.where(~invest.known, code("needs:joint_lab_investment"),
+                      np.where(~ok, code("no_joint_lab_investment"),
+                               np.where(uncapped > ctx.p("cap"), code("rate_capped"), code("rate_applied"))))
+    return Award(np.where(ok, amount, 0).astype(np.int64), status.astype(np.int8), reason.astype(np.int16))
 
 
 @item(f"{P}.scenario_project")
@@ -148,10 +149,10 @@ def tech_transaction(ctx: Ctx) -> Award:
     amount = np.minimum(uncapped, ctx.p("cap_per_project"))
     ok = paid.known & (paid.values > 0)
     status = np.where(~paid.known, NEEDS_INPUT_ITEM, np.where(ok, GRANTED, NOT_ELIGIBLE))
-    reason = np.where(~paid.known, "needs:tech_transaction_paid",
-                      np.where(~ok, "no_tech_transaction",
-                               np.where(uncapped > ctx.p("cap_per_project"), "rate_capped", "rate_applied")))
-    return Award(np.where(ok, amount, 0).astype(np.int64), status.astype(np.int8), reason.astype(object))
+    reason = np.where(~paid.known, code("needs:tech_transaction_paid"),
+                      np.where(~ok, code("no_tech_transaction"),
+                               np.where(uncapped > ctx.p("cap_per_project"), code("rate_capped"), code("rate_applied"))))
+    return Award(np.where(ok, amount, 0).astype(np.int64), status.astype(np.int8), reason.astype(np.int16))
 
 
 @item(f"{P}.hightech_transformation_award")
