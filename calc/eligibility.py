@@ -54,7 +54,7 @@ def overall_status(results: np.ndarray, in_force: bool) -> np.ndarray:
     missing = (results == NEEDS_INPUT).any(axis=0)
     soft = (results == SOFT_FAIL).any(axis=0)
     return np.select([hard, missing, soft], [INELIGIBLE, INCOMPLETE, ELIGIBLE_WITH_EXCEPTIONS],
-                     default=ELIGIBLE).astype(np.int8)
+                     default=ELIGIBLE).astype(np.int8, copy=False)
 
 
 @dataclass

@@ -11,6 +11,8 @@ table (one row per enterprise and item, with reasons and citations: for reports)
 from __future__ import annotations
 
 import datetime as dt
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
@@ -26,6 +28,7 @@ from calc.rules.base import (
     code, reason_keys,
 )
 
+PARALLEL_ROWS = 200_000  # below this, threads cost more than they save
 MONEY_COLUMNS = frozenset(c.name for c in ENTERPRISE_COLUMNS if c.kind == "money")
 
 # what an item's `requires:` words mean, as (column, test on the column's values)
@@ -189,18 +192,35 @@ class EntitlementResult:
         return node.title_zh if lang == "zh" else node.title_en
 
 
+def _requirements(ctx: Ctx, words: tuple[str, ...]):
+    """For a set of requirement words: (all met, status where not met, reason where not met), once per run.
+
+    The first unmet or unknown requirement, in the order listed, is the one reported.
+    """
+    key = ("requirements", words)
+    if key not in ctx.cache:
+        ok = np.ones(ctx.n, dtype=bool)
+        status = np.full(ctx.n, GRANTED, dtype=np.int8)
+        reason = np.zeros(ctx.n, dtype=np.int16)
+        for word in reversed(words):
+            met, known = _requirement(ctx, word)
+            column = REQUIREMENTS[word][0]
+            status = np.where(known, np.where(met, status, NOT_ELIGIBLE), NEEDS_INPUT_ITEM).astype(np.int8, copy=False)
+            reason = np.where(known, np.where(met, reason, code(f"requires:{word}")),
+                              code(f"needs:{column}")).astype(np.int16, copy=False)
+            ok &= met
+        ctx.cache[key] = (ok, status, reason)
+    return ctx.cache[key]
+
+
 def _apply_validity_and_requirements(node: Node, ctx: Ctx, award: Award, in_force: bool) -> Award:
-    status, reason, amount = award.status.copy(), award.reason.copy(), award.amount.copy()
-    # requirements, last listed first, so the first unmet one is the one reported
-    for word in reversed(node.requires):
-        met, known = _requirement(ctx, word)
-        column = REQUIREMENTS[word][0]
-        status = np.where(known, np.where(met, status, NOT_ELIGIBLE), NEEDS_INPUT_ITEM).astype(np.int8)
-        reason = np.where(known, np.where(met, reason, code(f"requires:{word}")), code(f"needs:{column}")).astype(np.int16)
     if not in_force:
-        status = np.full(ctx.n, NOT_IN_FORCE, dtype=np.int8)
-        reason = np.full(ctx.n, code("not_in_force"), dtype=np.int16)
-    amount = np.where(status == GRANTED, amount, 0)
+        return Award(np.zeros(ctx.n, dtype=np.int64), np.full(ctx.n, NOT_IN_FORCE, dtype=np.int8),
+                     np.full(ctx.n, code("not_in_force"), dtype=np.int16), award.detail)
+    ok, unmet_status, unmet_reason = _requirements(ctx, node.requires)
+    status = np.where(ok, award.status, unmet_status)
+    reason = np.where(ok, award.reason, unmet_reason)
+    amount = np.where(status == GRANTED, award.amount, 0)
     return Award(amount, status, reason, award.detail)
 
 
@@ -232,15 +252,24 @@ def entitlements(
     ctx = Ctx(parsed.frame, policies, as_of, dict(options or {}))
     awards: dict[str, Award] = {}
     for node in nodes:
-        policy = policies.policies[node.policy_id]
-        node_ctx = ctx.for_node(node)
-        if node.kind == "info":
-            raw = _info_award(node_ctx)
-        elif node.id in ITEMS:
-            raw = ITEMS[node.id](node_ctx) if policy.in_force(as_of) else _info_award(node_ctx)
-        else:
+        if node.kind != "info" and node.id not in ITEMS:
             raise LookupError(f"item {node.id} has no rule in calc/rules")
-        awards[node.id] = _apply_validity_and_requirements(node, node_ctx, raw, policy.in_force(as_of))
+    # columns and requirement masks are shared by many items: build them once, before the items run
+    for node in nodes:
+        _requirements(ctx, node.requires)
+
+    def run(node: Node) -> Award:
+        in_force = policies.policies[node.policy_id].in_force(as_of)
+        node_ctx = ctx.for_node(node)
+        raw = ITEMS[node.id](node_ctx) if node.kind != "info" and in_force else _info_award(node_ctx)
+        return _apply_validity_and_requirements(node, node_ctx, raw, in_force)
+
+    # numpy releases the GIL on whole-column work, so large tables use both cores
+    if len(parsed.frame) >= PARALLEL_ROWS:
+        with ThreadPoolExecutor(max_workers=min(len(nodes), os.cpu_count() or 1)) as pool:
+            awards = dict(zip((n.id for n in nodes), pool.map(run, nodes)))
+    else:
+        awards = {node.id: run(node) for node in nodes}
     won_by = _resolve_exclusivity(policies, awards, len(parsed.frame))
     return EntitlementResult(parsed, as_of, policies, nodes, awards, won_by)
 
@@ -258,9 +287,9 @@ def _resolve_exclusivity(policies: PolicySet, awards: dict[str, Award], n: int) 
         for i, m in enumerate(members):
             award = awards[m]
             loses = any_granted & (winner != i) & (award.status == GRANTED)
-            award.status = np.where(loses, DUPLICATE, award.status).astype(np.int8)
-            award.reason = np.where(loses, code("duplicate"), award.reason).astype(np.int16)
-            won_by[m] = (tuple(members), np.where(loses, winner, -1).astype(np.int8))
+            award.status = np.where(loses, DUPLICATE, award.status).astype(np.int8, copy=False)
+            award.reason = np.where(loses, code("duplicate"), award.reason).astype(np.int16, copy=False)
+            won_by[m] = (tuple(members), np.where(loses, winner, -1).astype(np.int8, copy=False))
     return won_by
 
 

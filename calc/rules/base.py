@@ -21,14 +21,15 @@ from calc.policies import Node, PolicySet
 
 # ----------------------------------------------------------------------------- codes
 # criterion results
+# codes are typed numpy scalars so that np.where/np.select build small arrays directly
 RESULTS = ("pass", "fail", "soft_fail", "needs_input", "not_applicable")
-PASS, FAIL, SOFT_FAIL, NEEDS_INPUT, NOT_APPLICABLE = range(len(RESULTS))
+PASS, FAIL, SOFT_FAIL, NEEDS_INPUT, NOT_APPLICABLE = (np.int8(i) for i in range(len(RESULTS)))
 # item statuses
 STATUSES = ("granted", "not_eligible", "needs_input", "duplicate", "not_in_force")
-GRANTED, NOT_ELIGIBLE, NEEDS_INPUT_ITEM, DUPLICATE, NOT_IN_FORCE = range(len(STATUSES))
+GRANTED, NOT_ELIGIBLE, NEEDS_INPUT_ITEM, DUPLICATE, NOT_IN_FORCE = (np.int8(i) for i in range(len(STATUSES)))
 # overall consortium statuses
 OVERALL = ("eligible", "eligible_with_exceptions", "ineligible", "incomplete", "not_in_force")
-ELIGIBLE, ELIGIBLE_WITH_EXCEPTIONS, INELIGIBLE, INCOMPLETE, OVERALL_NOT_IN_FORCE = range(len(OVERALL))
+ELIGIBLE, ELIGIBLE_WITH_EXCEPTIONS, INELIGIBLE, INCOMPLETE, OVERALL_NOT_IN_FORCE = (np.int8(i) for i in range(len(OVERALL)))
 
 # platform levels, lowest first; the words are the texts' own
 LEVELS = ("none", "municipal", "provincial", "national")
@@ -42,10 +43,10 @@ REASON_KEYS: list[str] = []
 _REASON_CODES: dict[str, int] = {}
 
 
-def code(key: str) -> int:
+def code(key: str) -> np.int16:
     """The integer code of a reason key such as ``"rd_not_grown"`` or ``"needs:rd_expense"``."""
     if key not in _REASON_CODES:
-        _REASON_CODES[key] = len(REASON_KEYS)
+        _REASON_CODES[key] = np.int16(len(REASON_KEYS))
         REASON_KEYS.append(key)
     return _REASON_CODES[key]
 
@@ -238,7 +239,7 @@ def shortfall_to(values: np.ndarray, comparison: str, threshold, step: int = 1) 
 
 def results_from(ok: np.ndarray, known: np.ndarray, strength: str) -> np.ndarray:
     fail = SOFT_FAIL if strength == "soft" else FAIL
-    return np.where(~known, NEEDS_INPUT, np.where(ok, PASS, fail)).astype(np.int8)
+    return np.where(~known, NEEDS_INPUT, np.where(ok, PASS, fail)).astype(np.int8, copy=False)
 
 
 def threshold_check(ctx: Ctx, col: Col, param: str, unit: str = "count") -> Check:
@@ -265,7 +266,7 @@ def apply_scope(check: Check, applies: Col) -> Check:
     """Mark rows the criterion does not apply to as ``not_applicable``; unknown applicability → needs_input."""
     result = np.where(applies.known & ~applies.values, NOT_APPLICABLE, check.result)
     result = np.where(~applies.known & (check.result != PASS), NEEDS_INPUT, result)
-    check.result = result.astype(np.int8)
+    check.result = result.astype(np.int8, copy=False)
     return check
 
 
@@ -281,14 +282,14 @@ def total_known(*cols: Col) -> Col:
 
 def ratio_at_least(numerator: np.ndarray, denominator: np.ndarray, rate: Fraction, strict: bool = False) -> np.ndarray:
     """``numerator / denominator >= rate`` in exact integer arithmetic (denominator > 0 assumed where it matters)."""
-    lhs = numerator.astype(np.int64) * rate.denominator
-    rhs = denominator.astype(np.int64) * rate.numerator
+    lhs = numerator.astype(np.int64, copy=False) * rate.denominator
+    rhs = denominator.astype(np.int64, copy=False) * rate.numerator
     return lhs > rhs if strict else lhs >= rhs
 
 
 def mul_rate(amount_fen: np.ndarray, rate: Fraction) -> np.ndarray:
     """``amount × rate`` exactly, rounded down to the fen (int64 fen in, int64 fen out)."""
-    return (amount_fen.astype(np.int64) * rate.numerator) // rate.denominator
+    return (amount_fen.astype(np.int64, copy=False) * rate.numerator) // rate.denominator
 
 
 def round_amount(amount_fen: np.ndarray, rounding: str) -> np.ndarray:
@@ -300,7 +301,7 @@ def round_amount(amount_fen: np.ndarray, rounding: str) -> np.ndarray:
 
 def level_index(words: np.ndarray) -> np.ndarray:
     """Platform levels (``none`` < ``municipal`` < ``provincial`` < ``national``) as ordered integers, -1 if unknown."""
-    return pd.Categorical(words, categories=LEVELS, ordered=True).codes.astype(np.int64)
+    return pd.Categorical(words, categories=LEVELS, ordered=True).codes.astype(np.int64, copy=False)
 
 
 def level_of_text(text: str) -> int:
@@ -308,19 +309,29 @@ def level_of_text(text: str) -> int:
     return LEVELS.index(LEVEL_WORDS.get(text, text))
 
 
+def unknown_award(ctx: Ctx, column: str) -> Award:
+    """Every row needs ``column`` (it was not given at all)."""
+    return Award(np.zeros(ctx.n, dtype=np.int64), np.full(ctx.n, NEEDS_INPUT_ITEM, dtype=np.int8),
+                 np.full(ctx.n, code(f"needs:{column}"), dtype=np.int16))
+
+
 def per_count(ctx: Ctx, column: str, amount_param: str, none_reason: str) -> Award:
     """An amount per counted event (project, platform, person): count × amount."""
     n = ctx.count(column)
-    amount = np.where(n.known, n.values * ctx.p(amount_param), 0)
+    if not n.known.any():
+        return unknown_award(ctx, column)
+    amount = n.values * ctx.p(amount_param)  # unknown counts are held as 0
     status = np.where(~n.known, NEEDS_INPUT_ITEM, np.where(n.values > 0, GRANTED, NOT_ELIGIBLE))
     reason = np.where(~n.known, code(f"needs:{column}"), np.where(n.values > 0, code("granted_per_count"), code(none_reason)))
-    return Award(amount, status.astype(np.int8), reason.astype(np.int16), {"count": n.values})
+    return Award(amount, status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False), {"count": n.values})
 
 
 def on_flag(ctx: Ctx, column: str, amount: int, no_reason: str) -> Award:
     """A set amount when a yes/no fact holds."""
     f = ctx.flag(column)
+    if not f.known.any():
+        return unknown_award(ctx, column)
     status = np.where(~f.known, NEEDS_INPUT_ITEM, np.where(f.values, GRANTED, NOT_ELIGIBLE))
     reason = np.where(~f.known, code(f"needs:{column}"), np.where(f.values, code("granted_fixed"), code(no_reason)))
-    return Award(np.where(f.known & f.values, amount, 0).astype(np.int64), status.astype(np.int8),
-                 reason.astype(np.int16))
+    return Award(np.where(f.known & f.values, amount, 0).astype(np.int64, copy=False), status.astype(np.int8, copy=False),
+                 reason.astype(np.int16, copy=False))

@@ -218,7 +218,7 @@ def national_project_matching(ctx: Ctx) -> Award:
         default=code("matching_rate"),
     )
     amount = np.where(status == GRANTED, amount, 0)
-    return Award(amount.astype(np.int64), status.astype(np.int8), reason.astype(np.int16),
+    return Award(amount.astype(np.int64, copy=False), status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False),
                  {"half": half, "room": room})
 
 
@@ -245,8 +245,8 @@ def public_platform_upgrade(ctx: Ctx) -> Award:
     reason = np.where(~rating.known, code("needs:public_platform_rating"),
                       np.where(~known, code("needs:public_platform_upgrade_need"),
                                np.where(ok, code("granted_fixed"), code("platform_not_excellent_or_no_need"))))
-    return Award(np.where(status == GRANTED, ctx.p("max"), 0).astype(np.int64), status.astype(np.int8),
-                 reason.astype(np.int16))
+    return Award(np.where(status == GRANTED, ctx.p("max"), 0).astype(np.int64, copy=False), status.astype(np.int8, copy=False),
+                 reason.astype(np.int16, copy=False))
 
 
 @item(f"{P}.public_platform_rating_award")
@@ -258,7 +258,7 @@ def public_platform_rating_award(ctx: Ctx) -> Award:
     status = np.where(~rating.known, NEEDS_INPUT_ITEM, np.where(amount > 0, GRANTED, NOT_ELIGIBLE))
     reason = np.where(~rating.known, code("needs:public_platform_rating"),
                       np.where(amount > 0, code("granted_by_rating"), code("rating_below_good")))
-    return Award(amount.astype(np.int64), status.astype(np.int8), reason.astype(np.int16))
+    return Award(amount.astype(np.int64, copy=False), status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False))
 
 
 @item(f"{P}.double_hundred_post")
@@ -280,5 +280,5 @@ def excellent_evaluation_award(ctx: Ctx) -> Award:
     ok = rating.values == "excellent"
     status = np.where(~rating.known, NEEDS_INPUT_ITEM, np.where(ok, GRANTED, NOT_ELIGIBLE))
     reason = np.where(~rating.known, code("needs:consortium_evaluation"), np.where(ok, code("granted_fixed"), code("evaluation_not_excellent")))
-    return Award(np.where(status == GRANTED, ctx.p("amount"), 0).astype(np.int64), status.astype(np.int8),
-                 reason.astype(np.int16))
+    return Award(np.where(status == GRANTED, ctx.p("amount"), 0).astype(np.int64, copy=False), status.astype(np.int8, copy=False),
+                 reason.astype(np.int16, copy=False))

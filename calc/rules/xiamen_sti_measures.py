@@ -38,7 +38,7 @@ def intl_coop_base_evaluation(ctx: Ctx) -> Award:
     status = np.where(~rating.known, NEEDS_INPUT_ITEM, np.where(amount > 0, GRANTED, NOT_ELIGIBLE))
     reason = np.where(~rating.known, code("needs:intl_coop_base_rating"),
                       np.where(amount > 0, code("granted_by_rating"), code("rating_below_good")))
-    return Award(amount.astype(np.int64), status.astype(np.int8), reason.astype(np.int16))
+    return Award(amount.astype(np.int64, copy=False), status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False))
 
 
 @item(f"{P}.brics_project")
@@ -98,7 +98,7 @@ def rd_step_subsidy(ctx: Ctx) -> Award:
         [code("needs:rd_expense"), code("needs:rd_expense_prev"), code("rd_not_above_threshold"), code("rd_not_grown"), code("rd_step_capped")],
         default=code("rd_step_granted"),
     )
-    return Award(np.where(ok, amount, 0).astype(np.int64), status.astype(np.int8), reason.astype(np.int16),
+    return Award(np.where(ok, amount, 0).astype(np.int64, copy=False), status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False),
                  {"steps": np.where(ok, steps, 0)})
 
 
@@ -118,7 +118,7 @@ def rd_growth_bonus(ctx: Ctx) -> Award:
         [code("needs:rd_expense"), code("needs:rd_expense_prev"), code("rd_not_above_bonus_threshold"), code("growth_not_above_rate")],
         default=code("granted_fixed"),
     )
-    return Award(np.where(ok, ctx.p("amount"), 0).astype(np.int64), status.astype(np.int8), reason.astype(np.int16))
+    return Award(np.where(ok, ctx.p("amount"), 0).astype(np.int64, copy=False), status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False))
 
 
 @item(f"{P}.joint_lab")
@@ -132,7 +132,7 @@ def joint_lab(ctx: Ctx) -> Award:
     reason = np.where(~invest.known, code("needs:joint_lab_investment"),
                       np.where(~ok, code("no_joint_lab_investment"),
                                np.where(uncapped > ctx.p("cap"), code("rate_capped"), code("rate_applied"))))
-    return Award(np.where(ok, amount, 0).astype(np.int64), status.astype(np.int8), reason.astype(np.int16))
+    return Award(np.where(ok, amount, 0).astype(np.int64, copy=False), status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False))
 
 
 @item(f"{P}.scenario_project")
@@ -152,7 +152,7 @@ def tech_transaction(ctx: Ctx) -> Award:
     reason = np.where(~paid.known, code("needs:tech_transaction_paid"),
                       np.where(~ok, code("no_tech_transaction"),
                                np.where(uncapped > ctx.p("cap_per_project"), code("rate_capped"), code("rate_applied"))))
-    return Award(np.where(ok, amount, 0).astype(np.int64), status.astype(np.int8), reason.astype(np.int16))
+    return Award(np.where(ok, amount, 0).astype(np.int64, copy=False), status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False))
 
 
 @item(f"{P}.hightech_transformation_award")
