@@ -36,8 +36,12 @@ ENTERPRISE_KINDS = {
     "national_funding": "money", "provincial_funding": "money", "municipal_funding": "money",
     "project_total_investment": "money", "joint_lab_investment": "money", "tech_transaction_paid": "money",
     "new_national_platforms": "count", "new_intl_coop_bases": "count", "postdocs_in_station": "count",
-    "postdoc_years": "count", "incubators": "count", "national_pilot_platform_equipment": "money",
-    "sme_innovation_project": "bool", "claim_year": "count",
+    "incubators": "count", "intl_coop_base_rating": "category", "brics_projects": "count",
+    "intergov_projects": "count", "national_pilot_platforms": "count", "sme_innovation_projects": "count",
+    "scenario_projects": "count", "hightech_transformation_project": "bool", "consortium_lead": "bool",
+    "talent_consortium_lead": "bool", "major_projects": "count", "public_platforms_new": "count",
+    "public_platform_rating": "category", "public_platform_upgrade_need": "bool", "double_hundred_hires": "count",
+    "new_mechanism_recognised": "bool", "consortium_evaluation": "category", "claim_year": "count",
 }  # fmt: skip
 CONSORTIUM_KINDS = {
     "consortium_id": "id", "name": "text", "jurisdiction": "category", "enterprises": "count",
