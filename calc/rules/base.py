@@ -335,3 +335,86 @@ def on_flag(ctx: Ctx, column: str, amount: int, no_reason: str) -> Award:
     reason = np.where(~f.known, code(f"needs:{column}"), np.where(f.values, code("granted_fixed"), code(no_reason)))
     return Award(np.where(f.known & f.values, amount, 0).astype(np.int64, copy=False), status.astype(np.int8, copy=False),
                  reason.astype(np.int16, copy=False))
+
+
+# ----------------------------------------------------------------------------- shared by several policies
+
+def all_members(ctx: Ctx) -> Col:
+    return total_known(ctx.count("enterprises"), ctx.count("universities"),
+                       ctx.count("research_institutes"), ctx.count("other_units"))
+
+
+def both(a: Col, b: Col) -> Col:
+    """``a and b`` with what is known: known when both are known, or when either is known to be false."""
+    known = (a.known & b.known) | (a.known & ~a.values) | (b.known & ~b.values)
+    return Col(a.values & b.values & a.known & b.known, known)
+
+
+def registered_lead_enterprise(ctx: Ctx, region: str) -> Check:
+    """The lead is an enterprise (lead_type ``enterprise``) registered in ``region`` (lead_region)."""
+    lead = ctx.category("lead_type")
+    where = ctx.category("lead_region")
+    is_enterprise = Col(lead.values == "enterprise", lead.known)
+    registered_here = Col(where.values == region, where.known)
+    ok = both(is_enterprise, registered_here)
+    return Check(result=results_from(ok.values, ok.known, ctx.node.strength), value=ok.values, unit="bool",
+                 detail={"lead_type": lead.values, "lead_region": where.values})
+
+
+def platform_at_least(ctx: Ctx, param: str = "min_level") -> Check:
+    """The lead's highest platform level against a level named in the text (省级, 省部级 …)."""
+    platform = ctx.category("lead_platform_level")
+    level = level_index(np.where(platform.known, platform.values, None))  # None, not "": no unknown category
+    known = platform.known & (level >= 0)
+    threshold = level_of_text(ctx.p(param))
+    return Check(result=results_from(level >= threshold, known, ctx.node.strength),
+                 value=platform.values, threshold=ctx.p(param), unit="level")
+
+
+def three_year_rd(ctx: Ctx, years_param: str = "years"):
+    """R&D and revenue over the last (at most) three fiscal years actually operated.
+
+    Returns (total R&D, total revenue, years counted, known) — fen and counts.  A year
+    beyond the years operated is not needed (实际经营期不满三年的按实际经营时间计算).
+    """
+    span = ctx.p(years_param)
+    years_op = ctx.count("lead_years_operating")
+    years = np.where(years_op.known, np.clip(years_op.values, 1, span), span)
+    rd_cols = [ctx.money(c) for c in ("lead_rd", "lead_rd_prev", "lead_rd_prev2")][:span]
+    rev_cols = [ctx.money(c) for c in ("lead_revenue", "lead_revenue_prev", "lead_revenue_prev2")][:span]
+    rd = np.zeros(ctx.n, dtype=np.int64)
+    rev = np.zeros(ctx.n, dtype=np.int64)
+    known = np.ones(ctx.n, dtype=bool)
+    for i, (r, v) in enumerate(zip(rd_cols, rev_cols)):
+        needed = years > i
+        rd += np.where(needed, r.values, 0)
+        rev += np.where(needed, v.values, 0)
+        known &= ~needed | (r.known & v.known)
+    # years operated unknown and a year missing: the span is not known either
+    known &= years_op.known | np.all([r.known for r in rd_cols], axis=0)
+    return rd, rev, years, known
+
+
+def share_check(ctx: Ctx, part: Col, whole: Col, param: str = "min") -> Check:
+    """``part / whole`` against a percentage, exactly (integers); an empty ``whole`` does not meet it.
+
+    The shortfall is how many more qualifying units (added to both part and whole) would reach the share:
+    the least k with (part + k)·q ≥ p·(whole + k) for the rate p/q.
+    """
+    rate = ctx.p(param)
+    strict = ctx.comparison(param) == ">"
+    known = part.known & whole.known
+    ok = (whole.values > 0) & ratio_at_least(part.values, whole.values, rate, strict=strict)
+    p, q = rate.numerator, rate.denominator
+    gap = p * whole.values - q * part.values + (1 if strict else 0)
+    need = np.where(q > p, -(-np.maximum(gap, 0) // max(q - p, 1)), 0)
+    need = np.where(whole.values == 0, np.maximum(need, 1), need)
+    share = np.divide(part.values, whole.values, out=np.zeros(ctx.n), where=whole.values > 0)
+    return Check(
+        result=results_from(ok, known, ctx.node.strength),
+        value=np.where(known, share, 0.0),
+        threshold=rate,
+        shortfall=np.where(known & ~ok, need, 0),
+        unit="ratio",
+        detail={"part": part.values, "whole": whole.values},
+    )

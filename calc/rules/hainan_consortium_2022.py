@@ -14,11 +14,10 @@ from __future__ import annotations
 import numpy as np
 
 from calc.rules.base import (
-    FAIL, NEEDS_INPUT, SOFT_FAIL, Check, Col, Ctx, criterion, flag_check, ratio_at_least, results_from,
-    shortfall_to, threshold_check,
+    FAIL, NEEDS_INPUT, SOFT_FAIL, Check, Col, Ctx, all_members, criterion, flag_check, platform_at_least,
+    ratio_at_least, registered_lead_enterprise, results_from, share_check, shortfall_to, threshold_check,
+    three_year_rd,
 )
-from calc.rules.liaoyang_consortium_2023 import platform_at_least, registered_lead_enterprise
-from calc.rules.xiamen_consortium_2025 import all_members, three_year_rd
 
 P = "hainan_consortium_2022"
 
@@ -28,31 +27,6 @@ RELAXATION_HOST = f"{P}.lead_platform"
 
 
 # ------------------------------------------------------------------------ helpers
-
-def share_check(ctx: Ctx, part: Col, whole: Col, param: str = "min") -> Check:
-    """``part / whole`` against a percentage, exactly (integers); an empty ``whole`` does not meet it.
-
-    The shortfall is how many more qualifying units (added to both part and whole) would reach the share:
-    the least k with (part + k)·q ≥ p·(whole + k) for the rate p/q.
-    """
-    rate = ctx.p(param)
-    strict = ctx.comparison(param) == ">"
-    known = part.known & whole.known
-    ok = (whole.values > 0) & ratio_at_least(part.values, whole.values, rate, strict=strict)
-    p, q = rate.numerator, rate.denominator
-    gap = p * whole.values - q * part.values + (1 if strict else 0)
-    need = np.where(q > p, -(-np.maximum(gap, 0) // max(q - p, 1)), 0)
-    need = np.where(whole.values == 0, np.maximum(need, 1), need)
-    share = np.divide(part.values, whole.values, out=np.zeros(ctx.n), where=whole.values > 0)
-    return Check(
-        result=results_from(ok, known, ctx.node.strength),
-        value=np.where(known, share, 0.0),
-        threshold=rate,
-        shortfall=np.where(known & ~ok, need, 0),
-        unit="ratio",
-        detail={"part": part.values, "whole": whole.values},
-    )
-
 
 def relax_for_field(ctx: Ctx, check: Check, registration: bool = False) -> Check:
     """四(三): 现代种业、数字经济等领域可根据实际情况适当降低相关条件.

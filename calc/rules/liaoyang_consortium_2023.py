@@ -10,41 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from calc.rules.base import (
-    Check, Col, Ctx, apply_scope, criterion, flag_check, level_index, level_of_text, ratio_at_least,
-    results_from, threshold_check,
+    Check, Col, Ctx, all_members, apply_scope, criterion, flag_check, platform_at_least, ratio_at_least,
+    registered_lead_enterprise, results_from, threshold_check,
 )
-from calc.rules.xiamen_consortium_2025 import all_members
 
 P = "liaoyang_consortium_2023"
-
-
-# ------------------------------------------------------------------------ shared with Qingdao and Hainan
-
-def both(a: Col, b: Col) -> Col:
-    """``a and b`` with what is known: known when both are known, or when either is known to be false."""
-    known = (a.known & b.known) | (a.known & ~a.values) | (b.known & ~b.values)
-    return Col(a.values & b.values & a.known & b.known, known)
-
-
-def registered_lead_enterprise(ctx: Ctx, region: str) -> Check:
-    """The lead is an enterprise (lead_type ``enterprise``) registered in ``region`` (lead_region)."""
-    lead = ctx.category("lead_type")
-    where = ctx.category("lead_region")
-    is_enterprise = Col(lead.values == "enterprise", lead.known)
-    registered_here = Col(where.values == region, where.known)
-    ok = both(is_enterprise, registered_here)
-    return Check(result=results_from(ok.values, ok.known, ctx.node.strength), value=ok.values, unit="bool",
-                 detail={"lead_type": lead.values, "lead_region": where.values})
-
-
-def platform_at_least(ctx: Ctx, param: str = "min_level") -> Check:
-    """The lead's highest platform level against a level named in the text (省级, 省部级 …)."""
-    platform = ctx.category("lead_platform_level")
-    level = level_index(np.where(platform.known, platform.values, None))  # None, not "": no unknown category
-    known = platform.known & (level >= 0)
-    threshold = level_of_text(ctx.p(param))
-    return Check(result=results_from(level >= threshold, known, ctx.node.strength),
-                 value=platform.values, threshold=ctx.p(param), unit="level")
 
 
 def enterprise_lead(ctx: Ctx) -> Col:

@@ -10,9 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from calc.rules.base import (
-    Check, Col, Ctx, criterion, flag_check, results_from, satisfies, shortfall_to,
+    Check, Col, Ctx, criterion, flag_check, registered_lead_enterprise, results_from, satisfies, shortfall_to,
 )
-from calc.rules.liaoyang_consortium_2023 import registered_lead_enterprise
 
 P = "qingdao_consortium_2025"
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from calc.rules.base import (
-    code,
-    GRANTED, NEEDS_INPUT_ITEM, NOT_ELIGIBLE, Award, Check, Col, Ctx, apply_scope, criterion, flag_check, on_flag, per_count,
-    item, level_index, level_of_text, mul_rate, round_amount, ratio_at_least, results_from, shortfall_to,
-    threshold_check, total_known,
+    GRANTED, NEEDS_INPUT_ITEM, NOT_ELIGIBLE, Award, Check, Col, Ctx, all_members, apply_scope, code, criterion,
+    flag_check, item, mul_rate, on_flag, per_count, platform_at_least, ratio_at_least, results_from,
+    round_amount, shortfall_to, three_year_rd, threshold_check, total_known,
 )
 
 P = "xiamen_consortium_2025"
@@ -20,11 +19,6 @@ P = "xiamen_consortium_2025"
 ENTERPRISE_LEADS = ("enterprise", "provincial_mfg_innovation_center")
 ALLOWED_LEADS = ENTERPRISE_LEADS + ("new_rd_institution", "hospital_3a", "hospital_other")
 HOSPITAL_LEADS = ("hospital_3a", "hospital_other")
-
-
-def all_members(ctx: Ctx) -> Col:
-    return total_known(ctx.count("enterprises"), ctx.count("universities"),
-                       ctx.count("research_institutes"), ctx.count("other_units"))
 
 
 def other_members(ctx: Ctx) -> Col:
@@ -96,36 +90,7 @@ def lead_revenue(ctx: Ctx) -> Check:
 @criterion(f"{P}.lead_platform")
 def lead_platform(ctx: Ctx) -> Check:
     """第六条（二）2: 建有市级及以上创新平台."""
-    platform = ctx.category("lead_platform_level")
-    level = level_index(platform.values)
-    known = platform.known & (level >= 0)
-    threshold = level_of_text(ctx.p("min_level"))
-    return Check(result=results_from(level >= threshold, known, ctx.node.strength),
-                 value=platform.values, threshold=ctx.p("min_level"), unit="level")
-
-
-def three_year_rd(ctx: Ctx, years_param: str = "years"):
-    """R&D and revenue over the last (at most) three fiscal years actually operated.
-
-    Returns (total R&D, total revenue, years counted, known) — fen and counts.  A year
-    beyond the years operated is not needed (实际经营期不满三年的按实际经营时间计算).
-    """
-    span = ctx.p(years_param)
-    years_op = ctx.count("lead_years_operating")
-    years = np.where(years_op.known, np.clip(years_op.values, 1, span), span)
-    rd_cols = [ctx.money(c) for c in ("lead_rd", "lead_rd_prev", "lead_rd_prev2")][:span]
-    rev_cols = [ctx.money(c) for c in ("lead_revenue", "lead_revenue_prev", "lead_revenue_prev2")][:span]
-    rd = np.zeros(ctx.n, dtype=np.int64)
-    rev = np.zeros(ctx.n, dtype=np.int64)
-    known = np.ones(ctx.n, dtype=bool)
-    for i, (r, v) in enumerate(zip(rd_cols, rev_cols)):
-        needed = years > i
-        rd += np.where(needed, r.values, 0)
-        rev += np.where(needed, v.values, 0)
-        known &= ~needed | (r.known & v.known)
-    # years operated unknown and a year missing: the span is not known either
-    known &= years_op.known | np.all([r.known for r in rd_cols], axis=0)
-    return rd, rev, years, known
+    return platform_at_least(ctx, "min_level")
 
 
 @criterion(f"{P}.lead_rd")
