@@ -424,11 +424,23 @@ def _source_dir() -> Path | None:
 
 
 @lru_cache(maxsize=None)
-def _source_text(name: str) -> str | None:
+def _source_index(name: str) -> tuple[str, list[int], str] | None:
+    """The source as compared (NFKC, no white space), with each compared character's place in the original."""
     directory = _source_dir()
     if directory is None or not (directory / name).is_file():
         return None
-    return normalise_text((directory / name).read_text(encoding="utf-8"))
+    original = (directory / name).read_text(encoding="utf-8")
+    chars, places = [], []
+    for i, ch in enumerate(original):
+        for n in normalise_text(ch):
+            chars.append(n)
+            places.append(i)
+    return "".join(chars), places, original
+
+
+def _source_text(name: str) -> str | None:
+    index = _source_index(name)
+    return None if index is None else index[0]
 
 
 def _check_keys(where: str, mapping: Mapping, allowed: set[str], required: Iterable[str] = ()) -> None:
@@ -443,14 +455,23 @@ def _check_keys(where: str, mapping: Mapping, allowed: set[str], required: Itera
         raise PolicyDataError(f"{where}: missing {', '.join(missing)}")
 
 
-def _check_quote(where: str, quote: str, source: str, strict_sources: bool) -> None:
-    text = _source_text(source)
-    if text is None:
+def _check_quote(where: str, quote: str, source: str, strict_sources: bool) -> str:
+    """Check that ``quote`` stands in the source and return it in the source's own characters.
+
+    Quotes may be typed with half-width punctuation; the citation shows the law's text exactly.
+    Without the source files (and not strict) the quote is returned as typed.
+    """
+    index = _source_index(source)
+    if index is None:
         if strict_sources:
             raise PolicyDataError(f"{where}: source file {source!r} not found in {SOURCE_DIR_CANDIDATES[0]}")
-        return
-    if normalise_text(quote) not in text:
+        return str(quote)
+    text, places, original = index
+    wanted = normalise_text(quote)
+    at = text.find(wanted)
+    if at < 0:
         raise PolicyDataError(f"{where}: quote not found verbatim in {source}: {quote!r}")
+    return original[places[at]:places[at + len(wanted) - 1] + 1]
 
 
 def _title(raw: Any, where: str) -> tuple[str, str]:
@@ -476,7 +497,7 @@ def _load_parameter(where: str, pid: str, raw: Mapping, node_cite: Citation, pol
         article = rv.get("article") or raw.get("article") or node_cite.article
         if normalise_text(rv["text"]) not in normalise_text(quote):
             raise PolicyDataError(f"{vwhere}: text {rv['text']!r} does not stand in its quote {quote!r}")
-        _check_quote(vwhere, quote, policy["source"], strict)
+        verbatim = _check_quote(vwhere, quote, policy["source"], strict)
         value = parse_parameter_text(rv["text"], unit)
         if "value" in rv and coerce_value(rv["value"], unit) != value:
             raise PolicyDataError(f"{vwhere}: value {rv['value']!r} disagrees with its text {rv['text']!r}")
@@ -485,7 +506,7 @@ def _load_parameter(where: str, pid: str, raw: Mapping, node_cite: Citation, pol
         if start and end and end < start:
             raise PolicyDataError(f"{vwhere}: until {end} is before from {start}")
         versions.append(Version(value, str(rv["text"]), start, end,
-                                Citation(node_cite.policy_id, str(article), str(quote), policy["source"])))
+                                Citation(node_cite.policy_id, str(article), verbatim, policy["source"])))
     return Parameter(pid, unit, comparison, tuple(versions), str(raw.get("note", "")))
 
 
@@ -498,8 +519,8 @@ def _load_options(where: str, node_id: str, raw: Mapping | None, node_cite: Cita
             raise PolicyDataError(f"{owhere}: default {spec['default']!r} not among the choices")
         cite = None
         if spec.get("quote"):
-            _check_quote(owhere, spec["quote"], policy["source"], strict)
-            cite = Citation(node_cite.policy_id, spec.get("article", node_cite.article), spec["quote"], policy["source"])
+            verbatim = _check_quote(owhere, spec["quote"], policy["source"], strict)
+            cite = Citation(node_cite.policy_id, spec.get("article", node_cite.article), verbatim, policy["source"])
         options[name] = Option(f"{node_id}.{name}", str(spec["default"]),
                                {str(k): str(v) for k, v in spec["choices"].items()}, cite, str(spec.get("note", "")))
     return options
@@ -508,8 +529,8 @@ def _load_options(where: str, node_id: str, raw: Mapping | None, node_cite: Cita
 def _load_node(where: str, policy_id: str, name: str, raw: Mapping, allowed: set, policy: dict, strict: bool) -> Node:
     _check_keys(where, raw, allowed, ["title", "article", "quote"])
     title_zh, title_en = _title(raw["title"], where)
-    _check_quote(where, raw["quote"], policy["source"], strict)
-    cite = Citation(policy_id, str(raw["article"]), str(raw["quote"]), policy["source"])
+    verbatim = _check_quote(where, raw["quote"], policy["source"], strict)
+    cite = Citation(policy_id, str(raw["article"]), verbatim, policy["source"])
     node_id = f"{policy_id}.{name}"
     params = {
         pname: _load_parameter(f"{where}.parameters.{pname}", f"{node_id}.{pname}", praw, cite, policy, strict)
@@ -553,7 +574,7 @@ def load_policy_file(path: Path, strict_sources: bool = False) -> Policy:
         raise PolicyDataError(f"{where}: in_force_until before in_force_from")
     validity = raw["validity"]
     _check_keys(f"{where}.validity", validity, VALIDITY_KEYS, ["article", "quote"])
-    _check_quote(f"{where}.validity", validity["quote"], raw["source"], strict_sources)
+    validity_quote = _check_quote(f"{where}.validity", validity["quote"], raw["source"], strict_sources)
     pid = raw["id"]
     criteria = {
         name: _load_node(f"{where}.criteria.{name}", pid, name, node, CRITERION_KEYS, policy, strict_sources)
@@ -567,17 +588,17 @@ def load_policy_file(path: Path, strict_sources: bool = False) -> Policy:
     for i, m in enumerate(raw.get("manual_checks") or []):
         mwhere = f"{where}.manual_checks[{i}]"
         _check_keys(mwhere, m, MANUAL_KEYS, ["id", "title", "article", "quote"])
-        _check_quote(mwhere, m["quote"], raw["source"], strict_sources)
+        manual_quote = _check_quote(mwhere, m["quote"], raw["source"], strict_sources)
         zh, en = _title(m["title"], mwhere)
         manual.append(ManualCheck(f"{pid}.{m['id']}", pid, zh, en,
-                                  Citation(pid, str(m["article"]), str(m["quote"]), raw["source"]),
+                                  Citation(pid, str(m["article"]), manual_quote, raw["source"]),
                                   str(m.get("applies_to", ""))))
     return Policy(
         id=pid, title=str(raw["title"]), title_en=str(raw.get("title_en", "")), issuer=str(raw["issuer"]),
         document_number=raw.get("document_number"), jurisdiction=str(raw.get("jurisdiction", "")),
         source=str(raw["source"]), issued=_parse_date(raw["issued"]) if raw.get("issued") else None,
         in_force_from=policy["in_force_from"], in_force_until=policy["in_force_until"],
-        validity=Citation(pid, str(validity["article"]), str(validity["quote"]), raw["source"]),
+        validity=Citation(pid, str(validity["article"]), validity_quote, raw["source"]),
         validity_note=str(validity.get("note", "")), validity_assumption=str(validity.get("assumption", "")),
         supersedes=raw.get("supersedes"), criteria=criteria, items=items, manual_checks=tuple(manual),
         notes=str(raw.get("notes", "")),
@@ -596,9 +617,9 @@ def _load_stacking(path: Path, policies: dict[str, Policy], strict: bool) -> tup
             if member not in item_ids:
                 raise PolicyDataError(f"{where}: unknown item {member!r}")
         policy = policies[g["policy"]]
-        _check_quote(where, g["quote"], policy.source, strict)
+        group_quote = _check_quote(where, g["quote"], policy.source, strict)
         groups[gid] = ExclusivityGroup(gid, tuple(g["members"]), str(g.get("per", "event")), str(g["reasoning"]),
-                                       Citation(policy.id, str(g["article"]), str(g["quote"]), policy.source))
+                                       Citation(policy.id, str(g["article"]), group_quote, policy.source))
     stackings = []
     for i, s in enumerate(raw.get("stacking") or []):
         where = f"{path.name}.stacking[{i}]"
@@ -607,9 +628,9 @@ def _load_stacking(path: Path, policies: dict[str, Policy], strict: bool) -> tup
             if s[key] not in item_ids:
                 raise PolicyDataError(f"{where}: unknown item {s[key]!r}")
         policy = policies[s["policy"]]
-        _check_quote(where, s["quote"], policy.source, strict)
+        stack_quote = _check_quote(where, s["quote"], policy.source, strict)
         stackings.append(Stacking(s["item"], s["base"], str(s.get("reasoning", "")),
-                                  Citation(policy.id, str(s["article"]), str(s["quote"]), policy.source)))
+                                  Citation(policy.id, str(s["article"]), stack_quote, policy.source)))
     grouped = {m: gid for gid, g in groups.items() for m in g.members}
     for s in stackings:
         if s.item in grouped and grouped.get(s.item) == grouped.get(s.base):
