@@ -443,6 +443,13 @@ def _source_text(name: str) -> str | None:
     return None if index is None else index[0]
 
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it
+
+
+def _read_yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_YAML_LOADER)
+
+
 def _check_keys(where: str, mapping: Mapping, allowed: set[str], required: Iterable[str] = ()) -> None:
     if not isinstance(mapping, Mapping):
         raise PolicyDataError(f"{where}: expected a mapping, got {type(mapping).__name__}")
@@ -562,7 +569,7 @@ def _load_node(where: str, policy_id: str, name: str, raw: Mapping, allowed: set
 
 
 def load_policy_file(path: Path, strict_sources: bool = False) -> Policy:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = _read_yaml(path.read_text(encoding="utf-8"))
     where = path.name
     _check_keys(where, raw, POLICY_KEYS, ["id", "title", "issuer", "source", "in_force_from", "validity"])
     if path.stem != raw["id"]:
@@ -606,7 +613,7 @@ def load_policy_file(path: Path, strict_sources: bool = False) -> Policy:
 
 
 def _load_stacking(path: Path, policies: dict[str, Policy], strict: bool) -> tuple[dict, tuple]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = _read_yaml(path.read_text(encoding="utf-8"))
     _check_keys(path.name, raw, {"groups", "stacking", "notes"})
     item_ids = {n.id for p in policies.values() for n in p.items.values()}
     groups = {}
