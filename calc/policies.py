@@ -44,7 +44,7 @@ SCOPES = ("recognition", "talent_consortium")
 POLICY_KEYS = {
     "id", "title", "title_en", "issuer", "document_number", "jurisdiction", "source",
     "issued", "in_force_from", "in_force_until", "validity", "supersedes", "notes",
-    "criteria", "items", "manual_checks", "options",
+    "criteria", "items", "manual_checks",
 }
 VALIDITY_KEYS = {"article", "quote", "note", "assumption"}
 NODE_KEYS_COMMON = {"title", "article", "quote", "parameters", "notes", "options"}
