@@ -222,6 +222,14 @@ def _frame_for(frame: pd.DataFrame, jurisdiction: str) -> pd.DataFrame:
     return out
 
 
+def _nearest_day_in_force(policy: Policy, as_of: dt.date) -> dt.date:
+    if as_of < policy.in_force_from:
+        return policy.in_force_from
+    if policy.in_force_until is not None and as_of > policy.in_force_until:
+        return policy.in_force_until
+    return as_of
+
+
 def assess_consortia(
     data: Any,
     as_of: dt.date | str | None = None,
@@ -252,14 +260,16 @@ def assess_consortia(
         rows = np.flatnonzero((frame["jurisdiction"] == j).fillna(False).to_numpy()) if own_only \
             else np.arange(len(frame))
         sub = _frame_for(frame.iloc[rows], j)
-        ctx = Ctx(sub, policies, as_of, dict(options or {}))
+        # outside the validity the status is not_in_force; the criteria are still shown, read with the
+        # parameters of the nearest day the policy was (or will be) in force
+        in_force = policy.in_force(as_of)
+        ctx = Ctx(sub, policies, _nearest_day_in_force(policy, as_of), dict(options or {}))
         nodes = list(policy.criteria.values())
         checks = {}
         for node in nodes:
             if node.id not in CRITERIA:
                 raise LookupError(f"criterion {node.id} has no rule in calc/rules")
             checks[node.id] = CRITERIA[node.id](ctx.for_node(node))
-        in_force = policy.in_force(as_of)
         recognition = [checks[n.id].result for n in nodes if n.scope == "recognition"]
         talent = [checks[n.id].result for n in nodes if n.scope == "talent_consortium"]
         status = overall_status(np.stack(recognition) if recognition else np.zeros((0, len(rows)), np.int8), in_force)

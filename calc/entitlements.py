@@ -25,29 +25,25 @@ from calc.inputs import ENTERPRISE_COLUMNS, ParsedInput, load_enterprises
 from calc.policies import Node, PolicySet, default_policies
 from calc.rules.base import (
     DUPLICATE, FEN_PER_YUAN, GRANTED, ITEMS, NEEDS_INPUT_ITEM, NOT_ELIGIBLE, NOT_IN_FORCE, STATUSES, Award, Ctx,
-    code, reason_keys,
+    code, pick, reason_keys,
 )
 
 PARALLEL_ROWS = 200_000  # below this, threads cost more than they save
 MONEY_COLUMNS = frozenset(c.name for c in ENTERPRISE_COLUMNS if c.kind == "money")
 
-# what an item's `requires:` words mean, as (column, test on the column's values)
+# what an item's `requires:` words mean: (the column, how to read it from a Ctx)
 REQUIREMENTS = {
-    "xiamen": ("city", lambda v: v == "xiamen"),
-    "consortium_member": ("consortium_member", lambda v: v.astype(bool)),
-    "consortium_lead": ("consortium_lead", lambda v: v.astype(bool)),
-    "talent_consortium_lead": ("talent_consortium_lead", lambda v: v.astype(bool)),
+    "xiamen": ("city", lambda ctx: ctx.is_in("city", ["xiamen"])),
+    "consortium_member": ("consortium_member", lambda ctx: ctx.flag("consortium_member")),
+    "consortium_lead": ("consortium_lead", lambda ctx: ctx.flag("consortium_lead")),
+    "talent_consortium_lead": ("talent_consortium_lead", lambda ctx: ctx.flag("talent_consortium_lead")),
 }
 
 
 def _requirement(ctx: Ctx, word: str):
-    """(met, known) masks for a requirement word, computed once per run."""
-    key = ("requirement", word)
-    if key not in ctx.cache:
-        column, test = REQUIREMENTS[word]
-        col = ctx.flag(column) if column != "city" else ctx.category(column)
-        ctx.cache[key] = (test(col.values) & col.known, col.known)
-    return ctx.cache[key]
+    """(met, known) masks for a requirement word."""
+    col = REQUIREMENTS[word][1](ctx)
+    return col.values & col.known, col.known
 
 
 @dataclass
@@ -205,8 +201,8 @@ def _requirements(ctx: Ctx, words: tuple[str, ...]):
         for word in reversed(words):
             met, known = _requirement(ctx, word)
             column = REQUIREMENTS[word][0]
-            status = np.where(known, np.where(met, status, NOT_ELIGIBLE), NEEDS_INPUT_ITEM).astype(np.int8, copy=False)
-            reason = np.where(known, np.where(met, reason, code(f"requires:{word}")),
+            status = pick(known, pick(met, status, NOT_ELIGIBLE), NEEDS_INPUT_ITEM).astype(np.int8, copy=False)
+            reason = pick(known, pick(met, reason, code(f"requires:{word}")),
                               code(f"needs:{column}")).astype(np.int16, copy=False)
             ok &= met
         ctx.cache[key] = (ok, status, reason)
@@ -218,9 +214,10 @@ def _apply_validity_and_requirements(node: Node, ctx: Ctx, award: Award, in_forc
         return Award(np.zeros(ctx.n, dtype=np.int64), np.full(ctx.n, NOT_IN_FORCE, dtype=np.int8),
                      np.full(ctx.n, code("not_in_force"), dtype=np.int16), award.detail)
     ok, unmet_status, unmet_reason = _requirements(ctx, node.requires)
-    status = np.where(ok, award.status, unmet_status)
-    reason = np.where(ok, award.reason, unmet_reason)
-    amount = np.where(status == GRANTED, award.amount, 0)
+    status = pick(ok, award.status, unmet_status)
+    reason = pick(ok, award.reason, unmet_reason)
+    # rules give amounts only where granted; requirements unmet clear the rest (in place: the arrays are the rule's own)
+    amount = np.multiply(award.amount, ok, out=award.amount) if award.amount.flags.writeable else award.amount * ok
     return Award(amount, status, reason, award.detail)
 
 

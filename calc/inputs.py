@@ -587,7 +587,8 @@ def _parse_category(series: pd.Series, col: Column, unit: str | None) -> tuple[A
 
     res, errs, missing = _map_uniques(series, one)
     ok = ~missing & np.equal(errs, None)
-    return _strings(res, ok), errs, missing
+    # a Categorical over the allowed values: rules compare integer codes, not strings
+    return pd.Categorical(np.where(ok, res, None), categories=list(col.allowed)), errs, missing
 
 
 def _parse_money_cells(series: pd.Series, col: Column, unit: str | None) -> tuple[Any, np.ndarray, np.ndarray]:
@@ -598,6 +599,11 @@ def _parse_money_cells(series: pd.Series, col: Column, unit: str | None) -> tupl
 
 _COUNT_RE = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.0*)?$", re.ASCII)
 _COUNT_SUFFIX_RE = re.compile(r"[个人名家项年所位次件]$")
+
+
+# A plausibility bound, not a policy number: no enterprise has a million platforms, and it keeps every
+# count × per-event amount exact in int64 fen (10^6 × 10^12 fen < 2^63).
+MAX_COUNT = 1_000_000
 
 
 def _count_value(v: Any) -> int:
@@ -624,8 +630,8 @@ def _count_value(v: Any) -> int:
         raise ValueError(f"cannot read '{v}' ({type(v).__name__}) as a whole number")
     if n < 0:
         raise ValueError(f"'{_raw_text(v)}' is negative; a count must be zero or more")
-    if n > MAX_FEN:
-        raise ValueError(f"'{_raw_text(v)}' is too large")
+    if n > MAX_COUNT:
+        raise ValueError(f"'{_raw_text(v)}' is too large for a count (at most {MAX_COUNT:,})")
     return n
 
 
@@ -636,15 +642,17 @@ def _parse_count(series: pd.Series, col: Column, unit: str | None) -> tuple[Any,
         missing = series.isna().to_numpy()
         if pd.api.types.is_unsigned_integer_dtype(dtype):
             raw_u = series.to_numpy(dtype=np.uint64, na_value=0)
-            bad = raw_u > np.uint64(MAX_FEN)
-            raw = np.where(bad, 0, raw_u).astype(np.int64)
+            too_large = raw_u > np.uint64(MAX_COUNT)
+            raw = np.where(too_large, 0, raw_u).astype(np.int64)
+            negative = np.zeros(n, dtype=bool)
         else:
             raw = series.to_numpy(dtype=np.int64, na_value=0)
-            bad = raw < 0
-        bad &= ~missing
+            negative, too_large = raw < 0, raw > MAX_COUNT
+        bad = (negative | too_large) & ~missing
         errs = np.full(n, None, dtype=object)
         for i in np.flatnonzero(bad):
-            errs[i] = f"'{series.iloc[i]}' is negative; a count must be zero or more"
+            errs[i] = (f"'{series.iloc[i]}' is negative; a count must be zero or more" if negative[i] else
+                       f"'{series.iloc[i]}' is too large for a count (at most {MAX_COUNT:,})")
         return pd.arrays.IntegerArray(raw, missing | bad), errs, missing
     res, errs, missing = _map_uniques(series, _count_value)
     ok = ~missing & np.equal(errs, None)

@@ -138,22 +138,32 @@ class Ctx:
             self.cache[key] = col
         return self.cache[key]
 
-    def category(self, name: str) -> Col:
-        key = ("category", name)
+    def _codes(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """A text column as categorical codes (-1 = missing) and its categories, once per run."""
+        key = ("codes", name)
         if key not in self.cache:
             s = self._series(name)
             if s is None:
-                col = Col(np.full(self.n, "", dtype=object), np.zeros(self.n, dtype=bool))
+                codes, categories = np.full(self.n, -1, dtype=np.int8), np.array([], dtype=object)
             else:
-                known = s.notna().to_numpy()
-                col = Col(s.astype(object).where(s.notna(), "").to_numpy(dtype=object), known)
-            self.cache[key] = col
+                cat = s.array if isinstance(s.dtype, pd.CategoricalDtype) else pd.Categorical(s)
+                codes, categories = np.asarray(cat.codes), np.asarray(cat.categories, dtype=object)
+            self.cache[key] = (codes, categories)
+        return self.cache[key]
+
+    def category(self, name: str) -> Col:
+        """A text column's values ("" where missing) and known mask."""
+        key = ("category", name)
+        if key not in self.cache:
+            codes, categories = self._codes(name)
+            self.cache[key] = Col(np.append(categories, "")[codes], codes >= 0)  # code -1 takes the ""
         return self.cache[key]
 
     def is_in(self, name: str, values) -> Col:
-        """``column ∈ values`` with its known mask (vectorised over the categories)."""
-        col = self.category(name)
-        return Col(np.isin(col.values, list(values)), col.known)
+        """``column ∈ values`` with its known mask, computed on the integer codes."""
+        codes, categories = self._codes(name)
+        wanted = np.flatnonzero(np.isin(categories, list(values)))
+        return Col(np.isin(codes, wanted), codes >= 0)
 
 
 # ----------------------------------------------------------------------------- results
@@ -207,6 +217,28 @@ def item(node_id: str):
 
 # ----------------------------------------------------------------------------- helpers
 
+def pick(condition: np.ndarray, yes, no):
+    """``np.where(condition, yes, no)`` for integer codes and amounts, by arithmetic.
+
+    On this kind of machine it is an order of magnitude faster than np.where on a million rows.
+    ``yes``/``no`` are integer arrays or typed numpy scalars; the result keeps their dtype.  Booleans
+    are chosen with logic instead.
+    """
+    if np.asarray(yes).dtype == bool and np.asarray(no).dtype == bool:
+        return (condition & yes) | (~condition & no)
+    return no + (yes - no) * condition
+
+
+def first_of(conditions: list[np.ndarray], values: list, default):
+    """``np.select``: the value of the first condition that holds, else ``default`` (by ``pick``)."""
+    out = default
+    for condition, value in zip(reversed(conditions), reversed(values)):
+        out = pick(condition, value, out)
+    if np.ndim(out) == 0:
+        out = np.full(len(conditions[0]), out)
+    return out
+
+
 def satisfies(values: np.ndarray, comparison: str, threshold) -> np.ndarray:
     """``values <comparison> threshold``: 高于/超过 is '>', 以上(含)/不低于/不少于 is '>='."""
     if comparison == ">":
@@ -239,7 +271,7 @@ def shortfall_to(values: np.ndarray, comparison: str, threshold, step: int = 1) 
 
 def results_from(ok: np.ndarray, known: np.ndarray, strength: str) -> np.ndarray:
     fail = SOFT_FAIL if strength == "soft" else FAIL
-    return np.where(~known, NEEDS_INPUT, np.where(ok, PASS, fail)).astype(np.int8, copy=False)
+    return pick(known, pick(ok, PASS, fail), NEEDS_INPUT).astype(np.int8, copy=False)
 
 
 def threshold_check(ctx: Ctx, col: Col, param: str, unit: str = "count") -> Check:
@@ -264,8 +296,8 @@ def flag_check(ctx: Ctx, col: Col) -> Check:
 
 def apply_scope(check: Check, applies: Col) -> Check:
     """Mark rows the criterion does not apply to as ``not_applicable``; unknown applicability → needs_input."""
-    result = np.where(applies.known & ~applies.values, NOT_APPLICABLE, check.result)
-    result = np.where(~applies.known & (check.result != PASS), NEEDS_INPUT, result)
+    result = pick(applies.known & ~applies.values, NOT_APPLICABLE, check.result)
+    result = pick(~applies.known & (check.result != PASS), NEEDS_INPUT, result)
     check.result = result.astype(np.int8, copy=False)
     return check
 
@@ -315,14 +347,26 @@ def unknown_award(ctx: Ctx, column: str) -> Award:
                  np.full(ctx.n, code(f"needs:{column}"), dtype=np.int16))
 
 
+def by_rating(ctx: Ctx, column: str, amounts: dict[str, int], below_reason: str) -> Award:
+    """An amount set by an evaluation grade (优秀/良好 …); other grades get nothing."""
+    rating = ctx.category(column)
+    conditions = [ctx.is_in(column, [grade]).values for grade in amounts]
+    amount = first_of(conditions, list(amounts.values()), np.int64(0)).astype(np.int64, copy=False)
+    granted = amount > 0
+    status = pick(~rating.known, NEEDS_INPUT_ITEM, pick(granted, GRANTED, NOT_ELIGIBLE))
+    reason = pick(~rating.known, code(f"needs:{column}"),
+                      pick(granted, code("granted_by_rating"), code(below_reason)))
+    return Award(amount, status, reason)
+
+
 def per_count(ctx: Ctx, column: str, amount_param: str, none_reason: str) -> Award:
     """An amount per counted event (project, platform, person): count × amount."""
     n = ctx.count(column)
     if not n.known.any():
         return unknown_award(ctx, column)
     amount = n.values * ctx.p(amount_param)  # unknown counts are held as 0
-    status = np.where(~n.known, NEEDS_INPUT_ITEM, np.where(n.values > 0, GRANTED, NOT_ELIGIBLE))
-    reason = np.where(~n.known, code(f"needs:{column}"), np.where(n.values > 0, code("granted_per_count"), code(none_reason)))
+    status = pick(~n.known, NEEDS_INPUT_ITEM, pick(n.values > 0, GRANTED, NOT_ELIGIBLE))
+    reason = pick(~n.known, code(f"needs:{column}"), pick(n.values > 0, code("granted_per_count"), code(none_reason)))
     return Award(amount, status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False), {"count": n.values})
 
 
@@ -331,9 +375,9 @@ def on_flag(ctx: Ctx, column: str, amount: int, no_reason: str) -> Award:
     f = ctx.flag(column)
     if not f.known.any():
         return unknown_award(ctx, column)
-    status = np.where(~f.known, NEEDS_INPUT_ITEM, np.where(f.values, GRANTED, NOT_ELIGIBLE))
-    reason = np.where(~f.known, code(f"needs:{column}"), np.where(f.values, code("granted_fixed"), code(no_reason)))
-    return Award(np.where(f.known & f.values, amount, 0).astype(np.int64, copy=False), status.astype(np.int8, copy=False),
+    status = pick(~f.known, NEEDS_INPUT_ITEM, pick(f.values, GRANTED, NOT_ELIGIBLE))
+    reason = pick(~f.known, code(f"needs:{column}"), pick(f.values, code("granted_fixed"), code(no_reason)))
+    return Award(pick(f.known & f.values, amount, 0).astype(np.int64, copy=False), status.astype(np.int8, copy=False),
                  reason.astype(np.int16, copy=False))
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from calc.rules.base import (
+    first_of, pick,
+    by_rating,
     GRANTED, NEEDS_INPUT_ITEM, NOT_ELIGIBLE, Award, Check, Col, Ctx, all_members, apply_scope, code, criterion,
     flag_check, item, mul_rate, on_flag, per_count, platform_at_least, ratio_at_least, results_from,
     round_amount, shortfall_to, three_year_rd, threshold_check, total_known,
@@ -172,17 +174,16 @@ def national_project_matching(ctx: Ctx) -> Award:
     amount = round_amount(np.minimum(np.minimum(half, ctx.p("cap")), room), ctx.node.rounding)
     known = national.known & provincial.known & municipal.known & total.known
     has_project = national.known & (national.values > 0)
-    status = np.where(national.known & ~has_project, NOT_ELIGIBLE,
-                      np.where(~known, NEEDS_INPUT_ITEM, GRANTED))
+    status = pick(national.known & ~has_project, NOT_ELIGIBLE,
+                      pick(~known, NEEDS_INPUT_ITEM, GRANTED))
     cap_binds = (half >= ctx.p("cap")) & (ctx.p("cap") <= room)
-    reason = np.select(
+    reason = first_of(
         [national.known & ~has_project, ~national.known, ~total.known, ~(provincial.known & municipal.known),
          (room < np.minimum(half, ctx.p("cap"))), cap_binds],
         [code("no_national_funding"), code("needs:national_funding"), code("needs:project_total_investment"),
-         code("needs:provincial_funding"), code("matching_total_investment_binds"), code("matching_cap_binds")],
-        default=code("matching_rate"),
+         code("needs:provincial_funding"), code("matching_total_investment_binds"), code("matching_cap_binds")], code("matching_rate"),
     )
-    amount = np.where(status == GRANTED, amount, 0)
+    amount = pick(status == GRANTED, amount, 0)
     return Award(amount.astype(np.int64, copy=False), status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False),
                  {"half": half, "room": room})
 
@@ -202,28 +203,22 @@ def public_platform_construction(ctx: Ctx) -> Award:
 @item(f"{P}.public_platform_upgrade")
 def public_platform_upgrade(ctx: Ctx) -> Award:
     """第十条（五）: 绩效考核优秀且有提升改造需求给予不超过500万元滚动支持."""
-    rating = ctx.category("public_platform_rating")
+    excellent = ctx.is_in("public_platform_rating", ["excellent"])
     need = ctx.flag("public_platform_upgrade_need")
-    ok = (rating.values == "excellent") & need.values
-    known = rating.known & (need.known | (rating.values != "excellent"))
-    status = np.where(~known, NEEDS_INPUT_ITEM, np.where(ok, GRANTED, NOT_ELIGIBLE))
-    reason = np.where(~rating.known, code("needs:public_platform_rating"),
-                      np.where(~known, code("needs:public_platform_upgrade_need"),
-                               np.where(ok, code("granted_fixed"), code("platform_not_excellent_or_no_need"))))
-    return Award(np.where(status == GRANTED, ctx.p("max"), 0).astype(np.int64, copy=False), status.astype(np.int8, copy=False),
-                 reason.astype(np.int16, copy=False))
+    ok = excellent.values & need.values & need.known
+    known = excellent.known & (need.known | ~excellent.values)
+    status = pick(~known, NEEDS_INPUT_ITEM, pick(ok, GRANTED, NOT_ELIGIBLE))
+    reason = pick(~excellent.known, code("needs:public_platform_rating"),
+                      pick(~known, code("needs:public_platform_upgrade_need"),
+                               pick(ok, code("granted_fixed"), code("platform_not_excellent_or_no_need"))))
+    return Award(pick(ok, ctx.p("max"), 0).astype(np.int64, copy=False), status, reason)
 
 
 @item(f"{P}.public_platform_rating_award")
 def public_platform_rating_award(ctx: Ctx) -> Award:
     """第十条（五）: 绩效考核优秀最高150万元、良好最高100万元奖励."""
-    rating = ctx.category("public_platform_rating")
-    amount = np.select([rating.values == "excellent", rating.values == "good"],
-                       [ctx.p("max_excellent"), ctx.p("max_good")], default=0)
-    status = np.where(~rating.known, NEEDS_INPUT_ITEM, np.where(amount > 0, GRANTED, NOT_ELIGIBLE))
-    reason = np.where(~rating.known, code("needs:public_platform_rating"),
-                      np.where(amount > 0, code("granted_by_rating"), code("rating_below_good")))
-    return Award(amount.astype(np.int64, copy=False), status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False))
+    return by_rating(ctx, "public_platform_rating", {"excellent": ctx.p("max_excellent"), "good": ctx.p("max_good")},
+                     "rating_below_good")
 
 
 @item(f"{P}.double_hundred_post")
@@ -241,9 +236,4 @@ def new_mechanism_award(ctx: Ctx) -> Award:
 @item(f"{P}.excellent_evaluation_award")
 def excellent_evaluation_award(ctx: Ctx) -> Award:
     """第十六条: 评估等级为“优秀”的,一次性给予联合体牵头单位100万元奖励."""
-    rating = ctx.category("consortium_evaluation")
-    ok = rating.values == "excellent"
-    status = np.where(~rating.known, NEEDS_INPUT_ITEM, np.where(ok, GRANTED, NOT_ELIGIBLE))
-    reason = np.where(~rating.known, code("needs:consortium_evaluation"), np.where(ok, code("granted_fixed"), code("evaluation_not_excellent")))
-    return Award(np.where(status == GRANTED, ctx.p("amount"), 0).astype(np.int64, copy=False), status.astype(np.int8, copy=False),
-                 reason.astype(np.int16, copy=False))
+    return by_rating(ctx, "consortium_evaluation", {"excellent": ctx.p("amount")}, "evaluation_not_excellent")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from calc.rules.base import (
+    first_of, pick,
+    by_rating,
     code,
     GRANTED, NEEDS_INPUT_ITEM, NOT_ELIGIBLE, Award, Ctx, item, mul_rate, on_flag, per_count, ratio_at_least,
     round_amount,
@@ -32,13 +34,8 @@ def intl_coop_base_award(ctx: Ctx) -> Award:
 @item(f"{P}.intl_coop_base_evaluation")
 def intl_coop_base_evaluation(ctx: Ctx) -> Award:
     """措施3: 考核评估优良的分别给予不超过100万元、50万元奖励."""
-    rating = ctx.category("intl_coop_base_rating")
-    amount = np.select([rating.values == "excellent", rating.values == "good"],
-                       [ctx.p("max_excellent"), ctx.p("max_good")], default=0)
-    status = np.where(~rating.known, NEEDS_INPUT_ITEM, np.where(amount > 0, GRANTED, NOT_ELIGIBLE))
-    reason = np.where(~rating.known, code("needs:intl_coop_base_rating"),
-                      np.where(amount > 0, code("granted_by_rating"), code("rating_below_good")))
-    return Award(amount.astype(np.int64, copy=False), status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False))
+    return by_rating(ctx, "intl_coop_base_rating", {"excellent": ctx.p("max_excellent"), "good": ctx.p("max_good")},
+                     "rating_below_good")
 
 
 @item(f"{P}.brics_project")
@@ -92,14 +89,13 @@ def rd_step_subsidy(ctx: Ctx) -> Award:
     uncapped = steps * per_step
     amount = np.minimum(uncapped, cap)
     ok = known & above & grew
-    status = np.where(~known, NEEDS_INPUT_ITEM, np.where(ok, GRANTED, NOT_ELIGIBLE))
-    reason = np.select(
+    status = pick(~known, NEEDS_INPUT_ITEM, pick(ok, GRANTED, NOT_ELIGIBLE))
+    reason = first_of(
         [~rd.known, ~prev.known, ~above, ~grew, ok & (uncapped > cap)],
-        [code("needs:rd_expense"), code("needs:rd_expense_prev"), code("rd_not_above_threshold"), code("rd_not_grown"), code("rd_step_capped")],
-        default=code("rd_step_granted"),
+        [code("needs:rd_expense"), code("needs:rd_expense_prev"), code("rd_not_above_threshold"), code("rd_not_grown"), code("rd_step_capped")], code("rd_step_granted"),
     )
-    return Award(np.where(ok, amount, 0).astype(np.int64, copy=False), status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False),
-                 {"steps": np.where(ok, steps, 0)})
+    return Award(pick(ok, amount, 0).astype(np.int64, copy=False), status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False),
+                 {"steps": pick(ok, steps, 0)})
 
 
 @item(f"{P}.rd_growth_bonus")
@@ -108,17 +104,16 @@ def rd_growth_bonus(ctx: Ctx) -> Award:
     rd, prev, known = rd_growth(ctx)
     above = rd.values > ctx.p("threshold")  # 高于: strict
     # 增长率超过20%: (rd − prev) / prev > 20%, exactly; from a zero base any increase is unbounded growth
-    growth_ok = np.where(prev.values > 0,
+    growth_ok = pick(prev.values > 0,
                          ratio_at_least(rd.values - prev.values, prev.values, ctx.p("growth_rate"), strict=True),
                          rd.values > prev.values)
     ok = known & above & growth_ok
-    status = np.where(~known, NEEDS_INPUT_ITEM, np.where(ok, GRANTED, NOT_ELIGIBLE))
-    reason = np.select(
+    status = pick(~known, NEEDS_INPUT_ITEM, pick(ok, GRANTED, NOT_ELIGIBLE))
+    reason = first_of(
         [~rd.known, ~prev.known, ~above, ~growth_ok],
-        [code("needs:rd_expense"), code("needs:rd_expense_prev"), code("rd_not_above_bonus_threshold"), code("growth_not_above_rate")],
-        default=code("granted_fixed"),
+        [code("needs:rd_expense"), code("needs:rd_expense_prev"), code("rd_not_above_bonus_threshold"), code("growth_not_above_rate")], code("granted_fixed"),
     )
-    return Award(np.where(ok, ctx.p("amount"), 0).astype(np.int64, copy=False), status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False))
+    return Award(pick(ok, ctx.p("amount"), 0).astype(np.int64, copy=False), status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False))
 
 
 @item(f"{P}.joint_lab")
@@ -128,11 +123,11 @@ def joint_lab(ctx: Ctx) -> Award:
     uncapped = round_amount(mul_rate(invest.values, ctx.p("rate")), ctx.node.rounding)
     amount = np.minimum(uncapped, ctx.p("cap"))
     ok = invest.known & (invest.values > 0)
-    status = np.where(~invest.known, NEEDS_INPUT_ITEM, np.where(ok, GRANTED, NOT_ELIGIBLE))
-    reason = np.where(~invest.known, code("needs:joint_lab_investment"),
-                      np.where(~ok, code("no_joint_lab_investment"),
-                               np.where(uncapped > ctx.p("cap"), code("rate_capped"), code("rate_applied"))))
-    return Award(np.where(ok, amount, 0).astype(np.int64, copy=False), status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False))
+    status = pick(~invest.known, NEEDS_INPUT_ITEM, pick(ok, GRANTED, NOT_ELIGIBLE))
+    reason = pick(~invest.known, code("needs:joint_lab_investment"),
+                      pick(~ok, code("no_joint_lab_investment"),
+                               pick(uncapped > ctx.p("cap"), code("rate_capped"), code("rate_applied"))))
+    return Award(pick(ok, amount, 0).astype(np.int64, copy=False), status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False))
 
 
 @item(f"{P}.scenario_project")
@@ -148,11 +143,11 @@ def tech_transaction(ctx: Ctx) -> Award:
     uncapped = round_amount(mul_rate(paid.values, ctx.p("max_rate")), ctx.node.rounding)
     amount = np.minimum(uncapped, ctx.p("cap_per_project"))
     ok = paid.known & (paid.values > 0)
-    status = np.where(~paid.known, NEEDS_INPUT_ITEM, np.where(ok, GRANTED, NOT_ELIGIBLE))
-    reason = np.where(~paid.known, code("needs:tech_transaction_paid"),
-                      np.where(~ok, code("no_tech_transaction"),
-                               np.where(uncapped > ctx.p("cap_per_project"), code("rate_capped"), code("rate_applied"))))
-    return Award(np.where(ok, amount, 0).astype(np.int64, copy=False), status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False))
+    status = pick(~paid.known, NEEDS_INPUT_ITEM, pick(ok, GRANTED, NOT_ELIGIBLE))
+    reason = pick(~paid.known, code("needs:tech_transaction_paid"),
+                      pick(~ok, code("no_tech_transaction"),
+                               pick(uncapped > ctx.p("cap_per_project"), code("rate_capped"), code("rate_applied"))))
+    return Award(pick(ok, amount, 0).astype(np.int64, copy=False), status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False))
 
 
 @item(f"{P}.hightech_transformation_award")
