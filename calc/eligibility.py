@@ -30,7 +30,7 @@ from calc.entitlements import _as_date, _check_options
 from calc.inputs import JURISDICTIONS, ParsedInput, load_consortia
 from calc.policies import Node, Policy, PolicySet, default_policies
 from calc.rules.base import (
-    CRITERIA, FAIL, LEVELS, NEEDS_INPUT, NOT_APPLICABLE, OVERALL, PASS, RESULTS, SOFT_FAIL, Check, Ctx,
+    CRITERIA, Col, FAIL, LEVELS, NEEDS_INPUT, NOT_APPLICABLE, OVERALL, PASS, RESULTS, SOFT_FAIL, Check, Ctx,
     ELIGIBLE, ELIGIBLE_WITH_EXCEPTIONS, INCOMPLETE, INELIGIBLE, OVERALL_NOT_IN_FORCE,
 )
 
@@ -158,7 +158,9 @@ def _values(check: Check, lang: str) -> list[str]:
     unit = check.unit
     out = []
     for v, r in zip(check.value, check.result):
-        if r == NEEDS_INPUT and unit not in ("bool",):
+        if r == NOT_APPLICABLE:
+            out.append("")
+        elif r == NEEDS_INPUT and unit not in ("bool",):
             out.append("—")
         elif unit == "yuan":
             out.append(explain.format_value(int(v), "yuan", lang))
@@ -207,19 +209,23 @@ def _margins(check: Check, lang: str) -> list[str]:
     return out
 
 
-def _frame_for(frame: pd.DataFrame, jurisdiction: str) -> pd.DataFrame:
-    """The frame as one jurisdiction sees it: ``local_units_here`` counts members local to *it*."""
-    local = pd.array([pd.NA] * len(frame), dtype="Int64")
+def _local_units_here(frame: pd.DataFrame, jurisdiction: str) -> Col:
+    """Members local to the jurisdiction assessed: ``local_units_<jurisdiction>`` when given, else
+    ``local_units`` for consortia of that jurisdiction; unknown otherwise (local to somewhere else)."""
+    n = len(frame)
+    values, known = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
     explicit = f"local_units_{jurisdiction}"
     if explicit in frame.columns:
-        local = pd.to_numeric(frame[explicit], errors="coerce").astype("Int64").array
+        given = pd.to_numeric(frame[explicit], errors="coerce")
+        known = given.notna().to_numpy()
+        values = given.fillna(0).to_numpy(dtype=np.int64)
     if "local_units" in frame.columns:
-        own = (frame["jurisdiction"] == jurisdiction).fillna(False).to_numpy()
-        local = pd.array(np.where(own & pd.isna(local), frame["local_units"].array, local), dtype="Int64") \
-            if own.any() else local
-    out = frame.copy(deep=False)
-    out["local_units_here"] = local
-    return out
+        own = (frame["jurisdiction"] == jurisdiction).to_numpy(dtype=bool, na_value=False)
+        local = frame["local_units"]
+        use = own & ~known & local.notna().to_numpy()
+        values = np.where(use, local.to_numpy(dtype=np.int64, na_value=0), values)
+        known = known | use
+    return Col(values, known)
 
 
 def _nearest_day_in_force(policy: Policy, as_of: dt.date) -> dt.date:
@@ -255,15 +261,19 @@ def assess_consortia(
             if j not in JURISDICTIONS:
                 raise ValueError(f"unknown jurisdiction {j!r}; choose from all, {', '.join(JURISDICTIONS)}")
     assessments = []
+    shared_cache: dict = {}  # columns read once for all jurisdictions when every row is assessed
     for j in wanted:
         policy = consortium_policy(policies, j)
-        rows = np.flatnonzero((frame["jurisdiction"] == j).fillna(False).to_numpy()) if own_only \
-            else np.arange(len(frame))
-        sub = _frame_for(frame.iloc[rows], j)
+        if own_only:
+            rows = np.flatnonzero((frame["jurisdiction"] == j).to_numpy(dtype=bool, na_value=False))
+            sub, cache = frame.iloc[rows], {}
+        else:
+            rows, sub, cache = np.arange(len(frame)), frame, shared_cache
+        cache[("number", "local_units_here")] = _local_units_here(sub, j)
         # outside the validity the status is not_in_force; the criteria are still shown, read with the
         # parameters of the nearest day the policy was (or will be) in force
         in_force = policy.in_force(as_of)
-        ctx = Ctx(sub, policies, _nearest_day_in_force(policy, as_of), dict(options or {}))
+        ctx = Ctx(sub, policies, _nearest_day_in_force(policy, as_of), dict(options or {}), cache)
         nodes = list(policy.criteria.values())
         checks = {}
         for node in nodes:

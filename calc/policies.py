@@ -482,9 +482,8 @@ def _check_quote(where: str, quote: str, source: str, strict_sources: bool) -> s
 
 
 def _title(raw: Any, where: str) -> tuple[str, str]:
-    if isinstance(raw, Mapping) and raw.get("zh") and raw.get("en"):
-        return str(raw["zh"]), str(raw["en"])
-    raise PolicyDataError(f"{where}: title needs zh and en")
+    _check_keys(f"{where}.title", raw, {"zh", "en"}, ["zh", "en"])
+    return str(raw["zh"]), str(raw["en"])
 
 
 def _load_parameter(where: str, pid: str, raw: Mapping, node_cite: Citation, policy: dict, strict: bool) -> Parameter:
