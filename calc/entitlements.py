@@ -213,6 +213,9 @@ def _apply_validity_and_requirements(node: Node, ctx: Ctx, award: Award, in_forc
     if not in_force:
         return Award(np.zeros(ctx.n, dtype=np.int64), np.full(ctx.n, NOT_IN_FORCE, dtype=np.int8),
                      np.full(ctx.n, code("not_in_force"), dtype=np.int16), award.detail)
+    if node.id in ctx.policies.switched_off:
+        return Award(np.zeros(ctx.n, dtype=np.int64), np.full(ctx.n, NOT_ELIGIBLE, dtype=np.int8),
+                     np.full(ctx.n, code("switched_off"), dtype=np.int16), award.detail)
     ok, unmet_status, unmet_reason = _requirements(ctx, node.requires)
     status = pick(ok, award.status, unmet_status)
     reason = pick(ok, award.reason, unmet_reason)

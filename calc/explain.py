@@ -91,6 +91,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "requires:consortium_lead": ("仅适用于创新联合体牵头单位", "for the lead unit of a consortium only"),
     "requires:talent_consortium_lead": ("仅适用于“人才攻关联合体”牵头单位", "for the lead of a talent consortium only"),
     "info": ("可享受该项支持，政策未规定金额", "support without a stated amount"),
+    "switched_off": ("该项在测算方案中已停用", "switched off by the reform"),
     "duplicate": ("与“{won_by}”属同类支持，按就高不重复只计较高者", "same support as “{won_by}”: only the higher counts (就高不重复)"),
     # generic
     "granted_per_count": ("{count}项 × 每项{unit_amount} = {amount}", "{count} × {unit_amount} = {amount}"),

@@ -307,6 +307,7 @@ class PolicySet:
     groups: dict[str, ExclusivityGroup]
     stackings: tuple[Stacking, ...]
     overrides: tuple[tuple[str, Any, dt.date | None, dt.date | None], ...] = ()
+    switched_off: frozenset[str] = frozenset()  # item ids a reform turns off
 
     # ------------------------------------------------------------------ look-ups
     def node(self, node_id: str) -> Node:
@@ -411,7 +412,17 @@ class PolicySet:
             policies[pid] = replace(policy, criteria=patch(policy.criteria), items=patch(policy.items))
         return PolicySet(policies, self.groups, self.stackings, self.overrides + tuple(
             (k, v, None, None) for k, v in items
-        ))
+        ), self.switched_off)
+
+    def with_items_off(self, item_ids: Iterable[str]) -> "PolicySet":
+        """A new set where these items pay nothing (a reform that switches them off)."""
+        item_ids = list(item_ids)
+        known = {n.id for n in self.items()}
+        unknown = [i for i in item_ids if i not in known]
+        if unknown:
+            raise PolicyDataError("invalid reform:\n  " + "\n  ".join(
+                f"unknown item {i!r}; nearest: {', '.join(self.nearest(i, known))}" for i in unknown))
+        return replace(self, switched_off=self.switched_off | frozenset(item_ids))
 
 
 # --------------------------------------------------------------------------- loading

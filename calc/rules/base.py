@@ -312,16 +312,28 @@ def total_known(*cols: Col) -> Col:
     return Col(values, known)
 
 
+INT64_MAX = int(np.iinfo(np.int64).max)
+
+
+def _exact_product(values: np.ndarray, factor: int) -> np.ndarray:
+    """``values × factor`` exactly: int64 when it cannot overflow, Python integers when it could."""
+    values = np.asarray(values, dtype=np.int64)
+    largest = int(np.abs(values).max()) if values.size else 0
+    if largest * abs(factor) <= INT64_MAX:  # checked in Python integers, which do not wrap
+        return values * factor
+    return values.astype(object) * factor
+
+
 def ratio_at_least(numerator: np.ndarray, denominator: np.ndarray, rate: Fraction, strict: bool = False) -> np.ndarray:
     """``numerator / denominator >= rate`` in exact integer arithmetic (denominator > 0 assumed where it matters)."""
-    lhs = numerator.astype(np.int64, copy=False) * rate.denominator
-    rhs = denominator.astype(np.int64, copy=False) * rate.numerator
-    return lhs > rhs if strict else lhs >= rhs
+    lhs = _exact_product(numerator, rate.denominator)
+    rhs = _exact_product(denominator, rate.numerator)
+    return np.asarray(lhs > rhs if strict else lhs >= rhs, dtype=bool)
 
 
 def mul_rate(amount_fen: np.ndarray, rate: Fraction) -> np.ndarray:
     """``amount × rate`` exactly, rounded down to the fen (int64 fen in, int64 fen out)."""
-    return (amount_fen.astype(np.int64, copy=False) * rate.numerator) // rate.denominator
+    return np.asarray(_exact_product(amount_fen, rate.numerator) // rate.denominator).astype(np.int64)
 
 
 def round_amount(amount_fen: np.ndarray, rounding: str) -> np.ndarray:
