@@ -28,6 +28,7 @@ from calc.rules.base import (
     code, pick, reason_keys,
 )
 
+MONEY_DETAILS = frozenset({"stepped", "half", "room"})  # rule details that are amounts of money (fen)
 PARALLEL_ROWS = 200_000  # below this, threads cost more than they save
 MONEY_COLUMNS = frozenset(c.name for c in ENTERPRISE_COLUMNS if c.kind == "money")
 
@@ -161,7 +162,8 @@ class EntitlementResult:
                 elif name == "won_by":
                     columns[name] = [self._title(w, lang) for w in self._winners(node.id, rows)[where]]
                 elif name in award.detail:
-                    columns[name] = [explain.format_value(int(v), "count", lang) for v in award.detail[name][rows][where]]
+                    unit = "yuan" if name in MONEY_DETAILS else "count"
+                    columns[name] = [explain.format_value(int(v), unit, lang) for v in award.detail[name][rows][where]]
                 elif name in self.frame.columns:
                     series = self.frame[name].iloc[rows[where]]
                     unit = "yuan" if name in MONEY_COLUMNS else "count"

@@ -122,8 +122,15 @@ REASONS: dict[str, tuple[str, str]] = {
     "rd_not_above_threshold": ("年度自主研发费用{rd_expense}未高于{threshold}", "R&D {rd_expense} is not above {threshold}"),
     "rd_not_grown": ("年度自主研发费用{rd_expense}未较上年{rd_expense_prev}增长",
                      "R&D {rd_expense} did not grow on last year's {rd_expense_prev}"),
-    "rd_step_granted": ("研发费用{rd_expense}每满{step}补{amount_per_step}：{steps}档 = {amount}",
-                        "{steps} full steps of {step} in R&D {rd_expense} × {amount_per_step} = {amount}"),
+    "rd_step_granted:literal": ("研发费用{rd_expense}每满{step}补{amount_per_step}：{steps}档 = {amount}",
+                                "{steps} full steps of {step} in R&D {rd_expense} × {amount_per_step} = {amount}"),
+    "rd_step_granted:increment": ("研发费用增量{stepped}（{rd_expense_prev} → {rd_expense}）每满{step}补{amount_per_step}："
+                                  "{steps}档 = {amount}",
+                                  "{steps} full steps of {step} in the increase {stepped} ({rd_expense_prev} → "
+                                  "{rd_expense}) × {amount_per_step} = {amount}"),
+    "rd_step_granted:above_threshold": ("研发费用超过{threshold}的部分{stepped}每满{step}补{amount_per_step}：{steps}档 = {amount}",
+                                        "{steps} full steps of {step} in the part above {threshold} ({stepped}) × "
+                                        "{amount_per_step} = {amount}"),
     "rd_step_capped": ("{steps}档超过上限，按上限{cap}", "{steps} steps exceed the cap: {cap}"),
     "rd_not_above_bonus_threshold": ("年度自主研发费用{rd_expense}未高于{threshold}", "R&D {rd_expense} is not above {threshold}"),
     "growth_not_above_rate": ("研发费用增长率未超过{growth_rate}（上年{rd_expense_prev}，当年{rd_expense}）",

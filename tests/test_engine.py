@@ -111,7 +111,7 @@ EXPECTED_KEYS = {
     "no_new_base", "no_new_platform", "no_pilot_platform", "no_postdoc", "no_project", "no_tech_transaction",
     "no_transformation_project", "platform_not_excellent_or_no_need", "rate_applied", "rate_capped",
     "rating_below_good", "rd_not_above_bonus_threshold", "rd_not_above_threshold", "rd_not_grown", "rd_step_capped",
-    "rd_step_granted", "requires:consortium_lead", "requires:consortium_member", "requires:talent_consortium_lead",
+    "rd_step_granted:literal", "rd_step_granted:increment", "requires:consortium_lead", "requires:consortium_member", "requires:talent_consortium_lead",
     "requires:xiamen", "needs:consortium_lead", "needs:talent_consortium_lead", "needs:postdocs_in_station",
     "not_in_force",
 }

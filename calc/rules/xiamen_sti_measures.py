@@ -92,10 +92,10 @@ def rd_step_subsidy(ctx: Ctx) -> Award:
     status = pick(~known, NEEDS_INPUT_ITEM, pick(ok, GRANTED, NOT_ELIGIBLE))
     reason = first_of(
         [~rd.known, ~prev.known, ~above, ~grew, ok & (uncapped > cap)],
-        [code("needs:rd_expense"), code("needs:rd_expense_prev"), code("rd_not_above_threshold"), code("rd_not_grown"), code("rd_step_capped")], code("rd_step_granted"),
+        [code("needs:rd_expense"), code("needs:rd_expense_prev"), code("rd_not_above_threshold"), code("rd_not_grown"), code("rd_step_capped")], code(f"rd_step_granted:{reading}"),
     )
     return Award(pick(ok, amount, 0).astype(np.int64, copy=False), status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False),
-                 {"steps": pick(ok, steps, 0)})
+                 {"steps": pick(ok, steps, 0), "stepped": pick(ok, np.maximum(base, 0), 0)})
 
 
 @item(f"{P}.rd_growth_bonus")
