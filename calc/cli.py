@@ -111,6 +111,64 @@ def cmd_consortium(args) -> int:
     return EXIT_ROWS_REJECTED if len(parsed.errors) else EXIT_OK
 
 
+def _budgets(pairs: Sequence[str] | None) -> dict[str, str]:
+    out = {}
+    for pair in pairs or ():
+        key, sep, value = pair.partition("=")
+        if not sep or not value.strip():
+            raise UsageError(f"--budget wants ITEM=AMOUNT (e.g. xiamen_sti_measures.rd_step_subsidy=2亿), got {pair!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _years(text: str | None) -> list[int] | None:
+    if not text:
+        return None
+    start, _, end = text.partition("-")
+    try:
+        first, last = int(start), int(end or start)
+    except ValueError:
+        raise UsageError(f"--years wants YYYY or YYYY-YYYY, got {text!r}")
+    if last < first:
+        raise UsageError(f"--years {text!r} ends before it starts")
+    return list(range(first, last + 1))
+
+
+def cmd_budget(args) -> int:
+    from calc.budget import compare, load_reform, project, reform_parameters
+    from calc.budget_report import write_budget_workbook
+
+    kind = _output_kind(Path(args.output))
+    parsed = load_enterprises(args.input)
+    reforms = [load_reform(path) for path in args.reform or ()]
+    as_of = args.as_of or dt.date.today()
+    comparison = compare(parsed, reforms, as_of, award_share=args.award_share, budgets=_budgets(args.budget),
+                         options=_options(args.option))
+    columns = ["item_id", "policy_id", "kind", "baseline_yuan", "reform_yuan", "change_yuan",
+               "baseline_recipients", "reform_recipients", "award_share"]
+    if "prorated_yuan" in comparison.items.columns:
+        columns.insert(columns.index("award_share"), "prorated_yuan")
+    if kind == "csv":
+        _write(Path(args.output), {"items": comparison.items[columns], "errors": parsed.errors})
+    else:
+        projection = None
+        if args.years or args.draws:
+            projection = project(parsed, _years(args.years), reforms=reforms, rd_growth=args.growth,
+                                 rd_growth_sd=args.growth_sd, draws=args.draws, seed=args.seed,
+                                 award_share=args.award_share, options=_options(args.option))
+        write_budget_workbook(args.output, comparison, reform_parameters(default_policies(), reforms, as_of),
+                              projection)
+    _report_errors(parsed)
+    items = comparison.items
+    print(f"{len(parsed.frame)} enterprises, {parsed.bad_row_count} rejected; baseline "
+          f"{int(items['baseline_yuan'].sum()):,} yuan, reform {int(items['reform_yuan'].sum()):,} yuan, change "
+          f"{int(items['change_yuan'].sum()):+,} yuan → {args.output}")
+    for line in comparison.budget_lines.itertuples():
+        print(f"budget {line.budget_line}: claims {line.claims_yuan:,} yuan, budget {line.budget_yuan:,} yuan, "
+              f"factor {line.factor_exact}, paid {line.prorated_yuan:,} yuan, remainder {line.remainder_yuan:,} yuan")
+    return EXIT_ROWS_REJECTED if len(parsed.errors) else EXIT_OK
+
+
 def cmd_policies(args) -> int:
     policies = default_policies()
     as_of = args.as_of or dt.date.today()
@@ -157,6 +215,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
     p.add_argument("--option", action="append", metavar="ID=VALUE")
     p.set_defaults(run=cmd_consortium)
+
+    p = sub.add_parser("budget", help="baseline vs reform over a population; budgets, projection")
+    p.add_argument("input", help="enterprises table (.csv or .xlsx)")
+    p.add_argument("--as-of", type=_date, default=None)
+    p.add_argument("--reform", action="append", metavar="R.yaml", help="a reform (YAML or XLSX); repeat to stack")
+    p.add_argument("--budget", action="append", metavar="ITEM=AMOUNT",
+                   help="pro-rate an item (or ITEM+ITEM) to a budget, e.g. xiamen_sti_measures.rd_step_subsidy=2亿")
+    p.add_argument("--award-share", default=None, help="share of each ceiling assumed awarded (default 100%%)")
+    p.add_argument("--years", default=None, help="projection years for the XLSX, e.g. 2025-2028")
+    p.add_argument("--growth", type=float, default=0.12, help="mean yearly R&D growth (default 0.12)")
+    p.add_argument("--growth-sd", type=float, default=0.0, help="spread of R&D growth per enterprise and year")
+    p.add_argument("--draws", type=int, default=0, help="Monte Carlo draws for P10/P50/P90 (XLSX)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--output", required=True, help="OUT.csv (one row per item) or OUT.xlsx (the full report)")
+    p.add_argument("--option", action="append", metavar="ID=VALUE")
+    p.set_defaults(run=cmd_budget)
 
     p = sub.add_parser("policies", help="the policies, their validity and their items with citations")
     p.add_argument("--as-of", type=_date, default=None)
