@@ -23,6 +23,7 @@ SEED = 20260630
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 N_ENTERPRISES = 260  # regular rows; the E-EDGE-* rows come on top
+N_POPULATION = 2400  # the city-scale portfolio for budget modelling (population.csv): Xiamen applicants only
 N_RANDOM_CONSORTIA = {"xiamen": 8, "hainan": 3, "qingdao": 2, "liaoyang": 2}  # on top of the hand-made rows
 CHECK_AS_OF = "2026-03-31"  # a date on which all four consortium policies are in force
 
@@ -140,10 +141,10 @@ def size_band(rd_yuan: float) -> str:
     return SIZE_BANDS[int(np.clip(base + shift, 0, 3))]
 
 
-def make_enterprises() -> pd.DataFrame:
-    n = N_ENTERPRISES
-    ids = [f"E{i:04d}" for i in range(1, n + 1)]
-    city = rng.choice(CITIES, size=n, p=CITY_P)
+def make_enterprises(n: int = N_ENTERPRISES, prefix: str = "E", width: int = 4,
+                     city_p: list[float] | None = None) -> pd.DataFrame:
+    ids = [f"{prefix}{i:0{width}d}" for i in range(1, n + 1)]
+    city = rng.choice(CITIES, size=n, p=CITY_P if city_p is None else city_p)
     city_text = [CITY_SPELLING[c][int(rng.integers(len(CITY_SPELLING[c])))] for c in city]
     district = []
     for c in city:
@@ -560,8 +561,21 @@ def main() -> int:
         missing = {"eligible", "eligible_with_exceptions", "ineligible", "incomplete"} - seen
         assert not missing, f"{j}: no consortium is {missing}"
 
-    print(f"wrote {HERE / 'enterprises.csv'} ({len(enterprises)} rows) and {HERE / 'consortia.csv'} "
-          f"({len(consortia)} rows); both load without errors")
+    # ---- the city-scale population: its own random stream, so the files above do not move
+    global rng
+    rng = np.random.default_rng(SEED + 1)
+    xiamen_only = [1.0 if c == "xiamen" else 0.0 for c in CITIES]
+    population = make_enterprises(N_POPULATION, prefix="XM", width=5, city_p=xiamen_only)
+    write_csv(population, HERE / "population.csv")
+    loaded_p = calc.load_enterprises(HERE / "population.csv")
+    assert loaded_p.errors.empty and len(loaded_p.frame) >= 2000
+    for col in ("rd_expense", "rd_expense_prev"):
+        assert loaded_p.frame[col].notna().all(), f"population: {col} has a blank cell"
+    for col in ("district", "industry", "size_band"):  # as in the sample, about one in ten left blank
+        assert loaded_p.frame[col].notna().mean() > 0.85, f"population: {col} mostly blank"
+
+    print(f"wrote {HERE / 'enterprises.csv'} ({len(enterprises)} rows), {HERE / 'consortia.csv'} "
+          f"({len(consortia)} rows) and {HERE / 'population.csv'} ({len(population)} rows); all load without errors")
     print(pd.crosstab(summary["jurisdiction"], summary["status"]).to_string())
     return 0
 
