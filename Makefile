@@ -22,6 +22,7 @@ test: install
 
 bench: install
 	$(PY) benchmarks/bench_core.py
+	$(PY) benchmarks/bench_budget.py
 
 clean:
 	rm -rf $(VENV) out
