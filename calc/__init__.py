@@ -5,8 +5,11 @@
     result.totals(); result.items(); result.explain("E001")
     check = calc.assess_consortia(df, jurisdictions="all")   # consortium eligibility in four jurisdictions
     check.summary(); check.criteria(); check.manual_checks()
+    cmp = calc.compare(df, [{"name": "cap 300万", "parameters": {"xiamen_sti_measures.rd_step_subsidy.cap": "300万"}}])
+    cmp.items; cmp.enterprises; cmp.breakdown("district")       # baseline vs reform
 """
 
+from calc.budget import Comparison, Projection, Reform, cliffs, compare, load_reform, project, prorate, sensitivity
 from calc.eligibility import EligibilityResult, assess_consortia
 from calc.entitlements import EntitlementResult, OptionError, entitlements
 from calc.inputs import InputError, load_consortia, load_enterprises, write_templates
@@ -14,6 +17,7 @@ from calc.money import MoneyError, format_money, parse_money
 from calc.policies import PolicyDataError, default_policies, load_policies
 
 __all__ = [
+    "Comparison", "Projection", "Reform", "cliffs", "compare", "load_reform", "project", "prorate", "sensitivity",
     "EligibilityResult", "EntitlementResult", "InputError", "MoneyError", "OptionError", "PolicyDataError",
     "assess_consortia", "default_policies", "entitlements", "format_money", "load_consortia",
     "load_enterprises", "load_policies", "parse_money", "write_templates",
