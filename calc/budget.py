@@ -489,7 +489,7 @@ def project(
     n = len(first)
     rd0 = first["rd_expense"].to_numpy(dtype=np.int64, na_value=0)
     prev0 = first["rd_expense_prev"].to_numpy(dtype=np.int64, na_value=0)
-    item_rows, year_rows = [], []
+    item_rows = []
     rd, prev = rd0, prev0
     growth_path = [np.zeros(n, dtype=np.int64)] + [_growth_bp(rng, rd_growth, 0.0, n) for _ in years[1:]]
     for k, year in enumerate(years):

@@ -18,8 +18,8 @@ can show; they never change a status.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -30,7 +30,7 @@ from calc.entitlements import _as_date, _check_options
 from calc.inputs import JURISDICTIONS, ParsedInput, load_consortia
 from calc.policies import Node, Policy, PolicySet, default_policies
 from calc.rules.base import (
-    CRITERIA, Col, FAIL, LEVELS, NEEDS_INPUT, NOT_APPLICABLE, OVERALL, PASS, RESULTS, SOFT_FAIL, Check, Ctx,
+    CRITERIA, Col, FAIL, NEEDS_INPUT, NOT_APPLICABLE, OVERALL, RESULTS, SOFT_FAIL, Check, Ctx,
     ELIGIBLE, ELIGIBLE_WITH_EXCEPTIONS, INCOMPLETE, INELIGIBLE, OVERALL_NOT_IN_FORCE,
 )
 

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .money import MAX_FEN, _float_to_decimal, _parse_money_array, parse_decimal
+from .money import _float_to_decimal, _parse_money_array, parse_decimal
 
 __all__ = [
     "KINDS",

@@ -18,7 +18,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from calc import assess_consortia, entitlements
-from calc.policies import default_policies
 from calc.rules.base import STATUSES
 
 AS_OF = "2026-06-30"  # the Xiamen measures (2025-01-01 – 2027-12-31) and consortium measures (from 2025-08-10) apply

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from calc.rules.base import (
-    FAIL, NEEDS_INPUT, SOFT_FAIL, Check, Col, Ctx, all_members, criterion, flag_check, platform_at_least,
+    FAIL, NEEDS_INPUT, SOFT_FAIL, Check, Ctx, all_members, criterion, flag_check, platform_at_least,
     ratio_at_least, registered_lead_enterprise, results_from, share_check, shortfall_to, threshold_check,
     three_year_rd,
 )
