@@ -561,3 +561,50 @@ def _monte_carlo(first, years, policies, reformed, share, mean, sd, draws, seed,
         rows.append({"year": year, "scenario": scenario, "p10_yuan": int(p10), "p50_yuan": int(p50),
                      "p90_yuan": int(p90)})
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- for the budget dashboard
+
+def editable_parameters(policies: PolicySet | None = None, as_of: dt.date | str | None = None,
+                        lang: str = "zh") -> pd.DataFrame:
+    """Every numeric parameter of an item with an amount: id, item, unit, current value (as the law writes it)
+    and citation — what a budget widget is seeded from."""
+    from calc.explain import format_value
+
+    as_of = _as_date(as_of)
+    policies = policies or default_policies()
+    rows = []
+    for node in policies.items():
+        for name, prm in node.parameters.items():
+            version = prm.version_at(as_of)
+            if prm.unit not in ("yuan", "ratio", "count", "years") or version is None:
+                continue
+            rows.append({
+                "parameter_id": prm.id, "item_id": node.id, "policy_id": node.policy_id,
+                "item": node.title_zh if lang == "zh" else node.title_en, "name": name, "unit": prm.unit,
+                "current": format_value(version.value, prm.unit, lang), "text": version.text,
+                "citation": f"{version.citation.article}：「{version.citation.quote}」",
+            })
+    return pd.DataFrame(rows)
+
+
+def reproduce_code(population: str, reforms: Sequence[Reform | Mapping], as_of: dt.date | str, *,
+                   budgets: Mapping[str, Any] | None = None, award_share: Any = None) -> str:
+    """Python that gives the same numbers in a notebook: the dashboard's "reproduce in Python" box."""
+    reform_dicts = []
+    for reform in reforms:
+        r = load_reform(reform)
+        entry: dict[str, Any] = {"name": r.name, "parameters": dict(r.parameters)}
+        if r.switch_off:
+            entry["switch_off"] = list(r.switch_off)
+        reform_dicts.append(entry)
+    lines = [
+        "import calc",
+        "",
+        f"reforms = {reform_dicts!r}",
+        f"cmp = calc.compare({population!r}, reforms, as_of={str(_as_date(as_of))!r}"
+        + (f", budgets={dict(budgets)!r}" if budgets else "")
+        + (f", award_share={award_share!r}" if award_share is not None else "") + ")",
+        "cmp.items  # per item: baseline_yuan, reform_yuan, change_yuan, recipients",
+    ]
+    return "\n".join(lines) + "\n"

@@ -248,3 +248,24 @@ def test_budget_xlsx_has_the_report_sheets_and_charts(tmp_path):
     for sheet in ("totals", "enterprises", "by_district", "projection", "reform_parameters", "binding"):
         assert sheet in book.sheetnames
     assert book["by_district"]._charts and book["projection"]._charts
+
+
+# ---------------------------------------------------------------------------- dashboard helpers
+
+def test_editable_parameters_are_seeded_from_the_data_with_citations():
+    from calc.budget import editable_parameters
+    table = editable_parameters(as_of=AS_OF).set_index("parameter_id")
+    row = table.loc[f"{STEP}.cap"]
+    assert (row["current"], row["unit"], row["text"]) == ("500万元", "yuan", "500万元")
+    assert "最高500万元" in row["citation"]
+    assert table.loc[f"{BONUS}.growth_rate", "current"] == "20%"
+
+
+def test_the_reproduce_in_python_code_gives_the_same_numbers():
+    from calc.budget import reproduce_code
+    code = reproduce_code("data/samples/enterprises.csv", [CAP_300], AS_OF, budgets={STEP: "5000万"},
+                          award_share="80%")
+    namespace: dict = {}
+    exec(compile(code, "<reproduce>", "exec"), namespace)  # the generated snippet, as a user would run it
+    expected = compare("data/samples/enterprises.csv", [CAP_300], AS_OF, budgets={STEP: "5000万"}, award_share="80%")
+    pd.testing.assert_frame_equal(namespace["cmp"].items, expected.items)
