@@ -183,6 +183,8 @@ def cmd_policies(args) -> int:
             print(f"  criterion {node.id} [{node.strength}] {node.title_zh} — {node.citation.short()}")
         for node in policy.items.values():
             print(f"  item {node.id} [{node.kind}] {node.title_zh} — {node.citation.short()}")
+        for node in policy.obligations.values():
+            print(f"  obligation {node.id} {node.title_zh} — {node.citation.short()}")
     return EXIT_OK
 
 

@@ -17,7 +17,7 @@ import datetime as dt
 import difflib
 import re
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
@@ -34,7 +34,7 @@ SOURCE_DIR_CANDIDATES = (
     PROJECT_ROOT / "shared" / "policies",
 )
 
-UNITS = ("yuan", "count", "ratio", "years", "date", "level", "terms")
+UNITS = ("yuan", "count", "ratio", "years", "date", "level", "terms", "month_day")
 COMPARISONS = (">", ">=", "<", "<=", "==")
 STRENGTHS = ("hard", "soft")
 KINDS = ("formula", "fixed", "ceiling", "info")
@@ -44,11 +44,12 @@ SCOPES = ("recognition", "talent_consortium")
 POLICY_KEYS = {
     "id", "title", "title_en", "issuer", "document_number", "jurisdiction", "source",
     "issued", "in_force_from", "in_force_until", "validity", "supersedes", "notes",
-    "criteria", "items", "manual_checks",
+    "criteria", "items", "manual_checks", "obligations",
 }
 VALIDITY_KEYS = {"article", "quote", "note", "assumption"}
 NODE_KEYS_COMMON = {"title", "article", "quote", "parameters", "notes", "options"}
 CRITERION_KEYS = NODE_KEYS_COMMON | {"strength", "scope", "applies_to"}
+OBLIGATION_KEYS = NODE_KEYS_COMMON | {"applies_to"}
 ITEM_KEYS = NODE_KEYS_COMMON | {
     "kind", "rounding", "per", "requires", "payer", "stacks_on", "exclusivity_group",
 }
@@ -78,7 +79,7 @@ _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六":
 
 def _parse_count_text(text: str) -> int:
     t = unicodedata.normalize("NFKC", text).strip()
-    m = re.fullmatch(r"(\d+)\s*(个|家|名|人|项|次|家单位|个单位|年)?", t)
+    m = re.fullmatch(r"(\d+)\s*(个|個|家|名|人|项|項|次|家单位|个单位|年)?", t)
     if m:
         return int(m.group(1))
     m = re.fullmatch(r"([一二两三四五六七八九十])\s*(个|家|名|人|项|次|年)?", t)
@@ -114,6 +115,13 @@ def parse_parameter_text(text: str, unit: str) -> Any:
         return _parse_date(text)
     if unit == "level":
         return str(text)
+    if unit == "month_day":  # a yearly deadline: "3月31日" -> (3, 31)
+        m = re.fullmatch(r"(\d{1,2})月(?:(\d{1,2})日)?", unicodedata.normalize("NFKC", str(text)).strip())
+        if not m:
+            raise PolicyDataError(f"cannot read {text!r} as a day of the year")
+        day = int(m.group(2)) if m.group(2) else None  # "3月": some day in March
+        dt.date(2000, int(m.group(1)), day or 1)  # a real day (2000 is a leap year)
+        return int(m.group(1)), day
     if unit == "terms":  # an enumeration in the text: "现代种业、数字经济" -> ("现代种业", "数字经济")
         return tuple(t for t in re.split(r"[、,，和及]", unicodedata.normalize("NFKC", str(text))) if t)
     raise PolicyDataError(f"unknown unit {unit!r} (known: {', '.join(UNITS)})")
@@ -275,6 +283,7 @@ class Policy:
     items: Mapping[str, Node]
     manual_checks: tuple[ManualCheck, ...]
     notes: str = ""
+    obligations: Mapping[str, Node] = field(default_factory=dict)  # deadlines, cycles, bans: stated, not computed
 
     def in_force(self, as_of: dt.date) -> bool:
         return self.in_force_from <= as_of and (self.in_force_until is None or as_of <= self.in_force_until)
@@ -330,7 +339,7 @@ class PolicySet:
         return {
             prm.id: prm
             for p in self.policies.values()
-            for n in (*p.criteria.values(), *p.items.values())
+            for n in (*p.criteria.values(), *p.items.values(), *p.obligations.values())
             for prm in n.parameters.values()
         }
 
@@ -563,6 +572,8 @@ def _load_node(where: str, policy_id: str, name: str, raw: Mapping, allowed: set
         if scope not in SCOPES:
             raise PolicyDataError(f"{where}: scope {scope!r} not one of {SCOPES}")
         extra.update(strength=strength, scope=scope, applies_to=str(raw.get("applies_to", "")))
+    elif "kind" not in allowed:  # an obligation: stated, not computed
+        extra.update(applies_to=str(raw.get("applies_to", "")))
     else:
         _check_keys(where, raw, allowed, ["kind", "rounding"])
         if raw["kind"] not in KINDS:
@@ -601,6 +612,10 @@ def load_policy_file(path: Path, strict_sources: bool = False) -> Policy:
         name: _load_node(f"{where}.items.{name}", pid, name, node, ITEM_KEYS, policy, strict_sources)
         for name, node in (raw.get("items") or {}).items()
     }
+    obligations = {
+        name: _load_node(f"{where}.obligations.{name}", pid, name, node, OBLIGATION_KEYS, policy, strict_sources)
+        for name, node in (raw.get("obligations") or {}).items()
+    }
     manual = []
     for i, m in enumerate(raw.get("manual_checks") or []):
         mwhere = f"{where}.manual_checks[{i}]"
@@ -618,7 +633,7 @@ def load_policy_file(path: Path, strict_sources: bool = False) -> Policy:
         validity=Citation(pid, str(validity["article"]), validity_quote, raw["source"]),
         validity_note=str(validity.get("note", "")), validity_assumption=str(validity.get("assumption", "")),
         supersedes=raw.get("supersedes"), criteria=criteria, items=items, manual_checks=tuple(manual),
-        notes=str(raw.get("notes", "")),
+        notes=str(raw.get("notes", "")), obligations=obligations,
     )
 
 

@@ -165,3 +165,29 @@ def test_no_amount_or_rate_is_written_in_any_python_string():
             if tok.type == tokenize.STRING and not is_docstring and pattern.search(tok.string):
                 offenders.append(f"{path.name}:{tok.start[0]}: {tok.string}")
     assert not offenders, "amounts belong in data/policies:\n" + "\n".join(offenders)
+
+
+def test_deadlines_cycles_and_bans_are_data_too(policies):
+    on = dt.date(2026, 6, 30)
+    # 第十四条: 于每年3月31日前 … 报送; 第十五条: 每3年开展一次考核评估; 第十七条: 三年内,不得牵头组建
+    assert policies.value("xiamen_consortium_2025.annual_report.due", on) == (3, 31)
+    assert policies.value("xiamen_consortium_2025.evaluation_cycle.every_years", on) == 3
+    assert policies.value("xiamen_consortium_2025.ban_after_revocation.years", on) == 3
+    # 海南 七(一): 项目成员单位中创新联合体成员单位必须占比50%以上 — 以上 includes 50% itself
+    share = policies.parameter("hainan_consortium_2022.project_member_share.min_share")
+    assert share.value_at(on) == Fraction(1, 2) and share.comparison == ">="
+    # 辽阳 第二十二条: 每年3月 (a month, no day)
+    assert policies.value("liaoyang_consortium_2023.annual_report.due", dt.date(2024, 1, 1)) == (3, None)
+    # 措施10: 每年统筹不少于100亿元 (fen)
+    assert policies.value("xiamen_sti_measures.fiscal_sti_funds.min_per_year", on) == 100 * 10**8 * 100
+
+
+@pytest.mark.parametrize("text, value", [("3月31日", (3, 31)), ("12月31日", (12, 31)), ("3月", (3, None))])
+def test_yearly_deadlines_parse(text, value):
+    assert parse_parameter_text(text, "month_day") == value
+
+
+@pytest.mark.parametrize("text", ["2月30日", "13月", "三月"])
+def test_impossible_deadlines_are_errors(text):
+    with pytest.raises((PolicyDataError, ValueError)):
+        parse_parameter_text(text, "month_day")
