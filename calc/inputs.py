@@ -504,17 +504,20 @@ def _all_str(series: pd.Series) -> np.ndarray | None:
 
 
 def _fast_strings(values: np.ndarray, nfkc: bool) -> tuple[Any, np.ndarray, np.ndarray]:
-    """Strip (and NFKC-normalise non-ASCII) every cell of an all-str column, in one pass."""
+    """Strip (and NFKC-normalise non-ASCII) every distinct value of an all-str column once, then spread back."""
     norm = unicodedata.normalize
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if nfkc:
-        cleaned = [
-            None if v is None else (v if v.isascii() else norm("NFKC", v)).strip() for v in values
-        ]
+        cleaned = [(v if v.isascii() else norm("NFKC", v)).strip() for v in uniques]
     else:
-        cleaned = [None if v is None else v.strip() for v in values]
-    out = np.empty(len(values), dtype=object)
-    out[:] = cleaned
-    missing = np.fromiter((not v for v in cleaned), dtype=bool, count=len(cleaned))
+        cleaned = [v.strip() for v in uniques]
+    table = np.empty(len(cleaned) + 1, dtype=object)
+    table[:-1] = cleaned
+    table[-1] = None  # code -1: a missing cell
+    out = table[codes]
+    blank = np.fromiter((not v for v in cleaned), dtype=bool, count=len(cleaned))
+    missing = (codes < 0) | np.append(blank, True)[codes]
+    out[missing] = None
     return _strings(out, ~missing), np.full(len(values), None, dtype=object), missing
 
 
