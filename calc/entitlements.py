@@ -111,7 +111,7 @@ class EntitlementResult:
             rows = np.flatnonzero(frame["enterprise_id"].isin(wanted).to_numpy())
         parts = []
         ids = frame["enterprise_id"].to_numpy()[rows]
-        for node in self.nodes:
+        for order, node in enumerate(self.nodes):  # the order of the policy files and their articles
             award = self.awards[node.id]
             status = award.status[rows]
             parts.append(pd.DataFrame({
@@ -127,9 +127,11 @@ class EntitlementResult:
                 "won_by": self._winners(node.id, rows),
                 "citation": f"{self.policies.policies[node.policy_id].title} {node.citation.short()}",
                 "_row": rows,
+                "_order": order,
             }))
         out = pd.concat(parts, ignore_index=True)
-        return out.sort_values(["_row", "item_id"], kind="stable").drop(columns="_row").reset_index(drop=True)
+        return out.sort_values(["_row", "_order"], kind="stable").drop(columns=["_row", "_order"]) \
+                  .reset_index(drop=True)
 
     def explain(self, enterprise_id: Any, lang: str = "zh") -> pd.DataFrame:
         """Every item for one enterprise, the counted ones first."""
