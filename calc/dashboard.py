@@ -444,8 +444,14 @@ _MESSAGES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in [
 ]]
 
 
+_CELL_PREFIX = re.compile(r"^row \d+ \(.*?\), column '.*?': ")
+
+
 def translate_message(message: str, lang: str = "zh") -> str:
-    """An input error of the core (written in English) in the user's language; unknown ones stay as given."""
+    """An input error of the core (written in English) in the user's language; unknown ones stay as given.
+
+    The "row 3 (enterprise_id=E3), column '…': " prefix is dropped: the error table has those columns."""
+    message = _CELL_PREFIX.sub("", message, count=1)
     if _lang(lang) == "en":
         return message
     for pattern, zh in _MESSAGES:
@@ -583,7 +589,7 @@ def composition(raw: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         "group": np.where(counted["kind"].to_numpy(dtype=object) == "ceiling", "ceiling", "firm"),
         "amount_yuan": counted["amount_yuan"].to_numpy(dtype=np.int64),
     })
-    return out.sort_values(["policy", "amount_yuan"], ascending=[True, True], kind="stable").reset_index(drop=True)
+    return out.sort_values(["policy", "amount_yuan"], ascending=[True, False], kind="stable").reset_index(drop=True)
 
 
 def chart_traces(comp: pd.DataFrame, lang: str = "zh") -> list[dict[str, Any]]:
@@ -716,7 +722,12 @@ def sample_values(table: str, ident: str) -> dict[str, Any]:
                 out[f.name] = None if pd.isna(v) else bool(v)
             elif f.kind == "category":
                 v = p[f.name]
-                out[f.name] = None if pd.isna(v) or v not in f.choices else str(v)
+                if pd.isna(v):
+                    out[f.name] = None
+                elif v in f.choices:
+                    out[f.name] = str(v)
+                else:  # free text of a text column with named values (a field such as 新材料): "other"
+                    out[f.name] = "other" if "other" in f.choices else None
             else:
                 v = r.get(f.name, "")
                 out[f.name] = str(v) if v else None
@@ -859,7 +870,8 @@ def batch_view(result, lang: str = "zh", name: str = "") -> BatchView:
             rows.append((policy_short(node.policy_id, lang), node.title_zh if lang == "zh" else node.title_en,
                          "ceiling" if node.kind == "ceiling" else "firm", amount))
     by_item = pd.DataFrame(rows, columns=["policy", "item", "group", "amount_yuan"])
-    by_item = by_item.sort_values(["policy", "amount_yuan"], kind="stable").reset_index(drop=True)
+    by_item = by_item.sort_values(["policy", "amount_yuan"], ascending=[True, False], kind="stable")
+    by_item = by_item.reset_index(drop=True)
     names = result.frame["name"].to_numpy(dtype=object) if "name" in result.frame.columns else None
     table = pd.DataFrame({
         text("col_enterprise_id", lang): totals["enterprise_id"].to_numpy(dtype=object),
