@@ -122,6 +122,7 @@ TEXT: dict[str, tuple[str, str]] = {
                    "Up to {size} and {rows} rows."),
     "upload": ("选择文件", "Choose file"),
     "download": ("下载 XLSX 报告", "Download the XLSX report"),
+    "prepare_report": ("生成 XLSX 报告", "Prepare the XLSX report"),
     "batch_summary": ("{name}：{ok} 行已测算，{bad} 行有误", "{name}: {ok} rows computed, {bad} rows rejected"),
     "batch_results": ("测算结果", "Results"),
     "batch_shown": ("（显示前 {n} 行，完整结果见报告）", "(first {n} rows shown; the report has all)"),
@@ -593,21 +594,28 @@ def composition(raw: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 
 
 def chart_traces(comp: pd.DataFrame, lang: str = "zh") -> list[dict[str, Any]]:
-    """Two horizontal bar traces (formula/fixed, ceiling) on a policy › item axis, for a plotly figure.
+    """Two horizontal bar traces (formula/fixed, ceiling) on a policy › item axis, as plotly JSON.
 
-    Always two traces (possibly empty), so a FigureWidget can be updated in place."""
+    Always two traces (possibly empty), so the legend and colours stay put while the data change."""
     lang = _lang(lang)
     traces = []
     for group, color in (("firm", "#1f77b4"), ("ceiling", "#ff9f1c")):
         part = comp[comp["group"] == group]
         traces.append({
+            "type": "bar", "orientation": "h", "textposition": "auto",
             "name": text(group, lang),
             "y": [part["policy"].tolist(), part["item"].tolist()],
             "x": [int(a) for a in part["amount_yuan"]],
             "text": [format_money(int(a) * FEN_PER_YUAN, lang) for a in part["amount_yuan"]],
-            "marker_color": color,
+            "hovertemplate": "%{y}<br>%{text}<extra></extra>",
+            "marker": {"color": color},
         })
     return traces
+
+
+def figure(comp: pd.DataFrame, title_key: str, lang: str = "zh") -> dict[str, Any]:
+    """The composition chart as plotly JSON, for :class:`calc.widgets.Chart`."""
+    return {"data": chart_traces(comp, lang), "layout": chart_layout(title_key, lang, len(comp))}
 
 
 CHART_FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif"

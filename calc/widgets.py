@@ -1,4 +1,13 @@
-"""A bounded file upload widget for the dashboards (anywidget).
+"""The dashboards' two small anywidgets: a bounded file upload and a plotly chart.
+
+**Chart.**  plotly's own ``FigureWidget`` ships its 5 MB JavaScript bundle as the ES module of every
+figure: each page load sends it again over the websocket and parses it again, and with several sessions
+starting at once on two cores its initialisation overran anywidget's 2-second limit ("[anywidget] Failed
+to initialize model").  ``Chart`` is a few lines of ES module that draw ``figure`` (plain plotly JSON)
+with plotly.js loaded once per page as a static, browser-cached file of the Voila template
+(``/voila/static/plotly.min.js``, copied from the installed plotly by ``deploy/voila.py``).
+
+**Upload.**
 
 ipywidgets' ``FileUpload`` sends any file over the websocket; past tornado's ``websocket_max_message_size``
 the socket silently drops and the callback never runs.  This widget checks the size in the browser first
@@ -49,6 +58,48 @@ function render({ model, el }) {
 }
 export default { render };
 """
+
+
+_CHART_ESM = """
+let loading = null;
+function loadPlotly(url) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!loading) {
+    loading = new Promise((resolve, reject) => {
+      const amd = window.define;  // plotly.min.js is UMD: make it set window.Plotly
+      window.define = undefined;
+      const script = document.createElement("script");
+      script.src = url;
+      script.onload = () => { window.define = amd; resolve(window.Plotly); };
+      script.onerror = () => { window.define = amd; loading = null; reject(new Error("plotly.js not loaded")); };
+      document.head.appendChild(script);
+    });
+  }
+  return loading;
+}
+async function render({ model, el }) {
+  el.classList.add("dash-chart");
+  const div = document.createElement("div");
+  el.appendChild(div);
+  const base = (document.body && document.body.dataset.baseUrl) || "/voila/";
+  const Plotly = await loadPlotly(base + "static/plotly.min.js");
+  const draw = () => {
+    const figure = model.get("figure") || {};
+    Plotly.react(div, figure.data || [], figure.layout || {}, { displayModeBar: false, responsive: true });
+  };
+  draw();
+  model.on("change:figure", draw);
+  return () => { model.off("change:figure", draw); Plotly.purge(div); };
+}
+export default { render };
+"""
+
+
+class Chart(anywidget.AnyWidget):
+    """A plotly figure given as JSON (``{"data": [...], "layout": {...}}``), redrawn when it changes."""
+
+    _esm = _CHART_ESM
+    figure = traitlets.Dict().tag(sync=True)
 
 
 class Upload(anywidget.AnyWidget):

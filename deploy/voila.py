@@ -5,7 +5,10 @@ named ``voila.py`` must never sit in the working folder of ``python -m voila``, 
 """
 
 import os
+import shutil
 from pathlib import Path
+
+import plotly
 
 from calc import jupyter_patch
 
@@ -17,6 +20,14 @@ jupyter_patch.apply()
 # our template (lab without the Font Awesome CDN links: no external request at all) lives in share/jupyter
 os.environ["JUPYTER_PATH"] = os.pathsep.join(
     p for p in (str(ROOT / "share" / "jupyter"), os.environ.get("JUPYTER_PATH", "")) if p)
+
+# plotly.js for calc.widgets.Chart, served once per browser as /voila/static/plotly.min.js (not committed:
+# copied from the installed plotly, so the two always match)
+_static = ROOT / "share" / "jupyter" / "voila" / "templates" / "dash" / "static"
+_plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+_static.mkdir(exist_ok=True)
+if not (_static / "plotly.min.js").exists() or (_static / "plotly.min.js").stat().st_size != _plotly_js.stat().st_size:
+    shutil.copyfile(_plotly_js, _static / "plotly.min.js")
 
 MiB = 1024 * 1024
 c = get_config()  # noqa: F821 - provided by traitlets when it loads this file

@@ -42,3 +42,10 @@ def test_deployment_settings():
 def test_template_has_no_external_asset():
     template = (ROOT / "share" / "jupyter" / "voila" / "templates" / "dash" / "index.html.j2").read_text()
     assert "replace(" in template and "data:text/css," in template
+
+
+def test_plotly_js_is_served_from_the_template():
+    load_config()
+    jupyter_patch.remove()
+    served = ROOT / "share" / "jupyter" / "voila" / "templates" / "dash" / "static" / "plotly.min.js"
+    assert served.stat().st_size > 1_000_000
