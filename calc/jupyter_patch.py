@@ -1,4 +1,7 @@
-"""Work around the stall of jupyter_client's asynchronous message wait (see ../shared/notes/voila-stack.md).
+"""Fixes for the Voila stack, applied in the server (deploy/voila.py) and in the notebook tests.
+
+1. ``apply()``: the stall of jupyter_client's asynchronous message wait (see ../shared/notes/voila-stack.md).
+2. ``apply_voila()``: a preheated kernel handed to a page is culled before the page connects.
 
 With voila 0.5.13 / jupyter_client 8.10 / pyzmq 27 both Voila and nbclient sometimes hang at
 "Executing n of m": the kernel's reply has arrived, but ``AsyncZMQSocketChannel.get_msg`` awaits
@@ -51,6 +54,51 @@ async def get_msg(self: AsyncZMQSocketChannel, timeout: float | None = None) -> 
             ready = 0
         if ready:
             return await self._recv()
+
+
+def _handover_factory(factory):
+    """Wrap Voila's kernel-manager factory so that a pooled kernel counts as active when it is handed out.
+
+    A preheated kernel waits in the pool, idle since the notebook ran in it.  When a page takes it, the
+    culler (which spares only kernels still in the pool) may see "idle for longer than cull_idle_timeout,
+    0 connections" in the second or two before the page's websocket connects, shut it down, and the page
+    then fails with "404 … Kernel does not exist".  Marking the kernel active at hand-over gives the page a
+    full ``cull_idle_timeout`` to connect."""
+
+    def wrapped(*args: Any, **kwargs: Any):
+        cls = factory(*args, **kwargs)
+        if not hasattr(cls, "get_rendered_notebook"):
+            return cls  # no pool: kernels are started on request, with a fresh activity time
+
+        class HandoverKernelManager(cls):  # type: ignore[misc, valid-type]
+            async def get_rendered_notebook(self, *a: Any, **kw: Any):
+                render_task, rendered, kernel_id = await super().get_rendered_notebook(*a, **kw)
+                touch_kernel(self, kernel_id)
+                return render_task, rendered, kernel_id
+
+        HandoverKernelManager.__name__ = cls.__name__
+        HandoverKernelManager.__qualname__ = cls.__qualname__
+        return HandoverKernelManager
+
+    wrapped.__wrapped__ = factory  # type: ignore[attr-defined]
+    return wrapped
+
+
+def touch_kernel(manager: Any, kernel_id: str) -> None:
+    """Set a kernel's last activity to now (what the culler reads)."""
+    from jupyter_server._tz import utcnow
+
+    kernel = getattr(manager, "_kernels", {}).get(kernel_id)
+    if kernel is not None:
+        kernel.last_activity = utcnow()
+
+
+def apply_voila() -> None:
+    """Install the hand-over fix in Voila's application module (idempotent; before Voila initialises)."""
+    import voila.app
+
+    if not hasattr(voila.app.voila_kernel_manager_factory, "__wrapped__"):
+        voila.app.voila_kernel_manager_factory = _handover_factory(voila.app.voila_kernel_manager_factory)
 
 
 def apply() -> None:

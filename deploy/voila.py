@@ -16,6 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # the stall of the asynchronous message wait (../shared/notes/voila-stack.md): poll in short slices
 jupyter_patch.apply()
+# a preheated kernel handed to a page must not be culled before the page connects
+jupyter_patch.apply_voila()
 
 # our template (lab without the Font Awesome CDN links: no external request at all) lives in share/jupyter
 os.environ["JUPYTER_PATH"] = os.pathsep.join(
@@ -64,6 +66,6 @@ c.VoilaExecutor.timeout = 60
 
 # every page load starts a kernel and closing a tab does not stop it: cull kernels idle with no connection
 c.MappingKernelManager.cull_idle_timeout = int(os.environ.get("DASH_CULL_IDLE", "900"))
-c.MappingKernelManager.cull_interval = 60
+c.MappingKernelManager.cull_interval = int(os.environ.get("DASH_CULL_INTERVAL", "60"))
 c.MappingKernelManager.cull_connected = False
 c.MappingKernelManager.cull_busy = False

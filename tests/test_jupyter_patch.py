@@ -91,3 +91,42 @@ def test_a_poll_that_never_wakes_does_not_stall():
     msg, polls = asyncio.run(run())
     assert msg["header"]["msg_type"] == "execute_reply"
     assert polls >= 1  # it did wait on the (stalled) poll, and got out of it by itself
+
+
+def test_a_kernel_handed_out_from_the_pool_counts_as_active():
+    import datetime as dt
+    from types import SimpleNamespace
+
+    long_ago = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
+
+    def factory(base, preheat, pool_size, page_config_hook=None):
+        class VoilaKernelManager(base):
+            def __init__(self):
+                self._kernels = {"k1": SimpleNamespace(last_activity=long_ago)}
+
+            async def get_rendered_notebook(self, name):
+                return "task", ["cell"], "k1"
+        return VoilaKernelManager
+
+    wrapped = jupyter_patch._handover_factory(factory)
+    cls = wrapped(object, True, 1)
+    assert cls.__name__ == "VoilaKernelManager"  # the config section still applies
+    manager = cls()
+    assert asyncio.run(manager.get_rendered_notebook("enterprise.ipynb")) == ("task", ["cell"], "k1")
+    assert manager._kernels["k1"].last_activity > long_ago + dt.timedelta(days=365)
+    # without a pool the class is left as it is
+    plain = jupyter_patch._handover_factory(lambda *a, **k: dict)(object, False, 0)
+    assert plain is dict
+
+
+def test_apply_voila_is_idempotent():
+    import voila.app
+
+    original = voila.app.voila_kernel_manager_factory
+    try:
+        jupyter_patch.apply_voila()
+        once = voila.app.voila_kernel_manager_factory
+        jupyter_patch.apply_voila()
+        assert voila.app.voila_kernel_manager_factory is once and hasattr(once, "__wrapped__")
+    finally:
+        voila.app.voila_kernel_manager_factory = getattr(original, "__wrapped__", original)
