@@ -32,7 +32,7 @@ READY = {
     "index.ipynb": ".landing-link",
     "enterprise.ipynb": ".w-total-all .dash-card-value",
     "consortium.ipynb": ".w-matrix .mx-cell",
-    "analyst.ipynb": ".js-plotly-plot",
+    "analyst.ipynb": ".dash-chart .js-plotly-plot",
 }
 STALL = 30.0
 

@@ -18,6 +18,8 @@ It renders a plain ``<input type="file" class="w-upload-input">``, which browser
 
 from __future__ import annotations
 
+import json
+import os
 from typing import Any, Callable
 
 import anywidget
@@ -100,6 +102,23 @@ class Chart(anywidget.AnyWidget):
 
     _esm = _CHART_ESM
     figure = traitlets.Dict().tag(sync=True)
+
+
+def in_voila() -> bool:
+    """Whether this kernel serves a Voila page (Voila sets these variables for its kernels)."""
+    return "VOILA_BASE_URL" in os.environ or "VOILA_KERNEL_ID" in os.environ
+
+
+def show(fig: Any) -> Any:
+    """Show a plotly figure: with :class:`Chart` in Voila (whose page loads no plotly extension), with
+    ``fig.show()`` anywhere else (plain Jupyter, nbclient)."""
+    if not in_voila():
+        return fig.show()
+    from IPython.display import display
+
+    chart = Chart(figure=json.loads(fig.to_json()))
+    display(chart)
+    return None
 
 
 class Upload(anywidget.AnyWidget):

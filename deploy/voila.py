@@ -50,6 +50,9 @@ c.VoilaConfiguration.show_tracebacks = False
 c.VoilaConfiguration.allow_template_override = "NO"
 c.VoilaConfiguration.allow_theme_override = "NO"
 c.VoilaConfiguration.file_allowlist = []             # no file of the repository is served
+# front-end extensions the pages do not use: jupyterlab-plotly alone is a 4.8 MB script parsed on every page
+# load (the charts are calc.widgets.Chart, with plotly.js loaded only where a chart is drawn)
+c.VoilaConfiguration.extension_denylist = ["jupyterlab-plotly", "jupyterlab_pygments"]
 c.VoilaConfiguration.file_denylist = [r".*"]
 
 # preheated kernels: each dashboard is executed before it is asked for (pools are per notebook)

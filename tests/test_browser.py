@@ -28,8 +28,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 WAIT = 120_000  # ms: a page may wait for a kernel to start while others are starting too
-# fig.show() in Voila: plotly's JupyterLab renderer logs this harmless error once per chart
-ALLOWED_PAGE_ERRORS = ("setData is not a function",)
+ALLOWED_PAGE_ERRORS: tuple[str, ...] = ()  # none: every page error fails
 
 
 
@@ -309,7 +308,7 @@ def test_landing_and_analyst(server, browser):
         p.shot("index", docs=True)
         p.page.locator(".landing-link", has_text="Analyst notebook").click()
         p.wait_text(".jp-OutputArea-output", "278 enterprises, 51 consortia")
-        p.page.locator(".js-plotly-plot").first.wait_for(timeout=WAIT)
+        expect(p.page.locator(".dash-chart .js-plotly-plot")).to_have_count(2, timeout=WAIT)
         p.shot("analyst", docs=True)
         p.check_clean()
     finally:

@@ -49,3 +49,9 @@ def test_plotly_js_is_served_from_the_template():
     jupyter_patch.remove()
     served = ROOT / "share" / "jupyter" / "voila" / "templates" / "dash" / "static" / "plotly.min.js"
     assert served.stat().st_size > 1_000_000
+
+
+def test_the_plotly_front_end_extension_is_not_loaded():
+    c = load_config()
+    jupyter_patch.remove()
+    assert "jupyterlab-plotly" in c.VoilaConfiguration.extension_denylist
