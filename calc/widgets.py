@@ -1,0 +1,157 @@
+"""The dashboards' two small anywidgets: a bounded file upload and a plotly chart.
+
+**Chart.**  plotly's own ``FigureWidget`` ships its 5 MB JavaScript bundle as the ES module of every
+figure: each page load sends it again over the websocket and parses it again, and with several sessions
+starting at once on two cores its initialisation overran anywidget's 2-second limit ("[anywidget] Failed
+to initialize model").  ``Chart`` is a few lines of ES module that draw ``figure`` (plain plotly JSON)
+with plotly.js loaded once per page as a static, browser-cached file of the Voila template
+(``/voila/static/plotly.min.js``, copied from the installed plotly by ``deploy/voila.py``).
+
+**Upload.**
+
+ipywidgets' ``FileUpload`` sends any file over the websocket; past tornado's ``websocket_max_message_size``
+the socket silently drops and the callback never runs.  This widget checks the size in the browser first
+(a file above ``max_bytes`` is not sent: the kernel is told its name and size so the page can say why), and
+the kernel checks again (:func:`calc.dashboard.load_upload`), since a client can send anything.
+It renders a plain ``<input type="file" class="w-upload-input">``, which browser tests can fill directly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Callable
+
+import anywidget
+import traitlets
+
+from calc.dashboard import MAX_UPLOAD_BYTES, UploadError, size_text
+
+_ESM = """
+function render({ model, el }) {
+  const label = document.createElement("span");
+  label.className = "w-upload-label";
+  const input = document.createElement("input");
+  input.type = "file";
+  input.className = "w-upload-input";
+  const status = document.createElement("span");
+  status.className = "w-upload-status";
+  const sync = () => {
+    label.textContent = model.get("label") + " ";
+    input.accept = model.get("accept");
+    status.textContent = model.get("status");
+  };
+  sync();
+  model.on("change:label", sync);
+  model.on("change:status", sync);
+  input.addEventListener("change", async () => {
+    const file = input.files && input.files[0];
+    if (!file) return;
+    if (file.size > model.get("max_bytes")) {
+      model.send({ type: "too_big", name: file.name, size: file.size });
+    } else {
+      const buffer = await file.arrayBuffer();
+      model.send({ type: "file", name: file.name, size: file.size }, undefined, [buffer]);
+    }
+    input.value = "";
+  });
+  el.classList.add("w-upload");
+  el.append(label, input, status);
+}
+export default { render };
+"""
+
+
+_CHART_ESM = """
+let loading = null;
+function loadPlotly(url) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!loading) {
+    loading = new Promise((resolve, reject) => {
+      const amd = window.define;  // plotly.min.js is UMD: make it set window.Plotly
+      window.define = undefined;
+      const script = document.createElement("script");
+      script.src = url;
+      script.onload = () => { window.define = amd; resolve(window.Plotly); };
+      script.onerror = () => { window.define = amd; loading = null; reject(new Error("plotly.js not loaded")); };
+      document.head.appendChild(script);
+    });
+  }
+  return loading;
+}
+async function render({ model, el }) {
+  el.classList.add("dash-chart");
+  const div = document.createElement("div");
+  el.appendChild(div);
+  const base = (document.body && document.body.dataset.baseUrl) || "/voila/";
+  const Plotly = await loadPlotly(base + "static/plotly.min.js");
+  const draw = () => {
+    const figure = model.get("figure") || {};
+    Plotly.react(div, figure.data || [], figure.layout || {}, { displayModeBar: false, responsive: true });
+  };
+  draw();
+  model.on("change:figure", draw);
+  return () => { model.off("change:figure", draw); Plotly.purge(div); };
+}
+export default { render };
+"""
+
+
+class Chart(anywidget.AnyWidget):
+    """A plotly figure given as JSON (``{"data": [...], "layout": {...}}``), redrawn when it changes."""
+
+    _esm = _CHART_ESM
+    figure = traitlets.Dict().tag(sync=True)
+
+
+def in_voila() -> bool:
+    """Whether this kernel serves a Voila page (Voila sets these variables for its kernels)."""
+    return "VOILA_BASE_URL" in os.environ or "VOILA_KERNEL_ID" in os.environ
+
+
+def show(fig: Any) -> Any:
+    """Show a plotly figure: with :class:`Chart` in Voila (whose page loads no plotly extension), with
+    ``fig.show()`` anywhere else (plain Jupyter, nbclient)."""
+    if not in_voila():
+        return fig.show()
+    from IPython.display import display
+
+    chart = Chart(figure=json.loads(fig.to_json()))
+    display(chart)
+    return None
+
+
+class Upload(anywidget.AnyWidget):
+    """File input that calls ``on_file(name, data)`` or ``on_error(UploadError)``."""
+
+    _esm = _ESM
+    label = traitlets.Unicode("").tag(sync=True)
+    status = traitlets.Unicode("").tag(sync=True)
+    accept = traitlets.Unicode(".csv,.xlsx").tag(sync=True)
+    max_bytes = traitlets.Int(MAX_UPLOAD_BYTES).tag(sync=True)
+
+    def __init__(self, on_file: Callable[[str, bytes], Any], on_error: Callable[[UploadError], Any], **kwargs: Any):
+        super().__init__(**kwargs)
+        self._on_file = on_file
+        self._on_error = on_error
+        self.on_msg(self._message)
+
+    def _message(self, _widget: Any, content: Any, buffers: list | None = None) -> None:
+        """A message from the browser: validate everything, since any client can send anything."""
+        if not isinstance(content, dict):
+            return
+        name = str(content.get("name", "upload"))[:120]
+        kind = content.get("type")
+        if kind == "too_big":
+            size = content.get("size")
+            size = size if isinstance(size, int) and size >= 0 else self.max_bytes + 1
+            self._on_error(UploadError("too_big", size=size_text(size), limit=size_text(self.max_bytes)))
+        elif kind == "file":
+            if not buffers:
+                self._on_error(UploadError("empty", name=name))
+                return
+            data = bytes(buffers[0])
+            if len(data) > self.max_bytes:
+                self._on_error(UploadError("too_big", size=size_text(len(data)), limit=size_text(self.max_bytes)))
+                return
+            self._on_file(name, data)

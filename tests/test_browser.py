@@ -1,0 +1,332 @@
+"""The dashboards in a real browser: Voila on a free port, Debian's chromium driven by Playwright.
+
+Screenshots go to tests/artifacts/ (and, with UPDATE_DOCS_SCREENSHOTS=1, to docs/ for the README).
+When CI is set, a browser that cannot start fails the tests instead of skipping them.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import openpyxl
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+DOCS = ROOT / "docs"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+WAIT = 120_000  # ms: a page may wait for a kernel to start while others are starting too
+ALLOWED_PAGE_ERRORS: tuple[str, ...] = ()  # none: every page error fails
+
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    voila = Path(sys.executable).parent / "voila"
+    env = dict(os.environ, DASH_POOL="2", DASH_PORT=str(port))
+    log = open(ARTIFACTS_DIR() / "voila.log", "w")
+    proc = subprocess.Popen([str(voila), "notebooks", "--Voila.config_file_paths=deploy", f"--Voila.port={port}"],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/", timeout=5) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"Voila did not start (see {log.name})")
+        time.sleep(0.5)
+    yield url
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+    log.close()
+
+
+def ARTIFACTS_DIR() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        pw = sync_playwright().start()
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    except Exception as exc:  # noqa: BLE001
+        if os.environ.get("CI"):
+            pytest.fail(f"the browser cannot start in CI: {exc}")
+        pytest.skip(f"no browser here ({exc}); install Debian's chromium")
+    yield b
+    b.close()
+    pw.stop()
+
+
+class Page:
+    """A page with its errors and any request that tried to leave this machine."""
+
+    def __init__(self, browser, url: str):
+        self.context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        self.page = self.context.new_page()
+        self.external: list[str] = []
+        self.errors: list[str] = []
+        self.console: list[str] = []
+        self.page.route("**/*", self._route)
+        self.page.on("pageerror", lambda e: self.errors.append(f"{e} @ {self.page.url}\n{(e.stack or '')[:600]}"))
+        self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text[:600]}"))
+        self.page.goto(url, wait_until="domcontentloaded", timeout=WAIT)
+
+    def _route(self, route):
+        if route.request.url.startswith(("http://127.0.0.1", "data:", "blob:")):
+            route.continue_()
+        else:
+            self.external.append(route.request.url)
+            route.abort()
+
+    def check_clean(self):
+        assert self.external == [], self.external
+        errors = [e for e in self.errors if not any(a in e for a in ALLOWED_PAGE_ERRORS)]
+        assert errors == [], (errors, [c for c in self.console if c.startswith(("error", "warning"))])
+
+    def shot(self, name: str, docs: bool = False):
+        path = ARTIFACTS_DIR() / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        if docs and os.environ.get("UPDATE_DOCS_SCREENSHOTS"):
+            DOCS.mkdir(exist_ok=True)
+            shutil.copy(path, DOCS / f"{name}.png")
+
+    def close(self):
+        self.context.close()
+
+    # -- widgets
+    def text_of(self, selector: str) -> str:
+        return self.page.locator(selector).first.inner_text(timeout=WAIT)
+
+    def type_into(self, field: str, value: str):
+        box = self.page.locator(f".w-f-{field} input")
+        box.fill(value)
+        box.press("Enter")
+
+    def choose(self, field: str, label: str):
+        self.page.locator(f".w-f-{field} select").select_option(label=label)
+
+    def tab(self, title: str):
+        self.page.locator(".w-groups .lm-TabBar-tab", has_text=title).first.click()
+
+    def wait_text(self, selector: str, text: str):
+        self.page.locator(selector, has_text=text).first.wait_for(timeout=WAIT)
+
+    def has(self, selector: str, text: str):
+        """The element's whole text becomes ``text`` (updates arrive one widget at a time: wait for each)."""
+        expect(self.page.locator(selector).first).to_have_text(text, timeout=WAIT)
+
+    def contains(self, selector: str, text: str):
+        expect(self.page.locator(selector).first).to_contain_text(text, timeout=WAIT)
+
+
+def card(cls: str) -> str:
+    return f".{cls} .dash-card-value"
+
+
+@pytest.fixture
+def enterprise(server, browser):
+    page = Page(browser, f"{server}/voila/render/enterprise.ipynb")
+    page.page.locator(card("w-total-all")).wait_for(timeout=WAIT)
+    yield page
+    page.close()
+
+
+def test_enterprise_estimator(enterprise, tmp_path):
+    p = enterprise
+    # the default sample E0003 (member, lead, talent lead; Xiamen), as of 2026-06-30:
+    #   formula/fixed: matching 1,170万 × 50% = 585万 (room in the total investment: 5,062 − 1,170 − 130 − 165 万)
+    #                  + Double-Hundred 1 × 100万 + R&D step ⌊5,880,179 / 2,000,000⌋ = 2 × 10万 = 705万
+    #   ceilings:      incubator 500万 + growth bonus 50万 (588万 > 500万; 5,880,179 / 4,823,015 − 1 = 21.9% > 20%)
+    p.wait_text(card("w-total-all"), "1,255万元")
+    p.has(card("w-total-firm"), "705万元")
+    p.has(card("w-total-ceiling"), "550万元")
+    expect(p.page.locator(".w-chart .plot-container")).to_have_count(1, timeout=WAIT)
+
+    # an enterprise with only R&D: this year 1,234.56万, last year 1,000万
+    p.page.locator(".w-sample select").select_option(label="E-EDGE-REQUIRED-ONLY · 边界样例 REQUIRED-ONLY")
+    p.wait_text(card("w-total-all"), "10万元")  # its own R&D 300万: one step
+    p.tab("研发投入")
+    p.type_into("rd_expense", "1,234.56万")
+    p.type_into("rd_expense_prev", "1,000万")
+    # ⌊12,345,600 / 2,000,000⌋ = 6 steps × 10万 = 60万 (formula); growth 23.456% > 20% and R&D > 500万:
+    # the 叠加 bonus of up to 50万 (ceiling); total 110万
+    p.wait_text(card("w-total-all"), "110万元")
+    p.has(card("w-total-firm"), "60万元")
+    p.has(card("w-total-ceiling"), "50万元")
+    p.has(".w-shown-rd_expense", "= 1,234.56万元")
+    step = p.page.locator('.w-items tr[data-item="xiamen_sti_measures.rd_step_subsidy"]')
+    expect(step.locator("td.status")).to_have_text("可享受", timeout=WAIT)
+    expect(step.locator("td.amount")).to_have_text("60万元", timeout=WAIT)
+    expect(step).to_contain_text("6档", timeout=WAIT)
+    # 14,000,000 − 12,345,600 = 1,654,400 more for the next step
+    p.contains(".w-hints", "再增加研发费用165.44万元（达到1,400万元）")
+    # a bad amount is said beside the field and treated as unknown
+    p.type_into("rd_expense_prev", "一千万")
+    p.wait_text(".w-shown-rd_expense_prev", "无法识别金额")
+    p.wait_text(card("w-total-all"), "0元")
+    p.type_into("rd_expense_prev", "1,000万")
+    p.wait_text(card("w-total-all"), "110万元")
+    p.shot("enterprise", docs=True)
+
+    # English: every label, status and reason
+    p.page.locator(".w-lang button", has_text="English").click()
+    p.wait_text(".w-total-firm .dash-card-label", "Formula and fixed total")
+    p.has(card("w-total-all"), "¥1,100,000")
+    expect(p.page.locator(".w-groups .lm-TabBar-tab", has_text="R&D")).to_have_count(1, timeout=WAIT)
+    expect(step.locator("td.status")).to_have_text("granted", timeout=WAIT)
+    expect(step).to_contain_text("6 full steps", timeout=WAIT)
+    expect(step).to_contain_text("措施7", timeout=WAIT)  # the quote stays in the original
+    p.shot("enterprise-en")
+    p.check_clean()
+
+
+def test_enterprise_batch_upload(enterprise, tmp_path):
+    p = enterprise
+    good_and_bad = tmp_path / "enterprises.csv"
+    good_and_bad.write_text(
+        "企业编号,所在城市,当年自主研发费用,上年自主研发费用\n"
+        "E1,厦门,300万,200万\n"
+        "E2,xiamen,\"1,234.56万\",1000万\n"
+        "E3,xiamen,abc,100万\n", encoding="utf-8")
+    p.page.locator(".w-upload-input").set_input_files(str(good_and_bad))
+    p.wait_text(".w-batch-summary", "enterprises.csv：2 行已测算，1 行有误")
+    for text in ("E3", "abc", "无法识别金额“abc”"):
+        p.contains(".w-batch-errors", text)
+    # E1: one step (300万) = 10万; E2: 60万 + 50万 = 110万
+    p.has(".w-batch-table tbody tr:nth-child(1) td:nth-child(5)", "10万元")
+    p.has(".w-batch-table tbody tr:nth-child(2) td:nth-child(5)", "110万元")
+    p.page.locator(".w-report button, button.w-report").first.click()
+    link = p.page.locator(".w-download")
+    link.wait_for(timeout=WAIT)
+    with p.page.expect_download() as info:
+        link.click()
+    book = openpyxl.load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))
+    assert book.sheetnames == ["汇总", "逐项", "错误", "说明"]
+    assert [r[4] for r in list(book["汇总"].iter_rows(values_only=True))[1:]] == [100_000, 1_100_000]
+    p.shot("enterprise-batch")
+
+    # a broken file and a file too large: readable errors, and the dashboard keeps working
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"this is not a workbook")
+    p.page.locator(".w-upload-input").set_input_files(str(broken))
+    p.wait_text(".w-upload-error", "无法读取文件“broken.xlsx”")
+    huge = tmp_path / "huge.csv"
+    huge.write_bytes(b"enterprise_id,rd_expense\n" + b"E,1\n" * (6 * 1024 * 1024 // 4))
+    p.page.locator(".w-upload-input").set_input_files(str(huge))
+    p.wait_text(".w-upload-error", "文件过大")
+    p.contains(".w-upload-error", "上限为 5.0 MB")
+    p.tab("研发投入")
+    p.type_into("rd_expense", "600万")
+    p.type_into("rd_expense_prev", "500万")
+    # 600万 on 500万: ⌊6,000,000 / 2,000,000⌋ = 3 steps = 30万; growth exactly 20% is not above 20%: no bonus
+    step = p.page.locator('.w-items tr[data-item="xiamen_sti_measures.rd_step_subsidy"]')
+    expect(step.locator("td.amount")).to_have_text("30万元", timeout=WAIT)
+    bonus = p.page.locator('.w-items tr[data-item="xiamen_sti_measures.rd_growth_bonus"]')
+    expect(bonus.locator("td.status")).to_have_text("不符合", timeout=WAIT)
+    p.check_clean()
+
+
+@pytest.fixture
+def consortium(server, browser):
+    page = Page(browser, f"{server}/voila/render/consortium.ipynb")
+    page.page.locator(".w-matrix").wait_for(timeout=WAIT)
+    yield page
+    page.close()
+
+
+def test_consortium_checker(consortium):
+    p = consortium
+    ov = '.w-overall [data-j="{}"] .dash-card-value'
+    # C-XM-ELIGIBLE as of 2026-06-30: every Xiamen condition met; Liaoyang's measures expired 2026-05-22;
+    # the lead is registered in Xiamen, so Qingdao's (lead registered in Qingdao) fails
+    p.wait_text(ov.format("xiamen"), "符合条件")
+    p.has(ov.format("liaoyang"), "政策不在有效期")
+    p.has(ov.format("qingdao"), "不符合条件")
+    members = p.page.locator('.mx-cell[data-j="xiamen"][data-c="members_total"]')
+    expect(members).to_have_attribute("data-state", "pass", timeout=WAIT)
+    expect(members.locator("summary")).to_have_text("符合 · 10", timeout=WAIT)  # 6 + 2 + 1 + 1 members
+
+    # revenue 3.2亿 against Xiamen's 原则上 5亿以上: a soft failure, 1.8亿 short
+    p.type_into("lead_revenue", "3.2亿")
+    p.wait_text(ov.format("xiamen"), "基本符合")
+    revenue = p.page.locator('.mx-cell[data-j="xiamen"][data-c="lead_revenue"]')
+    expect(revenue).to_have_attribute("data-state", "soft_fail", timeout=WAIT)
+    revenue.locator("summary").click()
+    detail = revenue.locator(".mx-detail")
+    detail.wait_for(timeout=WAIT)
+    expect(detail).to_contain_text("差1.8亿元")
+    expect(detail).to_contain_text("第六条（二）1")
+    assert "差1.8亿元" in revenue.get_attribute("title")
+    p.contains('.w-supports [data-j="xiamen"]', "国家科技重大项目配套支持 — 50%、1000万元")
+    p.shot("consortium", docs=True)
+
+    p.page.locator(".w-lang button", has_text="English").click()
+    p.wait_text(ov.format("xiamen"), "eligible with exceptions")
+    p.has(".mx thead th", "Criterion")
+    p.has(ov.format("liaoyang"), "not in force")
+    p.shot("consortium-en")
+    p.check_clean()
+
+
+def test_landing_and_analyst(server, browser):
+    p = Page(browser, f"{server}/voila/render/index.ipynb")
+    try:
+        p.page.locator(".landing-link").first.wait_for(timeout=WAIT)
+        expect(p.page.locator(".landing-link")).to_have_text(["企业补贴测算", "创新联合体资格自测", "分析师笔记"])
+        p.page.locator(".w-lang button", has_text="English").click()
+        p.wait_text(".landing-link", "Enterprise entitlement estimator")
+        p.shot("index", docs=True)
+        p.page.locator(".landing-link", has_text="Analyst notebook").click()
+        p.wait_text(".jp-OutputArea-output", "278 enterprises, 51 consortia")
+        expect(p.page.locator(".dash-chart .js-plotly-plot")).to_have_count(2, timeout=WAIT)
+        p.shot("analyst", docs=True)
+        p.check_clean()
+    finally:
+        p.close()
+
+
+def test_five_sessions_at_once(server, browser):
+    pages = []
+    try:
+        pages = [Page(browser, f"{server}/voila/render/{name}") for name in
+                 ("enterprise.ipynb", "consortium.ipynb", "enterprise.ipynb", "consortium.ipynb", "enterprise.ipynb")]
+        for p in pages:
+            if "enterprise" in p.page.url:
+                p.wait_text(card("w-total-all"), "1,255万元")
+            else:
+                p.wait_text('.w-overall [data-j="xiamen"] .dash-card-value', "符合条件")
+        for p in pages:
+            p.check_clean()
+    finally:
+        for p in pages:
+            p.close()
