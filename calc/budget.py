@@ -589,8 +589,13 @@ def editable_parameters(policies: PolicySet | None = None, as_of: dt.date | str 
 
 
 def reproduce_code(population: str, reforms: Sequence[Reform | Mapping], as_of: dt.date | str, *,
-                   budgets: Mapping[str, Any] | None = None, award_share: Any = None) -> str:
-    """Python that gives the same numbers in a notebook: the dashboard's "reproduce in Python" box."""
+                   budgets: Mapping[str, Any] | None = None, award_share: Any = None,
+                   projection: Mapping[str, Any] | None = None, population_is_code: bool = False) -> str:
+    """Python that gives the same numbers in a notebook: the dashboard's "reproduce in Python" box.
+
+    ``population`` is a file path, or (``population_is_code``) a Python expression such as
+    ``calc.SAMPLES / "population.csv"``; ``projection`` holds the keyword arguments of :func:`project`.
+    """
     reform_dicts = []
     for reform in reforms:
         r = load_reform(reform)
@@ -598,13 +603,18 @@ def reproduce_code(population: str, reforms: Sequence[Reform | Mapping], as_of: 
         if r.switch_off:
             entry["switch_off"] = list(r.switch_off)
         reform_dicts.append(entry)
+    share = f", award_share={award_share!r}" if award_share is not None else ""
     lines = [
         "import calc",
         "",
+        f"population = calc.load_enterprises({population if population_is_code else repr(population)})",
         f"reforms = {reform_dicts!r}",
-        f"cmp = calc.compare({population!r}, reforms, as_of={str(_as_date(as_of))!r}"
-        + (f", budgets={dict(budgets)!r}" if budgets else "")
-        + (f", award_share={award_share!r}" if award_share is not None else "") + ")",
+        f"cmp = calc.compare(population, reforms, as_of={str(_as_date(as_of))!r}"
+        + (f", budgets={dict(budgets)!r}" if budgets else "") + share + ")",
         "cmp.items  # per item: baseline_yuan, reform_yuan, change_yuan, recipients",
     ]
+    if projection is not None:
+        args = ", ".join(f"{k}={tuple(v) if k == 'claim_date' else v!r}" for k, v in projection.items())
+        lines += [f"proj = calc.project(population, reforms=reforms{share}, {args})",
+                  "proj.by_year  # cost per year and scenario (P10 / P50 / P90 with draws)"]
     return "\n".join(lines) + "\n"

@@ -19,7 +19,8 @@ BREAKDOWN_COLUMNS = ("district", "industry", "size_band", "city")
 def _sheet(workbook: Workbook, title: str, table: pd.DataFrame):
     sheet = workbook.create_sheet(title[:31])
     for row in dataframe_to_rows(table, index=False, header=True):
-        sheet.append(row)
+        # a missing value (pd.NA in a nullable column) is an empty cell
+        sheet.append([None if v is pd.NA else v for v in row])
     for column in sheet.columns:
         width = max((len(str(c.value)) for c in column if c.value is not None), default=8)
         sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 10), 60)

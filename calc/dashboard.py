@@ -49,7 +49,7 @@ from calc.policies import default_policies, normalise_text
 from calc.rules.base import FEN_PER_YUAN, GRANTED
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "data" / "samples"
+SAMPLES = calc.SAMPLES
 LANGS = ("zh", "en")
 DEFAULT_AS_OF = dt.date(2026, 6, 30)
 DEFAULT_ENTERPRISE = "E0003"        # a member and lead with seven granted items: a full first view
@@ -1274,12 +1274,17 @@ LANDING = [
      ("拟牵头组建创新联合体的单位：对照厦门、辽阳、青岛、海南的认定条件逐条自测，看差距和可获支持。",
       "Units planning to lead an innovation consortium: check each condition of Xiamen, Liaoyang, Qingdao "
       "and Hainan, the margins and the supports it would open.")),
+    ("budget.ipynb", "budget_title",
+     ("财政部门和科技主管部门：对一批企业比较现行政策与调整参数后的成本、受益企业和增减，按预算比例核减，做多年预测。",
+      "Finance officers: compare the law with changed parameters over a population of enterprises — cost, "
+      "recipients, winners and losers, pro-rating to a budget, a projection over the years.")),
     ("analyst.ipynb", "analyst_title",
      ("分析师和开发者：用 pandas 和 plotly 对整张样本表计算、分组、作图、解释单行、比较四地（也可在 Jupyter 中打开运行）。",
       "Analysts and developers: compute, group, plot, explain one row and compare jurisdictions over whole "
       "tables with pandas and plotly (also runs in plain Jupyter).")),
 ]
 TEXT["analyst_title"] = ("分析师笔记", "Analyst notebook")
+TEXT["budget_title"] = ("财政预算测算", "Budget and scenario modelling")
 TEXT["landing_intro"] = ("厦门、辽阳、青岛、海南科技政策的规则代码化测算：每个数字都可追溯到政策原文。",
                          "Rules as code for the S&T policies of Xiamen, Liaoyang, Qingdao and Hainan: every number "
                          "traces to a quote of the law.")

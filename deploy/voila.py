@@ -61,6 +61,7 @@ c.VoilaKernelManager.kernel_pools_config = {
     "default": {"pool_size": 1},
     "enterprise.ipynb": {"pool_size": int(os.environ.get("DASH_POOL", "2"))},
     "consortium.ipynb": {"pool_size": int(os.environ.get("DASH_POOL", "2"))},
+    "budget.ipynb": {"pool_size": int(os.environ.get("DASH_POOL", "2"))},
 }
 c.VoilaKernelManager.fill_delay = 0
 

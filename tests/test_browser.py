@@ -298,11 +298,95 @@ def test_consortium_checker(consortium):
     p.check_clean()
 
 
+@pytest.fixture
+def budget(server, browser):
+    page = Page(browser, f"{server}/voila/render/budget.ipynb")
+    page.page.locator(card("w-b-reform")).wait_for(timeout=WAIT)
+    yield page
+    page.close()
+
+
+def test_budget_dashboard(budget, tmp_path):
+    p = budget
+    cap = ".w-p-xiamen_sti_measures-rd_step_subsidy-cap input"
+    # the sample population draws a full page: cards, the item chart, the fan chart, the reproduce box
+    expect(p.page.locator(".w-b-items-chart .plot-container")).to_have_count(1, timeout=WAIT)
+    expect(p.page.locator(".w-fan-chart .plot-container")).to_have_count(1, timeout=WAIT)
+    p.contains(".w-b-reproduce pre", 'calc.SAMPLES / "population.csv"')
+    p.contains(".w-population-summary", "2,418 家企业参与测算")
+
+    # four enterprises worked by hand (tests/test_budget_dashboard.py) and one bad row
+    four = tmp_path / "four.csv"
+    four.write_text(
+        "enterprise_id,name,city,district,rd_expense,rd_expense_prev,consortium_member,claim_year\n"
+        'A,甲,xiamen,思明区,"1,234.56万",1000万,否,2026\n'
+        "B,乙,xiamen,湖里区,12000万,10000万,否,2026\n"
+        "C,丙,xiamen,湖里区,200万,100万,否,2026\n"
+        "D,丁,xiamen,集美区,7000万,5000万,否,2026\n"
+        "E,戊,xiamen,思明区,很多,100万,否,2026\n", encoding="utf-8")
+    p.page.locator(".w-upload-input").set_input_files(str(four))
+    p.wait_text(".w-population-summary", "four.csv：4 家企业参与测算，1 行有误未计入")
+    p.contains(".w-population-errors", "无法识别金额“很多”")
+    # baseline: steps 60万 + 500万 (capped) + 0 + 350万, bonuses 50万 + 50万 = 1,010万
+    p.wait_text(card("w-b-baseline"), "1,010万元")
+    p.has(card("w-b-reform"), "1,010万元")
+    # the cap at 300万: B 500万 → 300万, D 350万 → 300万: 760万, change −250万, two losers
+    box = p.page.locator(cap)
+    box.fill("300万")
+    box.press("Enter")
+    p.wait_text(card("w-b-reform"), "760万元")
+    p.has(card("w-b-change"), "−250万元")
+    p.has(card("w-b-outcomes"), "0 / 2 / 2")
+    p.contains(".w-shown-xiamen_sti_measures-rd_step_subsidy-cap", "= 300万元")
+    expect(p.page.locator(f'.w-b-items tr[data-item="xiamen_sti_measures.rd_step_subsidy"] td.reform')).to_have_text(
+        "660万元", timeout=WAIT)
+    # the R&D pair under a budget of 500万: claims 760万, factor 25/38, paid 4,999,998 yuan, 2 yuan left
+    p.page.locator(".w-budget-line select").select_option(label="研发补助 + 增长叠加奖励（合并）")
+    amount = p.page.locator(".w-budget-amount input")
+    amount.fill("500万")
+    amount.press("Enter")
+    p.wait_text(".w-b-prorate", "核减后 499.9998万元")
+    p.contains(".w-b-prorate", "= 25/38")
+    # 2027 with 12% growth (the default) is drawn; the code box says what the page did
+    expect(p.page.locator('.w-p-table tr[data-year="2027"][data-scenario="reform"]')).to_have_count(1, timeout=WAIT)
+    p.contains(".w-b-reproduce pre", "'xiamen_sti_measures.rd_step_subsidy.cap': '300万'")
+    p.contains(".w-b-reproduce pre", "budgets={'xiamen_sti_measures.rd_step_subsidy+xiamen_sti_measures.rd_growth_bonus': '500万'}")
+    p.shot("budget", docs=True)
+
+    # the report
+    p.page.locator("button.w-report").click()
+    link = p.page.locator(".w-download")
+    link.wait_for(timeout=WAIT)
+    with p.page.expect_download() as info:
+        link.click()
+    book = openpyxl.load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))
+    rows = {r[0]: r for r in book["totals"].iter_rows(values_only=True)}
+    header = list(rows["item_id"])
+    step = dict(zip(header, rows["xiamen_sti_measures.rd_step_subsidy"]))
+    assert (step["baseline_yuan"], step["reform_yuan"]) == (9_100_000, 6_600_000)
+    assert "reform_parameters" in book.sheetnames and "projection" in book.sheetnames
+
+    # an unreadable value stops the reform, said beside the field; English
+    box.fill("五百万")
+    box.press("Enter")
+    p.wait_text(".w-b-errors", "改革方案未计算")
+    p.has(card("w-b-reform"), "1,010万元")
+    p.page.locator(".w-lang button", has_text="English").click()
+    p.wait_text(".w-b-baseline .dash-card-label", "Baseline (the law)")
+    p.has(card("w-b-baseline"), "¥10,100,000")
+    p.contains(".w-b-errors", "cannot read")
+    box.fill("300万")
+    box.press("Enter")
+    p.wait_text(card("w-b-reform"), "¥7,600,000")
+    p.shot("budget-en")
+    p.check_clean()
+
+
 def test_landing_and_analyst(server, browser):
     p = Page(browser, f"{server}/voila/render/index.ipynb")
     try:
         p.page.locator(".landing-link").first.wait_for(timeout=WAIT)
-        expect(p.page.locator(".landing-link")).to_have_text(["企业补贴测算", "创新联合体资格自测", "分析师笔记"])
+        expect(p.page.locator(".landing-link")).to_have_text(["企业补贴测算", "创新联合体资格自测", "财政预算测算", "分析师笔记"])
         p.page.locator(".w-lang button", has_text="English").click()
         p.wait_text(".landing-link", "Enterprise entitlement estimator")
         p.shot("index", docs=True)
@@ -319,10 +403,12 @@ def test_five_sessions_at_once(server, browser):
     pages = []
     try:
         pages = [Page(browser, f"{server}/voila/render/{name}") for name in
-                 ("enterprise.ipynb", "consortium.ipynb", "enterprise.ipynb", "consortium.ipynb", "enterprise.ipynb")]
+                 ("enterprise.ipynb", "consortium.ipynb", "budget.ipynb", "consortium.ipynb", "enterprise.ipynb")]
         for p in pages:
             if "enterprise" in p.page.url:
                 p.wait_text(card("w-total-all"), "1,255万元")
+            elif "budget" in p.page.url:
+                p.contains(".w-population-summary", "2,418")
             else:
                 p.wait_text('.w-overall [data-j="xiamen"] .dash-card-value', "符合条件")
         for p in pages:

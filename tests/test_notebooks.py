@@ -41,10 +41,10 @@ def test_every_notebook_is_tested():
     assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == sorted(NAMES)
 
 
-NAMES = ["index.ipynb", "enterprise.ipynb", "consortium.ipynb", "analyst.ipynb"]
+NAMES = ["index.ipynb", "enterprise.ipynb", "consortium.ipynb", "budget.ipynb", "analyst.ipynb"]
 
 
-@pytest.mark.parametrize("name", ["index.ipynb", "enterprise.ipynb", "consortium.ipynb"])
+@pytest.mark.parametrize("name", ["index.ipynb", "enterprise.ipynb", "consortium.ipynb", "budget.ipynb"])
 def test_dashboard_executes_and_shows_widgets(name):
     nb = execute(name)
     assert not [o for o in outputs(nb) if o.output_type == "error"]

@@ -1,0 +1,814 @@
+"""What the 财政预算测算 (budget) dashboard computes, so that ``notebooks/budget.ipynb`` holds only widgets.
+
+- **Parameters.** :func:`parameter_groups` lists every editable parameter of the policies in force (seeded
+  from ``data/``: the law's own text, the current value and its quoted article); :func:`scenario_reform`
+  reads what the widgets hold into a :class:`calc.budget.Reform` — only the values that differ from the law,
+  items switched off — or says, field by field, what cannot be read.  A scenario with any unreadable field is
+  not run (validation is all or nothing, as for reforms given as files): the page shows the law's figures on
+  both sides and says why.
+- **Comparison.** :func:`compute_budget` runs :func:`calc.compare` over the population (the 2,400-enterprise
+  sample, the 278 sample enterprises, or an uploaded table) and returns a :class:`BudgetView`: totals,
+  items, winners and losers, breakdowns, what binds, and the pro-rating of a budget line.
+- **Projection.** :func:`compute_projection` runs :func:`calc.project` (seeded Monte Carlo) for the fan chart.
+- **Reproduce.** :func:`reproduce` writes the Python that gives the same numbers in a notebook;
+  :func:`budget_report_xlsx` the XLSX report (:func:`calc.budget_report.write_budget_workbook`).
+
+Every amount stays an integer (yuan) from the core to the page; percentages typed in are read exactly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tempfile
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from calc import explain
+from calc.budget import Comparison, Projection, Reform, apply_reforms, compare, project, reform_parameters
+from calc.budget_report import write_budget_workbook
+from calc.dashboard import (
+    CHART_FONT, MAX_TEXT, SAMPLES, TEXT, _e, _lang, _policies, download_link, parse_date_field, policy_short,
+    policy_title, text, translate_message,
+)
+from calc.explain import format_value
+from calc.inputs import ParsedInput, load_enterprises
+from calc.money import MoneyError, format_money
+from calc.policies import PolicyDataError, coerce_value, normalise_text
+from calc.rules.base import FEN_PER_YUAN
+
+DEFAULT_AS_OF = dt.date(2026, 12, 31)       # the sample population's claims are for 2026
+SAMPLE_POPULATIONS = {
+    # key: (file in data/samples, words)
+    "population": ("population.csv", ("厦门申报企业样本（2,400 家，含区、行业、规模）",
+                                      "Xiamen applicants sample (2,400, with district, industry, size)")),
+    "enterprises": ("enterprises.csv", ("企业示例表（278 家，含边界样例）", "Sample enterprises (278, with edge cases)")),
+}
+DEFAULT_POPULATION = "population"
+BREAKDOWN_COLUMNS = ("district", "industry", "size_band", "city")
+SHOWN_ENTERPRISES = 10                      # gainers and losers listed in the page (the report has all)
+MAX_DRAWS = 2_000                           # Monte Carlo draws a page may ask for
+DEFAULT_PROJECTION = {"growth": "12%", "growth_sd": "5%", "platform_rate": "0%", "draws": 200, "seed": 0,
+                      "claim_date": "12-31"}
+CLAIM_DATES = ("12-31", "06-30")
+R_AND_D_GROUP = "xiamen_sti_measures.rd_step_subsidy+xiamen_sti_measures.rd_growth_bonus"
+DEFAULT_BUDGET_LINE = "xiamen_sti_measures.rd_step_subsidy"
+
+# ============================================================================ words
+
+TEXT.update({
+    "budget_intro": ("对一批企业比较现行政策（基线）与调整后的参数（改革方案）：总成本、受益企业、增减、分区分行业、"
+                     "触及上限或门槛的企业数、按预算比例核减，以及多年预测。金额可写 300万、0.5亿；比例写 20%。",
+                     "Compare the law as it stands (baseline) with changed parameters (the reform) over a population "
+                     "of enterprises: total cost, recipients, winners and losers, breakdowns, what binds, pro-rating "
+                     "to a budget, and a projection over the years. Amounts may be written 300万 or 0.5亿; rates 20%."),
+    "population": ("测算对象", "Population"),
+    "population_upload": ("上传的文件：{name}", "Uploaded file: {name}"),
+    "population_help": ("也可上传自己的企业表（CSV/XLSX，表头同企业测算；上限 {size}、{rows} 行）：",
+                        "Or upload your own table of enterprises (CSV/XLSX, the estimator's columns; up to {size} and "
+                        "{rows} rows):"),
+    "population_summary": ("{name}：{ok:,} 家企业参与测算，{bad:,} 行有误未计入", "{name}: {ok:,} enterprises computed, "
+                           "{bad:,} rows rejected"),
+    "params_title": ("改革参数（默认值即现行政策）", "Reform parameters (the defaults are the law as it stands)"),
+    "params_help": ("修改数值后按回车生效；清空即恢复现行值；取消勾选“支付”即停发该项。",
+                    "Press Enter to apply a value; clear a field to restore the law's value; untick “pay” to switch "
+                    "an item off."),
+    "pay_item": ("支付", "pay"),
+    "current": ("现行", "now"),
+    "reset": ("全部恢复现行", "Restore the law"),
+    "scenario_name": ("方案名称", "Scenario name"),
+    "scenario_default_name": ("改革方案", "reform"),
+    "award_share": ("最高限额类项目按比例计入", "Ceiling items counted at"),
+    "award_share_help": ("“最高……”类项目（择优/酌定）按此比例计入成本；默认 100%，即按上限计。",
+                         "Items the law gives “up to” an amount are counted at this share of the maximum; "
+                         "100% (the default) counts the maximum."),
+    "budget_line": ("预算科目", "Budget line"),
+    "budget_amount": ("预算额度", "Budget"),
+    "no_budget": ("（不设预算）", "(no budget)"),
+    "rd_group": ("研发补助 + 增长叠加奖励（合并）", "R&D step subsidy + growth bonus (together)"),
+    "scenario_errors": ("以下参数无法读取，改革方案未计算（两侧均为现行政策）：",
+                        "These values cannot be read, so the reform was not run (both sides show the law as it stands):"),
+    "card_baseline": ("现行政策（基线）", "Baseline (the law)"),
+    "card_reform": ("改革方案", "Reform"),
+    "card_change": ("变化", "Change"),
+    "card_recipients": ("受益企业（基线 → 改革）", "Recipients (baseline → reform)"),
+    "card_outcomes": ("增加 / 减少 / 不变", "Gain / lose / unchanged"),
+    "card_average": ("每家受益企业平均", "Average per recipient"),
+    "card_share_note": ("最高限额类按 {share} 计入", "ceiling items counted at {share}"),
+    "items_budget_title": ("逐项成本", "Cost by item"),
+    "col_baseline": ("基线", "Baseline"),
+    "col_reform": ("改革", "Reform"),
+    "col_change": ("变化", "Change"),
+    "col_recipients_b": ("受益（基线）", "Recipients (baseline)"),
+    "col_recipients_r": ("受益（改革）", "Recipients (reform)"),
+    "col_prorated": ("按预算核减后", "Pro-rated"),
+    "chart_items_title": ("逐项成本：基线与改革", "Cost by item: baseline and reform"),
+    "chart_breakdown_title": ("按{by}：基线与改革", "By {by}: baseline and reform"),
+    "breakdown_by": ("分组", "Group by"),
+    "winners_title": ("增减最多的企业", "Largest gains and losses"),
+    "losers": ("减少最多", "Largest losses"),
+    "gainers": ("增加最多", "Largest gains"),
+    "no_change": ("没有企业的金额发生变化", "No enterprise's amount changes"),
+    "binding_title": ("触及上限、未达门槛、就高不重复", "At a cap, below a threshold, lost to 就高不重复"),
+    "col_at_cap": ("触及上限", "At the cap"),
+    "col_below": ("未达门槛", "Below a threshold"),
+    "col_duplicate": ("就高不重复未计入", "Lost to 就高不重复"),
+    "col_granted_n": ("可享受", "Granted"),
+    "prorate_title": ("预算比例核减", "Pro-rating to the budget"),
+    "prorate_none": ("未设预算：按全部申领计。", "No budget set: every claim is counted in full."),
+    "prorate_text": ("{line}：申领 {claims}，预算 {budget}，系数 {factor}（= {exact}），核减后 {paid}，取整余额 {rest}。",
+                     "{line}: claims {claims}, budget {budget}, factor {factor} (= {exact}), pro-rated {paid}, "
+                     "rounding remainder {rest}."),
+    "prorate_full": ("{line}：申领 {claims} 未超出预算 {budget}，全额支付（系数 1）。",
+                     "{line}: claims of {claims} fit the budget of {budget}; paid in full (factor 1)."),
+    "projection_title": ("多年预测（蒙特卡洛）", "Projection over the years (Monte Carlo)"),
+    "projection_help": ("第一年用表中数据；之后研发费用每年按“平均增长 ± 波动”（正态）增长，一次性事项不再重复。"
+                        "阴影为 P10–P90，线为 P50。",
+                        "The first year is the table's; each later year R&D grows by the mean growth ± spread "
+                        "(normal); one-off events do not recur. Bands are P10–P90, lines P50."),
+    "growth": ("研发平均增长", "Mean R&D growth"),
+    "growth_sd": ("增长波动（标准差）", "Growth spread (sd)"),
+    "platform_rate": ("每家每年新增国家级平台概率", "New national platforms per enterprise-year"),
+    "draws": ("模拟次数", "Draws"),
+    "seed": ("随机种子", "Seed"),
+    "claim_date": ("申领日期（每年）", "Claim date (each year)"),
+    "claim_12-31": ("年末 12-31", "year end, 12-31"),
+    "claim_06-30": ("年中 06-30", "mid-year, 06-30"),
+    "chart_fan_title": ("各年成本（P10–P90）", "Cost per year (P10–P90)"),
+    "col_year": ("年度", "Year"),
+    "col_scenario": ("方案", "Scenario"),
+    "col_cost": ("成本", "Cost"),
+    "projection_errors": ("预测假设无法读取：", "The projection's assumptions cannot be read:"),
+    "reproduce_title": ("在 Python 中复现", "Reproduce in Python"),
+    "reproduce_help": ("在笔记本中运行以下代码可得到与本页相同的数字：", "This code gives the same numbers in a notebook:"),
+    "budget_report": ("生成 XLSX 报告", "Prepare the XLSX report"),
+    "budget_download": ("下载 XLSX 报告", "Download the XLSX report"),
+    "bad_percent": ("无法识别比例“{value}”（应写如 12%、-5%）", "cannot read “{value}” as a percentage (e.g. 12%, -5%)"),
+    "bad_share": ("比例须在 0% 到 100% 之间：“{value}”", "the share must be between 0% and 100%: “{value}”"),
+    "bad_draws": ("模拟次数须为 0 到 {max} 的整数", "draws must be a whole number from 0 to {max}"),
+    "bad_value": ("无法识别“{value}”：{why}", "cannot read “{value}”: {why}"),
+    "same_as_law": ("= 现行", "= the law"),
+})
+
+PARAMETER_WORDS: dict[str, tuple[str, str]] = {
+    "threshold": ("门槛（高于）", "threshold (above)"),
+    "step": ("每档", "step"),
+    "amount_per_step": ("每档金额", "amount per step"),
+    "cap": ("上限", "cap"),
+    "growth_rate": ("增长率（超过）", "growth rate (above)"),
+    "amount": ("金额", "amount"),
+    "rate": ("比例", "rate"),
+    "max_rate": ("最高比例", "maximum rate"),
+    "max": ("最高", "maximum"),
+    "max_excellent": ("优秀最高", "maximum, excellent"),
+    "max_good": ("良好最高", "maximum, good"),
+    "max_per_project": ("每个项目最高", "maximum per project"),
+    "max_per_platform": ("每个平台最高", "maximum per platform"),
+    "max_per_year": ("每年最高", "maximum per year"),
+    "max_per_person_year": ("每人每年最高", "maximum per person-year"),
+    "amount_per_hire": ("每人金额", "amount per hire"),
+    "cap_per_project": ("每个项目上限", "cap per project"),
+    "years": ("年数", "years"),
+    "max_years": ("最长年数", "longest, in years"),
+}
+SCENARIO_WORDS = {"baseline": ("基线", "baseline"), "reform": ("改革", "reform")}
+OUTCOME_WORDS = {"gains": ("增加", "gains"), "loses": ("减少", "loses"), "unchanged": ("不变", "unchanged")}
+COLUMN_WORDS = {"district": ("区", "district"), "industry": ("行业", "industry"), "size_band": ("规模", "size band"),
+                "city": ("城市", "city")}
+
+
+def parameter_words(name: str, lang: str = "zh") -> str:
+    return explain.pick(PARAMETER_WORDS.get(name, (name, name)), _lang(lang))
+
+
+def _words(pair_map: Mapping[str, tuple[str, str]], key: Any, lang: str) -> str:
+    return explain.pick(pair_map.get(str(key), (str(key), str(key))), _lang(lang))
+
+
+def yuan_text(yuan: int, lang: str = "zh") -> str:
+    return format_money(int(yuan) * FEN_PER_YUAN, _lang(lang))
+
+
+def signed_yuan_text(yuan: int, lang: str = "zh") -> str:
+    yuan = int(yuan)
+    if yuan == 0:
+        return yuan_text(0, lang)
+    return ("+" if yuan > 0 else "−") + yuan_text(abs(yuan), lang)
+
+
+# ============================================================================ parameters
+
+@dataclass(frozen=True)
+class ParameterRow:
+    parameter_id: str
+    name: str
+    unit: str
+    law_text: str          # the value as the law writes it (the widget's seed)
+    current: str           # the value in the user's terms
+    citation: str
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    item_id: str
+    policy_id: str
+    title: str
+    citation: str
+    parameters: tuple[ParameterRow, ...]
+
+
+@lru_cache(maxsize=8)
+def _parameter_groups(as_of: dt.date, lang: str) -> tuple[tuple[str, str, tuple[ItemRow, ...]], ...]:
+    policies = _policies()
+    groups = []
+    for policy in policies.policies.values():
+        if not policy.items or not policy.in_force(as_of):
+            continue
+        rows = []
+        for node in policy.items.values():
+            params = []
+            for name, prm in node.parameters.items():
+                version = prm.version_at(as_of)
+                if prm.unit not in ("yuan", "ratio", "count", "years") or version is None:
+                    continue
+                params.append(ParameterRow(prm.id, name, prm.unit, normalise_text(version.text),
+                                           format_value(version.value, prm.unit, lang),
+                                           f"{version.citation.article}：「{version.citation.quote}」"))
+            if not params:
+                continue
+            rows.append(ItemRow(node.id, node.policy_id, node.title_zh if lang == "zh" else node.title_en,
+                                node.citation.short(), tuple(params)))
+        groups.append((policy.id, policy_title(policy.id, lang), tuple(rows)))
+    return tuple(groups)
+
+
+def parameter_groups(as_of: Any = DEFAULT_AS_OF, lang: str = "zh") -> list[tuple[str, str, tuple[ItemRow, ...]]]:
+    """Policies in force on ``as_of`` → their items with an amount → the items' editable parameters."""
+    return list(_parameter_groups(parse_date_field(as_of, DEFAULT_AS_OF), _lang(lang)))
+
+
+def editable_items(as_of: Any = DEFAULT_AS_OF, lang: str = "zh") -> list[ItemRow]:
+    return [item for _, _, items in parameter_groups(as_of, lang) for item in items]
+
+
+@dataclass(frozen=True)
+class ParameterReading:
+    value: Any = None            # exact value (fen, Fraction, int) or None when blank / unreadable
+    changed: bool = False
+    shown: str = ""
+    error: str | None = None
+
+
+def read_parameter(row: ParameterRow, typed: Any, as_of: Any = DEFAULT_AS_OF, lang: str = "zh") -> ParameterReading:
+    """One parameter widget: blank = the law's value; otherwise read exactly in the parameter's unit."""
+    lang = _lang(lang)
+    law = _policies().parameter(row.parameter_id).value_at(parse_date_field(as_of, DEFAULT_AS_OF))
+    if typed is None or (isinstance(typed, str) and not typed.strip()):
+        return ParameterReading(law, False, text("same_as_law", lang))
+    if not isinstance(typed, str) or len(typed) > MAX_TEXT:
+        shown = str(typed)[:20]
+        return ParameterReading(error=text("bad_value", lang, value=shown, why=type(typed).__name__))
+    try:
+        value = coerce_value(typed, row.unit)
+    except (PolicyDataError, MoneyError, ValueError, TypeError) as exc:
+        # the core's message names the value already; in Chinese, its translation or a plain hint by unit
+        why = str(exc) if lang == "en" else translate_message(str(exc), lang)
+        if lang == "zh" and not re.search(r"[\u4e00-\u9fff]", why):
+            why = text("bad_value", lang, value=typed.strip()[:40], why=_zh_why(why, row.unit, lang))
+        return ParameterReading(error=why)
+    if value == law:
+        return ParameterReading(value, False, text("same_as_law", lang))
+    return ParameterReading(value, True, "= " + format_value(value, row.unit, lang))
+
+
+def _zh_why(why: str, unit: str, lang: str) -> str:
+    if lang != "zh" or re.search(r"[\u4e00-\u9fff]", why):
+        return why
+    if "negative" in why:
+        return "不能为负数"
+    return {"yuan": "应写金额，如 300万、0.5亿", "ratio": "应写百分比，如 20%",
+            "count": "应写整数", "years": "应写整数年数"}.get(unit, why)
+
+
+def scenario_reform(values: Mapping[str, Any], paid: Mapping[str, bool] | None = None, as_of: Any = DEFAULT_AS_OF,
+                    lang: str = "zh", name: str = "") -> tuple[Reform, dict[str, ParameterReading], dict[str, str]]:
+    """The reform the widgets describe: (reform, readings by parameter id, errors by parameter id).
+
+    Only values that differ from the law become overrides; an item not paid is switched off.  Ids not among
+    the editable parameters are ignored (a client can send anything).
+    """
+    lang = _lang(lang)
+    rows = parameter_rows(as_of, lang)
+    readings: dict[str, ParameterReading] = {}
+    for parameter_id, typed in values.items():
+        if parameter_id in rows:
+            readings[parameter_id] = read_parameter(rows[parameter_id], typed, as_of, lang)
+    errors = {k: r.error for k, r in readings.items() if r.error}
+    # the text as typed (normalised): what the reform, its report and the reproduce box show
+    overrides = tuple((k, normalise_text(values[k])) for k, r in readings.items() if r.changed)
+    items = {item.item_id for item in editable_items(as_of, lang)}
+    off = tuple(sorted(i for i, on in (paid or {}).items() if i in items and on is False))
+    clean_name = normalise_text(str(name or ""))[:60].strip() or text("scenario_default_name", lang)
+    reform = Reform(clean_name, overrides if not errors else (), off if not errors else ())
+    if not errors:
+        apply_reforms(_policies(), [reform])  # raises only on a bug: every value was read above
+    return reform, readings, errors
+
+
+def parameter_note_html(row: ParameterRow, reading: ParameterReading, lang: str = "zh") -> str:
+    """Beside a parameter's field: what was read (or why not), then the law's value and its quoted article."""
+    lang = _lang(lang)
+    shown = f"⚠ {reading.error}" if reading.error else reading.shown
+    return (f'<span class="money-shown{" bad" if reading.error else ""}">{_e(shown)}</span>'
+            f'<div class="w-b-cite">{_e(text("current", lang))} {_e(row.current)} · {_e(row.citation)}</div>')
+
+
+def parameter_rows(as_of: Any = DEFAULT_AS_OF, lang: str = "zh") -> dict[str, ParameterRow]:
+    return {p.parameter_id: p for item in editable_items(as_of, lang) for p in item.parameters}
+
+
+# ============================================================================ scenario inputs
+
+_PERCENT = re.compile(r"^\s*([-+−]?)\s*(\d+(?:\.\d+)?)\s*%\s*$")
+
+
+def read_percent(value: Any, lang: str = "zh", *, lower: Fraction | None = None,
+                 upper: Fraction | None = None) -> tuple[Fraction | None, str | None]:
+    """'12%', '-5%', '0.5%' → an exact Fraction; (None, message) when unreadable or out of bounds."""
+    lang = _lang(lang)
+    raw = normalise_text(str(value if value is not None else ""))[:MAX_TEXT]
+    m = _PERCENT.match(raw)
+    if not m:
+        return None, text("bad_percent", lang, value=raw[:40])
+    share = Fraction(m.group(2)) / explain.PERCENT * (-1 if m.group(1) in ("-", "−") else 1)
+    if (lower is not None and share < lower) or (upper is not None and share > upper):
+        return None, text("bad_share", lang, value=raw[:40])
+    return share, None
+
+
+def read_budget(value: Any, lang: str = "zh") -> tuple[int | None, str | None]:
+    """A budget typed as money → whole yuan (blank = no budget)."""
+    from calc.dashboard import parse_money_field
+
+    field_ = parse_money_field(value, lang)
+    if field_.error:
+        return None, field_.error
+    return (None if field_.fen is None else field_.fen // FEN_PER_YUAN), None
+
+
+def budget_lines(as_of: Any = DEFAULT_AS_OF, lang: str = "zh") -> list[tuple[str, str]]:
+    """(label, key) of the budget lines a user may pick: none, the R&D pair, each item with an amount."""
+    lang = _lang(lang)
+    out = [(text("no_budget", lang), ""), (text("rd_group", lang), R_AND_D_GROUP)]
+    for item in editable_items(as_of, lang):
+        out.append((f"{policy_short(item.policy_id, lang)} · {item.title}", item.item_id))
+    return out
+
+
+# ============================================================================ populations
+
+@lru_cache(maxsize=2)
+def sample_population(key: str) -> ParsedInput:
+    """One of the sample tables, parsed once per kernel."""
+    filename, _ = SAMPLE_POPULATIONS[key]
+    return load_enterprises(SAMPLES / filename)
+
+
+def population_choices(lang: str = "zh", uploaded: str = "") -> list[tuple[str, str]]:
+    out = [(explain.pick(words, _lang(lang)), key) for key, (_, words) in SAMPLE_POPULATIONS.items()]
+    if uploaded:
+        out.append((text("population_upload", lang, name=uploaded), "upload"))
+    return out
+
+
+def breakdown_choices(population: ParsedInput, lang: str = "zh") -> list[tuple[str, str]]:
+    frame = population.frame
+    return [(_words(COLUMN_WORDS, c, lang), c) for c in BREAKDOWN_COLUMNS
+            if c in frame.columns and frame[c].notna().any()]
+
+
+# ============================================================================ comparison
+
+@dataclass
+class BudgetView:
+    lang: str
+    comparison: Comparison
+    reform: Reform
+    errors: dict[str, str]
+    share: Fraction
+    share_text: str
+    budget_line: str
+    breakdown_by: str
+    population_rows: int
+    budgets: dict[str, str] | None = None
+
+    @property
+    def totals(self) -> dict[str, int]:
+        items = self.comparison.items
+        ent = self.comparison.enterprises
+        out = {
+            "baseline": int(items["baseline_yuan"].sum()), "reform": int(items["reform_yuan"].sum()),
+            "baseline_recipients": int((ent["baseline_yuan"] > 0).sum()),
+            "reform_recipients": int((ent["reform_yuan"] > 0).sum()),
+            "gains": int((ent["outcome"] == "gains").sum()), "loses": int((ent["outcome"] == "loses").sum()),
+            "unchanged": int((ent["outcome"] == "unchanged").sum()),
+        }
+        out["change"] = out["reform"] - out["baseline"]
+        return out
+
+
+def compute_budget(population: ParsedInput, values: Mapping[str, Any], paid: Mapping[str, bool] | None = None, *,
+                   as_of: Any = DEFAULT_AS_OF, share: Any = "100%", budget_line: str = "", budget: Any = "",
+                   breakdown_by: str = "district", name: str = "", lang: str = "zh") -> BudgetView:
+    """Baseline vs the widgets' reform over ``population``; errors by field (parameters, share, budget)."""
+    lang = _lang(lang)
+    as_of = parse_date_field(as_of, DEFAULT_AS_OF)
+    reform, _, errors = scenario_reform(values, paid, as_of, lang, name)
+    share_value, share_error = read_percent(share, lang, lower=Fraction(0), upper=Fraction(1))
+    share_text = normalise_text(str(share)).lstrip("+")
+    if share_error:
+        errors["award_share"] = share_error
+        share_value, share_text = Fraction(1), "100%"
+    budgets = None
+    lines = dict((k, label) for label, k in budget_lines(as_of, lang))
+    if budget_line and budget_line in lines:
+        amount, budget_error = read_budget(budget, lang)
+        if budget_error:
+            errors["budget"] = budget_error
+        elif amount is not None:
+            budgets = {budget_line: normalise_text(str(budget))}
+    else:
+        budget_line = ""
+    comparison = compare(population, [reform], as_of, policies=_policies(), award_share=share_text, budgets=budgets)
+    choices = [c for _, c in breakdown_choices(population, lang)]
+    by = breakdown_by if breakdown_by in choices else (choices[0] if choices else "")
+    return BudgetView(lang, comparison, reform, errors, share_value, share_text, budget_line if budgets else "", by,
+                      len(population.frame), budgets)
+
+
+def _share_text(share: Fraction) -> str:
+    return format_value(share, "ratio")
+
+
+def cards_html(view: BudgetView) -> str:
+    L, t = view.lang, view.totals
+    ent = view.comparison.enterprises
+
+    def average(column: str) -> str:
+        paid = ent[column][ent[column] > 0]
+        return yuan_text(int(paid.sum()) // len(paid), L) if len(paid) else "—"
+
+    cards = [
+        ("w-b-baseline", "card_baseline", yuan_text(t["baseline"], L), t["baseline"],
+         text("card_share_note", L, share=_share_text(view.share))),
+        ("w-b-reform", "card_reform", yuan_text(t["reform"], L), t["reform"], view.reform.name),
+        ("w-b-change", "card_change", signed_yuan_text(t["change"], L), t["change"],
+         f"{t['change'] / t['baseline']:+.1%}" if t["baseline"] else ""),
+        ("w-b-recipients", "card_recipients", f"{t['baseline_recipients']:,} → {t['reform_recipients']:,}",
+         t["reform_recipients"], ""),
+        ("w-b-outcomes", "card_outcomes", f"{t['gains']:,} / {t['loses']:,} / {t['unchanged']:,}", t["loses"], ""),
+        ("w-b-average", "card_average", f"{average('baseline_yuan')} → {average('reform_yuan')}", 0, ""),
+    ]
+    parts = [f'<div class="dash-card {cls}"><div class="dash-card-label">{_e(text(label, L))}</div>'
+             f'<div class="dash-card-value" data-yuan="{data}">{_e(value)}</div>'
+             + (f'<div class="dash-card-note">{_e(note)}</div>' if note else "") + "</div>"
+             for cls, label, value, data, note in cards]
+    return f'<div class="dash-cards w-b-cards">{"".join(parts)}</div>'
+
+
+def errors_html(view: BudgetView, labels: Mapping[str, str] | None = None) -> str:
+    if not view.errors:
+        return ""
+    labels = labels or {}
+    lis = "".join(f"<li><b>{_e(labels.get(k, k))}</b>：{_e(v)}</li>" for k, v in view.errors.items())
+    return f'<div class="dash-error w-b-errors"><b>{_e(text("scenario_errors", view.lang))}</b><ul>{lis}</ul></div>'
+
+
+def item_titles(lang: str = "zh") -> dict[str, str]:
+    return {n.id: (n.title_zh if _lang(lang) == "zh" else n.title_en) for n in _policies().items()}
+
+
+def items_table(view: BudgetView) -> pd.DataFrame:
+    """Items that cost something in either scenario, in the law's order, with words."""
+    L = view.lang
+    items = view.comparison.items
+    shown = items[(items["baseline_yuan"] != 0) | (items["reform_yuan"] != 0)
+                  | (items["baseline_recipients"] != 0) | (items["reform_recipients"] != 0)]
+    titles = item_titles(L)
+    out = pd.DataFrame({
+        "item_id": shown["item_id"].to_numpy(),
+        text("col_policy", L): [policy_short(p, L) for p in shown["policy_id"]],
+        text("col_item", L): [titles[i] for i in shown["item_id"]],
+        text("col_baseline", L): [yuan_text(v, L) for v in shown["baseline_yuan"]],
+        text("col_reform", L): [yuan_text(v, L) for v in shown["reform_yuan"]],
+        text("col_change", L): [signed_yuan_text(v, L) for v in shown["change_yuan"]],
+        text("col_recipients_b", L): [f"{v:,}" for v in shown["baseline_recipients"]],
+        text("col_recipients_r", L): [f"{v:,}" for v in shown["reform_recipients"]],
+    })
+    if "prorated_yuan" in shown.columns:
+        out[text("col_prorated", L)] = [yuan_text(v, L) for v in shown["prorated_yuan"]]
+    return out
+
+
+ITEM_CELLS = ("policy", "item", "baseline", "reform", "change", "recipients-baseline", "recipients-reform", "prorated")
+
+
+def items_html(view: BudgetView) -> str:
+    table = items_table(view)
+    head = "".join(f"<th>{_e(c)}</th>" for c in table.columns[1:])
+    rows = []
+    for row in table.itertuples(index=False):
+        cells = "".join(f'<td class="{c}">{_e(v)}</td>' for c, v in zip(ITEM_CELLS, row[1:]))
+        rows.append(f'<tr data-item="{_e(row[0])}">{cells}</tr>')
+    total = view.totals
+    L = view.lang
+    foot = (f'<tr class="total"><td colspan="2">{_e(text("total_all", L))}</td><td>{_e(yuan_text(total["baseline"], L))}'
+            f'</td><td>{_e(yuan_text(total["reform"], L))}</td><td>{_e(signed_yuan_text(total["change"], L))}</td>'
+            + "<td></td>" * (len(table.columns) - 6) + "</tr>")
+    return (f'<table class="dash-table w-b-items"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody>'
+            f"<tfoot>{foot}</tfoot></table>")
+
+
+def _layout(title: str, lang: str, *, rows: int = 1, horizontal: bool = True) -> dict[str, Any]:
+    layout = {
+        "title": {"text": title, "x": 0.01, "xanchor": "left"},
+        "barmode": "group",
+        "font": {"family": CHART_FONT, "size": 13},
+        "height": max(300, 100 + 44 * rows) if horizontal else 360,
+        "margin": {"l": 10, "r": 20, "t": 50, "b": 40},
+        "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"},
+    }
+    money_axis = {"title": {"text": text("chart_axis", lang)}, "tickformat": ",d", "rangemode": "tozero"}
+    if horizontal:
+        layout.update(xaxis=money_axis, yaxis={"automargin": True, "autorange": "reversed"})
+    else:
+        layout.update(yaxis=money_axis, xaxis={"type": "category", "automargin": True})
+    return layout
+
+
+COLOURS = {"baseline": "#7f8c9a", "reform": "#1f77b4"}
+
+
+def _pair_traces(labels: list[str], baseline: Sequence[int], reform: Sequence[int], lang: str,
+                 horizontal: bool = True) -> list[dict[str, Any]]:
+    traces = []
+    for scenario, values in (("baseline", baseline), ("reform", reform)):
+        values = [int(v) for v in values]
+        trace = {"type": "bar", "name": _words(SCENARIO_WORDS, scenario, lang), "marker": {"color": COLOURS[scenario]},
+                 "text": [yuan_text(v, lang) for v in values], "hovertemplate": "%{text}<extra>%{fullData.name}</extra>"}
+        if horizontal:
+            trace.update(orientation="h", y=labels, x=values)
+        else:
+            trace.update(x=labels, y=values)
+        traces.append(trace)
+    return traces
+
+
+def items_figure(view: BudgetView) -> dict[str, Any]:
+    L = view.lang
+    items = view.comparison.items
+    shown = items[(items["baseline_yuan"] != 0) | (items["reform_yuan"] != 0)]
+    titles = item_titles(L)
+    labels = [f"{policy_short(p, L)} · {titles[i]}" for p, i in zip(shown["policy_id"], shown["item_id"])]
+    return {"data": _pair_traces(labels, shown["baseline_yuan"], shown["reform_yuan"], L),
+            "layout": _layout(text("chart_items_title", L), L, rows=len(shown))}
+
+
+def breakdown_table(view: BudgetView) -> pd.DataFrame:
+    if not view.breakdown_by:
+        return pd.DataFrame()
+    table = view.comparison.breakdown(view.breakdown_by)
+    table[view.breakdown_by] = table[view.breakdown_by].astype(object).where(table[view.breakdown_by].notna(),
+                                                                             text("unknown", view.lang))
+    return table
+
+
+def breakdown_figure(view: BudgetView) -> dict[str, Any]:
+    L = view.lang
+    table = breakdown_table(view)
+    if table.empty:
+        return {"data": [], "layout": _layout("", L)}
+    labels = [str(v) for v in table[view.breakdown_by]]
+    title = text("chart_breakdown_title", L, by=_words(COLUMN_WORDS, view.breakdown_by, L))
+    return {"data": _pair_traces(labels, table["baseline_yuan"], table["reform_yuan"], L, horizontal=False),
+            "layout": _layout(title, L, horizontal=False)}
+
+
+def winners_html(view: BudgetView, limit: int = SHOWN_ENTERPRISES) -> str:
+    L = view.lang
+    ent = view.comparison.enterprises
+    changed = ent[ent["change_yuan"] != 0]
+    if changed.empty:
+        return f'<div class="w-b-winners"><i>{_e(text("no_change", L))}</i></div>'
+    blocks = []
+    for key, part in (("losers", changed[changed["change_yuan"] < 0].sort_values("change_yuan", kind="stable")),
+                      ("gainers", changed[changed["change_yuan"] > 0].sort_values("change_yuan", ascending=False,
+                                                                                  kind="stable"))):
+        if part.empty:
+            continue
+        part = part.head(limit)
+        frame = pd.DataFrame({
+            text("col_enterprise_id", L): part["enterprise_id"].to_numpy(),
+            text("col_name", L): part["name"].fillna("").to_numpy() if "name" in part else "",
+            text("col_baseline", L): [yuan_text(v, L) for v in part["baseline_yuan"]],
+            text("col_reform", L): [yuan_text(v, L) for v in part["reform_yuan"]],
+            text("col_change", L): [signed_yuan_text(v, L) for v in part["change_yuan"]],
+        })
+        from calc.dashboard import table_html
+        blocks.append(f'<div class="w-b-{key}"><h4>{_e(text(key, L))}</h4>{table_html(frame)}</div>')
+    return f'<div class="w-b-winners">{"".join(blocks)}</div>'
+
+
+def binding_html(view: BudgetView) -> str:
+    L = view.lang
+    binding = view.comparison.binding()
+    wide = binding.pivot(index="item_id", columns="scenario", values=["at_cap", "below_threshold", "duplicate"])
+    wide = wide[(wide != 0).any(axis=1)]
+    order = [n.id for n in _policies().items() if n.id in wide.index]
+    titles = item_titles(L)
+    head = ("<tr><th rowspan=2>" + _e(text("col_item", L)) + "</th>"
+            + "".join(f"<th colspan=2>{_e(text(k, L))}</th>" for k in ("col_at_cap", "col_below", "col_duplicate"))
+            + "</tr><tr>" + "".join(f"<th>{_e(_words(SCENARIO_WORDS, s, L))}</th>" for s in ("baseline", "reform") * 3)
+            + "</tr>")
+    rows = []
+    for item_id in order:
+        cells = "".join(f"<td>{int(wide.loc[item_id, (m, s)]):,}</td>" for m in ("at_cap", "below_threshold", "duplicate")
+                        for s in ("baseline", "reform"))
+        rows.append(f'<tr data-item="{_e(item_id)}"><td>{_e(titles[item_id])}</td>{cells}</tr>')
+    return f'<table class="dash-table w-b-binding"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def prorate_html(view: BudgetView) -> str:
+    L = view.lang
+    lines = view.comparison.budget_lines
+    if lines.empty:
+        return f'<div class="w-b-prorate"><i>{_e(text("prorate_none", L))}</i></div>'
+    labels = dict((k, label) for label, k in budget_lines(DEFAULT_AS_OF, L))
+    parts = []
+    for r in lines.itertuples(index=False):
+        line = labels.get(r.budget_line, r.budget_line)
+        if r.factor_exact == "1":
+            parts.append(text("prorate_full", L, line=line, claims=yuan_text(r.claims_yuan, L),
+                              budget=yuan_text(r.budget_yuan, L)))
+        else:
+            parts.append(text("prorate_text", L, line=line, claims=yuan_text(r.claims_yuan, L),
+                              budget=yuan_text(r.budget_yuan, L), factor=f"{float(Fraction(r.factor_exact)):.4%}", exact=r.factor_exact,
+                              paid=yuan_text(r.prorated_yuan, L), rest=yuan_text(r.remainder_yuan, L)))
+    return '<div class="w-b-prorate">' + "".join(f"<p>{_e(p)}</p>" for p in parts) + "</div>"
+
+
+# ============================================================================ projection
+
+@dataclass
+class ProjectionView:
+    lang: str
+    projection: Projection | None
+    settings: dict[str, Any]
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def projection_settings(growth: Any = "12%", growth_sd: Any = "5%", platform_rate: Any = "0%", draws: Any = 200,
+                        seed: Any = 0, claim_date: Any = "12-31", lang: str = "zh") -> tuple[dict[str, Any], dict[str, str]]:
+    """The projection's assumptions read from the widgets: (settings for calc.project, errors by field)."""
+    lang = _lang(lang)
+    errors: dict[str, str] = {}
+    g, err = read_percent(growth, lang, lower=Fraction(-1), upper=Fraction(10))
+    if err:
+        errors["growth"] = err
+    sd, err = read_percent(growth_sd, lang, lower=Fraction(0), upper=Fraction(10))
+    if err:
+        errors["growth_sd"] = err
+    rate, err = read_percent(platform_rate, lang, lower=Fraction(0), upper=Fraction(1))
+    if err:
+        errors["platform_rate"] = err
+    try:
+        n = int(draws)
+        if isinstance(draws, bool) or not 0 <= n <= MAX_DRAWS or n != draws and str(n) != str(draws).strip():
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["draws"] = text("bad_draws", lang, max=f"{MAX_DRAWS:,}")
+        n = 0
+    try:
+        s = int(seed)
+        if not 0 <= s < 2**32:
+            raise ValueError
+    except (TypeError, ValueError):
+        s = 0
+    month_day = claim_date if claim_date in CLAIM_DATES else CLAIM_DATES[0]
+    settings = {"rd_growth": float(g or 0), "rd_growth_sd": float(sd or 0), "platform_rate": float(rate or 0),
+                "draws": n, "seed": s, "claim_date": tuple(int(x) for x in month_day.split("-"))}
+    return settings, errors
+
+
+def compute_projection(population: ParsedInput, reform: Reform, settings: Mapping[str, Any], share: str = "100%",
+                       lang: str = "zh", errors: Mapping[str, str] | None = None) -> ProjectionView:
+    lang = _lang(lang)
+    if errors:
+        return ProjectionView(lang, None, dict(settings), dict(errors))
+    result = project(population, reforms=[reform], policies=_policies(), award_share=share,
+                     **settings)
+    return ProjectionView(lang, result, dict(settings))
+
+
+def fan_figure(view: ProjectionView) -> dict[str, Any]:
+    L = view.lang
+    layout = _layout(text("chart_fan_title", L), L, horizontal=False)
+    layout["xaxis"] = {"type": "category", "title": {"text": text("col_year", L)}}
+    if view.projection is None:
+        return {"data": [], "layout": layout}
+    by_year = view.projection.by_year
+    drawn = "p50_yuan" in by_year.columns
+    traces = []
+    fills = {"baseline": "rgba(127,140,154,0.25)", "reform": "rgba(31,119,180,0.25)"}
+    for scenario in ("baseline", "reform"):
+        part = by_year[by_year["scenario"] == scenario].sort_values("year")
+        years = [str(y) for y in part["year"]]
+        name = _words(SCENARIO_WORDS, scenario, L)
+        if drawn:
+            traces.append({"type": "scatter", "mode": "lines", "x": years, "y": [int(v) for v in part["p10_yuan"]],
+                           "line": {"width": 0}, "showlegend": False, "hoverinfo": "skip", "legendgroup": scenario})
+            traces.append({"type": "scatter", "mode": "lines", "x": years, "y": [int(v) for v in part["p90_yuan"]],
+                           "fill": "tonexty", "fillcolor": fills[scenario], "line": {"width": 0},
+                           "name": f"{name} P10–P90", "hoverinfo": "skip", "legendgroup": scenario})
+        column = "p50_yuan" if drawn else "cost_yuan"
+        values = [int(v) for v in part[column]]
+        traces.append({"type": "scatter", "mode": "lines+markers", "x": years, "y": values,
+                       "name": f"{name} P50" if drawn else name, "line": {"color": COLOURS[scenario], "width": 3},
+                       "text": [yuan_text(v, L) for v in values], "hovertemplate": "%{x}: %{text}<extra>%{fullData.name}</extra>",
+                       "legendgroup": scenario})
+    return {"data": traces, "layout": layout}
+
+
+def projection_html(view: ProjectionView) -> str:
+    L = view.lang
+    if view.projection is None:
+        lis = "".join(f"<li>{_e(v)}</li>" for v in view.errors.values())
+        return f'<div class="dash-error w-p-errors"><b>{_e(text("projection_errors", L))}</b><ul>{lis}</ul></div>'
+    by_year = view.projection.by_year.sort_values(["year", "scenario"])
+    cols = [c for c in ("cost_yuan", "p10_yuan", "p50_yuan", "p90_yuan") if c in by_year.columns]
+    head = "".join(f"<th>{_e(h)}</th>" for h in [text("col_year", L), text("col_scenario", L)]
+                   + [text("col_cost", L) if c == "cost_yuan" else c[:3].upper() for c in cols])
+    rows = "".join(
+        f'<tr data-year="{r.year}" data-scenario="{_e(r.scenario)}"><td>{r.year}</td>'
+        f"<td>{_e(_words(SCENARIO_WORDS, r.scenario, L))}</td>"
+        + "".join(f"<td>{_e(yuan_text(getattr(r, c), L))}</td>" for c in cols) + "</tr>"
+        for r in by_year.itertuples(index=False))
+    return f'<table class="dash-table w-p-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+
+
+# ============================================================================ reproduce and report
+
+def population_code(key: str, uploaded_name: str = "") -> str:
+    """The Python expression for the population the page used."""
+    if key in SAMPLE_POPULATIONS:
+        return f'calc.SAMPLES / "{SAMPLE_POPULATIONS[key][0]}"'
+    return repr(uploaded_name or "your_file.csv")
+
+
+def reproduce(view: BudgetView, population: str, as_of: Any, projection: ProjectionView | None = None) -> str:
+    """The "reproduce in Python" box: the exact calls behind the page's numbers."""
+    from calc.budget import reproduce_code
+
+    settings = None
+    if projection is not None and projection.projection is not None:
+        settings = dict(projection.settings)
+    return reproduce_code(population, [view.reform], parse_date_field(as_of, DEFAULT_AS_OF), budgets=view.budgets,
+                          award_share=None if view.share == 1 else view.share_text,
+                          projection=settings, population_is_code=True)
+
+
+def budget_report_xlsx(view: BudgetView, projection: ProjectionView | None = None) -> bytes:
+    """The XLSX report of the page's scenario (totals, enterprises, breakdowns, binding, projection, parameters)."""
+    table = reform_parameters(_policies(), [view.reform], view.comparison.baseline.as_of)
+    with tempfile.TemporaryDirectory(prefix="dash-budget-") as tmp:
+        path = Path(tmp) / "budget.xlsx"
+        write_budget_workbook(path, view.comparison, table,
+                              projection.projection if projection is not None else None)
+        return path.read_bytes()
+
+
+def report_link(view: BudgetView, projection: ProjectionView | None = None) -> str:
+    return download_link(budget_report_xlsx(view, projection), "budget.xlsx", text("budget_download", view.lang))
+
+
+CSS = """
+<style>
+.w-b-param{align-items:center}.w-b-param .widget-html{margin:0}
+.w-budget .widget-hbox{column-gap:12px}
+.w-b-cite{font-size:11px;color:#666;line-height:1.35}
+.w-b-param{align-items:flex-start!important}.w-b-param>.widget-html:last-child{flex:1 1 auto}
+.w-b-params .lm-TabPanel-stackedPanel,.w-b-params .widget-tab-contents{max-height:640px;overflow-y:auto}
+.w-b-item h4{margin:10px 0 2px;font-size:14px}
+.w-b-items tfoot td{font-weight:600;background:#f7f7f7}
+.w-b-items td.baseline,.w-b-items td.reform,.w-b-items td.change{white-space:nowrap}
+.w-b-winners{display:flex;gap:16px;flex-wrap:wrap}.w-b-winners>div{flex:1 1 420px}
+.w-b-reproduce pre{background:#f6f8fa;border:1px solid #e1e4e8;border-radius:6px;padding:8px 10px;font-size:12px;
+  white-space:pre-wrap;word-break:break-all}
+</style>
+"""
