@@ -32,6 +32,7 @@ READY = {
     "index.ipynb": ".landing-link",
     "enterprise.ipynb": ".w-total-all .dash-card-value",
     "consortium.ipynb": ".w-matrix .mx-cell",
+    "budget.ipynb": ".w-b-reform .dash-card-value",
     "analyst.ipynb": ".dash-chart .js-plotly-plot",
 }
 STALL = 30.0
@@ -68,6 +69,7 @@ def main() -> None:
     ap.add_argument("--gap", type=float, default=1.0, help="seconds between two renders")
     ap.add_argument("--pool", type=int, default=2)
     ap.add_argument("--only", default="")
+    ap.add_argument("--warm", type=int, default=10, help="renders with Voila's scripts cached")
     args = ap.parse_args()
     port = free_port()
     log = open("/tmp/bench_render_voila.log", "w")
@@ -123,7 +125,7 @@ def main() -> None:
                 page.goto(f"{base}/voila/render/{name}", wait_until="commit", timeout=120_000)
                 page.locator(selector).first.wait_for(timeout=120_000)
                 warm, stalls = [], 0
-                for _ in range(args.renders):
+                for _ in range(args.warm):
                     t = time.perf_counter()
                     page.goto(f"{base}/voila/render/{name}", wait_until="commit", timeout=120_000)
                     try:
@@ -135,12 +137,12 @@ def main() -> None:
                     time.sleep(args.gap)
                 ctx.close()
                 print(f"{name:18s} first render (cached scripts):    median {statistics.median(warm):.2f} s, "
-                      f"worst {max(warm):.2f} s, stalls {stalls}/{args.renders}", flush=True)
+                      f"worst {max(warm):.2f} s, stalls {stalls}/{args.warm}", flush=True)
             # five sessions at once
             time.sleep(25)  # the rendered pages' kernels are culled
             before = rss_mb(server.pid), {k: rss_mb(k) for k in children(server.pid)}
             pages = []
-            names = ["enterprise.ipynb", "consortium.ipynb", "enterprise.ipynb", "consortium.ipynb", "index.ipynb"]
+            names = ["enterprise.ipynb", "consortium.ipynb", "budget.ipynb", "consortium.ipynb", "enterprise.ipynb"]
             t = time.perf_counter()
             for name in names:
                 ctx = browser.new_context()

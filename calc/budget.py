@@ -537,15 +537,18 @@ def _monte_carlo(first, years, policies, reformed, share, mean, sd, draws, seed,
         d = min(per_chunk, draws - start)
         rd = np.tile(rd0, d)
         prev = np.tile(prev0, d)
+        # the draws' cities: the codes tiled (building a Categorical from tiled values costs more than the rules)
+        cities = (pd.Categorical.from_codes(np.tile(city.cat.codes.to_numpy(), d), dtype=city.dtype)
+                  if isinstance(city.dtype, pd.CategoricalDtype) else np.tile(city.to_numpy(), d))
+        unknown = ~np.tile(known, d)
         for k, year in enumerate(years):
             if k:
                 prev, rd = rd, _grow(rd, _growth_bp(rng, mean, sd, n * d))
             frame = pd.DataFrame({
                 "enterprise_id": np.arange(n * d),
-                "city": pd.Categorical(np.tile(np.asarray(city.astype(object)), d), categories=city.cat.categories)
-                if isinstance(city.dtype, pd.CategoricalDtype) else np.tile(city.to_numpy(), d),
-                "rd_expense": pd.arrays.IntegerArray(rd, ~np.tile(known, d)),
-                "rd_expense_prev": pd.arrays.IntegerArray(prev, ~np.tile(known, d)),
+                "city": cities,
+                "rd_expense": pd.arrays.IntegerArray(rd, unknown),
+                "rd_expense_prev": pd.arrays.IntegerArray(prev, unknown),
             })
             stacked = ParsedInput(frame, pd.DataFrame(), {}, "enterprises")
             as_of = dt.date(year, *claim_date)

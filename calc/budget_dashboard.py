@@ -54,7 +54,7 @@ DEFAULT_POPULATION = "population"
 BREAKDOWN_COLUMNS = ("district", "industry", "size_band", "city")
 SHOWN_ENTERPRISES = 10                      # gainers and losers listed in the page (the report has all)
 MAX_DRAWS = 2_000                           # Monte Carlo draws a page may ask for
-DEFAULT_PROJECTION = {"growth": "12%", "growth_sd": "5%", "platform_rate": "0%", "draws": 200, "seed": 0,
+DEFAULT_PROJECTION = {"growth": "12%", "growth_sd": "5%", "platform_rate": "0%", "draws": 100, "seed": 0,
                       "claim_date": "12-31"}
 CLAIM_DATES = ("12-31", "06-30")
 R_AND_D_GROUP = "xiamen_sti_measures.rd_step_subsidy+xiamen_sti_measures.rd_growth_bonus"
@@ -673,7 +673,7 @@ class ProjectionView:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-def projection_settings(growth: Any = "12%", growth_sd: Any = "5%", platform_rate: Any = "0%", draws: Any = 200,
+def projection_settings(growth: Any = "12%", growth_sd: Any = "5%", platform_rate: Any = "0%", draws: Any = 100,
                         seed: Any = 0, claim_date: Any = "12-31", lang: str = "zh") -> tuple[dict[str, Any], dict[str, str]]:
     """The projection's assumptions read from the widgets: (settings for calc.project, errors by field)."""
     lang = _lang(lang)
