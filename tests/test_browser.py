@@ -196,6 +196,9 @@ def test_enterprise_estimator(enterprise, tmp_path):
     p.wait_text(card("w-total-all"), "0元")
     p.type_into("rd_expense_prev", "1,000万")
     p.wait_text(card("w-total-all"), "110万元")
+    # the corrected field's error is gone, beside the field and above the form
+    p.has(".w-shown-rd_expense_prev", "= 1,000万元")
+    expect(p.page.locator(".w-field-errors")).to_have_count(0, timeout=WAIT)
     p.shot("enterprise", docs=True)
 
     # English: every label, status and reason

@@ -32,7 +32,9 @@ def test_deployment_settings():
     assert c.VoilaConfiguration.allow_theme_override == "NO"
     assert c.VoilaConfiguration.file_allowlist == [] and c.VoilaConfiguration.file_denylist == [r".*"]
     assert c.VoilaConfiguration.preheat_kernel is True
-    assert c.VoilaKernelManager.kernel_pools_config["enterprise.ipynb"]["pool_size"] >= 1
+    # every dashboard (not the landing page or the analyst notebook) has preheated kernels waiting
+    pools = c.VoilaKernelManager.kernel_pools_config
+    assert all(pools[n]["pool_size"] >= 1 for n in ("enterprise.ipynb", "consortium.ipynb", "budget.ipynb"))
     assert c.MappingKernelManager.cull_idle_timeout > 0 and c.MappingKernelManager.cull_interval > 0
     assert c.MappingKernelManager.cull_connected is False
     # the browser refuses files above MAX_UPLOAD_BYTES; the websocket bound is above it
