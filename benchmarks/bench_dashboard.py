@@ -56,9 +56,9 @@ def timed(action, n: int) -> list[float]:
     return out
 
 
-def batch_table(rows: int) -> bytes:
-    """The sample enterprises repeated (unique ids) up to ``rows`` rows, as CSV bytes."""
-    sample = pd.read_csv(D.SAMPLES / "enterprises.csv", dtype=str, keep_default_na=False)
+def batch_table(rows: int, sample_file: str = "enterprises.csv") -> bytes:
+    """A sample table repeated (unique ids) up to ``rows`` rows, as CSV bytes."""
+    sample = pd.read_csv(D.SAMPLES / sample_file, dtype=str, keep_default_na=False)
     reps = -(-rows // len(sample))
     big = pd.concat([sample] * reps, ignore_index=True).head(rows)
     big["enterprise_id"] = [f"B{i:06d}" for i in range(len(big))]
@@ -117,7 +117,7 @@ def main() -> None:
           stats(timed(lambda i: show(B.compute_budget(ns["population"](), {cap_id: f"{300 + i}万"}, {})), k)))
     print("  cap changed: whole callback incl. the 100-draw projection ",
           stats(timed(lambda i: setattr(cap, "value", f"{300 + i}万"), k)))
-    data = population_table(args.rows)
+    data = batch_table(args.rows, "population.csv")
     t = time.perf_counter()
     ns["got_file"]("population.csv", data)
     print(f"  upload of {args.rows:,} enterprises ({len(data) / 1e6:.1f} MB): parse + compare + projection + show: "
@@ -134,17 +134,6 @@ def main() -> None:
 
 
 cap_id = "xiamen_sti_measures.rd_step_subsidy.cap"
-
-
-def population_table(rows: int) -> bytes:
-    """The sample population repeated (unique ids) up to ``rows`` rows, as CSV bytes."""
-    sample = pd.read_csv(D.SAMPLES / "population.csv", dtype=str, keep_default_na=False)
-    reps = -(-rows // len(sample))
-    big = pd.concat([sample] * reps, ignore_index=True).head(rows)
-    big["enterprise_id"] = [f"P{i:06d}" for i in range(len(big))]
-    buf = io.StringIO()
-    big.to_csv(buf, index=False)
-    return buf.getvalue().encode("utf-8")
 
 
 if __name__ == "__main__":

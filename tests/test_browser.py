@@ -153,12 +153,27 @@ def card(cls: str) -> str:
     return f".{cls} .dash-card-value"
 
 
-@pytest.fixture
-def enterprise(server, browser):
-    page = Page(browser, f"{server}/voila/render/enterprise.ipynb")
-    page.page.locator(card("w-total-all")).wait_for(timeout=WAIT)
+def dashboard(server, browser, name: str, ready: str):
+    """A dashboard's page once its own content is drawn; closed after the test."""
+    page = Page(browser, f"{server}/voila/render/{name}")
+    page.page.locator(ready).wait_for(timeout=WAIT)
     yield page
     page.close()
+
+
+def download_report(p: Page) -> openpyxl.Workbook:
+    """Prepare the XLSX report, follow its download link, open the file."""
+    p.page.locator(".w-report button, button.w-report").first.click()
+    link = p.page.locator(".w-download")
+    link.wait_for(timeout=WAIT)
+    with p.page.expect_download() as info:
+        link.click()
+    return openpyxl.load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))
+
+
+@pytest.fixture
+def enterprise(server, browser):
+    yield from dashboard(server, browser, "enterprise.ipynb", card("w-total-all"))
 
 
 def test_enterprise_estimator(enterprise, tmp_path):
@@ -228,12 +243,7 @@ def test_enterprise_batch_upload(enterprise, tmp_path):
     # E1: one step (300万) = 10万; E2: 60万 + 50万 = 110万
     p.has(".w-batch-table tbody tr:nth-child(1) td:nth-child(5)", "10万元")
     p.has(".w-batch-table tbody tr:nth-child(2) td:nth-child(5)", "110万元")
-    p.page.locator(".w-report button, button.w-report").first.click()
-    link = p.page.locator(".w-download")
-    link.wait_for(timeout=WAIT)
-    with p.page.expect_download() as info:
-        link.click()
-    book = openpyxl.load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))
+    book = download_report(p)
     assert book.sheetnames == ["汇总", "逐项", "错误", "说明"]
     assert [r[4] for r in list(book["汇总"].iter_rows(values_only=True))[1:]] == [100_000, 1_100_000]
     p.shot("enterprise-batch")
@@ -261,10 +271,7 @@ def test_enterprise_batch_upload(enterprise, tmp_path):
 
 @pytest.fixture
 def consortium(server, browser):
-    page = Page(browser, f"{server}/voila/render/consortium.ipynb")
-    page.page.locator(".w-matrix").wait_for(timeout=WAIT)
-    yield page
-    page.close()
+    yield from dashboard(server, browser, "consortium.ipynb", ".w-matrix")
 
 
 def test_consortium_checker(consortium):
@@ -303,10 +310,7 @@ def test_consortium_checker(consortium):
 
 @pytest.fixture
 def budget(server, browser):
-    page = Page(browser, f"{server}/voila/render/budget.ipynb")
-    page.page.locator(card("w-b-reform")).wait_for(timeout=WAIT)
-    yield page
-    page.close()
+    yield from dashboard(server, browser, "budget.ipynb", card("w-b-reform"))
 
 
 def test_budget_dashboard(budget, tmp_path):
@@ -357,12 +361,7 @@ def test_budget_dashboard(budget, tmp_path):
     p.shot("budget", docs=True)
 
     # the report
-    p.page.locator("button.w-report").click()
-    link = p.page.locator(".w-download")
-    link.wait_for(timeout=WAIT)
-    with p.page.expect_download() as info:
-        link.click()
-    book = openpyxl.load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))
+    book = download_report(p)
     rows = {r[0]: r for r in book["totals"].iter_rows(values_only=True)}
     header = list(rows["item_id"])
     step = dict(zip(header, rows["xiamen_sti_measures.rd_step_subsidy"]))

@@ -361,10 +361,11 @@ def test_support_quotes_stand_verbatim_in_the_law():
             assert normalise_text(quote) in law, quote
 
 
-def test_landing_links_the_three_dashboards():
+def test_landing_links_every_dashboard():
     html = D.landing_html("en")
-    assert re.findall(r'href="([^"]+)"', html) == ["enterprise.ipynb", "consortium.ipynb", "analyst.ipynb"]
-    assert "Analysts and developers" in html
+    assert re.findall(r'href="([^"]+)"', html) == ["enterprise.ipynb", "consortium.ipynb", "budget.ipynb",
+                                                    "analyst.ipynb"]
+    assert "Analysts and developers" in html and "Finance officers" in html
     assert "企业补贴测算" in D.landing_html("zh")
 
 
