@@ -30,11 +30,13 @@ from typing import Any, Mapping, Sequence
 import pandas as pd
 
 from calc import explain
-from calc.budget import Comparison, Projection, Reform, apply_reforms, compare, project, reform_parameters
+from calc.budget import (
+    Comparison, Projection, Reform, compare, editable_parameters, project, reform_parameters, reproduce_code,
+)
 from calc.budget_report import write_budget_workbook
 from calc.dashboard import (
-    CHART_FONT, MAX_TEXT, SAMPLES, TEXT, _e, _lang, _policies, download_link, parse_date_field, policy_short,
-    policy_title, text, translate_message,
+    CHART_FONT, MAX_TEXT, SAMPLES, TEXT, _e, _lang, _policies, card_html, download_link, parse_date_field, parse_money_field,
+    policy_short, policy_title, table_html, text, translate_message,
 )
 from calc.explain import format_value
 from calc.inputs import ParsedInput, load_enterprises
@@ -224,26 +226,19 @@ class ItemRow:
 
 @lru_cache(maxsize=8)
 def _parameter_groups(as_of: dt.date, lang: str) -> tuple[tuple[str, str, tuple[ItemRow, ...]], ...]:
+    # which parameters are editable is decided once, by calc.budget.editable_parameters; here they are grouped
     policies = _policies()
+    table = editable_parameters(policies, as_of, lang)
     groups = []
-    for policy in policies.policies.values():
-        if not policy.items or not policy.in_force(as_of):
+    for policy_id, in_policy in table.groupby("policy_id", sort=False):
+        if not policies.policies[policy_id].in_force(as_of):
             continue
-        rows = []
-        for node in policy.items.values():
-            params = []
-            for name, prm in node.parameters.items():
-                version = prm.version_at(as_of)
-                if prm.unit not in ("yuan", "ratio", "count", "years") or version is None:
-                    continue
-                params.append(ParameterRow(prm.id, name, prm.unit, normalise_text(version.text),
-                                           format_value(version.value, prm.unit, lang),
-                                           f"{version.citation.article}：「{version.citation.quote}」"))
-            if not params:
-                continue
-            rows.append(ItemRow(node.id, node.policy_id, node.title_zh if lang == "zh" else node.title_en,
-                                node.citation.short(), tuple(params)))
-        groups.append((policy.id, policy_title(policy.id, lang), tuple(rows)))
+        rows = tuple(
+            ItemRow(item_id, policy_id, part["item"].iat[0], policies.node(item_id).citation.short(), tuple(
+                ParameterRow(r.parameter_id, r.name, r.unit, normalise_text(r.text), r.current, r.citation)
+                for r in part.itertuples(index=False)))
+            for item_id, part in in_policy.groupby("item_id", sort=False))
+        groups.append((policy_id, policy_title(policy_id, lang), rows))
     return tuple(groups)
 
 
@@ -279,16 +274,15 @@ def read_parameter(row: ParameterRow, typed: Any, as_of: Any = DEFAULT_AS_OF, la
         # the core's message names the value already; in Chinese, its translation or a plain hint by unit
         why = str(exc) if lang == "en" else translate_message(str(exc), lang)
         if lang == "zh" and not re.search(r"[\u4e00-\u9fff]", why):
-            why = text("bad_value", lang, value=typed.strip()[:40], why=_zh_why(why, row.unit, lang))
+            why = text("bad_value", lang, value=typed.strip()[:40], why=_zh_why(why, row.unit))
         return ParameterReading(error=why)
     if value == law:
         return ParameterReading(value, False, text("same_as_law", lang))
     return ParameterReading(value, True, "= " + format_value(value, row.unit, lang))
 
 
-def _zh_why(why: str, unit: str, lang: str) -> str:
-    if lang != "zh" or re.search(r"[\u4e00-\u9fff]", why):
-        return why
+def _zh_why(why: str, unit: str) -> str:
+    """A plain Chinese hint for a core message left in English."""
     if "negative" in why:
         return "不能为负数"
     return {"yuan": "应写金额，如 300万、0.5亿", "ratio": "应写百分比，如 20%",
@@ -315,8 +309,6 @@ def scenario_reform(values: Mapping[str, Any], paid: Mapping[str, bool] | None =
     off = tuple(sorted(i for i, on in (paid or {}).items() if i in items and on is False))
     clean_name = normalise_text(str(name or ""))[:60].strip() or text("scenario_default_name", lang)
     reform = Reform(clean_name, overrides if not errors else (), off if not errors else ())
-    if not errors:
-        apply_reforms(_policies(), [reform])  # raises only on a bug: every value was read above
     return reform, readings, errors
 
 
@@ -353,8 +345,6 @@ def read_percent(value: Any, lang: str = "zh", *, lower: Fraction | None = None,
 
 def read_budget(value: Any, lang: str = "zh") -> tuple[int | None, str | None]:
     """A budget typed as money → whole yuan (blank = no budget)."""
-    from calc.dashboard import parse_money_field
-
     field_ = parse_money_field(value, lang)
     if field_.error:
         return None, field_.error
@@ -402,10 +392,18 @@ class BudgetView:
     errors: dict[str, str]
     share: Fraction
     share_text: str
-    budget_line: str
     breakdown_by: str
-    population_rows: int
     budgets: dict[str, str] | None = None
+    readings: dict[str, ParameterReading] = field(default_factory=dict)
+
+    @property
+    def budget_line(self) -> str:
+        """The budget line pro-rated ("" when none)."""
+        return next(iter(self.budgets), "") if self.budgets else ""
+
+    @property
+    def as_of(self) -> dt.date:
+        return self.comparison.baseline.as_of
 
     @property
     def totals(self) -> dict[str, int]:
@@ -428,31 +426,23 @@ def compute_budget(population: ParsedInput, values: Mapping[str, Any], paid: Map
     """Baseline vs the widgets' reform over ``population``; errors by field (parameters, share, budget)."""
     lang = _lang(lang)
     as_of = parse_date_field(as_of, DEFAULT_AS_OF)
-    reform, _, errors = scenario_reform(values, paid, as_of, lang, name)
+    reform, readings, errors = scenario_reform(values, paid, as_of, lang, name)
     share_value, share_error = read_percent(share, lang, lower=Fraction(0), upper=Fraction(1))
     share_text = normalise_text(str(share)).lstrip("+")
     if share_error:
         errors["award_share"] = share_error
         share_value, share_text = Fraction(1), "100%"
     budgets = None
-    lines = dict((k, label) for label, k in budget_lines(as_of, lang))
-    if budget_line and budget_line in lines:
+    if budget_line and budget_line in {key for _, key in budget_lines(as_of, lang)}:
         amount, budget_error = read_budget(budget, lang)
         if budget_error:
             errors["budget"] = budget_error
         elif amount is not None:
             budgets = {budget_line: normalise_text(str(budget))}
-    else:
-        budget_line = ""
     comparison = compare(population, [reform], as_of, policies=_policies(), award_share=share_text, budgets=budgets)
     choices = [c for _, c in breakdown_choices(population, lang)]
     by = breakdown_by if breakdown_by in choices else (choices[0] if choices else "")
-    return BudgetView(lang, comparison, reform, errors, share_value, share_text, budget_line if budgets else "", by,
-                      len(population.frame), budgets)
-
-
-def _share_text(share: Fraction) -> str:
-    return format_value(share, "ratio")
+    return BudgetView(lang, comparison, reform, errors, share_value, share_text, by, budgets, readings)
 
 
 def cards_html(view: BudgetView) -> str:
@@ -464,21 +454,18 @@ def cards_html(view: BudgetView) -> str:
         return yuan_text(int(paid.sum()) // len(paid), L) if len(paid) else "—"
 
     cards = [
-        ("w-b-baseline", "card_baseline", yuan_text(t["baseline"], L), t["baseline"],
-         text("card_share_note", L, share=_share_text(view.share))),
-        ("w-b-reform", "card_reform", yuan_text(t["reform"], L), t["reform"], view.reform.name),
-        ("w-b-change", "card_change", signed_yuan_text(t["change"], L), t["change"],
-         f"{t['change'] / t['baseline']:+.1%}" if t["baseline"] else ""),
-        ("w-b-recipients", "card_recipients", f"{t['baseline_recipients']:,} → {t['reform_recipients']:,}",
-         t["reform_recipients"], ""),
-        ("w-b-outcomes", "card_outcomes", f"{t['gains']:,} / {t['loses']:,} / {t['unchanged']:,}", t["loses"], ""),
-        ("w-b-average", "card_average", f"{average('baseline_yuan')} → {average('reform_yuan')}", 0, ""),
+        card_html("w-b-baseline", text("card_baseline", L), yuan_text(t["baseline"], L), yuan=t["baseline"],
+                  note=text("card_share_note", L, share=format_value(view.share, "ratio"))),
+        card_html("w-b-reform", text("card_reform", L), yuan_text(t["reform"], L), yuan=t["reform"],
+                  note=view.reform.name),
+        card_html("w-b-change", text("card_change", L), signed_yuan_text(t["change"], L), yuan=t["change"],
+                  note=f"{t['change'] / t['baseline']:+.1%}" if t["baseline"] else ""),
+        card_html("w-b-recipients", text("card_recipients", L),
+                  f"{t['baseline_recipients']:,} → {t['reform_recipients']:,}"),
+        card_html("w-b-outcomes", text("card_outcomes", L), f"{t['gains']:,} / {t['loses']:,} / {t['unchanged']:,}"),
+        card_html("w-b-average", text("card_average", L), f"{average('baseline_yuan')} → {average('reform_yuan')}"),
     ]
-    parts = [f'<div class="dash-card {cls}"><div class="dash-card-label">{_e(text(label, L))}</div>'
-             f'<div class="dash-card-value" data-yuan="{data}">{_e(value)}</div>'
-             + (f'<div class="dash-card-note">{_e(note)}</div>' if note else "") + "</div>"
-             for cls, label, value, data, note in cards]
-    return f'<div class="dash-cards w-b-cards">{"".join(parts)}</div>'
+    return f'<div class="dash-cards w-b-cards">{"".join(cards)}</div>'
 
 
 def errors_html(view: BudgetView, labels: Mapping[str, str] | None = None) -> str:
@@ -619,7 +606,6 @@ def winners_html(view: BudgetView, limit: int = SHOWN_ENTERPRISES) -> str:
             text("col_reform", L): [yuan_text(v, L) for v in part["reform_yuan"]],
             text("col_change", L): [signed_yuan_text(v, L) for v in part["change_yuan"]],
         })
-        from calc.dashboard import table_html
         blocks.append(f'<div class="w-b-{key}"><h4>{_e(text(key, L))}</h4>{table_html(frame)}</div>')
     return f'<div class="w-b-winners">{"".join(blocks)}</div>'
 
@@ -648,7 +634,7 @@ def prorate_html(view: BudgetView) -> str:
     lines = view.comparison.budget_lines
     if lines.empty:
         return f'<div class="w-b-prorate"><i>{_e(text("prorate_none", L))}</i></div>'
-    labels = dict((k, label) for label, k in budget_lines(DEFAULT_AS_OF, L))
+    labels = {key: label for label, key in budget_lines(view.as_of, L)}
     parts = []
     for r in lines.itertuples(index=False):
         line = labels.get(r.budget_line, r.budget_line)
@@ -772,8 +758,6 @@ def population_code(key: str, uploaded_name: str = "") -> str:
 
 def reproduce(view: BudgetView, population: str, as_of: Any, projection: ProjectionView | None = None) -> str:
     """The "reproduce in Python" box: the exact calls behind the page's numbers."""
-    from calc.budget import reproduce_code
-
     settings = None
     if projection is not None and projection.projection is not None:
         settings = dict(projection.settings)

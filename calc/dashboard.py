@@ -640,6 +640,14 @@ def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value))
 
 
+def card_html(cls: str, label: str, value: str, *, yuan: int | None = None, note: str = "", attrs: str = "") -> str:
+    """One headline card: label, value (``data-yuan`` carries an amount exactly), an optional note."""
+    data = f' data-yuan="{int(yuan)}"' if yuan is not None else ""
+    return (f'<div class="dash-card {cls}"{attrs}><div class="dash-card-label">{_e(label)}</div>'
+            f'<div class="dash-card-value"{data}>{_e(value)}</div>'
+            + (f'<div class="dash-card-note">{_e(note)}</div>' if note else "") + "</div>")
+
+
 def totals_html(view: EnterpriseView) -> str:
     lang = view.lang
     cards = [
@@ -647,12 +655,8 @@ def totals_html(view: EnterpriseView) -> str:
         ("w-total-ceiling", "total_ceiling", "ceiling_yuan", "total_ceiling_note"),
         ("w-total-all", "total_all", "total_yuan", None),
     ]
-    parts = []
-    for cls, label, key, note in cards:
-        parts.append(
-            f'<div class="dash-card {cls}"><div class="dash-card-label">{_e(text(label, lang))}</div>'
-            f'<div class="dash-card-value" data-yuan="{view.totals[key]}">{_e(view.total_text(key))}</div>'
-            + (f'<div class="dash-card-note">{_e(text(note, lang))}</div>' if note else "") + "</div>")
+    parts = [card_html(cls, text(label, lang), view.total_text(key), yuan=view.totals[key],
+                       note=text(note, lang) if note else "") for cls, label, key, note in cards]
     return f'<div class="dash-cards">{"".join(parts)}</div>'
 
 
@@ -1194,9 +1198,8 @@ def overall_html(view: ConsortiumView) -> str:
         if not o:
             continue
         bg, fg = OVERALL_COLOURS[o["status"]]
-        cards.append(f'<div class="dash-card ov-card" data-j="{j}" data-status="{o["status"]}" '
-                     f'style="background:{bg};color:{fg}"><div class="dash-card-label">{_e(jurisdiction_label(j, lang))}'
-                     f'</div><div class="dash-card-value">{_e(o["label"])}</div></div>')
+        cards.append(card_html("ov-card", jurisdiction_label(j, lang), o["label"],
+                               attrs=f' data-j="{j}" data-status="{o["status"]}" style="background:{bg};color:{fg}"'))
     return f'<div class="dash-cards w-overall">{"".join(cards)}</div>'
 
 
