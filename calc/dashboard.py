@@ -31,7 +31,7 @@ import io
 import re
 import tempfile
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -1044,7 +1044,6 @@ def compute_consortium(values: Mapping[str, Any], as_of: Any = DEFAULT_AS_OF, la
 
 def consortium_view(check, lang: str = "zh", field_errors: Mapping[str, str] | None = None) -> ConsortiumView:
     lang = _lang(lang)
-    pol = _policies()
     as_of = check.as_of
     in_force = {a.jurisdiction: a.policy.in_force(as_of) for a in check.assessments}
     crit = check.criteria(lang)
