@@ -1,13 +1,15 @@
 """First render of each dashboard, 50 times in a row, in Debian's chromium; then 5 sessions at once and memory.
 
-    .venv/bin/python benchmarks/bench_render.py [--renders 50] [--gap 1.0] [--pool 2]
+    .venv/bin/python benchmarks/bench_render.py [--renders 50] [--gap 6] [--pool 2] [--only enterprise,budget]
 
 Voila is started as `make run` starts it (deploy/voila.py: preheated kernel pools, the stall workaround),
 with idle kernels culled after 20 s so that 200 page loads do not leave 200 kernels behind.  Each render is a
 new browser context (cold cache), timed from navigation to the dashboard's own content being drawn:
 the totals (enterprise), the matrix (consortium), the links (index), a chart (analyst).  A render that takes
-over 30 s counts as a stall.  Then five sessions are opened at once and the resident memory of the server
-and of each kernel is read from /proc.  A script, not a test.
+over 30 s counts as a stall.  Renders are ``--gap`` seconds apart: 6 s lets the pool's replacement kernel
+(started ``DASH_FILL_DELAY`` = 3 s after a page takes one) start and run its notebook between two visitors;
+``--gap 1`` measures back-to-back visitors, each render competing with the previous one's refill.  Then
+five sessions are opened at once and the resident memory of the server and of each kernel is read from /proc.  A script, not a test.
 """
 
 from __future__ import annotations
@@ -66,9 +68,9 @@ def free_port() -> int:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--renders", type=int, default=50)
-    ap.add_argument("--gap", type=float, default=1.0, help="seconds between two renders")
+    ap.add_argument("--gap", type=float, default=6.0, help="seconds between two renders")
     ap.add_argument("--pool", type=int, default=2)
-    ap.add_argument("--only", default="")
+    ap.add_argument("--only", default="", help="comma-separated parts of notebook names")
     ap.add_argument("--warm", type=int, default=10, help="renders with Voila's scripts cached")
     args = ap.parse_args()
     port = free_port()
@@ -97,7 +99,7 @@ def main() -> None:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
             for name, selector in READY.items():
-                if args.only and args.only not in name:
+                if args.only and not any(part in name for part in args.only.split(",")):
                     continue
                 times, html, stalls = [], [], 0
                 for _ in range(args.renders):
@@ -119,6 +121,8 @@ def main() -> None:
                 print(f"{name:18s} first render (new browser profile): median {statistics.median(times):.2f} s, "
                       f"worst {max(times):.2f} s, stalls {stalls}/{args.renders}; page HTML median "
                       f"{statistics.median(html):.2f} s, worst {max(html):.2f} s", flush=True)
+                if not args.warm:
+                    continue
                 # the same, for a returning visitor (the browser has Voila's scripts cached)
                 ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
                 page = ctx.new_page()

@@ -79,19 +79,24 @@ function loadPlotly(url) {
   }
   return loading;
 }
-async function render({ model, el }) {
+function render({ model, el }) {
   el.classList.add("dash-chart");
   const div = document.createElement("div");
   el.appendChild(div);
   const base = (document.body && document.body.dataset.baseUrl) || "/voila/";
-  const Plotly = await loadPlotly(base + "static/plotly.min.js");
+  // the view is ready at once; the figure is drawn when plotly.js (4.6 MB) has loaded: the page does not
+  // wait for it, and a slow load cannot overrun anywidget's limit on render()
+  let Plotly = null, disposed = false;
   const draw = () => {
+    if (!Plotly) return;
     const figure = model.get("figure") || {};
     Plotly.react(div, figure.data || [], figure.layout || {}, { displayModeBar: false, responsive: true });
   };
-  draw();
+  loadPlotly(base + "static/plotly.min.js").then(
+    (P) => { if (!disposed) { Plotly = P; draw(); } },
+    (err) => { div.textContent = String(err); });
   model.on("change:figure", draw);
-  return () => { model.off("change:figure", draw); Plotly.purge(div); };
+  return () => { disposed = true; model.off("change:figure", draw); if (Plotly) Plotly.purge(div); };
 }
 export default { render };
 """

@@ -47,7 +47,9 @@ c.Voila.tornado_settings = {
 c.VoilaConfiguration.template = "dash"
 c.VoilaConfiguration.strip_sources = True           # the default, said out loud
 c.VoilaConfiguration.show_tracebacks = False
-c.VoilaConfiguration.allow_template_override = "NO"
+# a URL cannot choose a template; a notebook's own metadata can (analyst.ipynb uses dash-full), and only the
+# notebooks of this repository are served
+c.VoilaConfiguration.allow_template_override = "NOTEBOOK"
 c.VoilaConfiguration.allow_theme_override = "NO"
 c.VoilaConfiguration.file_allowlist = []             # no file of the repository is served
 # front-end extensions the pages do not use: jupyterlab-plotly alone is a 4.8 MB script parsed on every page
@@ -63,7 +65,10 @@ c.VoilaKernelManager.kernel_pools_config = {
     "consortium.ipynb": {"pool_size": int(os.environ.get("DASH_POOL", "2"))},
     "budget.ipynb": {"pool_size": int(os.environ.get("DASH_POOL", "2"))},
 }
-c.VoilaKernelManager.fill_delay = 0
+# a page takes a kernel from the pool and the pool starts a replacement: on two cores, starting it at once
+# (kernel start-up, imports, the notebook run: ~2 s of CPU, ~0.4 s of it in the server's event loop) slows
+# the very page that asked for it by 0.5-1 s.  Refill once that page has been drawn.
+c.VoilaKernelManager.fill_delay = float(os.environ.get("DASH_FILL_DELAY", "3"))
 
 # a cell that never finishes is an error after this many seconds, not a page that waits forever
 c.VoilaExecutor.timeout = 60

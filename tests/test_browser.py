@@ -153,10 +153,22 @@ def card(cls: str) -> str:
     return f".{cls} .dash-card-value"
 
 
+def painted(p: Page, selector: str) -> bool:
+    """The element is on screen, not only in the DOM: the point at its centre hits it (a page whose CSS
+    leaves the cells' container 0 px high with paint containment has every element "visible" to a locator
+    and nothing drawn)."""
+    p.page.locator(selector).first.scroll_into_view_if_needed(timeout=WAIT)
+    return p.page.evaluate("""(sel) => {
+        const e = document.querySelector(sel), r = e.getBoundingClientRect();
+        const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        return r.width > 0 && r.height > 0 && hit !== null && e.contains(hit); }""", selector)
+
+
 def dashboard(server, browser, name: str, ready: str):
     """A dashboard's page once its own content is drawn; closed after the test."""
     page = Page(browser, f"{server}/voila/render/{name}")
     page.page.locator(ready).wait_for(timeout=WAIT)
+    assert painted(page, ready)
     yield page
     page.close()
 
@@ -388,6 +400,7 @@ def test_landing_and_analyst(server, browser):
     p = Page(browser, f"{server}/voila/render/index.ipynb")
     try:
         p.page.locator(".landing-link").first.wait_for(timeout=WAIT)
+        assert painted(p, ".landing-link")
         expect(p.page.locator(".landing-link")).to_have_text(["企业补贴测算", "创新联合体资格自测", "财政预算测算", "分析师笔记"])
         p.page.locator(".w-lang button", has_text="English").click()
         p.wait_text(".landing-link", "Enterprise entitlement estimator")
@@ -395,6 +408,10 @@ def test_landing_and_analyst(server, browser):
         p.page.locator(".landing-link", has_text="Analyst notebook").click()
         p.wait_text(".jp-OutputArea-output", "278 enterprises, 51 consortia")
         expect(p.page.locator(".dash-chart .js-plotly-plot")).to_have_count(2, timeout=WAIT)
+        assert painted(p, ".dash-chart .js-plotly-plot")
+        # the analyst page keeps nbconvert's notebook CSS (template dash-full): DataFrames are styled tables
+        assert p.page.evaluate("getComputedStyle(document.querySelector('.jp-RenderedHTMLCommon table'))"
+                               ".borderCollapse") == "collapse"
         p.shot("analyst", docs=True)
         p.check_clean()
     finally:

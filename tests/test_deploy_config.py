@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import runpy
 from pathlib import Path
 
@@ -28,22 +29,42 @@ def test_deployment_settings():
     assert 0 < c.VoilaExecutor.timeout <= 120
     assert c.VoilaConfiguration.strip_sources is True
     assert c.VoilaConfiguration.show_tracebacks is False
-    assert c.VoilaConfiguration.allow_template_override == "NO"
+    # no URL chooses a template; only a served notebook's own metadata may (and only ours are served)
+    assert c.VoilaConfiguration.allow_template_override == "NOTEBOOK"
     assert c.VoilaConfiguration.allow_theme_override == "NO"
     assert c.VoilaConfiguration.file_allowlist == [] and c.VoilaConfiguration.file_denylist == [r".*"]
     assert c.VoilaConfiguration.preheat_kernel is True
     # every dashboard (not the landing page or the analyst notebook) has preheated kernels waiting
     pools = c.VoilaKernelManager.kernel_pools_config
     assert all(pools[n]["pool_size"] >= 1 for n in ("enterprise.ipynb", "consortium.ipynb", "budget.ipynb"))
+    # a page's replacement kernel starts after the page is drawn, not while it is drawn
+    assert c.VoilaKernelManager.fill_delay >= 1
     assert c.MappingKernelManager.cull_idle_timeout > 0 and c.MappingKernelManager.cull_interval > 0
     assert c.MappingKernelManager.cull_connected is False
     # the browser refuses files above MAX_UPLOAD_BYTES; the websocket bound is above it
     assert c.Voila.tornado_settings["websocket_max_message_size"] > D.MAX_UPLOAD_BYTES
 
 
-def test_template_has_no_external_asset():
-    template = (ROOT / "share" / "jupyter" / "voila" / "templates" / "dash" / "index.html.j2").read_text()
-    assert "replace(" in template and "data:text/css," in template
+TEMPLATES = ROOT / "share" / "jupyter" / "voila" / "templates"
+
+
+def test_templates_have_no_external_asset():
+    lean = (TEMPLATES / "dash" / "index.html.j2").read_text()
+    # the dashboards' template replaces the lab template's whole CSS block: no CDN link, no nbconvert index.css
+    assert "super()" not in lean and "cdn." not in lean and 'include_css("static/index.css")' not in lean
+    full = (TEMPLATES / "dash-full" / "index.html.j2").read_text()
+    assert "replace(" in full and "data:text/css," in full
+
+
+def test_notebooks_choose_existing_templates():
+    # the analyst notebook (prose, DataFrame tables) keeps nbconvert's notebook CSS; the dashboards use dash
+    chosen = {p.name: json.loads(p.read_text())["metadata"].get("voila", {}).get("template", "dash")
+              for p in (ROOT / "notebooks").glob("*.ipynb")}
+    assert chosen["analyst.ipynb"] == "dash-full"
+    assert all(chosen[n] == "dash" for n in ("index.ipynb", "enterprise.ipynb", "consortium.ipynb", "budget.ipynb"))
+    assert all((TEMPLATES / t / "index.html.j2").exists() for t in chosen.values())
+    # dash-full builds on dash, so plotly.min.js (in dash/static) is served to the analyst page too
+    assert json.loads((TEMPLATES / "dash-full" / "conf.json").read_text())["base_template"] == "dash"
 
 
 def test_plotly_js_is_served_from_the_template():
