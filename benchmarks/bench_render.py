@@ -9,7 +9,8 @@ the totals (enterprise), the matrix (consortium), the links (index), a chart (an
 over 30 s counts as a stall.  Renders are ``--gap`` seconds apart: 6 s lets the pool's replacement kernel
 (started ``DASH_FILL_DELAY`` = 3 s after a page takes one) start and run its notebook between two visitors;
 ``--gap 1`` measures back-to-back visitors, each render competing with the previous one's refill.  Then
-five sessions are opened at once and the resident memory of the server and of each kernel is read from /proc.  A script, not a test.
+five sessions are opened at once and the resident memory of the server and of each kernel is read from
+/proc.  A script, not a test.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from calc import dashboard as D
 from calc import jupyter_patch
 
 ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "share" / "jupyter" / "voila" / "templates"
 
 
 def load_config() -> Config:
@@ -45,9 +46,6 @@ def test_deployment_settings():
     assert c.Voila.tornado_settings["websocket_max_message_size"] > D.MAX_UPLOAD_BYTES
 
 
-TEMPLATES = ROOT / "share" / "jupyter" / "voila" / "templates"
-
-
 def test_templates_have_no_external_asset():
     lean = (TEMPLATES / "dash" / "index.html.j2").read_text()
     # the dashboards' template replaces the lab template's whole CSS block: no CDN link, no nbconvert index.css
@@ -70,7 +68,7 @@ def test_notebooks_choose_existing_templates():
 def test_plotly_js_is_served_from_the_template():
     load_config()
     jupyter_patch.remove()
-    served = ROOT / "share" / "jupyter" / "voila" / "templates" / "dash" / "static" / "plotly.min.js"
+    served = TEMPLATES / "dash" / "static" / "plotly.min.js"
     assert served.stat().st_size > 1_000_000
 
 
