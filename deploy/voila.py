@@ -23,8 +23,10 @@ jupyter_patch.apply_voila()
 os.environ["JUPYTER_PATH"] = os.pathsep.join(
     p for p in (str(ROOT / "share" / "jupyter"), os.environ.get("JUPYTER_PATH", "")) if p)
 
-# plotly.js for calc.widgets.Chart, served once per browser as /voila/static/plotly.min.js (not committed:
-# copied from the installed plotly, so the two always match)
+# plotly.js for calc.widgets.Chart, served once per browser from the template's static folder: the basic
+# bundle (plotly-basic.min.js, committed: what the dashboards' bar and scatter charts need) and the full one,
+# /voila/static/plotly.min.js, for other trace types (not committed: copied from the installed plotly, so
+# the two always match; tests/test_deploy_config.py checks the basic bundle is of the same version)
 _static = ROOT / "share" / "jupyter" / "voila" / "templates" / "dash" / "static"
 _plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 _static.mkdir(exist_ok=True)

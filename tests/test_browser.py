@@ -164,6 +164,13 @@ def painted(p: Page, selector: str) -> bool:
         return r.width > 0 && r.height > 0 && hit !== null && e.contains(hit); }""", selector)
 
 
+def plotly_bundles(p: Page) -> list[str]:
+    """The plotly.js bundles the page loaded (calc.widgets.Chart picks the 1.2 MB basic one when every trace
+    is a bar, pie or scatter, the 4.6 MB full one otherwise)."""
+    return sorted(p.page.evaluate("""performance.getEntriesByType('resource').map((r) => r.name.split('?')[0])
+        .filter((n) => n.includes('/static/plotly')).map((n) => n.split('/').pop())"""))
+
+
 def dashboard(server, browser, name: str, ready: str):
     """A dashboard's page once its own content is drawn; closed after the test."""
     page = Page(browser, f"{server}/voila/render/{name}")
@@ -198,6 +205,7 @@ def test_enterprise_estimator(enterprise, tmp_path):
     p.has(card("w-total-firm"), "705万元")
     p.has(card("w-total-ceiling"), "550万元")
     expect(p.page.locator(".w-chart .plot-container")).to_have_count(1, timeout=WAIT)
+    assert plotly_bundles(p) == ["plotly-basic.min.js"]  # a bar chart: the basic bundle only
 
     # an enterprise with only R&D: this year 1,234.56万, last year 1,000万
     p.page.locator(".w-sample select").select_option(label="E-EDGE-REQUIRED-ONLY · 边界样例 REQUIRED-ONLY")
@@ -331,6 +339,7 @@ def test_budget_dashboard(budget, tmp_path):
     # the sample population draws a full page: cards, the item chart, the fan chart, the reproduce box
     expect(p.page.locator(".w-b-items-chart .plot-container")).to_have_count(1, timeout=WAIT)
     expect(p.page.locator(".w-fan-chart .plot-container")).to_have_count(1, timeout=WAIT)
+    assert plotly_bundles(p) == ["plotly-basic.min.js"]  # bars and scatter lines: the basic bundle only
     p.contains(".w-b-reproduce pre", 'calc.SAMPLES / "population.csv"')
     p.contains(".w-population-summary", "2,418 家企业参与测算")
 
@@ -409,6 +418,8 @@ def test_landing_and_analyst(server, browser):
         p.wait_text(".jp-OutputArea-output", "278 enterprises, 51 consortia")
         expect(p.page.locator(".dash-chart .js-plotly-plot")).to_have_count(2, timeout=WAIT)
         assert painted(p, ".dash-chart .js-plotly-plot")
+        # a bar chart (basic bundle) and a histogram (full bundle); the landing page drew no chart
+        assert plotly_bundles(p) == ["plotly-basic.min.js", "plotly.min.js"]
         # the analyst page keeps nbconvert's notebook CSS (template dash-full): DataFrames are styled tables
         assert p.page.evaluate("getComputedStyle(document.querySelector('.jp-RenderedHTMLCommon table'))"
                                ".borderCollapse") == "collapse"

@@ -6,6 +6,7 @@ import json
 import runpy
 from pathlib import Path
 
+import plotly.offline
 from traitlets.config import Config
 
 from calc import dashboard as D
@@ -70,6 +71,14 @@ def test_plotly_js_is_served_from_the_template():
     jupyter_patch.remove()
     served = TEMPLATES / "dash" / "static" / "plotly.min.js"
     assert served.stat().st_size > 1_000_000
+
+
+def test_the_basic_plotly_bundle_matches_the_installed_plotly():
+    # the committed basic bundle must draw the JSON that the installed plotly writes: same plotly.js version
+    basic = TEMPLATES / "dash" / "static" / "plotly-basic.min.js"
+    header = basic.read_text(encoding="utf-8")[:200]
+    assert f"plotly.js (basic - minified) v{plotly.offline.get_plotlyjs_version()}" in header
+    assert (TEMPLATES / "dash" / "static" / "plotly-basic.LICENSE").read_text().startswith("MIT License")
 
 
 def test_the_plotly_front_end_extension_is_not_loaded():
