@@ -1,27 +1,35 @@
 """First render of each dashboard, 50 times in a row, in Debian's chromium; then 5 sessions at once and memory.
 
-    .venv/bin/python benchmarks/bench_render.py [--renders 50] [--gap 6] [--pool 2] [--only enterprise,budget]
+    .venv/bin/python benchmarks/bench_render.py [--renders 50] [--warm 50] [--gap 6] [--pool 2]
+                                                [--only enterprise,budget] [--floor 20]
 
 Voila is started as `make run` starts it (deploy/voila.py: preheated kernel pools, the stall workaround),
-with idle kernels culled after 20 s so that 200 page loads do not leave 200 kernels behind.  Each render is a
-new browser context (cold cache), timed from navigation to the dashboard's own content being drawn:
-the totals (enterprise), the matrix (consortium), the links (index), a chart (analyst).  A render that takes
-over 30 s counts as a stall.  Renders are ``--gap`` seconds apart: 6 s lets the pool's replacement kernel
-(started ``DASH_FILL_DELAY`` = 3 s after a page takes one) start and run its notebook between two visitors;
-``--gap 1`` measures back-to-back visitors, each render competing with the previous one's refill.  Then
-five sessions are opened at once and the resident memory of the server and of each kernel is read from
-/proc.  A script, not a test.
+with idle kernels culled after 20 s so that 200 page loads do not leave 200 kernels behind.  Each render is
+timed from navigation to the dashboard's own content being drawn: the totals (enterprise), the matrix
+(consortium), the budget cards, the links (index), a chart (analyst); for the pages with charts, also until
+the first chart is drawn (plotly.js is loaded once the page is drawn).  A render that takes over 30 s counts
+as a stall.  Two browser states: a new browser profile per render (a first visit: Voila's ~5 MB of scripts
+fetched and compiled), and ``--warm`` renders in one profile (a returning visitor, or one arriving from the
+landing page: the scripts are in the browser's cache).  Renders are ``--gap`` seconds apart: 6 s lets the
+pool's replacement kernel (started ``DASH_FILL_DELAY`` = 3 s after a page takes one) start and run its
+notebook between two visitors; ``--gap 1`` measures back-to-back visitors, each render competing with the
+previous one's refill.  ``--floor`` renders Voila's own floor the same way: a notebook of one HTML widget,
+on the same template and configuration, served by a second Voila (what any dashboard costs here before its
+first widget).  Then five sessions are opened at once and the resident memory of the server and of each
+kernel is read from /proc.  A script, not a test.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -38,6 +46,12 @@ READY = {
     "budget.ipynb": ".w-b-reform .dash-card-value",
     "analyst.ipynb": ".dash-chart .js-plotly-plot",
 }
+CHART = {  # the first chart drawn, where the page has one
+    "enterprise.ipynb": ".w-chart .main-svg",
+    "budget.ipynb": ".w-b-items-chart .main-svg",
+}
+FLOOR = "floor.ipynb"
+FLOOR_READY = ".floor-ready"
 STALL = 30.0
 
 
@@ -66,31 +80,118 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_voila(root: Path, port: int, pool: int, log_path: str) -> subprocess.Popen:
+    env = dict(os.environ, DASH_PORT=str(port), DASH_POOL=str(pool), DASH_CULL_IDLE="20", DASH_CULL_INTERVAL="10")
+    log = open(log_path, "w")
+    command = [str(Path(sys.executable).parent / "voila"), str(root), "--Voila.config_file_paths=deploy",
+               f"--Voila.port={port}"]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def wait_listening(base: str) -> None:
+    while True:
+        try:
+            urllib.request.urlopen(base + "/", timeout=2)
+            return
+        except OSError:
+            time.sleep(0.2)
+
+
+def local_only(page) -> None:
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
+        ("http://127.0.0.1", "data:", "blob:")) else r.abort())
+
+
+def render_once(page, url: str, selector: str, chart: str | None) -> tuple[float, float | None, float]:
+    """(content drawn, first chart drawn, page HTML) in seconds from navigation; STALL when not drawn."""
+    t = time.perf_counter()
+    page.goto(url, wait_until="commit", timeout=120_000)
+    html = time.perf_counter() - t
+    try:
+        page.locator(selector).first.wait_for(timeout=STALL * 1000)
+        drawn = time.perf_counter() - t
+    except Exception:  # noqa: BLE001
+        return STALL, None, html
+    if chart is None:
+        return drawn, None, html
+    try:
+        page.locator(chart).first.wait_for(timeout=STALL * 1000)
+        return drawn, time.perf_counter() - t, html
+    except Exception:  # noqa: BLE001
+        return drawn, STALL, html
+
+
+def measure(browser, base: str, name: str, selector: str, chart: str | None, renders: int, warm: int,
+            gap: float, label: str) -> None:
+    """``renders`` first visits (a new browser profile each) and ``warm`` returning visits (one profile)."""
+    url = f"{base}/voila/render/{name}"
+
+    def report(kind: str, results: list[tuple[float, float | None, float]], with_html: bool) -> None:
+        drawn = [r[0] for r in results]
+        stalls = sum(1 for d in drawn if d >= STALL)
+        line = (f"{label:18s} {kind}: median {statistics.median(drawn):.2f} s, worst {max(drawn):.2f} s, "
+                f"stalls {stalls}/{len(drawn)}")
+        charts = [r[1] for r in results if r[1] is not None]
+        if charts:
+            line += f"; first chart median {statistics.median(charts):.2f} s, worst {max(charts):.2f} s"
+        if with_html:
+            html = [r[2] for r in results]
+            line += f"; page HTML median {statistics.median(html):.2f} s, worst {max(html):.2f} s"
+        print(line, flush=True)
+
+    cold = []
+    for _ in range(renders):
+        ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = ctx.new_page()
+        local_only(page)
+        cold.append(render_once(page, url, selector, chart))
+        ctx.close()
+        time.sleep(gap)
+    report("new browser profile", cold, True)
+    if not warm:
+        return
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = ctx.new_page()
+    local_only(page)
+    render_once(page, url, selector, chart)  # fills the browser's cache
+    time.sleep(gap)
+    cached = []
+    for _ in range(warm):
+        cached.append(render_once(page, url, selector, chart))
+        time.sleep(gap)
+    ctx.close()
+    report("scripts cached     ", cached, False)
+
+
+def floor_notebook(folder: Path) -> None:
+    """A notebook of one HTML widget on the dashboards' template: Voila's own cost before any dashboard."""
+    nb = {"cells": [{"cell_type": "code", "execution_count": None, "id": "floor", "metadata": {}, "outputs": [],
+                     "source": 'import ipywidgets as W\nW.HTML(\'<div class="floor-ready">floor</div>\')'}],
+          "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+                       "voila": {"template": "dash"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    (folder / FLOOR).write_text(json.dumps(nb), encoding="utf-8")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--renders", type=int, default=50)
     ap.add_argument("--gap", type=float, default=6.0, help="seconds between two renders")
     ap.add_argument("--pool", type=int, default=2)
     ap.add_argument("--only", default="", help="comma-separated parts of notebook names")
-    ap.add_argument("--warm", type=int, default=10, help="renders with Voila's scripts cached")
+    ap.add_argument("--warm", type=int, default=50, help="renders with Voila's scripts cached")
+    ap.add_argument("--floor", type=int, default=20, help="renders of a one-widget notebook (0: none)")
     args = ap.parse_args()
     port = free_port()
-    log = open("/tmp/bench_render_voila.log", "w")
-    env = dict(os.environ, DASH_PORT=str(port), DASH_POOL=str(args.pool), DASH_CULL_IDLE="20", DASH_CULL_INTERVAL="10")
-    server = subprocess.Popen([str(Path(sys.executable).parent / "voila"), "notebooks", "--Voila.config_file_paths=deploy",
-                               f"--Voila.port={port}"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                              start_new_session=True)
+    log_path = "/tmp/bench_render_voila.log"
+    server = start_voila(ROOT / "notebooks", port, args.pool, log_path)
     base = f"http://127.0.0.1:{port}"
+    floor_server = None
     try:
         t0 = time.perf_counter()
-        while True:
-            try:
-                urllib.request.urlopen(base + "/", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_listening(base)
         print(f"Voila listening after {time.perf_counter() - t0:.1f} s")
-        while Path(log.name).read_text().count("is filled with") < 4:
+        while Path(log_path).read_text().count("is filled with") < 4:
             time.sleep(0.5)
         print(f"kernel pools started after {time.perf_counter() - t0:.1f} s")
         time.sleep(30)  # the notebooks run in the pooled kernels
@@ -102,47 +203,7 @@ def main() -> None:
             for name, selector in READY.items():
                 if args.only and not any(part in name for part in args.only.split(",")):
                     continue
-                times, html, stalls = [], [], 0
-                for _ in range(args.renders):
-                    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-                    page = ctx.new_page()
-                    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
-                        ("http://127.0.0.1", "data:", "blob:")) else r.abort())
-                    t = time.perf_counter()
-                    page.goto(f"{base}/voila/render/{name}", wait_until="commit", timeout=120_000)
-                    html.append(time.perf_counter() - t)
-                    try:
-                        page.locator(selector).first.wait_for(timeout=STALL * 1000)
-                        times.append(time.perf_counter() - t)
-                    except Exception:  # noqa: BLE001
-                        stalls += 1
-                        times.append(STALL)
-                    ctx.close()
-                    time.sleep(args.gap)
-                print(f"{name:18s} first render (new browser profile): median {statistics.median(times):.2f} s, "
-                      f"worst {max(times):.2f} s, stalls {stalls}/{args.renders}; page HTML median "
-                      f"{statistics.median(html):.2f} s, worst {max(html):.2f} s", flush=True)
-                if not args.warm:
-                    continue
-                # the same, for a returning visitor (the browser has Voila's scripts cached)
-                ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-                page = ctx.new_page()
-                page.goto(f"{base}/voila/render/{name}", wait_until="commit", timeout=120_000)
-                page.locator(selector).first.wait_for(timeout=120_000)
-                warm, stalls = [], 0
-                for _ in range(args.warm):
-                    t = time.perf_counter()
-                    page.goto(f"{base}/voila/render/{name}", wait_until="commit", timeout=120_000)
-                    try:
-                        page.locator(selector).first.wait_for(timeout=STALL * 1000)
-                        warm.append(time.perf_counter() - t)
-                    except Exception:  # noqa: BLE001
-                        stalls += 1
-                        warm.append(STALL)
-                    time.sleep(args.gap)
-                ctx.close()
-                print(f"{name:18s} first render (cached scripts):    median {statistics.median(warm):.2f} s, "
-                      f"worst {max(warm):.2f} s, stalls {stalls}/{args.warm}", flush=True)
+                measure(browser, base, name, selector, CHART.get(name), args.renders, args.warm, args.gap, name)
             # five sessions at once
             time.sleep(25)  # the rendered pages' kernels are culled
             before = rss_mb(server.pid), {k: rss_mb(k) for k in children(server.pid)}
@@ -170,10 +231,23 @@ def main() -> None:
                   f"total {total_before:.0f} → {total_after:.0f} MB = {(total_after - total_before) / 5:.0f} MB per session")
             for ctx, *_ in pages:
                 ctx.close()
+            if args.floor:
+                os.killpg(server.pid, signal.SIGTERM)  # one Voila at a time on the two cores
+                server.wait(30)
+                folder = Path(tempfile.mkdtemp(prefix="voila-floor-"))
+                floor_notebook(folder)
+                floor_port = free_port()
+                floor_server = start_voila(folder, floor_port, args.pool, "/tmp/bench_render_floor.log")
+                wait_listening(f"http://127.0.0.1:{floor_port}")
+                time.sleep(20)  # its pooled kernel runs the notebook
+                measure(browser, f"http://127.0.0.1:{floor_port}", FLOOR, FLOOR_READY, None, args.floor,
+                        args.floor, args.gap, "Voila floor")
             browser.close()
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(30)
+        for proc in (server, floor_server):
+            if proc is not None and proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(30)
 
 
 if __name__ == "__main__":

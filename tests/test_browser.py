@@ -366,7 +366,7 @@ def test_budget_dashboard(budget, tmp_path):
     p.has(card("w-b-change"), "−250万元")
     p.has(card("w-b-outcomes"), "0 / 2 / 2")
     p.contains(".w-shown-xiamen_sti_measures-rd_step_subsidy-cap", "= 300万元")
-    expect(p.page.locator(f'.w-b-items tr[data-item="xiamen_sti_measures.rd_step_subsidy"] td.reform')).to_have_text(
+    expect(p.page.locator('.w-b-items tr[data-item="xiamen_sti_measures.rd_step_subsidy"] td.reform')).to_have_text(
         "660万元", timeout=WAIT)
     # the R&D pair under a budget of 500万: claims 760万, factor 25/38, paid 4,999,998 yuan, 2 yuan left
     p.page.locator(".w-budget-line select").select_option(label="研发补助 + 增长叠加奖励（合并）")
