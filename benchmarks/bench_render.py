@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -186,7 +187,7 @@ def main() -> None:
     log_path = "/tmp/bench_render_voila.log"
     server = start_voila(ROOT / "notebooks", port, args.pool, log_path)
     base = f"http://127.0.0.1:{port}"
-    floor_server = None
+    floor_server, floor_folder = None, None
     try:
         t0 = time.perf_counter()
         wait_listening(base)
@@ -234,10 +235,10 @@ def main() -> None:
             if args.floor:
                 os.killpg(server.pid, signal.SIGTERM)  # one Voila at a time on the two cores
                 server.wait(30)
-                folder = Path(tempfile.mkdtemp(prefix="voila-floor-"))
-                floor_notebook(folder)
+                floor_folder = Path(tempfile.mkdtemp(prefix="voila-floor-"))
+                floor_notebook(floor_folder)
                 floor_port = free_port()
-                floor_server = start_voila(folder, floor_port, args.pool, "/tmp/bench_render_floor.log")
+                floor_server = start_voila(floor_folder, floor_port, args.pool, "/tmp/bench_render_floor.log")
                 wait_listening(f"http://127.0.0.1:{floor_port}")
                 time.sleep(20)  # its pooled kernel runs the notebook
                 measure(browser, f"http://127.0.0.1:{floor_port}", FLOOR, FLOOR_READY, None, args.floor,
@@ -248,6 +249,8 @@ def main() -> None:
             if proc is not None and proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
                 proc.wait(30)
+        if floor_folder is not None:
+            shutil.rmtree(floor_folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

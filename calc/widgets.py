@@ -126,13 +126,15 @@ function render({ model, el }) {
   const draw = () => {
     const figure = model.get("figure") || {};
     const layout = figure.layout || {};
-    if (!Plotly) div.style.minHeight = layout.height ? layout.height + "px" : "";  // no jump when drawn
+    // until the first figure is drawn, its height is kept: the page does not jump when it comes
+    if (!Plotly) div.style.minHeight = layout.height ? layout.height + "px" : "";
     loadPlotly(base + "static/" + bundleFor(figure)).then(
       (P) => {
         if (disposed || model.get("figure") !== figure) return;  // a newer figure draws itself
         if (Plotly && Plotly !== P) Plotly.purge(div);
         Plotly = P;
         Plotly.react(div, figure.data || [], layout, { displayModeBar: false, responsive: true });
+        div.style.minHeight = "";  // plotly sizes the figure now: a later, shorter one leaves no gap
       },
       (err) => { div.textContent = String(err); });
   };

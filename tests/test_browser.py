@@ -210,6 +210,12 @@ def test_enterprise_estimator(enterprise, tmp_path):
     # an enterprise with only R&D: this year 1,234.56万, last year 1,000万
     p.page.locator(".w-sample select").select_option(label="E-EDGE-REQUIRED-ONLY · 边界样例 REQUIRED-ONLY")
     p.wait_text(card("w-total-all"), "10万元")  # its own R&D 300万: one step
+    # redrawn, the chart is as high as plotly's figure: the height kept until the first draw no longer applies,
+    # so a later, shorter figure leaves no gap below it
+    p.page.wait_for_function("""() => { const d = document.querySelector('.w-chart.dash-chart > div'),
+        svg = d && d.querySelector('.main-svg');
+        return svg !== null && d.style.minHeight === '' && Math.abs(d.getBoundingClientRect().height
+               - svg.getBoundingClientRect().height) < 2; }""", timeout=WAIT)
     p.tab("研发投入")
     p.type_into("rd_expense", "1,234.56万")
     p.type_into("rd_expense_prev", "1,000万")
