@@ -1,7 +1,8 @@
 """Fixes for the Voila stack, applied in the server (deploy/voila.py) and in the notebook tests.
 
 1. ``apply()``: the stall of jupyter_client's asynchronous message wait (see ../shared/notes/voila-stack.md).
-2. ``apply_voila()``: a preheated kernel handed to a page is culled before the page connects.
+2. ``apply_voila()``: a preheated kernel handed to a page is culled before the page connects; and a page
+   closed does not shut its kernel down (no ``_xsrf`` cookie for its beacon: see ``_with_xsrf_cookie``).
 
 With voila 0.5.13 / jupyter_client 8.10 / pyzmq 27 both Voila and nbclient sometimes hang at
 "Executing n of m": the kernel's reply has arrived, but ``AsyncZMQSocketChannel.get_msg`` awaits
@@ -18,6 +19,7 @@ tests (``tests/test_notebooks.py``) and can be called by anyone who runs noteboo
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from queue import Empty
 from typing import Any
@@ -93,12 +95,34 @@ def touch_kernel(manager: Any, kernel_id: str) -> None:
         kernel.last_activity = utcnow()
 
 
+def _with_xsrf_cookie(prepare):
+    """Wrap a page handler's ``prepare`` so that the response sets Jupyter's ``_xsrf`` cookie.
+
+    A page, when closed, asks Voila to shut its kernel down (a beacon POST to ``/voila/api/shutdown/<id>``
+    carrying the ``_xsrf`` cookie's value, as Jupyter's XSRF check requires).  Voila's render handler never
+    reads the token, so tornado never sets the cookie: every such POST was refused ("403 … '_xsrf' argument
+    missing from POST") and a closed page's kernel lived on until the idle cull.  Reading the token sets it."""
+
+    async def wrapped(self: Any, *args: Any, **kwargs: Any):
+        result = prepare(self, *args, **kwargs)
+        if inspect.isawaitable(result):
+            result = await result
+        self.xsrf_token  # noqa: B018 - tornado sets the cookie when the token is first read
+        return result
+
+    wrapped.__wrapped__ = prepare  # type: ignore[attr-defined]
+    return wrapped
+
+
 def apply_voila() -> None:
-    """Install the hand-over fix in Voila's application module (idempotent; before Voila initialises)."""
+    """Install the hand-over and XSRF-cookie fixes in Voila (idempotent; before Voila initialises)."""
     import voila.app
+    import voila.handler
 
     if not hasattr(voila.app.voila_kernel_manager_factory, "__wrapped__"):
         voila.app.voila_kernel_manager_factory = _handover_factory(voila.app.voila_kernel_manager_factory)
+    if not hasattr(voila.handler.VoilaHandler.prepare, "__wrapped__"):
+        voila.handler.VoilaHandler.prepare = _with_xsrf_cookie(voila.handler.VoilaHandler.prepare)
 
 
 def apply() -> None:

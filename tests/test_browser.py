@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -96,7 +97,10 @@ class Page:
         self.external: list[str] = []
         self.errors: list[str] = []
         self.console: list[str] = []
+        self.sent: list[bytes] = []  # every websocket message the page sent its kernel
         self.page.route("**/*", self._route)
+        self.page.on("websocket", lambda ws: ws.on(
+            "framesent", lambda f: self.sent.append(f if isinstance(f, bytes) else f.encode())))
         self.page.on("pageerror", lambda e: self.errors.append(f"{e} @ {self.page.url}\n{(e.stack or '')[:600]}"))
         self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text[:600]}"))
         self.page.goto(url, wait_until="domcontentloaded", timeout=WAIT)
@@ -110,6 +114,11 @@ class Page:
 
     def check_clean(self):
         assert self.external == [], self.external
+        # the dashboards' front-end (frontend/src/index.js) keeps comms on the kernel's main shell: no
+        # subshell (a thread in the kernel) is ever asked for, and it reached its kernel
+        assert not any(b"create_subshell_request" in m for m in self.sent)
+        assert self.page.locator(".dash-frontend-error").count() == 0
+        assert [c for c in self.console if c.startswith("error") and "dash-widgets" in c] == []
         errors = [e for e in self.errors if not any(a in e for a in ALLOWED_PAGE_ERRORS)]
         assert errors == [], (errors, [c for c in self.console if c.startswith(("error", "warning"))])
 
@@ -431,6 +440,31 @@ def test_landing_and_analyst(server, browser):
                                ".borderCollapse") == "collapse"
         p.shot("analyst", docs=True)
         p.check_clean()
+    finally:
+        p.close()
+
+
+def test_a_closed_page_shuts_its_kernel_down(server, browser):
+    """Closing a dashboard's tab frees its kernel at once (the page's beforeunload beacon to Voila's
+    shutdown handler), rather than at the idle cull 15 minutes later."""
+    p = Page(browser, f"{server}/voila/render/index.ipynb")
+    try:
+        p.page.locator(".landing-link").first.wait_for(timeout=WAIT)
+        kernel_id = p.page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
+        kernel_url = f"{server}/api/kernels/{kernel_id}"
+        with urllib.request.urlopen(kernel_url, timeout=10) as r:
+            assert r.status == 200
+        p.check_clean()
+        p.page.close(run_before_unload=True)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(kernel_url, timeout=10).close()
+            except urllib.error.HTTPError as exc:
+                assert exc.code == 404
+                break
+            assert time.monotonic() < deadline, "the kernel of the closed page is still running"
+            time.sleep(0.2)
     finally:
         p.close()
 
