@@ -76,11 +76,21 @@ const bundleFor = (figure) =>
 
 // plotly.js holds the main thread while it compiles and runs: started while the page's widgets are being
 // drawn, it delays the page's numbers by as much (seen: ready at 1.85 s, painted at 3.5 s).  It is
-// started once the page is drawn: no change to the page for QUIET_MS and the thread idle, or after
-// MAX_WAIT_MS at the latest.
+// started once the page is drawn and painted.  The dashboards' own front-end (frontend/src/index.js) says
+// when every widget is in the page; elsewhere (Voila's front-end, JupyterLab): no change to the page for
+// QUIET_MS and the thread idle, or after MAX_WAIT_MS at the latest.
 const QUIET_MS = 150, MAX_WAIT_MS = 4000;
+const afterPaint = (resolve) => requestAnimationFrame(() => setTimeout(resolve, 0));
 let drawn = null;
 function pageDrawn() {
+  const front = window.dashWidgets;
+  if (!drawn && front) {
+    drawn = new Promise((resolve) => {
+      if (front.drawn) afterPaint(resolve);
+      else window.addEventListener("dash-widgets-drawn", () => afterPaint(resolve), { once: true });
+      setTimeout(resolve, MAX_WAIT_MS);
+    });
+  }
   drawn = drawn || new Promise((resolve) => {
     const start = performance.now();
     let last = start;

@@ -121,8 +121,10 @@ async function main() {
   });
   window.themeLoaded = true;  // Voila's page script shows the cells once the theme is in: ours is in the page
   window.display_cells();
+  performance.mark("dash-widgets-start");
   try {
     await manager.restore();
+    performance.mark("dash-widgets-restored");
   } catch (err) {
     console.error("dash-widgets: no widget state from the kernel", err);
     notice("页面未能连接计算内核，请刷新页面。 The page could not reach its kernel: please reload it.");
@@ -130,6 +132,12 @@ async function main() {
   }
   const drawn = await Promise.allSettled(slots.map(([output, el]) => renderOutput(output, el, manager)));
   drawn.filter((r) => r.status === "rejected").forEach((r) => console.error("dash-widgets: output not drawn", r.reason));
+  // every widget is in the page: what may wait for the page (calc.widgets.Chart's plotly.js) can start
+  performance.mark("dash-widgets-drawn");
+  window.dashWidgets.drawn = true;
+  window.dispatchEvent(new Event("dash-widgets-drawn"));
 }
+
+window.dashWidgets = { drawn: false };
 
 main().catch((err) => console.error("dash-widgets", err));
