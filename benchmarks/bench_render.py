@@ -8,14 +8,16 @@ with idle kernels culled after 20 s so that 200 page loads do not leave 200 kern
 timed from navigation to the dashboard's own content being drawn: the totals (enterprise), the matrix
 (consortium), the budget cards, the links (index), a chart (analyst); for the pages with charts, also until
 the first chart is drawn (plotly.js is loaded once the page is drawn).  A render that takes over 30 s counts
-as a stall.  Two browser states: a new browser profile per render (a first visit: Voila's ~5 MB of scripts
-fetched and compiled), and ``--warm`` renders in one profile (a returning visitor, or one arriving from the
-landing page: the scripts are in the browser's cache).  Renders are ``--gap`` seconds apart: 6 s lets the
+as a stall.  Two browser states: a new browser profile per render (a first visit: every script fetched and
+compiled: the dashboards' front-end, dash-widgets.js, ~1 MB; the analyst page, Voila's own, ~4.5 MB), and
+``--warm`` renders in one profile (a returning visitor, or one arriving from the landing page: the scripts
+are in the browser's cache).  Renders are ``--gap`` seconds apart: 6 s lets the
 pool's replacement kernel (started ``DASH_FILL_DELAY`` = 3 s after a page takes one) start and run its
 notebook between two visitors; ``--gap 1`` measures back-to-back visitors, each render competing with the
-previous one's refill.  ``--floor`` renders Voila's own floor the same way: a notebook of one HTML widget,
-on the same template and configuration, served by a second Voila (what any dashboard costs here before its
-first widget).  Then five sessions are opened at once and the resident memory of the server and of each
+previous one's refill.  ``--floor`` renders the floor the same way: a notebook of one HTML widget, served by a
+second Voila with the same configuration, once on the dashboards' template (what any dashboard costs here
+before its first widget) and once on ``dash-full``, whose page is drawn by Voila's own front-end (the
+JupyterLab application the dashboards' front-end replaces).  Then five sessions are opened at once and the resident memory of the server and of each
 kernel is read from /proc.  A script, not a test.
 """
 
@@ -51,7 +53,7 @@ CHART = {  # the first chart drawn, where the page has one
     "enterprise.ipynb": ".w-chart .main-svg",
     "budget.ipynb": ".w-b-items-chart .main-svg",
 }
-FLOOR = "floor.ipynb"
+FLOORS = {"floor.ipynb": ("dash", "floor, dash"), "floor-voila.ipynb": ("dash-full", "floor, Voila's")}
 FLOOR_READY = ".floor-ready"
 STALL = 30.0
 
@@ -164,14 +166,14 @@ def measure(browser, base: str, name: str, selector: str, chart: str | None, ren
     report("scripts cached     ", cached, False)
 
 
-def floor_notebook(folder: Path) -> None:
-    """A notebook of one HTML widget on the dashboards' template: Voila's own cost before any dashboard."""
+def floor_notebook(folder: Path, name: str, template: str) -> None:
+    """A notebook of one HTML widget on ``template``: a page's cost before any dashboard."""
     nb = {"cells": [{"cell_type": "code", "execution_count": None, "id": "floor", "metadata": {}, "outputs": [],
                      "source": 'import ipywidgets as W\nW.HTML(\'<div class="floor-ready">floor</div>\')'}],
           "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-                       "voila": {"template": "dash"}},
+                       "voila": {"template": template}},
           "nbformat": 4, "nbformat_minor": 5}
-    (folder / FLOOR).write_text(json.dumps(nb), encoding="utf-8")
+    (folder / name).write_text(json.dumps(nb), encoding="utf-8")
 
 
 def main() -> None:
@@ -236,13 +238,15 @@ def main() -> None:
                 os.killpg(server.pid, signal.SIGTERM)  # one Voila at a time on the two cores
                 server.wait(30)
                 floor_folder = Path(tempfile.mkdtemp(prefix="voila-floor-"))
-                floor_notebook(floor_folder)
+                for name, (template, _) in FLOORS.items():
+                    floor_notebook(floor_folder, name, template)
                 floor_port = free_port()
                 floor_server = start_voila(floor_folder, floor_port, args.pool, "/tmp/bench_render_floor.log")
                 wait_listening(f"http://127.0.0.1:{floor_port}")
                 time.sleep(20)  # its pooled kernel runs the notebook
-                measure(browser, f"http://127.0.0.1:{floor_port}", FLOOR, FLOOR_READY, None, args.floor,
-                        args.floor, args.gap, "Voila floor")
+                for name, (_, label) in FLOORS.items():
+                    measure(browser, f"http://127.0.0.1:{floor_port}", name, FLOOR_READY, None, args.floor,
+                            args.floor, args.gap, label)
             browser.close()
     finally:
         for proc in (server, floor_server):
