@@ -81,31 +81,26 @@ const bundleFor = (figure) =>
 // QUIET_MS and the thread idle, or after MAX_WAIT_MS at the latest.
 const QUIET_MS = 150, MAX_WAIT_MS = 4000;
 const afterPaint = (resolve) => requestAnimationFrame(() => setTimeout(resolve, 0));
+const frontEndDrawn = (front) => new Promise((resolve) => {
+  if (front.drawn) afterPaint(resolve);
+  else window.addEventListener("dash-widgets-drawn", () => afterPaint(resolve), { once: true });
+  setTimeout(resolve, MAX_WAIT_MS);
+});
+const pageQuiet = () => new Promise((resolve) => {
+  const start = performance.now();
+  let last = start;
+  const observer = new MutationObserver(() => { last = performance.now(); });
+  observer.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+  const idle = (cb) => (window.requestIdleCallback ? window.requestIdleCallback(cb, { timeout: 500 }) : setTimeout(cb, 50));
+  const check = () => {
+    const now = performance.now();
+    if (now - last >= QUIET_MS || now - start >= MAX_WAIT_MS) { observer.disconnect(); resolve(); }
+    else setTimeout(() => idle(check), QUIET_MS - (now - last));
+  };
+  setTimeout(() => idle(check), QUIET_MS);
+});
 let drawn = null;
-function pageDrawn() {
-  const front = window.dashWidgets;
-  if (!drawn && front) {
-    drawn = new Promise((resolve) => {
-      if (front.drawn) afterPaint(resolve);
-      else window.addEventListener("dash-widgets-drawn", () => afterPaint(resolve), { once: true });
-      setTimeout(resolve, MAX_WAIT_MS);
-    });
-  }
-  drawn = drawn || new Promise((resolve) => {
-    const start = performance.now();
-    let last = start;
-    const observer = new MutationObserver(() => { last = performance.now(); });
-    observer.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
-    const idle = (cb) => (window.requestIdleCallback ? window.requestIdleCallback(cb, { timeout: 500 }) : setTimeout(cb, 50));
-    const check = () => {
-      const now = performance.now();
-      if (now - last >= QUIET_MS || now - start >= MAX_WAIT_MS) { observer.disconnect(); resolve(); }
-      else setTimeout(() => idle(check), QUIET_MS - (now - last));
-    };
-    setTimeout(() => idle(check), QUIET_MS);
-  });
-  return drawn;
-}
+const pageDrawn = () => (drawn = drawn || (window.dashWidgets ? frontEndDrawn(window.dashWidgets) : pageQuiet()));
 
 // one script at a time (each bundle sets window.Plotly), each at most once per page
 const loaded = {};

@@ -9,7 +9,7 @@ import path from "node:path";
 
 const OUT = "../share/jupyter/voila/templates/dash/static";
 
-export function inputs() {
+function inputs() {
   const src = fs.readdirSync("src").sort().map((f) => `src/${f}`);
   return ["build.mjs", "package.json", "package-lock.json", ...src];
 }
@@ -36,16 +36,15 @@ const result = await esbuild.build({
 });
 
 // every package that has code in the bundle, with its licence text
-const packages = new Map();
-const bundled = Object.values(result.metafile.outputs).flatMap((out) =>
-  Object.entries(out.inputs).filter(([file, use]) => use.bytesInOutput > 0 && !file.startsWith("(disabled)")).map(([file]) => file));
-for (const file of bundled) {
-  const match = file.match(/node_modules\/((?:@[^/]+\/)?[^/]+)\//g);
-  if (!match) continue;
-  const dir = file.slice(0, file.lastIndexOf(match[match.length - 1]) + match[match.length - 1].length);
-  packages.set(dir, true);
+// (the package folder is the innermost node_modules/<name>/ or node_modules/@scope/<name>/ of a file)
+const packages = new Set();
+for (const out of Object.values(result.metafile.outputs)) {
+  for (const [file, use] of Object.entries(out.inputs)) {
+    const dir = use.bytesInOutput > 0 && !file.startsWith("(disabled)") && file.match(/^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//);
+    if (dir) packages.add(dir[1]);
+  }
 }
-const sections = [...packages.keys()].sort().map((dir) => {
+const sections = [...packages].sort().map((dir) => {
   const meta = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
   const licenceFile = fs.readdirSync(dir).find((f) => /^(licen[cs]e|copying)/i.test(f));
   const text = licenceFile ? fs.readFileSync(path.join(dir, licenceFile), "utf8").trim() : "(no licence file in the package)";

@@ -16,6 +16,7 @@ from calc import jupyter_patch
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "share" / "jupyter" / "voila" / "templates"
+STATIC = TEMPLATES / "dash" / "static"
 
 
 def load_config() -> Config:
@@ -62,7 +63,6 @@ def test_templates_have_no_external_asset():
 
 
 FRONTEND = ROOT / "frontend"
-STATIC = TEMPLATES / "dash" / "static"
 
 
 def frontend_fingerprint() -> str:
@@ -113,16 +113,16 @@ def test_notebooks_choose_existing_templates():
 def test_plotly_js_is_served_from_the_template():
     load_config()
     jupyter_patch.remove()
-    served = TEMPLATES / "dash" / "static" / "plotly.min.js"
+    served = STATIC / "plotly.min.js"
     assert served.stat().st_size > 1_000_000
 
 
 def test_the_basic_plotly_bundle_matches_the_installed_plotly():
     # the committed basic bundle must draw the JSON that the installed plotly writes: same plotly.js version
-    basic = TEMPLATES / "dash" / "static" / "plotly-basic.min.js"
+    basic = STATIC / "plotly-basic.min.js"
     header = basic.read_text(encoding="utf-8")[:200]
     assert f"plotly.js (basic - minified) v{plotly.offline.get_plotlyjs_version()}" in header
-    assert (TEMPLATES / "dash" / "static" / "plotly-basic.LICENSE").read_text().startswith("MIT License")
+    assert (STATIC / "plotly-basic.LICENSE").read_text().startswith("MIT License")
 
 
 def test_the_plotly_front_end_extension_is_not_loaded():

@@ -4,8 +4,8 @@
 // drawn (about 2 s of a first visit here); this bundle is under 1 MB.  See README.md.
 //
 // What a page may contain: ipywidgets 8 (@jupyter-widgets/base and controls), anywidgets, and static
-// outputs (HTML, PNG images, text, errors).  Pages with other outputs (DataFrames, markdown or other mime
-// types) use Voila's own front-end: the analyst notebook's template, dash-full.
+// outputs (HTML, DataFrames' HTML among it, PNG images, text, errors).  Pages with other outputs (markdown,
+// LaTeX, other mime types, ipywidgets' Output widget) use Voila's own front-end: template dash-full.
 import * as base from "@jupyter-widgets/base";
 import * as controls from "@jupyter-widgets/controls";
 import { ManagerBase } from "@jupyter-widgets/base-manager";
