@@ -9,7 +9,6 @@
     cmp.items; cmp.enterprises; cmp.breakdown("district")       # baseline vs reform
 """
 
-from pathlib import Path
 
 from calc.budget import Comparison, Projection, Reform, cliffs, compare, load_reform, project, prorate, sensitivity
 from calc.eligibility import EligibilityResult, assess_consortia
@@ -18,7 +17,7 @@ from calc.inputs import InputError, load_consortia, load_enterprises, write_temp
 from calc.money import MoneyError, format_money, parse_money
 from calc.policies import PolicyDataError, default_policies, load_policies
 
-SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"  # the sample tables (data/samples)
+from calc.resources import SAMPLES  # the sample tables (data/samples)
 
 __all__ = [
     "SAMPLES",

@@ -241,6 +241,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("template", help="write blank XLSX input templates")
     p.add_argument("directory", nargs="?", default=".")
     p.set_defaults(run=cmd_template)
+
+    from calc import serve
+
+    p = sub.add_parser("serve", help="serve the dashboards (Voila) on 127.0.0.1")
+    serve.add_arguments(p)
+    p.set_defaults(run=serve.run)
     return parser
 
 

@@ -48,7 +48,6 @@ from calc.money import MoneyError, format_money, parse_money
 from calc.policies import default_policies, normalise_text
 from calc.rules.base import FEN_PER_YUAN, GRANTED
 
-ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = calc.SAMPLES
 LANGS = ("zh", "en")
 DEFAULT_AS_OF = dt.date(2026, 6, 30)

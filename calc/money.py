@@ -39,6 +39,7 @@ __all__ = [
     "format_money",
     "yuan_to_fen",
     "fen_to_yuan_floor",
+    "exact_sum",
 ]
 
 FEN_PER_YUAN = 100
@@ -429,3 +430,33 @@ def fen_to_yuan_floor(fen: int) -> int:
     if isinstance(fen, (bool, np.bool_)) or not isinstance(fen, (int, np.integer)):
         raise TypeError(f"fen_to_yuan_floor needs an int, got {fen!r}")
     return int(fen) // FEN_PER_YUAN
+
+
+# --------------------------------------------------------------------------- sums
+
+
+def exact_sum(values: Any, axis: int | None = None) -> Any:
+    """The sum of an integer array as Python integers: never wraps, whatever the length or the values.
+
+    Each int64 is split into its high and low 32 bits; each half is summed in int64 (exact for up to 2^31
+    values), and the halves are joined as Python integers.  ``axis=None`` gives an ``int``; an axis gives an
+    object array of ``int``.  Vectorised: as fast as two numpy sums.
+    """
+    array = np.asarray(values)
+    if array.dtype == object:
+        return sum(int(v) for v in array.ravel()) if axis is None else np.sum(array, axis=axis)
+    if array.dtype.kind == "b":
+        array = array.astype(np.int64)
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"exact_sum needs integers, got {array.dtype}")
+    array = array.astype(np.int64, copy=False)
+    high = np.right_shift(array, 32)            # floor division by 2^32, also for negatives
+    low = np.bitwise_and(array, 0xFFFFFFFF)     # 0 <= low < 2^32
+    if axis is None:
+        return (int(high.sum()) << 32) + int(low.sum())
+    highs, lows = high.sum(axis=axis), low.sum(axis=axis)
+    out = np.empty(highs.shape, dtype=object)
+    flat = out.reshape(-1)
+    for i, (h, lo) in enumerate(zip(highs.reshape(-1).tolist(), lows.reshape(-1).tolist())):
+        flat[i] = (h << 32) + lo
+    return out

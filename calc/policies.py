@@ -3,7 +3,7 @@
 Every number a rule uses comes from here.  A parameter is written in the YAML as
 the text of the law (``text: 200万元``); its value is parsed from that text, the
 text must stand in the parameter's quote and the quote must stand in the source
-document under ``../shared/policies`` (compared after Unicode NFKC and with white
+document under ``data/sources`` (compared after Unicode NFKC and with white
 space removed), so a number cannot drift from its article.
 
 Parameters are dated: each has one or more versions with ``from``/``until``
@@ -27,12 +27,7 @@ import yaml
 
 from calc.money import MoneyError, parse_money
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-POLICY_DIR = PROJECT_ROOT / "data" / "policies"
-SOURCE_DIR_CANDIDATES = (
-    PROJECT_ROOT.parent / "shared" / "policies",
-    PROJECT_ROOT / "shared" / "policies",
-)
+from calc.resources import POLICIES as POLICY_DIR, SOURCES as SOURCE_DIR
 
 UNITS = ("yuan", "count", "ratio", "years", "date", "level", "terms", "month_day")
 COMPARISONS = (">", ">=", "<", "<=", "==")
@@ -436,20 +431,12 @@ class PolicySet:
 
 # --------------------------------------------------------------------------- loading
 
-def _source_dir() -> Path | None:
-    for candidate in SOURCE_DIR_CANDIDATES:
-        if candidate.is_dir():
-            return candidate
-    return None
-
-
 @lru_cache(maxsize=None)
 def _source_index(name: str) -> tuple[str, list[int], str] | None:
     """The source as compared (NFKC, no white space), with each compared character's place in the original."""
-    directory = _source_dir()
-    if directory is None or not (directory / name).is_file():
+    if not (SOURCE_DIR / name).is_file():
         return None
-    original = (directory / name).read_text(encoding="utf-8")
+    original = (SOURCE_DIR / name).read_text(encoding="utf-8")
     chars, places = [], []
     for i, ch in enumerate(original):
         for n in normalise_text(ch):
@@ -491,7 +478,7 @@ def _check_quote(where: str, quote: str, source: str, strict_sources: bool) -> s
     index = _source_index(source)
     if index is None:
         if strict_sources:
-            raise PolicyDataError(f"{where}: source file {source!r} not found in {SOURCE_DIR_CANDIDATES[0]}")
+            raise PolicyDataError(f"{where}: source file {source!r} not found in {SOURCE_DIR}")
         return str(quote)
     text, places, original = index
     wanted = normalise_text(quote)
