@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -14,9 +13,10 @@ import pytest
 from calc import dashboard as D
 from calc.inputs import CONSORTIUM_COLUMNS, ENTERPRISE_COLUMNS
 from calc.policies import normalise_text
+from calc.resources import SOURCES
 
 AS_OF = dt.date(2026, 6, 30)
-POLICIES = Path(__file__).resolve().parent.parent.parent / "shared" / "policies"
+POLICIES = SOURCES  # the law texts, in the repository (data/sources)
 
 
 def rd_only(rd: str, prev: str, **more) -> dict:
@@ -350,7 +350,7 @@ def test_supports():
 
 
 def test_support_quotes_stand_verbatim_in_the_law():
-    assert POLICIES.is_dir(), "../shared/policies must sit beside the repository"
+    assert POLICIES.is_dir(), f"the law texts must be in the package: {POLICIES}"
     sources = {"liaoyang_consortium_2023": "liaoyang-consortium-measures-2023.txt",
                "qingdao_consortium_2025": "qingdao-consortium-guidelines-2025.txt",
                "hainan_consortium_2022": "hainan-consortium-plan-2022.txt"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import re
 import tokenize
@@ -12,14 +13,15 @@ from pathlib import Path
 import pytest
 import yaml
 
+import calc.resources
 import calc.rules  # noqa: F401
 from calc.policies import (
-    POLICY_DIR, PolicyDataError, load_policies, load_policy_file, normalise_text, parse_parameter_text,
+    POLICY_DIR, SOURCE_DIR, PolicyDataError, load_policies, load_policy_file, normalise_text, parse_parameter_text,
 )
+from calc.resources import SOURCES
 from calc.rules.base import CRITERIA, ITEMS
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ROOT.parent / "shared" / "policies"
 POLICY_IDS = {
     "xiamen_consortium_2025", "xiamen_sti_measures", "liaoyang_consortium_2023",
     "qingdao_consortium_2025", "hainan_consortium_2022",
@@ -32,8 +34,41 @@ def policies():
     return load_policies(strict_sources=True)
 
 
-def test_the_sources_are_beside_the_project():
-    assert SOURCES.is_dir(), "../shared/policies must be beside the project (CI clones it there)"
+def _recorded_checksums() -> dict[str, str]:
+    """data/sources/SHA256SUMS (``sha256sum`` format: hash, two spaces, name)."""
+    recorded = {}
+    for line in (SOURCES / "SHA256SUMS").read_text(encoding="ascii").splitlines():
+        digest, sep, name = line.partition("  ")
+        assert sep and re.fullmatch(r"[0-9a-f]{64}", digest), f"malformed SHA256SUMS line: {line!r}"
+        recorded[name] = digest
+    return recorded
+
+
+def test_the_sources_are_in_the_repository():
+    # the law the data is checked against travels with the data: calc.resources.SOURCES is data/sources in a
+    # checkout (calc/_shipped/data/sources in an installed wheel), never a folder beside the repository
+    assert SOURCE_DIR == SOURCES and SOURCES.is_dir()
+    assert SOURCES in (ROOT / "data" / "sources", calc.resources.PACKAGE / "_shipped" / "data" / "sources")
+
+
+def test_the_sources_match_their_recorded_checksums():
+    recorded = _recorded_checksums()
+    assert set(recorded) == {p.name for p in SOURCES.glob("*.txt")}, "a text added or removed without SHA256SUMS"
+    for name, digest in recorded.items():
+        actual = hashlib.sha256((SOURCES / name).read_bytes()).hexdigest()
+        assert actual == digest, f"{name} differs from its SHA-256 in data/sources/SHA256SUMS"
+
+
+def test_every_source_has_its_provenance_recorded(policies):
+    readme = (SOURCES / "README.md").read_text(encoding="utf-8")
+    recorded = _recorded_checksums()
+    assert {p.source for p in policies.policies.values()} == set(recorded)  # every text is used, every source kept
+    for name, digest in recorded.items():
+        assert f"### `{name}`" in readme, f"{name} has no provenance section in data/sources/README.md"
+        assert f"| `{name}` | `{digest}` |" in readme, f"the README's checksum of {name} differs from SHA256SUMS"
+    for policy in policies.policies.values():
+        section = readme.split(f"### `{policy.source}`")[1].split("\n### ")[0]
+        assert f"`{policy.id}`" in section and policy.issuer.split("（")[0] in section, policy.id
 
 
 def test_every_policy_file_loads_strictly(policies):
