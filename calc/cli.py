@@ -1,37 +1,57 @@
 """``python -m calc …`` (also the ``subsidy-calc`` console script).
 
-Exit status: 0 when every row computed; 1 when some rows were rejected (the
-rest are still written, the errors go to stderr and into the output); 2 for
-unusable arguments or files.
+Exit status: 0 when every row computed; 1 when some rows were rejected (the rest are still written, the
+errors go to stderr and into the output); 2 for unusable arguments or files (nothing is computed or written);
+3 for an internal error (a one-line message; the traceback with ``--debug``); 130 when interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
 import sys
+import traceback
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import pandas as pd
 
-from calc.eligibility import assess_consortia
-from calc.entitlements import OptionError, entitlements
-from calc.inputs import JURISDICTIONS, InputError, ParsedInput, load_consortia, load_enterprises, write_templates
+from calc.files import InputError, OutputError, check_output_paths, terminal_text, write_csv, write_xlsx, \
+    XLSX_MAX_ROWS
+from calc.limits import DEFAULT, MAX_DATE, MAX_DRAWS, MAX_GROWTH_PERCENT, MAX_YEARS, MIN_DATE, Limits, parse_limit
+from calc.money import MoneyError, exact_sum
 from calc.policies import PolicyDataError, default_policies
 
-EXIT_OK, EXIT_ROWS_REJECTED, EXIT_UNUSABLE = 0, 1, 2
+EXIT_OK, EXIT_ROWS_REJECTED, EXIT_UNUSABLE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 class UsageError(Exception):
-    pass
+    """An argument that cannot be used: exit 2 before any work."""
 
+
+# ----------------------------------------------------------------------------------------- talking
+
+def _say(text: str) -> None:
+    """A line on stdout, control characters escaped."""
+    print(terminal_text(text))
+
+
+def _warn(text: str) -> None:
+    """A line on stderr, control characters escaped."""
+    print(terminal_text(text), file=sys.stderr)
+
+
+# ----------------------------------------------------------------------------------------- arguments
 
 def _date(text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
+        value = dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}")
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {terminal_text(repr(text))}") from None
+    if not MIN_DATE <= value <= MAX_DATE:
+        raise argparse.ArgumentTypeError(f"{value} is outside {MIN_DATE} … {MAX_DATE}")
+    return value
 
 
 def _options(pairs: Sequence[str] | None) -> dict[str, str]:
@@ -44,81 +64,68 @@ def _options(pairs: Sequence[str] | None) -> dict[str, str]:
     return out
 
 
-def _output_kind(path: Path) -> str:
+def _checked_options(pairs: Sequence[str] | None) -> dict[str, str]:
+    from calc.entitlements import OptionError, _check_options
+
+    options = _options(pairs)
+    try:
+        _check_options(default_policies(), options)
+    except OptionError as exc:
+        raise UsageError(str(exc)) from None
+    return options
+
+
+def _limits(pairs: Sequence[str] | None) -> Limits:
+    limits = DEFAULT
+    for pair in pairs or ():
+        try:
+            limits = parse_limit(pair, limits)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    return limits
+
+
+def _output_kind(path: Path, flag: str = "--output") -> str:
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
-        raise UsageError(f"--output must end in .csv or .xlsx, got {path.name!r}")
+        raise UsageError(f"{flag} must end in .csv or .xlsx, got {path.name!r}")
     return suffix[1:]
 
 
-def _report_errors(parsed: ParsedInput) -> None:
-    for message in parsed.errors["message"]:
-        print(f"error: {message}", file=sys.stderr)
-    for header, suggestion in parsed.unknown_columns.items():
-        hint = f" (did you mean {suggestion!r}?)" if suggestion else ""
-        print(f"warning: unknown column {header!r} carried through untouched{hint}", file=sys.stderr)
+def _errors_path(path: Path) -> Path:
+    return path.with_name(path.stem + ".errors.csv")
 
 
-def _write(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
-    """CSV: the first sheet, and the errors beside it as <name>.errors.csv; XLSX: every sheet."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if _output_kind(path) == "csv":
-        first = next(iter(sheets.values()))
-        first.to_csv(path, index=False, encoding="utf-8-sig")
-        errors = sheets.get("errors")
-        errors_path = path.with_name(path.stem + ".errors.csv")
-        if errors is not None and len(errors):
-            errors.to_csv(errors_path, index=False, encoding="utf-8-sig")
-        elif errors_path.exists():
-            errors_path.unlink()
-    else:
-        with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            for name, table in sheets.items():
-                table.to_excel(writer, sheet_name=name[:31], index=False)
+def _outputs(output: Path, **others: Path | None) -> dict[str, Path]:
+    """Every file a run will write, by the name its messages use: the output, its errors file (CSV), others."""
+    files = {"--output": output}
+    if _output_kind(output) == "csv":
+        files["errors file"] = _errors_path(output)
+    for flag, path in others.items():
+        if path is not None:
+            files[f"--{flag}"] = path
+    return files
 
 
-def cmd_entitlements(args) -> int:
-    parsed = load_enterprises(args.input)
-    result = entitlements(parsed, as_of=args.as_of, options=_options(args.option))
-    table = result.items(lang=args.lang)
-    columns = ["enterprise_id", "policy_id", "item_id", "kind", "status", "amount_yuan", "counted", "reason",
-               "citation", "title", "won_by"]
-    _write(Path(args.output), {"items": table[columns], "totals": result.totals(), "errors": parsed.errors})
-    _report_errors(parsed)
-    totals = result.totals()
-    print(f"{len(parsed.frame)} enterprises computed, {parsed.bad_row_count} rejected; "
-          f"formula+fixed {int(totals['formula_fixed_yuan'].sum()):,} yuan, "
-          f"ceilings {int(totals['ceiling_yuan'].sum()):,} yuan → {args.output}")
-    return EXIT_ROWS_REJECTED if len(parsed.errors) else EXIT_OK
+def _finite(name: str, text: str, low: float, high: float, *, low_open: bool = False) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise UsageError(f"{name} wants a number, got {text!r}") from None
+    if not math.isfinite(value) or value < low or value > high or (low_open and value == low):
+        bracket = "(" if low_open else "["
+        raise UsageError(f"{name} {text!r} must be a finite number in {bracket}{low:g}, {high:g}]")
+    return value
 
 
-def cmd_consortium(args) -> int:
-    parsed = load_consortia(args.input)
-    jurisdictions = None if args.jurisdiction is None else args.jurisdiction
-    result = assess_consortia(parsed, as_of=args.as_of, jurisdictions=jurisdictions, options=_options(args.option))
-    criteria = result.criteria(lang=args.lang)
-    columns = ["consortium_id", "jurisdiction", "criterion_id", "result", "value", "threshold", "margin", "citation",
-               "title", "strength", "scope"]
-    summary = result.summary()
-    _write(Path(args.output), {"criteria": criteria[columns], "summary": summary,
-                               "manual_checks": result.manual_checks(args.lang), "errors": parsed.errors})
-    if args.summary:
-        _write(Path(args.summary), {"summary": summary})
-    _report_errors(parsed)
-    counts = summary["status"].value_counts().to_dict() if len(summary) else {}
-    print(f"{len(parsed.frame)} consortia assessed, {parsed.bad_row_count} rejected; "
-          + ", ".join(f"{k}: {v}" for k, v in counts.items()) + f" → {args.output}")
-    return EXIT_ROWS_REJECTED if len(parsed.errors) else EXIT_OK
-
-
-def _budgets(pairs: Sequence[str] | None) -> dict[str, str]:
-    out = {}
-    for pair in pairs or ():
-        key, sep, value = pair.partition("=")
-        if not sep or not value.strip():
-            raise UsageError(f"--budget wants ITEM=AMOUNT (e.g. xiamen_sti_measures.rd_step_subsidy=2亿), got {pair!r}")
-        out[key.strip()] = value.strip()
-    return out
+def _int_in(name: str, text: str, low: int, high: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise UsageError(f"{name} wants a whole number, got {text!r}") from None
+    if not low <= value <= high:
+        raise UsageError(f"{name} {value} must be between {low:,} and {high:,}")
+    return value
 
 
 def _years(text: str | None) -> list[int] | None:
@@ -128,44 +135,188 @@ def _years(text: str | None) -> list[int] | None:
     try:
         first, last = int(start), int(end or start)
     except ValueError:
-        raise UsageError(f"--years wants YYYY or YYYY-YYYY, got {text!r}")
+        raise UsageError(f"--years wants YYYY or YYYY-YYYY, got {text!r}") from None
+    if not (MIN_DATE.year <= first <= MAX_DATE.year and MIN_DATE.year <= last <= MAX_DATE.year):
+        raise UsageError(f"--years {text!r}: years must lie in {MIN_DATE.year}–{MAX_DATE.year}")
     if last < first:
         raise UsageError(f"--years {text!r} ends before it starts")
+    if last - first + 1 > MAX_YEARS:
+        raise UsageError(f"--years {text!r}: at most {MAX_YEARS} years")
     return list(range(first, last + 1))
+
+
+def _budgets(pairs: Sequence[str] | None) -> dict[str, str]:
+    from calc.budget import _budget_lines
+
+    out = {}
+    for pair in pairs or ():
+        key, sep, value = pair.partition("=")
+        if not sep or not value.strip():
+            raise UsageError(f"--budget wants ITEM=AMOUNT (e.g. xiamen_sti_measures.rd_step_subsidy=2亿), got {pair!r}")
+        out[key.strip()] = value.strip()
+    try:
+        _budget_lines(out, [n.id for n in default_policies().items()])
+    except (PolicyDataError, MoneyError, ValueError) as exc:
+        raise UsageError(f"--budget: {exc}") from None
+    return out
+
+
+def _award_share(text: str | None) -> Any:
+    if text is None:
+        return None
+    from calc.budget import _share
+
+    try:
+        share = _share(text)
+    except (PolicyDataError, ValueError, ZeroDivisionError, ArithmeticError) as exc:
+        raise UsageError(f"--award-share {text!r}: {exc}") from None
+    if share <= 0:
+        raise UsageError(f"--award-share {text!r} must be above 0% and at most 100%")
+    return text
+
+
+# ----------------------------------------------------------------------------------------- reading and writing
+
+def _load(loader, args) -> Any:
+    return loader(args.input, sheet=args.sheet, limits=args.limits)
+
+
+def _report_errors(parsed) -> None:
+    for message in parsed.errors["message"]:
+        _warn(f"error: {message}")
+    for header, suggestion in parsed.unknown_columns.items():
+        hint = f" (did you mean {suggestion!r}?)" if suggestion else ""
+        _warn(f"warning: unknown column {header!r} carried through untouched{hint}")
+
+
+def _write(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
+    """CSV: the first sheet, and the errors (always, empty when none) beside it as <name>.errors.csv;
+    XLSX: every sheet.  Each file is written whole or not at all."""
+    if _output_kind(path) == "csv":
+        write_csv(path, next(iter(sheets.values())))
+        if "errors" in sheets:
+            write_csv(_errors_path(path), sheets["errors"])
+    else:
+        write_xlsx(path, sheets)
+
+
+def _check_fits_xlsx(path: Path, rows: int, what: str) -> None:
+    if _output_kind(path) == "xlsx" and rows + 1 > XLSX_MAX_ROWS:
+        raise OutputError(f"the {what} would take {rows:,} rows; an Excel sheet holds {XLSX_MAX_ROWS - 1:,} below "
+                          f"its header: write {path.with_suffix('.csv').name} instead")
+
+
+def _warn_if_nothing_in_force(as_of: dt.date, policy_ids: Sequence[str]) -> None:
+    policies = default_policies().policies
+    in_force = [p for p in policy_ids if policies[p].in_force(as_of)]
+    if policy_ids and not in_force:
+        spans = "; ".join(f"{p} {policies[p].validity_text()}" for p in policy_ids)
+        _warn(f"warning: no policy is in force on {as_of}: every item reads 'not in force' ({spans})")
+
+
+# ----------------------------------------------------------------------------------------- commands
+
+ITEM_COLUMNS = ["enterprise_id", "policy_id", "item_id", "kind", "status", "amount_yuan", "counted", "reason",
+                "citation", "title", "won_by"]
+CRITERIA_COLUMNS = ["consortium_id", "jurisdiction", "criterion_id", "result", "value", "threshold", "margin",
+                    "citation", "title", "strength", "scope"]
+
+
+def cmd_entitlements(args) -> int:
+    from calc.entitlements import entitlements
+    from calc.inputs import load_enterprises
+
+    output = Path(args.output)
+    options = _checked_options(args.option)
+    check_output_paths([args.input], _outputs(output))
+    as_of = args.as_of or dt.date.today()
+    parsed = _load(load_enterprises, args)
+    policies = default_policies()
+    _check_fits_xlsx(output, len(parsed.frame) * len(policies.items()), "items table")
+    result = entitlements(parsed, as_of=as_of, options=options)
+    table = result.items(lang=args.lang)
+    totals = result.totals()
+    _write(output, {"items": table.reindex(columns=ITEM_COLUMNS), "totals": totals, "errors": parsed.errors})
+    _report_errors(parsed)
+    _warn_if_nothing_in_force(as_of, sorted({n.policy_id for n in policies.items()}))
+    _say(f"{len(parsed.frame)} enterprises computed, {parsed.bad_row_count} rejected; "
+         f"formula+fixed {exact_sum(totals['formula_fixed_yuan'].to_numpy()):,} yuan, "
+         f"ceilings {exact_sum(totals['ceiling_yuan'].to_numpy()):,} yuan → {args.output}")
+    return EXIT_ROWS_REJECTED if len(parsed.errors) else EXIT_OK
+
+
+def cmd_consortium(args) -> int:
+    from calc.eligibility import assess_consortia
+    from calc.inputs import load_consortia
+
+    output = Path(args.output)
+    summary_path = Path(args.summary) if args.summary else None
+    if summary_path is not None:
+        _output_kind(summary_path, "--summary")
+    options = _checked_options(args.option)
+    check_output_paths([args.input], _outputs(output, summary=summary_path))
+    as_of = args.as_of or dt.date.today()
+    parsed = _load(load_consortia, args)
+    result = assess_consortia(parsed, as_of=as_of, jurisdictions=args.jurisdiction, options=options)
+    criteria = result.criteria(lang=args.lang).reindex(columns=CRITERIA_COLUMNS)
+    _check_fits_xlsx(output, len(criteria), "criteria table")
+    summary = result.summary()
+    _write(output, {"criteria": criteria, "summary": summary,
+                    "manual_checks": result.manual_checks(args.lang), "errors": parsed.errors})
+    if summary_path is not None:
+        _write(summary_path, {"summary": summary})
+    _report_errors(parsed)
+    jurisdictions = {p.id: p.jurisdiction for p in default_policies().policies.values() if p.criteria}
+    _warn_if_nothing_in_force(as_of, sorted(jurisdictions))
+    counts = summary["status"].value_counts().to_dict() if len(summary) else {}
+    _say(f"{len(parsed.frame)} consortia assessed, {parsed.bad_row_count} rejected; "
+         + ", ".join(f"{k}: {v}" for k, v in counts.items()) + f" → {args.output}")
+    return EXIT_ROWS_REJECTED if len(parsed.errors) else EXIT_OK
 
 
 def cmd_budget(args) -> int:
     from calc.budget import compare, load_reform, project, reform_parameters
     from calc.budget_report import write_budget_workbook
+    from calc.inputs import load_enterprises
 
-    kind = _output_kind(Path(args.output))
-    parsed = load_enterprises(args.input)
-    reforms = [load_reform(path) for path in args.reform or ()]
+    output = Path(args.output)
+    kind = _output_kind(output)
+    options = _checked_options(args.option)
+    budgets = _budgets(args.budget)
+    award_share = _award_share(args.award_share)
+    years = _years(args.years)
+    growth = _finite("--growth", args.growth, -1.0, MAX_GROWTH_PERCENT / 100, low_open=True)
+    growth_sd = _finite("--growth-sd", args.growth_sd, 0.0, MAX_GROWTH_PERCENT / 100)
+    draws = _int_in("--draws", args.draws, 0, MAX_DRAWS)
+    seed = _int_in("--seed", args.seed, 0, 2**32 - 1)
+    reform_paths = [Path(p) for p in args.reform or ()]
+    check_output_paths([args.input, *reform_paths], _outputs(output))
+    reforms = [load_reform(path) for path in reform_paths]
     as_of = args.as_of or dt.date.today()
-    comparison = compare(parsed, reforms, as_of, award_share=args.award_share, budgets=_budgets(args.budget),
-                         options=_options(args.option))
+    parsed = _load(load_enterprises, args)
+    comparison = compare(parsed, reforms, as_of, award_share=award_share, budgets=budgets, options=options)
     columns = ["item_id", "policy_id", "kind", "baseline_yuan", "reform_yuan", "change_yuan",
                "baseline_recipients", "reform_recipients", "award_share"]
     if "prorated_yuan" in comparison.items.columns:
         columns.insert(columns.index("award_share"), "prorated_yuan")
     if kind == "csv":
-        _write(Path(args.output), {"items": comparison.items[columns], "errors": parsed.errors})
+        _write(output, {"items": comparison.items[columns], "errors": parsed.errors})
     else:
+        _check_fits_xlsx(output, len(comparison.enterprises), "enterprises sheet")
         projection = None
-        if args.years or args.draws:
-            projection = project(parsed, _years(args.years), reforms=reforms, rd_growth=args.growth,
-                                 rd_growth_sd=args.growth_sd, draws=args.draws, seed=args.seed,
-                                 award_share=args.award_share, options=_options(args.option))
-        write_budget_workbook(args.output, comparison, reform_parameters(default_policies(), reforms, as_of),
-                              projection)
+        if years or draws:
+            projection = project(parsed, years, reforms=reforms, rd_growth=growth, rd_growth_sd=growth_sd,
+                                 draws=draws, seed=seed, award_share=award_share, options=options)
+        write_budget_workbook(output, comparison, reform_parameters(default_policies(), reforms, as_of), projection)
     _report_errors(parsed)
+    _warn_if_nothing_in_force(as_of, sorted({n.policy_id for n in default_policies().items()}))
     items = comparison.items
-    print(f"{len(parsed.frame)} enterprises, {parsed.bad_row_count} rejected; baseline "
-          f"{int(items['baseline_yuan'].sum()):,} yuan, reform {int(items['reform_yuan'].sum()):,} yuan, change "
-          f"{int(items['change_yuan'].sum()):+,} yuan → {args.output}")
+    _say(f"{len(parsed.frame)} enterprises, {parsed.bad_row_count} rejected; baseline "
+         f"{exact_sum(items['baseline_yuan'].to_numpy()):,} yuan, reform {exact_sum(items['reform_yuan'].to_numpy()):,} "
+         f"yuan, change {exact_sum(items['change_yuan'].to_numpy()):+,} yuan → {args.output}")
     for line in comparison.budget_lines.itertuples():
-        print(f"budget {line.budget_line}: claims {line.claims_yuan:,} yuan, budget {line.budget_yuan:,} yuan, "
-              f"factor {line.factor_exact}, paid {line.prorated_yuan:,} yuan, remainder {line.remainder_yuan:,} yuan")
+        _say(f"budget {line.budget_line}: claims {line.claims_yuan:,} yuan, budget {line.budget_yuan:,} yuan, "
+             f"factor {line.factor_exact}, paid {line.prorated_yuan:,} yuan, remainder {line.remainder_yuan:,} yuan")
     return EXIT_ROWS_REJECTED if len(parsed.errors) else EXIT_OK
 
 
@@ -174,42 +325,78 @@ def cmd_policies(args) -> int:
     as_of = args.as_of or dt.date.today()
     for policy in policies.policies.values():
         state = "in force" if policy.in_force(as_of) else "NOT in force"
-        print(f"{policy.id}: {policy.title}")
-        print(f"  {policy.issuer}; valid {policy.validity_text()} ({state} on {as_of}); "
-              f"{policy.validity.short()}")
+        _say(f"{policy.id}: {policy.title}")
+        _say(f"  {policy.issuer}; valid {policy.validity_text()} ({state} on {as_of}); "
+             f"{policy.validity.short()}")
         if policy.validity_assumption:
-            print(f"  assumption: {policy.validity_assumption.strip()}")
+            _say(f"  assumption: {policy.validity_assumption.strip()}")
         for node in policy.criteria.values():
-            print(f"  criterion {node.id} [{node.strength}] {node.title_zh} — {node.citation.short()}")
+            _say(f"  criterion {node.id} [{node.strength}] {node.title_zh} — {node.citation.short()}")
         for node in policy.items.values():
-            print(f"  item {node.id} [{node.kind}] {node.title_zh} — {node.citation.short()}")
+            _say(f"  item {node.id} [{node.kind}] {node.title_zh} — {node.citation.short()}")
         for node in policy.obligations.values():
-            print(f"  obligation {node.id} {node.title_zh} — {node.citation.short()}")
+            _say(f"  obligation {node.id} {node.title_zh} — {node.citation.short()}")
+    if not any(p.in_force(as_of) for p in policies.policies.values()):
+        _warn(f"warning: no policy is in force on {as_of}")
     return EXIT_OK
 
 
 def cmd_template(args) -> int:
-    for path in write_templates(args.directory):
-        print(path)
+    from calc.inputs import TABLES, write_templates
+
+    target = Path(args.directory)
+    paths = [target] if target.suffix.lower() == ".xlsx" else [target / f"{t}_template.xlsx" for t in TABLES]
+    if target.exists() and not target.is_dir() and target.suffix.lower() != ".xlsx":
+        raise UsageError(f"template wants a folder or a path ending in .xlsx, got {str(target)!r}")
+    existing = [p for p in paths if p.exists()]
+    if existing and not args.force:
+        raise UsageError(f"{', '.join(map(str, existing))} already exist{'s' if len(existing) == 1 else ''}: a filled-in "
+                         "template would be lost; choose another folder or pass --force to replace")
+    for path in write_templates(target):
+        _say(str(path))
     return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m calc", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+# ----------------------------------------------------------------------------------------- parser
 
-    p = sub.add_parser("entitlements", help="what each enterprise can claim, item by item")
-    p.add_argument("input", help="enterprises table (.csv or .xlsx)")
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's own errors: usage, then one line, exit 2
+        self.print_usage(sys.stderr)
+        _warn(f"{self.prog}: error: {message}")
+        raise SystemExit(EXIT_UNUSABLE)
+
+
+def _reading(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("input", help=f"{what} table (.csv or .xlsx)")
+    p.add_argument("--sheet", default=None, help="the XLSX sheet to read (default: the one named after the table, "
+                   "else the first whose header has the id column)")
+    p.add_argument("--limit", action="append", metavar="NAME=VALUE", default=None,
+                   help="raise a bound deliberately, e.g. rows=20000000 or file=4GB "
+                        "(names: file, rows, columns, cell_chars, xlsx_unpacked, xlsx_ratio, shared_strings, yaml)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m calc", description=__doc__.splitlines()[0])
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    debug = argparse.ArgumentParser(add_help=False)  # --debug also after the command
+    debug.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+    p = sub.add_parser("entitlements", parents=[debug], help="what each enterprise can claim, item by item")
+    _reading(p, "enterprises")
     p.add_argument("--as-of", type=_date, default=None, help="date the policies are read at (default: today)")
-    p.add_argument("--output", required=True, help="OUT.csv (one row per enterprise and item) or OUT.xlsx")
+    p.add_argument("--output", required=True, help="OUT.csv (one row per enterprise and item; errors beside it in "
+                   "OUT.errors.csv) or OUT.xlsx")
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
     p.add_argument("--option", action="append", metavar="ID=VALUE", help="a reading, e.g. "
                    "xiamen_sti_measures.rd_step_subsidy.reading=increment")
     p.set_defaults(run=cmd_entitlements)
 
-    p = sub.add_parser("consortium", help="consortium eligibility, criterion by criterion")
-    p.add_argument("input", help="consortia table (.csv or .xlsx)")
+    p = sub.add_parser("consortium", parents=[debug], help="consortium eligibility, criterion by criterion")
+    _reading(p, "consortia")
     p.add_argument("--as-of", type=_date, default=None)
+    from calc.inputs import JURISDICTIONS
+
     p.add_argument("--jurisdiction", choices=("all", *JURISDICTIONS), default=None,
                    help="assess against this jurisdiction (default: each row's own)")
     p.add_argument("--output", required=True)
@@ -218,46 +405,74 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--option", action="append", metavar="ID=VALUE")
     p.set_defaults(run=cmd_consortium)
 
-    p = sub.add_parser("budget", help="baseline vs reform over a population; budgets, projection")
-    p.add_argument("input", help="enterprises table (.csv or .xlsx)")
+    p = sub.add_parser("budget", parents=[debug], help="baseline vs reform over a population; budgets, projection")
+    _reading(p, "enterprises")
     p.add_argument("--as-of", type=_date, default=None)
     p.add_argument("--reform", action="append", metavar="R.yaml", help="a reform (YAML or XLSX); repeat to stack")
     p.add_argument("--budget", action="append", metavar="ITEM=AMOUNT",
                    help="pro-rate an item (or ITEM+ITEM) to a budget, e.g. xiamen_sti_measures.rd_step_subsidy=2亿")
-    p.add_argument("--award-share", default=None, help="share of each ceiling assumed awarded (default 100%%)")
+    p.add_argument("--award-share", default=None, help="share of each ceiling assumed awarded, in (0, 100%%] "
+                   "(default 100%%)")
     p.add_argument("--years", default=None, help="projection years for the XLSX, e.g. 2025-2028")
-    p.add_argument("--growth", type=float, default=0.12, help="mean yearly R&D growth (default 0.12)")
-    p.add_argument("--growth-sd", type=float, default=0.0, help="spread of R&D growth per enterprise and year")
-    p.add_argument("--draws", type=int, default=0, help="Monte Carlo draws for P10/P50/P90 (XLSX)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--growth", default="0.12", help="mean yearly R&D growth, above -1 (default 0.12)")
+    p.add_argument("--growth-sd", default="0", help="spread of R&D growth per enterprise and year (≥ 0)")
+    p.add_argument("--draws", default="0", help=f"Monte Carlo draws for P10/P50/P90 (XLSX; 0 … {MAX_DRAWS:,})")
+    p.add_argument("--seed", default="0")
     p.add_argument("--output", required=True, help="OUT.csv (one row per item) or OUT.xlsx (the full report)")
     p.add_argument("--option", action="append", metavar="ID=VALUE")
     p.set_defaults(run=cmd_budget)
 
-    p = sub.add_parser("policies", help="the policies, their validity and their items with citations")
+    p = sub.add_parser("policies", parents=[debug], help="the policies, their validity and their items with citations")
     p.add_argument("--as-of", type=_date, default=None)
     p.set_defaults(run=cmd_policies)
 
-    p = sub.add_parser("template", help="write blank XLSX input templates")
+    p = sub.add_parser("template", parents=[debug], help="write blank XLSX input templates")
     p.add_argument("directory", nargs="?", default=".")
+    p.add_argument("--force", action="store_true", help="replace templates that already exist")
     p.set_defaults(run=cmd_template)
 
     from calc import serve
 
-    p = sub.add_parser("serve", help="serve the dashboards (Voila) on 127.0.0.1")
+    p = sub.add_parser("serve", parents=[debug], help="serve the dashboards (Voila) on 127.0.0.1")
     serve.add_arguments(p)
     p.set_defaults(run=serve.run)
     return parser
+
+
+def _usable_errors() -> tuple[type[Exception], ...]:
+    """The errors that mean "this input or argument cannot be used" (exit 2), as opposed to a bug (exit 3)."""
+    from calc.entitlements import OptionError
+
+    return InputError, OutputError, UsageError, PolicyDataError, MoneyError, OptionError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if hasattr(args, "limit"):
+            args.limits = _limits(args.limit)
         return args.run(args)
-    except (InputError, UsageError, PolicyDataError, OptionError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except _usable_errors() as exc:
+        _warn(f"error: {exc}")
         return EXIT_UNUSABLE
+    except OSError as exc:  # a folder that cannot be written, a full disk: the environment, not a bug
+        _warn(f"error: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""))
+        return EXIT_UNUSABLE
+    except KeyboardInterrupt:
+        _warn("interrupted; no output was replaced")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_OK
+    except MemoryError:
+        _warn("internal error: out of memory (split the input, or lower the bounds raised with --limit)")
+        return EXIT_INTERNAL
+    except Exception as exc:  # noqa: BLE001 - the promise: one line, an exit code of its own
+        if args.debug:
+            traceback.print_exc()
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        _warn(f"internal error: {type(exc).__name__}: {first} (run with --debug for the traceback; please report it)")
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -417,7 +417,7 @@ _MESSAGES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in [
     (r"^'(.*)' is negative; amounts of money must be zero or more$", "金额“\\1”为负数，金额不能小于零"),
     (r"^'(.*)' is more precise than one fen.*$", "金额“\\1”精确到分以下，请先四舍五入到分"),
     (r"^'(.*)' uses scientific notation.*$", "“\\1”使用了科学计数法，请写出完整金额（如 1200 或 0.58亿）"),
-    (r"^'(.*)' is too large to be an amount of money here$", "金额“\\1”过大"),
+    (r"^'(.*)' is above the largest amount accepted.*$", "金额“\\1”超过可接受的最大金额（10万亿元）"),
     (r"^'(.*)' is not a finite amount of money$", "“\\1”不是有效金额"),
     (r"^an empty value is not an amount of money$", "金额为空"),
     (r"^a value is required$", "必填项为空"),

@@ -31,7 +31,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .money import _float_to_decimal, _parse_money_array, parse_decimal
+from .files import InputError, cut, escape_controls, has_control, read_table_file, shown
+from .limits import DEFAULT, MAX_COUNT, Limits
+from .money import _float_to_decimal, _parse_money_array, factorize_cells, parse_decimal
 
 __all__ = [
     "KINDS",
@@ -293,10 +295,6 @@ TABLES: dict[str, list[Column]] = {"enterprises": ENTERPRISE_COLUMNS, "consortia
 # =========================================================================== results
 
 
-class InputError(Exception):
-    """The source cannot be used at all (missing file, bad format, missing required column…)."""
-
-
 @dataclass
 class ParsedInput:
     """Result of loading a table.
@@ -356,8 +354,12 @@ def _header_index(columns: list[Column]) -> dict[str, Column]:
 _HEADER_INDEX = {table: _header_index(cols) for table, cols in TABLES.items()}
 
 
-def _match_header(header: str, table: str) -> tuple[Column | None, str | None]:
-    """Return (column, unit) for a user header; unit is a money unit, 'percent' or None."""
+def _match_header(header: str, table: str, strict: bool = True) -> tuple[Column | None, str | None]:
+    """Return (column, unit) for a user header; unit is a money unit, 'percent' or None.
+
+    A header naming a known column with a unit that column cannot take (``研发费用(千元)``, ``企业数(万元)``) is
+    an :class:`InputError` (when ``strict``): read as an unknown column it would silently leave every value out.
+    """
     index = _HEADER_INDEX[table]
     norm = unicodedata.normalize("NFKC", str(header)).strip().casefold()
     if _key(norm) in index:
@@ -376,10 +378,13 @@ def _match_header(header: str, table: str) -> tuple[Column | None, str | None]:
             return col, "percent"
         if col.kind in ("count", "bool", "text", "category", "id", "date") and unit_text in _COUNT_UNITS:
             return col, None
-        if unit_text in _MONEY_UNITS:
+        looks_like_unit = unit_text in _MONEY_UNITS or unit_text in _RATIO_UNITS or col.kind in ("money", "count", "ratio")
+        if strict and looks_like_unit:
+            takes = {"money": "元, 万元 or 亿元 (yuan, wan, yi)", "count": "a count word such as 个, 家, 人, 项",
+                     "ratio": "%"}.get(col.kind, "no unit")
             raise InputError(
-                f"column header '{header}' carries a money unit ({m.group('unit')}), "
-                f"but '{col.name}' is not an amount of money"
+                f"column header {shown(str(header))}: {shown(m.group('unit'))} is not a unit of '{col.name}' "
+                f"({col.label_zh}), which takes {takes}; rename the header (e.g. '{col.label_zh}') or convert the values"
             )
     return None, None
 
@@ -408,8 +413,19 @@ def _suggest(header: str, table: str) -> str | None:
 _MISSING = object()
 
 
+RAW_VALUE_CHARS = 200  # a bad value is echoed in the errors' `value` column up to this many characters
+
+
+def _raw_value(v: Any) -> str:
+    """A raw cell as the errors' ``value`` column shows it: escaped, and cut with its length said if long."""
+    text = _raw_text(v)
+    if len(text) > RAW_VALUE_CHARS:
+        return escape_controls(text[:RAW_VALUE_CHARS]) + f"… ({len(text):,} characters)"
+    return escape_controls(text)
+
+
 def _raw_text(v: Any) -> str:
-    """A raw cell as text, for the `value` column of errors."""
+    """A raw cell as text."""
     if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
         return ""
     if isinstance(v, (float, np.floating)):
@@ -445,10 +461,11 @@ def _map_uniques(
     for group in (np.flatnonzero(~is_bool), np.flatnonzero(is_bool)):
         if not len(group):
             continue
-        codes, uniques = pd.factorize(sub[group])
-        u_res = np.full(len(uniques), None, dtype=object)
-        u_err = np.full(len(uniques), None, dtype=object)
-        u_miss = np.zeros(len(uniques), dtype=bool)
+        codes, uniques, cell_errs = factorize_cells(sub[group])
+        # one more entry for code -1: a cell that is not a single value (a list, a dict)
+        u_res = np.full(len(uniques) + 1, None, dtype=object)
+        u_err = np.full(len(uniques) + 1, None, dtype=object)
+        u_miss = np.zeros(len(uniques) + 1, dtype=bool)
         for j, v in enumerate(uniques):
             if isinstance(v, str) and not v.strip():
                 u_miss[j] = True
@@ -464,7 +481,7 @@ def _map_uniques(
                 u_res[j] = r
         pos = idx[group]
         results[pos] = u_res[codes]
-        errs[pos] = u_err[codes]
+        errs[pos] = np.where(codes < 0, cell_errs, u_err[codes])
         missing[pos] = u_miss[codes]
     return results, errs, missing
 
@@ -503,7 +520,30 @@ def _all_str(series: pd.Series) -> np.ndarray | None:
     return values
 
 
-def _fast_strings(values: np.ndarray, nfkc: bool) -> tuple[Any, np.ndarray, np.ndarray]:
+def _text_problem(text: str, max_chars: int, identifier: bool) -> str | None:
+    """Why a text cell cannot be kept (too long; a control character in an identifier), or None."""
+    if len(text) > max_chars:
+        return f"the cell holds {len(text):,} characters (at most {max_chars:,}); shorten it"
+    if identifier:
+        control = has_control(text)
+        if control:
+            return (f"{shown(text)} contains a control character ({control}); an identifier must be plain text "
+                    "without control characters")
+    return None
+
+
+def _text_problems(texts: list[str], max_chars: int, identifier: bool) -> np.ndarray:
+    """``_text_problem`` for many distinct texts; the common case (all short, no control) is two C-speed scans."""
+    problems = np.full(len(texts), None, dtype=object)
+    too_long = bool(texts) and max(map(len, texts)) > max_chars
+    control = identifier and has_control("".join(texts)) is not None
+    if too_long or control:
+        for j, t in enumerate(texts):
+            problems[j] = _text_problem(t, max_chars, identifier)
+    return problems
+
+
+def _fast_strings(values: np.ndarray, nfkc: bool, max_chars: int, identifier: bool) -> tuple[Any, np.ndarray, np.ndarray]:
     """Strip (and NFKC-normalise non-ASCII) every distinct value of an all-str column once, then spread back."""
     norm = unicodedata.normalize
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
@@ -518,10 +558,13 @@ def _fast_strings(values: np.ndarray, nfkc: bool) -> tuple[Any, np.ndarray, np.n
     blank = np.fromiter((not v for v in cleaned), dtype=bool, count=len(cleaned))
     missing = (codes < 0) | np.append(blank, True)[codes]
     out[missing] = None
-    return _strings(out, ~missing), np.full(len(values), None, dtype=object), missing
+    problems = np.append(_text_problems(cleaned, max_chars, identifier), None)[codes]
+    problems[missing] = None
+    return _strings(out, ~missing & np.equal(problems, None)), problems, missing
 
 
-def _parse_id(series: pd.Series, col: Column, unit: str | None) -> tuple[Any, np.ndarray, np.ndarray]:
+def _parse_id(series: pd.Series, col: Column, unit: str | None,
+              max_chars: int = DEFAULT.max_cell_chars) -> tuple[Any, np.ndarray, np.ndarray]:
     n = len(series)
     if pd.api.types.is_integer_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
         missing = series.isna().to_numpy()
@@ -529,36 +572,44 @@ def _parse_id(series: pd.Series, col: Column, unit: str | None) -> tuple[Any, np
         return _strings(vals, ~missing), np.full(n, None, dtype=object), missing
     strs = _all_str(series)
     if strs is not None:
-        return _fast_strings(strs, nfkc=True)
+        return _fast_strings(strs, nfkc=True, max_chars=max_chars, identifier=True)
 
     def one(v: Any) -> Any:
         if isinstance(v, (bool, np.bool_)):
-            raise ValueError(f"'{v}' is a yes/no value, not an identifier")
+            raise ValueError(f"{shown(v)} is a yes/no value, not an identifier")
         if isinstance(v, str):
             t = _nfkc(v)
-            return t if t else _MISSING
-        if isinstance(v, (float, np.floating)) and not float(v).is_integer():
-            raise ValueError(f"'{_raw_text(v)}' is not usable as an identifier (write it as text)")
-        return _num_text(v)
+        elif isinstance(v, (float, np.floating)) and not float(v).is_integer():
+            raise ValueError(f"{shown(_raw_text(v))} is not usable as an identifier (write it as text)")
+        else:
+            t = _num_text(v)
+        problem = _text_problem(t, max_chars, identifier=True)
+        if problem:
+            raise ValueError(problem)
+        return t if t else _MISSING
 
     res, errs, missing = _map_uniques(series, one)
     ok = ~missing & np.equal(errs, None)
     return _strings(res, ok), errs, missing
 
 
-def _parse_text(series: pd.Series, col: Column, unit: str | None) -> tuple[Any, np.ndarray, np.ndarray]:
+def _parse_text(series: pd.Series, col: Column, unit: str | None,
+                max_chars: int = DEFAULT.max_cell_chars) -> tuple[Any, np.ndarray, np.ndarray]:
     aliases = {_key(k): v for k, v in col.value_aliases.items()}
     for v in col.allowed:
         aliases.setdefault(_key(v), v)
     if not col.value_aliases:
         strs = _all_str(series)
         if strs is not None:
-            return _fast_strings(strs, nfkc=False)
+            return _fast_strings(strs, nfkc=False, max_chars=max_chars, identifier=False)
 
     def one(v: Any) -> Any:
         t = v.strip() if isinstance(v, str) else _num_text(v)
         if not t:
             return _MISSING
+        problem = _text_problem(t, max_chars, identifier=False)
+        if problem:
+            raise ValueError(problem)
         if col.value_aliases:
             k = _key(t)
             return aliases.get(k, unicodedata.normalize("NFKC", t).strip().casefold())
@@ -585,7 +636,7 @@ def _parse_category(series: pd.Series, col: Column, unit: str | None) -> tuple[A
             return _MISSING
         found = aliases.get(_key(t))
         if found is None:
-            raise ValueError(f"'{t}' is not one of the allowed values: {allowed_text}")
+            raise ValueError(f"{shown(t)} is not one of the allowed values: {allowed_text}")
         return found
 
     res, errs, missing = _map_uniques(series, one)
@@ -604,37 +655,32 @@ _COUNT_RE = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.0*)?$", re.ASCII)
 _COUNT_SUFFIX_RE = re.compile(r"[个人名家项年所位次件]$")
 
 
-# A plausibility bound, not a policy number: no enterprise has a million platforms, and it keeps every
-# count × per-event amount exact in int64 fen (10^6 × 10^12 fen < 2^63).
-MAX_COUNT = 1_000_000
-
-
 def _count_value(v: Any) -> int:
     if isinstance(v, (bool, np.bool_)):
-        raise ValueError(f"'{v}' is a yes/no value, not a count")
+        raise ValueError(f"{shown(v)} is a yes/no value, not a count")
     if isinstance(v, (int, np.integer)):
         n = int(v)
     elif isinstance(v, (float, np.floating, Decimal)):
         d = _float_to_decimal(v) if not isinstance(v, Decimal) else v
         if not d.is_finite() or d != d.to_integral_value():
-            raise ValueError(f"'{_raw_text(v)}' is not a whole number")
+            raise ValueError(f"{shown(_raw_text(v))} is not a whole number")
         n = int(d)
     elif isinstance(v, str):
         t = re.sub(r"\s+", "", unicodedata.normalize("NFKC", v))
         t = _COUNT_SUFFIX_RE.sub("", t)
         if t.startswith(("-", "\u2212")) and _COUNT_RE.match(t[1:]):
-            raise ValueError(f"'{v}' is negative; a count must be zero or more")
+            raise ValueError(f"{shown(v)} is negative; a count must be zero or more")
         if not _COUNT_RE.match(t):
             if re.fullmatch(r"[0-9,]*\.[0-9]+", t):
-                raise ValueError(f"'{v}' is not a whole number")
-            raise ValueError(f"cannot read '{v}' as a whole number (expected e.g. 3 or 2026)")
+                raise ValueError(f"{shown(v)} is not a whole number")
+            raise ValueError(f"cannot read {shown(v)} as a whole number (expected e.g. 3 or 2026)")
         n = int(Decimal(t.replace(",", "")))
     else:
-        raise ValueError(f"cannot read '{v}' ({type(v).__name__}) as a whole number")
+        raise ValueError(f"cannot read {shown(_raw_text(v))} ({type(v).__name__}) as a whole number")
     if n < 0:
-        raise ValueError(f"'{_raw_text(v)}' is negative; a count must be zero or more")
+        raise ValueError(f"{shown(_raw_text(v))} is negative; a count must be zero or more")
     if n > MAX_COUNT:
-        raise ValueError(f"'{_raw_text(v)}' is too large for a count (at most {MAX_COUNT:,})")
+        raise ValueError(f"{shown(_raw_text(v))} is too large for a count (at most {MAX_COUNT:,})")
     return n
 
 
@@ -681,7 +727,7 @@ def parse_bool(v: Any) -> bool:
             return True
         if t in _FALSE:
             return False
-    raise ValueError(f"cannot read '{_raw_text(v)}' as yes/no (expected 是/否, yes/no, true/false, 1/0, √/×)")
+    raise ValueError(f"cannot read {shown(_raw_text(v))} as yes/no (expected 是/否, yes/no, true/false, 1/0, √/×)")
 
 
 def _parse_bool(series: pd.Series, col: Column, unit: str | None) -> tuple[Any, np.ndarray, np.ndarray]:
@@ -701,25 +747,25 @@ def _parse_bool(series: pd.Series, col: Column, unit: str | None) -> tuple[Any, 
 
 def _ratio_value(v: Any, percent: bool) -> Decimal:
     if isinstance(v, (bool, np.bool_)):
-        raise ValueError(f"'{v}' is a yes/no value, not a ratio")
+        raise ValueError(f"{shown(v)} is a yes/no value, not a ratio")
     if isinstance(v, str):
         t = re.sub(r"\s+", "", unicodedata.normalize("NFKC", v))
         is_pct = t.endswith("%")
         try:
             d = parse_decimal(t[:-1] if is_pct else t)
         except ValueError:
-            raise ValueError(f"cannot read '{v}' as a ratio (expected e.g. 20% or 0.2)") from None
+            raise ValueError(f"cannot read {shown(v)} as a ratio (expected e.g. 20% or 0.2)") from None
         if is_pct or percent:
             d = d.scaleb(-2)
     else:
         try:
             d = parse_decimal(v)
         except ValueError:
-            raise ValueError(f"cannot read '{_raw_text(v)}' as a ratio (expected e.g. 20% or 0.2)") from None
+            raise ValueError(f"cannot read {shown(_raw_text(v))} as a ratio (expected e.g. 20% or 0.2)") from None
         if percent:
             d = d.scaleb(-2)
     if d < 0:
-        raise ValueError(f"'{_raw_text(v)}' is negative; a ratio must be zero or more")
+        raise ValueError(f"{shown(_raw_text(v))} is negative; a ratio must be zero or more")
     return d
 
 
@@ -745,7 +791,7 @@ def _date_value(v: Any) -> pd.Timestamp:
                 return pd.Timestamp(_dt.datetime.strptime(t, fmt))
             except ValueError:
                 continue
-    raise ValueError(f"cannot read '{_raw_text(v)}' as a date (expected e.g. 2026-03-31 or 2026年3月31日)")
+    raise ValueError(f"cannot read {shown(_raw_text(v))} as a date (expected e.g. 2026-03-31 or 2026年3月31日)")
 
 
 def _parse_date(series: pd.Series, col: Column, unit: str | None) -> tuple[Any, np.ndarray, np.ndarray]:
@@ -783,7 +829,7 @@ def _empty_column(kind: str, n: int) -> Any:
 # =========================================================================== reading sources
 
 
-def _read_source(source: Any, sheet: Any, table: str) -> tuple[pd.DataFrame, np.ndarray, str]:
+def _read_source(source: Any, sheet: Any, table: str, limits: Limits) -> tuple[pd.DataFrame, np.ndarray, str]:
     """Return (raw frame, input_row numbers, description of the source)."""
     if isinstance(source, pd.DataFrame):
         if source.attrs.get(PARSED_ATTR):
@@ -793,109 +839,42 @@ def _read_source(source: Any, sheet: Any, table: str) -> tuple[pd.DataFrame, np.
             )
         if sheet is not None:
             raise InputError("sheet= only applies to .xlsx files")
-        if source.columns.duplicated().any():
-            dups = sorted({str(c) for c in source.columns[source.columns.duplicated()]})
-            raise InputError(f"the table has duplicate column names: {', '.join(dups)}")
+        names = [str(c) for c in source.columns]
+        if len(set(names)) < len(names):
+            dups = sorted({n for n in names if names.count(n) > 1})
+            raise InputError(f"the table has duplicate column names: {', '.join(map(shown, dups))}")
         frame = source.copy(deep=False)
-        frame.columns = [str(c) for c in frame.columns]
-        return frame, np.arange(1, len(frame) + 1, dtype=np.int64), "DataFrame"
-    if isinstance(source, Mapping):
+        frame.columns = names
+        described = "DataFrame"
+    elif isinstance(source, Mapping):
         if sheet is not None:
             raise InputError("sheet= only applies to .xlsx files")
         try:
             frame = pd.DataFrame(dict(source))
-        except ValueError as exc:
-            raise InputError(f"cannot build a table from the dict: {exc}") from exc
+        except (ValueError, TypeError) as exc:
+            raise InputError(f"cannot build a table from the dict: {escape_controls(str(exc))}") from None
         frame.columns = [str(c) for c in frame.columns]
-        return frame, np.arange(1, len(frame) + 1, dtype=np.int64), "dict"
-    if isinstance(source, (str, Path)):
-        path = Path(source)
-        if not path.exists():
-            raise InputError(f"file not found: {path}")
-        if path.is_dir():
-            raise InputError(f"{path} is a directory, not a .csv or .xlsx file")
-        suffix = path.suffix.lower()
-        if suffix == ".csv":
-            if sheet is not None:
-                raise InputError("sheet= only applies to .xlsx files")
-            return (*_read_csv(path), str(path))
-        if suffix in (".xlsx", ".xlsm"):
-            return (*_read_xlsx(path, sheet, table), str(path))
-        raise InputError(f"unsupported file type '{path.suffix}' for {path}: use .csv (UTF-8) or .xlsx")
-    raise InputError(
-        f"cannot read a table from {type(source).__name__}: pass a DataFrame, a dict of lists, "
-        "or the path of a .csv or .xlsx file"
-    )
+        described = "dict"
+    elif isinstance(source, (str, Path)):
+        id_col = next(c for c in TABLES[table] if c.kind == "id" and c.required)
 
+        def has_id_column(headers: Any) -> bool:
+            return any(_match_header(h, table, strict=False)[0] is id_col for h in headers)
 
-def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
-    kwargs = dict(dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False)
-    try:
-        frame = pd.read_csv(path, encoding="utf-8-sig", **kwargs)
-    except UnicodeDecodeError:
-        # Excel on Chinese Windows saves "CSV" as GB18030/GBK.
-        try:
-            frame = pd.read_csv(path, encoding="gb18030", **kwargs)
-        except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-            raise InputError(f"cannot read {path}: not UTF-8 text ({exc})") from exc
-    except pd.errors.EmptyDataError as exc:
-        raise InputError(f"{path} is empty (no header row)") from exc
-    except pd.errors.ParserError as exc:
-        raise InputError(f"cannot read {path} as CSV: {exc}") from exc
-    return frame, np.arange(1, len(frame) + 1, dtype=np.int64)
-
-
-def _read_xlsx(path: Path, sheet: Any, table: str) -> tuple[pd.DataFrame, np.ndarray]:
-    from openpyxl import load_workbook
-    from openpyxl.utils import get_column_letter
-
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for bad files
-        raise InputError(f"cannot open {path} as an .xlsx workbook: {exc}") from exc
-    try:
-        if sheet is None:
-            names = {_key(n): n for n in wb.sheetnames}
-            ws = wb[names[_key(table)]] if _key(table) in names else wb.worksheets[0]
-        elif isinstance(sheet, int):
-            try:
-                ws = wb.worksheets[sheet]
-            except IndexError:
-                raise InputError(f"{path} has no sheet number {sheet}") from None
-        else:
-            if sheet not in wb.sheetnames:
-                raise InputError(f"{path} has no sheet '{sheet}' (sheets: {', '.join(wb.sheetnames)})")
-            ws = wb[sheet]
-        rows = list(ws.iter_rows(values_only=True))
-    finally:
-        wb.close()
-    start = next((i for i, r in enumerate(rows) if any(_cell_present(c) for c in r)), None)
-    if start is None:
-        raise InputError(f"{path} sheet '{ws.title}' is empty (no header row)")
-    header_row = rows[start]
-    data = rows[start + 1 :]
-    width = max([len(header_row), *(len(r) for r in data)]) if data else len(header_row)
-    headers: list[str] = []
-    seen: dict[str, int] = {}
-    for i in range(width):
-        h = header_row[i] if i < len(header_row) else None
-        name = _num_text(h).strip() if _cell_present(h) else f"(column {get_column_letter(i + 1)})"
-        if name in seen:  # same mangling as pandas.read_csv
-            seen[name] += 1
-            name = f"{name}.{seen[name]}"
-        else:
-            seen[name] = 0
-        headers.append(name)
-    matrix = np.full((len(data), width), None, dtype=object)
-    for r, row in enumerate(data):
-        matrix[r, : len(row)] = row
-    frame = pd.DataFrame(matrix, columns=headers, dtype=object)
-    # Headerless columns with nothing in them are just the edge of the sheet.
-    empty_edge = [h for i, h in enumerate(headers)
-                  if not _cell_present(header_row[i] if i < len(header_row) else None)
-                  and not any(_cell_present(v) for v in matrix[:, i])]  # fmt: skip
-    frame = frame.drop(columns=empty_edge)
-    return frame, np.arange(1, len(frame) + 1, dtype=np.int64)
+        frame, described = read_table_file(source, sheet=sheet, limits=limits, prefer=has_id_column,
+                                           sheet_names=(table,))
+    else:
+        raise InputError(
+            f"cannot read a table from {type(source).__name__}: pass a DataFrame, a dict of lists, "
+            "or the path of a .csv or .xlsx file"
+        )
+    if len(frame) > limits.max_rows:
+        raise InputError(f"{described} has {len(frame):,} rows, above the limit of {limits.max_rows:,} "
+                         "(raise it with limits=Limits(max_rows=…) or --limit rows=…)")
+    if len(frame.columns) > limits.max_columns:
+        raise InputError(f"{described} has {len(frame.columns):,} columns, above the limit of {limits.max_columns:,} "
+                         "(raise it with limits=Limits(max_columns=…) or --limit columns=…)")
+    return frame, np.arange(1, len(frame) + 1, dtype=np.int64), described
 
 
 def _cell_present(v: Any) -> bool:
@@ -911,12 +890,17 @@ def _cell_present(v: Any) -> bool:
 # =========================================================================== loading
 
 
-def load_table(source: Any, table: str, *, sheet: Any = None) -> ParsedInput:
-    """Load ``table`` ("enterprises" or "consortia") from ``source``; see module docstring."""
+def load_table(source: Any, table: str, *, sheet: Any = None, limits: Limits = DEFAULT) -> ParsedInput:
+    """Load ``table`` ("enterprises" or "consortia") from ``source``; see module docstring.
+
+    ``limits`` bounds the file, the table and its cells (:class:`calc.limits.Limits`).
+    """
     if table not in TABLES:
         raise ValueError(f"unknown table {table!r}; use one of {', '.join(TABLES)}")
+    if not isinstance(limits, Limits):
+        raise TypeError(f"limits must be a calc.limits.Limits, got {type(limits).__name__}")
     columns = TABLES[table]
-    raw, input_rows, described = _read_source(source, sheet, table)
+    raw, input_rows, described = _read_source(source, sheet, table, limits)
     n = len(raw)
 
     # ---- headers
@@ -930,13 +914,13 @@ def load_table(source: Any, table: str, *, sheet: Any = None) -> ParsedInput:
             continue
         col, unit = _match_header(header, table)
         if col is None:
-            if header.startswith("Unnamed: ") and not any(_cell_present(v) for v in raw[header]):
-                continue  # an empty headerless CSV column
+            if header.startswith("(column ") and not any(_cell_present(v) for v in raw[header]):
+                continue  # an empty headerless column (a trailing comma on every line)
             unknown[header] = _suggest(header, table)
             continue
         if col.name in header_of:
             raise InputError(
-                f"{described}: columns '{header_of[col.name]}' and '{header}' both mean "
+                f"{described}: columns {shown(header_of[col.name])} and {shown(header)} both mean "
                 f"'{col.name}' ({col.label_zh}); keep only one"
             )
         header_of[col.name] = header
@@ -945,9 +929,10 @@ def load_table(source: Any, table: str, *, sheet: Any = None) -> ParsedInput:
             units[col.name] = unit
     for col in columns:
         if col.required and col.name not in header_of:
+            found = [shown(str(c), 40) for c in raw.columns[:30]] + (["…"] if len(raw.columns) > 30 else [])
             raise InputError(
                 f"{described} has no '{col.name}' column ({col.label_zh}), which is required; "
-                f"found columns: {', '.join(map(str, raw.columns)) or '(none)'}"
+                f"found columns: {', '.join(found) or '(none)'}"
             )
 
     # ---- cells
@@ -960,7 +945,10 @@ def load_table(source: Any, table: str, *, sheet: Any = None) -> ParsedInput:
             out[col.name] = _empty_column(col.kind, n)
             continue
         series = raw[header]
-        values, errs, missing = _PARSERS[col.kind](series, col, units.get(col.name))
+        if col.kind in ("id", "text"):
+            values, errs, missing = _PARSERS[col.kind](series, col, units.get(col.name), limits.max_cell_chars)
+        else:
+            values, errs, missing = _PARSERS[col.kind](series, col, units.get(col.name))
         out[col.name] = values
         all_missing &= missing
         if col.required:
@@ -1000,7 +988,7 @@ def load_table(source: Any, table: str, *, sheet: Any = None) -> ParsedInput:
                 pos = np.flatnonzero(dup)
                 vals = s.to_numpy(dtype=object)[pos]
                 msgs = np.array(
-                    [f"duplicate {col.name} '{v}' (first used in row {first_row[v]}); "
+                    [f"duplicate {col.name} {shown(v)} (first used in row {first_row[v]}); "
                      "only the first row is kept" for v in vals],
                     dtype=object,
                 )  # fmt: skip
@@ -1074,9 +1062,10 @@ def _error_piece(
 ) -> pd.DataFrame:
     rows = input_rows[pos]
     row_ids = [None if (v is None or v is pd.NA) else str(v) for v in ids_obj[pos]]
-    texts = [_raw_text(v) for v in raw_vals]
+    texts = [_raw_value(v) for v in raw_vals]
+    column = shown(header)
     messages = [
-        f"row {r}" + (f" ({id_name}={i})" if i is not None else "") + f", column '{header}': {m}"
+        f"row {r}" + (f" ({id_name}={cut(i)})" if i is not None else "") + f", column {column}: {m}"
         for r, i, m in zip(rows, row_ids, msgs)
     ]
     return pd.DataFrame(
@@ -1129,14 +1118,14 @@ def _combination_errors(
     return found
 
 
-def load_enterprises(source: Any, *, sheet: Any = None) -> ParsedInput:
+def load_enterprises(source: Any, *, sheet: Any = None, limits: Limits = DEFAULT) -> ParsedInput:
     """Load the enterprises table (see :data:`ENTERPRISE_COLUMNS`)."""
-    return load_table(source, "enterprises", sheet=sheet)
+    return load_table(source, "enterprises", sheet=sheet, limits=limits)
 
 
-def load_consortia(source: Any, *, sheet: Any = None) -> ParsedInput:
+def load_consortia(source: Any, *, sheet: Any = None, limits: Limits = DEFAULT) -> ParsedInput:
     """Load the consortia table (see :data:`CONSORTIUM_COLUMNS`)."""
-    return load_table(source, "consortia", sheet=sheet)
+    return load_table(source, "consortia", sheet=sheet, limits=limits)
 
 
 # =========================================================================== templates

@@ -26,6 +26,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from calc.files import shown as _quoted
+from calc.limits import MAX_MONEY_FEN
+
 __all__ = [
     "MoneyError",
     "UNITS",
@@ -43,8 +46,8 @@ __all__ = [
 ]
 
 FEN_PER_YUAN = 100
-#: Largest amount representable in an ``Int64`` column.
-MAX_FEN = int(np.iinfo(np.int64).max)
+#: The largest amount accepted anywhere (``calc.limits.MAX_MONEY_FEN``: 10万亿元); far inside int64.
+MAX_FEN = MAX_MONEY_FEN
 
 #: Power of ten of yuan per unit.
 UNITS: dict[str, int] = {"yuan": 0, "wan": 4, "yi": 8}
@@ -98,12 +101,10 @@ def normalize_unit(unit: str) -> str:
 
 
 def _shown(value: Any) -> str:
-    """How a value is quoted in an error message."""
-    if isinstance(value, str):
-        return f"'{value}'"
-    if isinstance(value, (float, np.floating)):
-        return f"'{_float_to_decimal(value)}'"
-    return f"'{value}'"
+    """How a value is quoted in an error message (escaped, cut if long)."""
+    if isinstance(value, (float, np.floating)) and math.isfinite(float(value)):
+        return _quoted(str(_float_to_decimal(value)))
+    return _quoted(value if isinstance(value, str) else str(value))
 
 
 def _decimal_to_fen(amount: Decimal, power: int, original: Any) -> int:
@@ -118,10 +119,10 @@ def _decimal_to_fen(amount: Decimal, power: int, original: Any) -> int:
             f"{_shown(original)} is more precise than one fen (0.01 yuan); "
             "round it to whole fen first"
         )
-    result = int(fen)
-    if result > MAX_FEN:
-        raise MoneyError(f"{_shown(original)} is too large to be an amount of money here")
-    return result
+    if fen > MAX_FEN:
+        raise MoneyError(f"{_shown(original)} is above the largest amount accepted (10万亿元, "
+                         f"{MAX_FEN // FEN_PER_YUAN:,} yuan)")
+    return int(fen)
 
 
 def _float_to_decimal(value: Any) -> Decimal:
@@ -253,6 +254,30 @@ def _new_errs(n: int) -> np.ndarray:
     return np.full(n, None, dtype=object)
 
 
+def factorize_cells(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``pd.factorize`` of an object array of cells that may hold unhashable things (a list, a dict, an array).
+
+    Returns (codes, uniques, errors): cells that are not single values get code -1 and an error message.
+    """
+    try:
+        codes, uniques = pd.factorize(values)
+        return codes, uniques, _new_errs(len(values))
+    except TypeError:
+        pass
+    errs = _new_errs(len(values))
+    single = np.ones(len(values), dtype=bool)
+    for i, v in enumerate(values):
+        try:
+            hash(v)
+        except TypeError:
+            single[i] = False
+            errs[i] = f"a {type(v).__name__} is not a single value; a cell holds one number or one text"
+    codes = np.full(len(values), -1, dtype=np.intp)
+    sub_codes, uniques = pd.factorize(values[single])
+    codes[single] = sub_codes
+    return codes, uniques, errs
+
+
 def _parse_money_array(series: pd.Series, unit: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Core of :func:`parse_money_column`: (fen int64, valid bool, errors object)."""
     power = UNITS[normalize_unit(unit)]
@@ -337,12 +362,12 @@ def _parse_by_uniques(
     for group in (np.flatnonzero(~is_bool), np.flatnonzero(is_bool)):
         if not len(group):
             continue
-        codes, uniques = pd.factorize(values[group])
+        codes, uniques, cell_errs = factorize_cells(values[group])
         m = len(uniques)
-        u_fen = np.zeros(m, dtype=np.int64)
-        u_valid = np.zeros(m, dtype=bool)
-        u_err = _new_errs(m)
-        u_missing = np.zeros(m, dtype=bool)
+        u_fen = np.zeros(m + 1, dtype=np.int64)  # the last entry is code -1: a cell that is not a single value
+        u_valid = np.zeros(m + 1, dtype=bool)
+        u_err = _new_errs(m + 1)
+        u_missing = np.zeros(m + 1, dtype=bool)
         for j, v in enumerate(uniques):
             if isinstance(v, str):
                 if not v.strip():
@@ -362,7 +387,7 @@ def _parse_by_uniques(
         pos = positions[group]
         fen[pos] = u_fen[codes]
         valid[pos] = u_valid[codes]
-        errs[pos] = u_err[codes]
+        errs[pos] = np.where(codes < 0, cell_errs, u_err[codes])
 
 
 # --------------------------------------------------------------------------- formatting

@@ -1,8 +1,9 @@
 """The command line, as a user runs it: ``python -m calc …`` in a subprocess, on files in a temporary directory.
 
 Exit status (README, calc/cli.py): 0 when every row computed; 1 when some rows were rejected (the rest are
-still written, the errors go to stderr and to OUT.errors.csv or the ``errors`` sheet); 2 for unusable
-arguments or files.  Every amount below is worked by hand from the quoted article.
+still written, the errors go to stderr and to OUT.errors.csv, always written beside a CSV output, or the
+``errors`` sheet); 2 for unusable arguments or files; 3 for an internal error.  Every amount below is worked
+by hand from the quoted article.
 """
 
 from __future__ import annotations
@@ -98,7 +99,8 @@ def test_entitlements_csv_has_one_row_per_enterprise_and_item_and_the_hand_worke
     assert "Xiamen" in e2["reason"]
     e3 = row(table, enterprise_id="E3", item_id=STEP)
     assert (e3["status"], e3["amount_yuan"]) == ("not_eligible", 0)
-    assert not (tmp_path / "out.errors.csv").exists()
+    # the errors file is always written beside a CSV output: here it holds its header and no row
+    assert len(read_csv(tmp_path / "out.errors.csv")) == 0
 
 
 def test_a_reading_option_changes_the_step_subsidy(tmp_path):
@@ -136,14 +138,15 @@ def test_bad_rows_exit_1_the_good_rows_are_written_and_the_errors_are_named(tmp_
     assert any("row 4" in l and "rd_expense_prev" in l and "-5万" in l for l in lines), done.stderr
     errors = read_csv(tmp_path / "out.errors.csv")
     assert list(errors.columns[:4]) == ["input_row", "id", "column", "value"]
+    # "-5万" begins with "-": written as "'-5万" so that no spreadsheet reads it as a formula
     assert sorted(zip(errors["input_row"], errors["id"], errors["column"], errors["value"])) == [
-        (2, "E2", "rd_expense", "12万x"), (4, "E4", "rd_expense_prev", "-5万")]
+        (2, "E2", "rd_expense", "12万x"), (4, "E4", "rd_expense_prev", "'-5万")]
 
-    # a clean rerun to the same output leaves no stale errors file behind
+    # a clean rerun to the same output leaves no stale errors behind: the errors file is rewritten, empty
     done = calc_cli("entitlements", write_csv(tmp_path / "good.csv", ENTERPRISES), "--as-of", "2026-06-30",
                     "--output", out)
     assert done.returncode == 0, done.stderr
-    assert not (tmp_path / "out.errors.csv").exists()
+    assert len(read_csv(tmp_path / "out.errors.csv")) == 0
 
 
 def test_xlsx_output_has_items_totals_and_errors_sheets(tmp_path):
@@ -164,7 +167,7 @@ def test_xlsx_output_has_items_totals_and_errors_sheets(tmp_path):
     assert tuple(totals.loc["E3", ["formula_fixed_yuan", "ceiling_yuan", "total_yuan"]]) == (200_000, 0, 200_000)
     errors = sheets["errors"]
     assert sorted(zip(errors["input_row"], errors["column"], errors["value"])) == [
-        (2, "rd_expense", "12万x"), (4, "rd_expense_prev", "-5万")]
+        (2, "rd_expense", "12万x"), (4, "rd_expense_prev", "'-5万")]
     assert not (tmp_path / "out.errors.csv").exists()
 
 

@@ -177,8 +177,22 @@ def test_unknown_unit_rejected() -> None:
 
 def test_too_large_rejected() -> None:
     # 10^12亿 = 10^20 yuan = 10^22 fen, beyond Int64 (≈ 9.2 × 10^18)
-    with pytest.raises(MoneyError, match="too large"):
+    with pytest.raises(MoneyError, match="above the largest amount accepted"):
         parse_money("1,000,000,000,000亿")
+
+
+def test_the_money_ceiling_is_inclusive_at_10_trillion_yuan() -> None:
+    # calc.limits.MAX_MONEY_FEN = 10^15 fen = 10^13 yuan = 10万亿元: accepted at the ceiling, refused one fen above
+    assert parse_money("100000亿") == 10**15
+    assert parse_money("10,000,000,000,000") == 10**15
+    assert parse_money("10000000000000.00") == 10**15
+    with pytest.raises(MoneyError, match="above the largest amount accepted"):
+        parse_money("10000000000000.01")
+    with pytest.raises(MoneyError, match="above the largest amount accepted"):
+        parse_money(92233720368547758)  # the wrapping value of issue 11, in yuan
+    fen, errors = parse_money_column(pd.Series([10**13, 10**13 + 1, 92233720368547758], dtype="int64"))
+    assert fen.tolist() == [10**15, pd.NA, pd.NA]
+    assert errors[0] is None and "above the largest amount" in errors[1] and "above the largest amount" in errors[2]
 
 
 # --------------------------------------------------------------------------- parse_decimal
@@ -239,7 +253,7 @@ def test_format_money_missing_and_types() -> None:
 
 
 @settings(max_examples=300)
-@given(st.integers(min_value=0, max_value=10**16))  # 0 .. 10^14 yuan, any fen
+@given(st.integers(min_value=0, max_value=10**15))  # 0 .. 10^13 yuan (the money ceiling), any fen
 def test_format_parse_round_trip(fen: int) -> None:
     assert parse_money(format_money(fen)) == fen
     assert parse_money(format_money(fen, "en")) == fen
@@ -247,10 +261,15 @@ def test_format_parse_round_trip(fen: int) -> None:
 
 @given(st.integers(min_value=0, max_value=10**8), st.sampled_from(["yuan", "wan", "yi"]))
 def test_units_scale_exactly(n: int, unit: str) -> None:
-    # 10^8 亿 = 10^16 yuan = 10^18 fen, still inside Int64
+    # up to 10^8 亿 = 10^16 yuan = 10^18 fen; the ceiling is 10^15 fen (10万亿元), above it an error
     scale = {"yuan": 100, "wan": 1_000_000, "yi": 10_000_000_000}[unit]
-    assert parse_money(str(n), unit) == n * scale
-    assert parse_money(n, unit) == n * scale
+    if n * scale <= 10**15:
+        assert parse_money(str(n), unit) == n * scale
+        assert parse_money(n, unit) == n * scale
+    else:
+        for value in (str(n), n):
+            with pytest.raises(MoneyError, match="above the largest amount accepted"):
+                parse_money(value, unit)
 
 
 @given(st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False))
@@ -313,7 +332,7 @@ def test_column_int_overflow_reported() -> None:
     # 10^15 亿 = 10^23 yuan: too large for Int64 fen
     fen, errs = parse_money_column(pd.Series([10**15, 1], dtype="int64"), unit="yi")
     assert fen.tolist() == [pd.NA, 10_000_000_000]
-    assert "too large" in errs[0]
+    assert "above the largest amount accepted" in errs[0]
 
 
 def test_column_nullable_int_and_float() -> None:
@@ -342,7 +361,7 @@ def test_column_plain_digit_fast_path_respects_limits() -> None:
     # 15-digit number in 亿 would overflow Int64; must be an error, not a wrapped value
     fen, errs = parse_money_column(pd.Series(["999999999999999", "7"]), unit="yi")
     assert fen.tolist() == [pd.NA, 70_000_000_000]
-    assert "too large" in errs[0]
+    assert "above the largest amount accepted" in errs[0]
 
 
 @given(

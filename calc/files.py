@@ -1,0 +1,633 @@
+"""Files in and out, in one place: bounded reading, atomic writing, spreadsheet-safe cells, safe words.
+
+Every face (the command line, the Python loaders, the dashboards' uploads and downloads) goes through here, so
+the guarantees hold everywhere:
+
+* **Bounded.** A CSV or XLSX file is measured before it is parsed (size, lines, columns; for an XLSX the
+  unpacked size of every part, the compression ratio, the shared strings and the sheet's declared dimension)
+  against :class:`calc.limits.Limits`; nothing is allocated from what a file merely declares.
+* **Nothing lost.** An output is written to a temporary file in its own folder and renamed into place
+  (:func:`atomic_output`), so a crash leaves the previous file untouched; :func:`check_output_paths` refuses,
+  before any work, an output that is an input or another output (through ``..``, a symlink or a hard link).
+* **No formulas.** Every text cell written (CSV or XLSX) that begins with ``= + - @``, a tab or a carriage
+  return, or their full-width forms, is prefixed with ``'`` (OWASP's CSV-injection guidance); XLSX text
+  cells are written as strings, never as formulas or links; integers beyond Excel's exact range (2^53) are
+  written as text so they stay exact.
+* **Safe words.** Control characters in a value are shown escaped (``\\x1b``), never written raw to a
+  terminal, a CSV or an XLSX, and values quoted in messages are cut to a readable length.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import math
+import os
+import re
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+import pandas as pd
+
+from calc.limits import DEFAULT, Limits, size_text
+
+__all__ = [
+    "InputError", "OutputError", "cut", "shown", "escape_controls", "has_control", "safe_cell", "terminal_text",
+    "read_table_file", "atomic_output", "check_output_paths", "write_csv", "write_xlsx",
+    "XLSX_MAX_ROWS", "XLSX_MAX_CELL_CHARS",
+]
+
+
+class InputError(Exception):
+    """The source cannot be used at all (missing file, bad format, too large, missing required column…)."""
+
+
+class OutputError(Exception):
+    """An output cannot be written as asked (it would overwrite an input, a cell does not fit XLSX…)."""
+
+
+XLSX_MAX_ROWS = 1_048_576          # rows of an Excel sheet, the header included
+XLSX_MAX_COLUMNS = 16_384
+XLSX_MAX_CELL_CHARS = 32_767       # characters of an Excel cell
+EXACT_IN_EXCEL = 2**53             # Excel holds numbers as doubles: integers beyond this are written as text
+
+
+# ============================================================================================ words
+
+# C0 and C1 controls, and the invisible marks that reorder or hide text on a screen (bidi overrides, isolates,
+# line/paragraph separators, zero-width no-break space): shown escaped, never raw.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069\ufeff]")
+
+
+def _escape(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with every control character written as a visible escape (``\\x1b``, ``\\u202e``)."""
+    return _CONTROL.sub(_escape, text)
+
+
+def has_control(text: str) -> str | None:
+    """The first control character of ``text`` as an escape (``\\x00``), or None."""
+    m = _CONTROL.search(text)
+    return _escape(m) if m else None
+
+
+def cut(value: Any, limit: int = 60) -> str:
+    """A value as written in a message: escaped, and cut to ``limit`` characters with its full length said."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > limit:
+        return f"{escape_controls(text[:limit])}… ({len(text):,} characters)"
+    return escape_controls(text)
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """A value as quoted in a message: ``'…'`` around :func:`cut`."""
+    return f"'{cut(value, limit)}'"
+
+
+def terminal_text(text: str) -> str:
+    """A line for the terminal: control characters escaped (a newline is kept between lines)."""
+    return "\n".join(escape_controls(line) for line in str(text).split("\n"))
+
+
+_FORMULA_START = re.compile(r"^[\s\u3000]*[=+\-@＝＋－＠]|^[\t\r\n]")
+
+
+def safe_cell(text: str) -> str:
+    """A text cell as written to a CSV or an XLSX: tabs and line breaks as spaces, other controls escaped,
+    and a leading ``'`` where a spreadsheet could read the text as a formula (``= + - @``, a tab or a
+    carriage return at the start, also after spaces, also in full width)."""
+    if _CONTROL.search(text):
+        text = escape_controls(text.replace("\t", " ").replace("\r\n", " ").replace("\r", " ").replace("\n", " "))
+    if _FORMULA_START.match(text):
+        return "'" + text
+    return text
+
+
+def _safe_text_values(values: np.ndarray) -> np.ndarray:
+    """``safe_cell`` over an object array of str/None, once per distinct value."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if not len(uniques):
+        return values
+    cleaned = np.empty(len(uniques) + 1, dtype=object)
+    cleaned[:-1] = [safe_cell(u) if isinstance(u, str) else _plain(u) for u in uniques]
+    cleaned[-1] = None
+    return cleaned[codes]
+
+
+def _plain(value: Any) -> Any:
+    """A non-text cell value of an object column as a writer takes it (exact: big ints, Decimal, Fraction as text)."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        v = int(value)
+        return v if abs(v) <= EXACT_IN_EXCEL else str(v)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, (Decimal, Fraction)):
+        return str(value)
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return safe_cell(str(value))
+
+
+# ============================================================================================ reading
+
+def read_table_file(path: Path | str, *, sheet: Any = None, limits: Limits = DEFAULT,
+                    prefer: Callable[[Sequence[str]], bool] | None = None,
+                    sheet_names: Sequence[str] = ()) -> tuple[pd.DataFrame, str]:
+    """Read a .csv or .xlsx file into a frame of raw cells (str, or the XLSX's numbers and dates), bounded.
+
+    The header is the first non-empty row, taken as written (a duplicated header is an error, an empty one is
+    named ``(column C)``).  For an XLSX without ``sheet``, the sheet read is the first whose name is in
+    ``sheet_names``, else the first whose header ``prefer`` accepts, else the first sheet.  Returns the frame
+    and a description of what was read (the path, and the sheet for an XLSX).
+    """
+    path = Path(path)
+    described = escape_controls(str(path))
+    if not path.exists():
+        raise InputError(f"file not found: {described}")
+    if path.is_dir():
+        raise InputError(f"{described} is a directory, not a .csv or .xlsx file")
+    if not path.is_file():
+        raise InputError(f"{described} is not a regular file")
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx", ".xlsm"):
+        raise InputError(f"unsupported file type '{escape_controls(path.suffix)}' for {described}: "
+                         "use .csv (UTF-8 or GB18030) or .xlsx")
+    size = path.stat().st_size
+    if size > limits.max_file_bytes:
+        raise InputError(f"{described} is {size_text(size)}, above the limit of {size_text(limits.max_file_bytes)} "
+                         "(raise it with --limit file=…, or limits=Limits(max_file_bytes=…))")
+    if suffix == ".csv":
+        if sheet is not None:
+            raise InputError("a sheet can only be chosen in an .xlsx file")
+        return _read_csv(path, described, limits), described
+    return _read_xlsx(path, described, sheet, limits, prefer, sheet_names)
+
+
+def _limit_hint(name: str) -> str:
+    return f"(raise it with --limit {name}=…)"
+
+
+def _check_header(header: list[str], described: str, limits: Limits) -> list[str]:
+    if len(header) > limits.max_columns:
+        raise InputError(f"{described} has {len(header):,} columns, above the limit of {limits.max_columns:,} "
+                         + _limit_hint("columns"))
+    names = []
+    first_at: dict[str, int] = {}
+    for i, h in enumerate(header):
+        name = "" if h is None else (h if isinstance(h, str) else _cell_text(h)).strip()
+        if len(name) > limits.max_cell_chars:
+            raise InputError(f"{described}: the header of column {_column_letter(i)} is {len(name):,} characters "
+                             f"long (at most {limits.max_cell_chars:,})")
+        if not name:
+            name = f"(column {_column_letter(i)})"
+        if name in first_at:
+            raise InputError(f"{described}: the column header {shown(name)} appears twice (columns "
+                             f"{_column_letter(first_at[name])} and {_column_letter(i)}); keep only one")
+        first_at[name] = i
+        names.append(name)
+    return names
+
+
+def _column_letter(i: int) -> str:
+    letters = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        letters = chr(65 + r) + letters
+    return letters
+
+
+def _cell_text(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _count_lines(path: Path, limits: Limits) -> tuple[int, int]:
+    """(number of line breaks, longest line in bytes), reading the file in blocks; stops past the row limit."""
+    lines = 0
+    longest = 0
+    carry = 0  # bytes of the line running over from the previous block
+    with path.open("rb") as fh:
+        while True:
+            block = fh.read(16 * 1024 * 1024)
+            if not block:
+                break
+            raw = np.frombuffer(block, dtype=np.uint8)
+            breaks = np.flatnonzero(raw == 10)
+            if len(breaks):
+                lengths = np.diff(breaks, prepend=-1) - 1
+                longest = max(longest, int(lengths.max()), carry + int(breaks[0]))
+                carry = len(block) - int(breaks[-1]) - 1
+            else:
+                carry += len(block)
+            longest = max(longest, carry)
+            lines += len(breaks)
+            if lines > limits.max_rows + 1:
+                break
+    return lines, longest
+
+
+def _read_csv(path: Path, described: str, limits: Limits) -> pd.DataFrame:
+    lines, longest = _count_lines(path, limits)
+    if lines - 1 > limits.max_rows:  # the header and a final line break: lines ≥ data rows
+        raise InputError(f"{described} has more than {limits.max_rows:,} lines, above the row limit "
+                         + _limit_hint("rows"))
+    encoding = _csv_encoding(path)
+    try:
+        with path.open("r", encoding=encoding, newline="") as fh:
+            header = next(csv.reader(fh), None)
+    except csv.Error as exc:
+        raise InputError(f"cannot read {described} as CSV: {exc}") from None
+    if header is None:
+        raise InputError(f"{described} is empty (no header row)")
+    names = _check_header(header, described, limits)
+    try:
+        frame = pd.read_csv(path, encoding=encoding, header=None, skiprows=1, names=names, dtype=str,
+                            keep_default_na=False, na_filter=False, skip_blank_lines=False, index_col=False)
+    except pd.errors.EmptyDataError:
+        frame = pd.DataFrame({n: pd.Series([], dtype=object) for n in names})
+    except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {described} as CSV: {escape_controls(str(exc).strip())}") from None
+    frame.attrs["longest_line"] = longest
+    return frame
+
+
+def _csv_encoding(path: Path) -> str:
+    """UTF-8 (with or without a byte-order mark), else GB18030 (Excel on Chinese Windows), else an error."""
+    with path.open("rb") as fh:
+        head = fh.read(4)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(f"cannot read {escape_controls(str(path))}: it is UTF-16 text; save it as UTF-8 CSV")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            with path.open("r", encoding=encoding, newline="") as fh:
+                while fh.read(16 * 1024 * 1024):
+                    pass
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    raise InputError(f"cannot read {escape_controls(str(path))}: not UTF-8 or GB18030 text")
+
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
+
+
+def _check_xlsx_package(path: Path, described: str, limits: Limits) -> None:
+    """Refuse, before openpyxl parses anything, what is not a plain .xlsx or would unpack too large."""
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if head.startswith(_OLE_MAGIC):
+        raise InputError(f"{described} is a password-protected (encrypted) workbook or an old .xls file: "
+                         "save it from Excel as an .xlsx without a password")
+    if not head.startswith(b"PK"):
+        raise InputError(f"cannot open {described} as an .xlsx workbook: it is not an .xlsx (zip) file")
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InputError(f"cannot open {described} as an .xlsx workbook: {escape_controls(str(exc))}") from None
+    unpacked = sum(i.file_size for i in infos)
+    if unpacked > limits.max_xlsx_unpacked_bytes:
+        raise InputError(f"{described} unpacks to {size_text(unpacked)}, above the limit of "
+                         f"{size_text(limits.max_xlsx_unpacked_bytes)} " + _limit_hint("xlsx_unpacked"))
+    for info in infos:
+        if info.file_size > 1024 * 1024 and info.file_size > limits.max_xlsx_ratio * max(info.compress_size, 1):
+            raise InputError(f"{described}: the part {shown(info.filename)} unpacks {info.file_size // max(info.compress_size, 1):,} "
+                             f"times its packed size (at most {limits.max_xlsx_ratio:,}): refused as a zip bomb "
+                             + _limit_hint("xlsx_ratio"))
+        if info.filename.lower().endswith("sharedstrings.xml") and info.file_size > limits.max_shared_strings_bytes:
+            raise InputError(f"{described}: its shared strings unpack to {size_text(info.file_size)}, above the "
+                             f"limit of {size_text(limits.max_shared_strings_bytes)} " + _limit_hint("shared_strings"))
+
+
+def _declared_size(ws: Any) -> tuple[int | None, int | None]:
+    """The (rows, columns) a read-only sheet's <dimension> declares, read from the part's first bytes."""
+    try:
+        with ws.parent._archive.open(ws._worksheet_path) as fh:  # noqa: SLF001 - openpyxl keeps no public handle
+            head = fh.read(4096)
+    except Exception:  # noqa: BLE001 - no dimension to check, the row-by-row bounds still hold
+        return None, None
+    m = _DIMENSION.search(head)
+    if not m:
+        return None, None
+    col = m.group(3) or m.group(1)
+    row = m.group(4) or m.group(2)
+    columns = 0
+    for ch in (col or b"").decode():
+        columns = columns * 26 + ord(ch) - 64
+    return (int(row) if row else None), (columns or None)
+
+
+def _read_xlsx(path: Path, described: str, sheet: Any, limits: Limits,
+               prefer: Callable[[Sequence[str]], bool] | None, sheet_names: Sequence[str]) -> tuple[pd.DataFrame, str]:
+    from openpyxl import load_workbook
+
+    _check_xlsx_package(path, described, limits)
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for broken files
+        raise InputError(f"cannot open {described} as an .xlsx workbook: {escape_controls(str(exc)) or type(exc).__name__}") from None
+    try:
+        ws = _choose_sheet(wb, described, sheet, limits, prefer, sheet_names)
+        where = f"{described}, sheet {shown(ws.title)}"
+        others = [shown(n) for n in wb.sheetnames if n != ws.title]
+        if others:
+            where += f" (other sheets: {', '.join(others)})"
+        rows, columns = _declared_size(ws)
+        if rows is not None and rows - 1 > limits.max_rows:
+            raise InputError(f"{where} declares {rows:,} rows, above the limit of {limits.max_rows:,} data rows "
+                             + _limit_hint("rows"))
+        if columns is not None and columns > limits.max_columns:
+            raise InputError(f"{where} declares {columns:,} columns, above the limit of {limits.max_columns:,} "
+                             + _limit_hint("columns"))
+        ws.reset_dimensions()  # never pad rows to what the file declares: read the cells that are there
+        data = _bounded_rows(ws, where, limits)
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a broken part inside the zip
+        raise InputError(f"cannot read {described}: {escape_controls(str(exc)) or type(exc).__name__}") from None
+    finally:
+        wb.close()
+    start = next((i for i, r in enumerate(data) if any(_present(c) for c in r)), None)
+    if start is None:
+        raise InputError(f"{where} is empty (no header row)")
+    header_row = list(data[start])
+    body = data[start + 1:]
+    width = max([len(header_row), *(len(r) for r in body)])
+    header_row += [None] * (width - len(header_row))
+    # columns with neither a header nor a value are the edge of the sheet, not data
+    used = [i for i in range(width) if _present(header_row[i]) or any(i < len(r) and _present(r[i]) for r in body)]
+    names = _check_header([header_row[i] for i in used], where, limits)
+    matrix = np.full((len(body), len(used)), None, dtype=object)
+    position = {c: j for j, c in enumerate(used)}
+    for r, row in enumerate(body):
+        for c, v in enumerate(row):
+            j = position.get(c)
+            if j is not None and v is not None:
+                matrix[r, j] = v
+    frame = pd.DataFrame(matrix, columns=names, dtype=object)
+    return frame, where
+
+
+def _choose_sheet(wb: Any, described: str, sheet: Any, limits: Limits,
+                  prefer: Callable[[Sequence[str]], bool] | None, sheet_names: Sequence[str]) -> Any:
+    listing = ", ".join(shown(n) for n in wb.sheetnames)
+    if sheet is not None:
+        if isinstance(sheet, int) and not isinstance(sheet, bool):
+            if not 0 <= sheet < len(wb.worksheets):
+                raise InputError(f"{described} has no sheet number {sheet} (sheets: {listing})")
+            return wb.worksheets[sheet]
+        if str(sheet) not in wb.sheetnames:
+            raise InputError(f"{described} has no sheet {shown(str(sheet))} (sheets: {listing})")
+        return wb[str(sheet)]
+    worksheets = [ws for ws in wb.worksheets if hasattr(ws, "iter_rows")]
+    if not worksheets:
+        raise InputError(f"{described} has no worksheet (sheets: {listing})")
+    wanted = {_fold(n) for n in sheet_names}
+    for ws in worksheets:
+        if _fold(ws.title) in wanted:
+            return ws
+    if prefer is not None and len(worksheets) > 1:
+        for ws in worksheets:
+            if prefer(_first_row(ws, limits)):
+                return ws
+    return worksheets[0]
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"\s+", "", str(text)).casefold()
+
+
+def _first_row(ws: Any, limits: Limits) -> list[str]:
+    """The first non-empty row of a sheet, as text, reading at most a few rows and columns."""
+    for i, row in enumerate(ws.iter_rows(values_only=True, max_row=20)):
+        cells = [str(c) for c in row[: limits.max_columns] if _present(c)]
+        if cells:
+            return cells
+        if i >= 19:
+            break
+    return []
+
+
+def _bounded_rows(ws: Any, where: str, limits: Limits) -> list[tuple]:
+    rows: list[tuple] = []
+    for row in ws.iter_rows(values_only=True):
+        if len(row) > limits.max_columns:
+            # trailing empty cells (styled but blank) do not count
+            last = max((i for i, v in enumerate(row) if _present(v)), default=-1)
+            if last >= limits.max_columns:
+                raise InputError(f"{where}: row {len(rows) + 1} has {last + 1:,} columns, above the limit of "
+                                 f"{limits.max_columns:,} " + _limit_hint("columns"))
+            row = row[: last + 1]
+        if len(rows) > limits.max_rows:  # the header row and max_rows data rows are allowed
+            raise InputError(f"{where} has more than {limits.max_rows:,} data rows " + _limit_hint("rows"))
+        rows.append(row)
+    return rows
+
+
+def _present(v: Any) -> bool:
+    if v is None:
+        return False
+    if isinstance(v, str):
+        return bool(v.strip())
+    if isinstance(v, float) and math.isnan(v):
+        return False
+    return True
+
+
+# ============================================================================================ writing
+
+def _identity(path: Path) -> tuple[str, tuple[int, int] | None]:
+    """A path as compared: resolved through symlinks and ``..``; and (device, inode) when it exists."""
+    resolved = os.path.realpath(path)
+    try:
+        st = os.stat(resolved)
+        return resolved, (st.st_dev, st.st_ino)
+    except OSError:
+        return resolved, None
+
+
+def check_output_paths(inputs: Sequence[Path | str], outputs: Mapping[str, Path | str]) -> None:
+    """Refuse, before any work, an output that is an input or another output, or an existing folder.
+
+    ``outputs`` maps a name for messages (``--output``, ``errors file``) to its path.
+    """
+    seen: dict[Any, str] = {}
+    for path in inputs:
+        resolved, inode = _identity(Path(path))
+        seen[resolved] = seen[inode] = f"the input {escape_controls(str(path))}"
+    for name, path in outputs.items():
+        resolved, inode = _identity(Path(path))
+        clash = seen.get(resolved) or (seen.get(inode) if inode else None)
+        if clash:
+            raise OutputError(f"{name} {escape_controls(str(path))} is {clash}: it would be overwritten; "
+                              "choose another file")
+        if Path(resolved).is_dir():
+            raise OutputError(f"{name} {escape_controls(str(path))} is a folder, not a file")
+        seen[resolved] = f"the {name} {escape_controls(str(path))}"
+        if inode:
+            seen[inode] = seen[resolved]
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path | str) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success it replaces ``path`` at once, on failure it is removed.
+
+    The folder is created if needed.  A crash (even a kill) leaves the previous ``path`` as it was; at worst a
+    hidden ``.<name>.*.tmp`` file stays beside it.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        with open(tmp_path, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.chmod(tmp_path, 0o644 & ~_umask())
+        os.replace(tmp_path, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp_path.unlink()
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every text (object, string, category) column made spreadsheet-safe."""
+    out = {}
+    for name, series in frame.items():
+        dtype = series.dtype
+        if dtype == object or isinstance(dtype, (pd.StringDtype, pd.CategoricalDtype)):
+            values = series.to_numpy(dtype=object, na_value=None)
+            out[name] = _safe_text_values(values)
+        else:
+            out[name] = series.to_numpy() if not pd.api.types.is_extension_array_dtype(dtype) else series.array
+    return pd.DataFrame(out, index=frame.index, columns=[safe_cell(str(c)) for c in frame.columns]) \
+        if len(frame.columns) else frame
+
+
+def write_csv(path: Path | str, frame: pd.DataFrame) -> Path:
+    """A table as UTF-8 CSV (with a byte-order mark, so Excel reads the Chinese), atomically, cells made safe."""
+    path = Path(path)
+    safe = _safe_frame(frame)
+    with atomic_output(path) as tmp:
+        safe.to_csv(tmp, index=False, encoding="utf-8-sig")
+    return path
+
+
+def write_xlsx(target: Path | str | BinaryIO, sheets: Mapping[str, pd.DataFrame], *,
+               decorate: Callable[[Any, dict[str, Any], Mapping[str, pd.DataFrame]], None] | None = None,
+               header_format: Mapping[str, Any] | None = None) -> None:
+    """Tables as sheets of an XLSX (xlsxwriter), atomically when ``target`` is a path.
+
+    Text is written as text (never a formula, a link or a number), made safe; integers as numbers (as text
+    beyond 2^53, so they stay exact); missing values as empty cells.  A sheet longer than Excel's 1,048,576
+    rows or a text longer than 32,767 characters is an :class:`OutputError`, raised before anything is
+    written.  ``decorate(book, worksheets, sheets)`` may add formats and charts after the cells are written.
+    """
+    import xlsxwriter
+
+    prepared = {}
+    for name, frame in sheets.items():
+        if len(frame) + 1 > XLSX_MAX_ROWS:
+            raise OutputError(f"the {name} sheet would have {len(frame) + 1:,} rows; an Excel sheet holds "
+                              f"{XLSX_MAX_ROWS:,}: write .csv instead")
+        if len(frame.columns) > XLSX_MAX_COLUMNS:
+            raise OutputError(f"the {name} sheet would have {len(frame.columns):,} columns; Excel holds {XLSX_MAX_COLUMNS:,}")
+        prepared[name] = [_xlsx_column(name, frame, c) for c in frame.columns]
+
+    def write(out: Any) -> None:
+        book = xlsxwriter.Workbook(out, {"strings_to_formulas": False, "strings_to_urls": False,
+                                         "strings_to_numbers": False, "nan_inf_to_errors": False,
+                                         "constant_memory": not isinstance(out, io.BytesIO),
+                                         "in_memory": isinstance(out, io.BytesIO)})
+        bold = book.add_format(dict(header_format or {"bold": True}))
+        worksheets = {}
+        for name, frame in sheets.items():
+            ws = book.add_worksheet(_sheet_name(name))
+            worksheets[name] = ws
+            columns = prepared[name]
+            for j, (header, values) in enumerate(zip(frame.columns, columns)):
+                ws.set_column(j, j, _width(str(header), values))
+            ws.write_row(0, 0, [safe_cell(str(c)) for c in frame.columns], bold)
+            for r, row in enumerate(zip(*columns), start=1):
+                for j, v in enumerate(row):
+                    if v is None:
+                        continue
+                    if isinstance(v, str):
+                        ws.write_string(r, j, v)
+                    elif isinstance(v, bool):
+                        ws.write_boolean(r, j, v)
+                    else:
+                        ws.write_number(r, j, v)
+            ws.freeze_panes(1, 0)
+        if decorate is not None:
+            decorate(book, worksheets, sheets)
+        book.close()
+
+    if isinstance(target, (str, Path)):
+        with atomic_output(Path(target)) as tmp:
+            write(str(tmp))
+    else:
+        buffer = io.BytesIO()
+        write(buffer)
+        target.write(buffer.getvalue())
+
+
+def _sheet_name(name: str) -> str:
+    return re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "sheet"
+
+
+def _width(header: str, values: list) -> float:
+    sample = [len(v) if isinstance(v, str) else len(str(v)) for v in values[:200] if v is not None]
+    wide = sum(2 if ord(ch) > 0x2E80 else 1 for ch in header)
+    return float(min(max([wide, *sample, 6]) + 2, 60))
+
+
+def _xlsx_column(sheet: str, frame: pd.DataFrame, column: Any) -> list:
+    """One column as Python values for xlsxwriter: str (safe), int/float, bool, or None."""
+    series = frame[column]
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return [None if v is pd.NA or v is None else bool(v) for v in series.tolist()]
+    if pd.api.types.is_integer_dtype(dtype):
+        values = series.to_numpy(dtype=object, na_value=None)
+        big = series.abs().max() if len(series) and series.notna().any() else 0
+        if big is not pd.NA and big <= EXACT_IN_EXCEL:
+            return [None if v is None else int(v) for v in values]
+        return [_plain(v) for v in values]
+    if pd.api.types.is_float_dtype(dtype):
+        return [float(v) if math.isfinite(v) else None for v in series.to_numpy(dtype=np.float64, na_value=np.nan)]
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return [None if pd.isna(v) else v.isoformat() for v in series.tolist()]
+    values = _safe_text_values(series.to_numpy(dtype=object, na_value=None))
+    longest = max((len(v) for v in values if isinstance(v, str)), default=0)
+    if longest > XLSX_MAX_CELL_CHARS:
+        r = next(i for i, v in enumerate(values) if isinstance(v, str) and len(v) > XLSX_MAX_CELL_CHARS)
+        raise OutputError(f"the {sheet} sheet, row {r + 2}, column {shown(str(column))} holds {longest:,} characters; "
+                          f"an Excel cell holds {XLSX_MAX_CELL_CHARS:,}: write .csv instead")
+    return list(values)
