@@ -20,11 +20,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tempfile
+import io
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import pandas as pd
@@ -769,11 +768,9 @@ def reproduce(view: BudgetView, population: str, as_of: Any, projection: Project
 def budget_report_xlsx(view: BudgetView, projection: ProjectionView | None = None) -> bytes:
     """The XLSX report of the page's scenario (totals, enterprises, breakdowns, binding, projection, parameters)."""
     table = reform_parameters(_policies(), [view.reform], view.comparison.baseline.as_of)
-    with tempfile.TemporaryDirectory(prefix="dash-budget-") as tmp:
-        path = Path(tmp) / "budget.xlsx"
-        write_budget_workbook(path, view.comparison, table,
-                              projection.projection if projection is not None else None)
-        return path.read_bytes()
+    buffer = io.BytesIO()
+    write_budget_workbook(buffer, view.comparison, table, projection.projection if projection is not None else None)
+    return buffer.getvalue()
 
 
 def report_link(view: BudgetView, projection: ProjectionView | None = None) -> str:

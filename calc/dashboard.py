@@ -30,7 +30,6 @@ import html
 import io
 import re
 import tempfile
-import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -42,8 +41,10 @@ import pandas as pd
 import calc
 from calc import explain
 from calc.explain import KIND_LABELS, OVERALL_LABELS, RESULT_LABELS, STATUS_LABELS
+from calc.files import InputError, LimitError, write_xlsx
+from calc.limits import DASHBOARD, MAX_DATE as LAST_DATE, MIN_DATE, Limits, size_text
 from calc.hints import next_steps
-from calc.inputs import CONSORTIUM_COLUMNS, ENTERPRISE_COLUMNS, JURISDICTIONS, MAX_COUNT, InputError, load_table
+from calc.inputs import CONSORTIUM_COLUMNS, ENTERPRISE_COLUMNS, JURISDICTIONS, MAX_COUNT, load_table
 from calc.money import MoneyError, format_money, parse_money
 from calc.policies import default_policies, normalise_text
 from calc.rules.base import FEN_PER_YUAN, GRANTED
@@ -54,11 +55,10 @@ DEFAULT_AS_OF = dt.date(2026, 6, 30)
 DEFAULT_ENTERPRISE = "E0003"        # a member and lead with seven granted items: a full first view
 DEFAULT_CONSORTIUM = "C-XM-ELIGIBLE"
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024          # checked in the browser (upload widget) and again here
-MAX_BATCH_ROWS = 20_000
-MAX_XLSX_UNPACKED = 100 * 1024 * 1024       # a zip bomb is refused before openpyxl opens it
+MAX_UPLOAD_BYTES = DASHBOARD.max_file_bytes  # checked in the browser (upload widget) and again here
+MAX_BATCH_ROWS = DASHBOARD.max_rows         # every bound of an upload: calc.limits.DASHBOARD
 MAX_TEXT = 200                              # longest text accepted from a widget
-MAX_DATE = (dt.date(2000, 1, 1), dt.date(2100, 12, 31))
+MAX_DATE = (MIN_DATE, LAST_DATE)
 SHOWN_BATCH_ROWS = 200                      # rows of the batch table drawn in the page
 
 # ============================================================================ words
@@ -441,10 +441,23 @@ _MESSAGES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in [
     (r"^cannot read .*: not UTF-8 text.*$", "无法读取文件：不是 UTF-8 或 GB18030 编码的文本"),
     (r"^cannot read .* as CSV: (.*)$", "无法按 CSV 读取文件：\\1"),
     (r"^cannot open .* as an \.xlsx workbook.*$", "无法按 .xlsx 工作簿打开文件（文件可能已损坏）"),
+    (r"^.* is a password-protected \(encrypted\) workbook or an old \.xls file.*$",
+     "文件受密码保护（已加密）或是旧版 .xls 文件：请在 Excel 中另存为不带密码的 .xlsx"),
+    (r"^.*: the column header '(.*)' appears twice \(columns (\w+) and (\w+)\); keep only one$",
+     "表头“\\1”出现了两次（第\\2列和第\\3列），请只保留一列"),
+    (r"^column header '(.*)': '(.*)' is not a unit of '\w+' \((.*?)\), which takes .*$",
+     "表头“\\1”中的“\\2”不是“\\3”可用的单位：请改用元、万元或亿元，或换算数值"),
+    (r"^the cell holds ([\d,]+) characters \(at most ([\d,]+)\); shorten it$", "单元格有\\1个字符（最多\\2个），请缩短"),
+    (r"^'(.*)' contains a control character \((.*)\); an identifier must be plain text.*$",
+     "编号“\\1”含有控制字符（\\2），编号只能是普通文字"),
+    (r"^a \w+ is not a single value.*$", "单元格不是单个数值或文字"),
+    (r"^.* unpacks ([\d,]+) times its packed size.*$", "文件中的某一部分解压后是压缩大小的\\1倍，疑为压缩炸弹，已拒绝"),
+    (r"^.* (?:has|declares) ([\d,]+) columns, above the limit of ([\d,]+).*$", "文件有\\1列，超过\\2列的上限"),
+    (r"^cannot read .*: it is UTF-16 text.*$", "文件是 UTF-16 编码：请另存为 UTF-8 编码的 CSV"),
 ]]
 
 
-_CELL_PREFIX = re.compile(r"^row \d+ \(.*?\), column '.*?': ")
+_CELL_PREFIX = re.compile(r"^row \d+(?: \(.*?\))?, column '.*?': ")
 
 
 def translate_message(message: str, lang: str = "zh") -> str:
@@ -759,6 +772,8 @@ class UploadError(Exception):
                     "The file is too large: {size}; the limit is {limit}. Split it and upload the parts."),
         "too_many_rows": ("文件有 {rows:,} 行，上限为 {limit:,} 行。请拆分后分批上传。",
                           "The file has {rows:,} rows; the limit is {limit:,}. Split it and upload the parts."),
+        "too_many_rows_over": ("文件超过 {limit:,} 行的上限。请拆分后分批上传。",
+                               "The file has more than {limit:,} rows, the limit. Split it and upload the parts."),
         "type": ("不支持的文件类型“{name}”：请上传 .csv（UTF-8 或 GB18030）或 .xlsx 文件。",
                  "Unsupported file type “{name}”: upload a .csv (UTF-8 or GB18030) or .xlsx file."),
         "empty": ("文件“{name}”是空的。", "The file “{name}” is empty."),
@@ -784,65 +799,43 @@ class UploadError(Exception):
         return self.message("en")
 
 
-def size_text(n: int) -> str:
-    if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):.1f} MB"
-    if n >= 1024:
-        return f"{n / 1024:.0f} KB"
-    return f"{n} B"
+def load_upload(name: Any, data: Any, table: str = "enterprises", *, max_bytes: int | None = None,
+                max_rows: int | None = None, limits: Limits = DASHBOARD):
+    """Parse an uploaded file (bytes) into a ParsedInput, or raise :class:`UploadError` with a readable reason.
 
-
-def load_upload(name: Any, data: Any, table: str = "enterprises", *, max_bytes: int = MAX_UPLOAD_BYTES,
-                max_rows: int = MAX_BATCH_ROWS):
-    """Parse an uploaded file (bytes) into a ParsedInput, or raise :class:`UploadError` with a readable reason."""
+    Every bound is ``limits`` (:data:`calc.limits.DASHBOARD`, the same reader as the command line's);
+    ``max_bytes`` / ``max_rows`` change those two."""
+    limits = limits.replace(**{k: v for k, v in (("max_file_bytes", max_bytes), ("max_rows", max_rows)) if v})
     name = str(name or "upload")[:120]
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise UploadError("broken", name=name, detail="no file content")
     data = bytes(data)
-    if len(data) > max_bytes:
-        raise UploadError("too_big", size=size_text(len(data)), limit=size_text(max_bytes))
+    if len(data) > limits.max_file_bytes:
+        raise UploadError("too_big", size=size_text(len(data)), limit=size_text(limits.max_file_bytes))
     suffix = Path(name).suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise UploadError("type", name=name)
     if not data.strip():
         raise UploadError("empty", name=name)
-    if suffix == ".xlsx":
-        _check_xlsx(name, data, max_rows)
-    else:
-        lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1) - 1  # minus the header
-        if lines > max_rows:
-            raise UploadError("too_many_rows", rows=lines, limit=max_rows)
     with tempfile.TemporaryDirectory(prefix="dash-upload-") as tmp:
         path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(data)
         try:
-            parsed = load_table(str(path), table)
+            parsed = load_table(str(path), table, limits=limits)
+        except LimitError as exc:
+            if exc.bound == "rows":
+                raise UploadError("too_many_rows" if exc.found else "too_many_rows_over", rows=exc.found,
+                                  limit=exc.limit) from None
+            if exc.bound in ("file", "xlsx_unpacked", "shared_strings"):
+                raise UploadError("too_big", size=size_text(exc.found), limit=size_text(exc.limit)) from None
+            raise UploadError("input", name=name, detail=str(exc).replace(str(path), name)) from None
         except InputError as exc:
             raise UploadError("input", name=name, detail=str(exc).replace(str(path), name)) from None
         except Exception as exc:  # noqa: BLE001 - any reader failure is a broken file to the user
             raise UploadError("broken", name=name, detail=type(exc).__name__) from None
     if len(parsed.frame) + parsed.bad_row_count == 0:
         raise UploadError("no_rows", name=name)
-    if len(parsed.frame) > max_rows:
-        raise UploadError("too_many_rows", rows=len(parsed.frame), limit=max_rows)
     return parsed
-
-
-def _check_xlsx(name: str, data: bytes, max_rows: int) -> None:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            unpacked = sum(i.file_size for i in z.infolist())
-            if unpacked > MAX_XLSX_UNPACKED:
-                raise UploadError("too_big", size=size_text(unpacked), limit=size_text(MAX_XLSX_UNPACKED))
-            sheets = [n for n in z.namelist() if re.match(r"xl/worksheets/sheet\d+\.xml$", n)]
-            for sheet in sheets:
-                with z.open(sheet) as fh:
-                    head = fh.read(4096).decode("utf-8", "replace")
-                m = re.search(r'<dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"', head)
-                if m and int(m.group(1)) - 1 > max_rows:
-                    raise UploadError("too_many_rows", rows=int(m.group(1)) - 1, limit=max_rows)
-    except zipfile.BadZipFile:
-        raise UploadError("broken", name=name, detail="not an .xlsx (zip) file") from None
 
 
 @dataclass
@@ -939,29 +932,10 @@ def batch_report_xlsx(view: BatchView) -> bytes:
             + [policy_title(pid, lang) for pid in pol.policies],
         " ": [result.as_of.isoformat(), ""] + [pol.policies[pid].validity_text() for pid in pol.policies],
     })
-    import xlsxwriter  # row by row, about 8× faster than pandas + openpyxl on 10k × 56 cells
-
-    buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"in_memory": True, "nan_inf_to_errors": True})
-    bold = book.add_format({"bold": True})
-    for (en, zh), frame in ((("totals", "汇总"), view.table), (("items", "逐项"), items),
-                            (("errors", "错误"), view.errors), (("about", "说明"), about)):
-        sheet = book.add_worksheet(en if lang == "en" else zh)
-        sheet.write_row(0, 0, [str(c) for c in frame.columns], bold)
-        columns = [_cells(frame[c]) for c in frame.columns]
-        for r, row in enumerate(zip(*columns), start=1):
-            sheet.write_row(r, 0, row)
-        sheet.freeze_panes(1, 0)
-    book.close()
-    return buf.getvalue()
-
-
-def _cells(series: pd.Series) -> list:
-    """A column as plain Python values for the workbook (integers stay integers, missing is blank)."""
-    if pd.api.types.is_integer_dtype(series.dtype) and not series.isna().any():
-        return series.astype("int64").tolist()
-    return [None if v is None or (not isinstance(v, str) and pd.isna(v)) else
-            (int(v) if isinstance(v, (np.integer,)) else v) for v in series.tolist()]
+    buffer = io.BytesIO()
+    names = ("totals", "items", "errors", "about") if lang == "en" else ("汇总", "逐项", "错误", "说明")
+    write_xlsx(buffer, dict(zip(names, (view.table, items, view.errors, about))))
+    return buffer.getvalue()
 
 
 # ============================================================================ consortium checker

@@ -39,7 +39,7 @@ import pandas as pd
 from calc.limits import DEFAULT, Limits, size_text
 
 __all__ = [
-    "InputError", "OutputError", "cut", "shown", "escape_controls", "has_control", "safe_cell", "terminal_text",
+    "InputError", "LimitError", "OutputError", "cut", "shown", "escape_controls", "has_control", "safe_cell", "terminal_text",
     "read_table_file", "atomic_output", "check_output_paths", "write_csv", "write_xlsx",
     "XLSX_MAX_ROWS", "XLSX_MAX_CELL_CHARS",
 ]
@@ -47,6 +47,15 @@ __all__ = [
 
 class InputError(Exception):
     """The source cannot be used at all (missing file, bad format, too large, missing required column…)."""
+
+
+class LimitError(InputError):
+    """A source above one of the :class:`calc.limits.Limits` bounds: ``bound`` is the limit's short name
+    (``rows``, ``file``…), ``found`` what was found (None when reading stopped at the bound), ``limit`` the bound."""
+
+    def __init__(self, message: str, bound: str, found: int | None, limit: int):
+        super().__init__(message)
+        self.bound, self.found, self.limit = bound, found, limit
 
 
 class OutputError(Exception):
@@ -169,8 +178,9 @@ def read_table_file(path: Path | str, *, sheet: Any = None, limits: Limits = DEF
                          "use .csv (UTF-8 or GB18030) or .xlsx")
     size = path.stat().st_size
     if size > limits.max_file_bytes:
-        raise InputError(f"{described} is {size_text(size)}, above the limit of {size_text(limits.max_file_bytes)} "
-                         "(raise it with --limit file=…, or limits=Limits(max_file_bytes=…))")
+        raise LimitError(f"{described} is {size_text(size)}, above the limit of {size_text(limits.max_file_bytes)} "
+                         "(raise it with --limit file=…, or limits=Limits(max_file_bytes=…))",
+                         "file", size, limits.max_file_bytes)
     if suffix == ".csv":
         if sheet is not None:
             raise InputError("a sheet can only be chosen in an .xlsx file")
@@ -184,8 +194,8 @@ def _limit_hint(name: str) -> str:
 
 def _check_header(header: list[str], described: str, limits: Limits) -> list[str]:
     if len(header) > limits.max_columns:
-        raise InputError(f"{described} has {len(header):,} columns, above the limit of {limits.max_columns:,} "
-                         + _limit_hint("columns"))
+        raise LimitError(f"{described} has {len(header):,} columns, above the limit of {limits.max_columns:,} "
+                         + _limit_hint("columns"), "columns", len(header), limits.max_columns)
     names = []
     first_at: dict[str, int] = {}
     for i, h in enumerate(header):
@@ -218,15 +228,18 @@ def _cell_text(v: Any) -> str:
     return str(v)
 
 
-def _count_lines(path: Path, limits: Limits) -> tuple[int, int]:
-    """(number of line breaks, longest line in bytes), reading the file in blocks; stops past the row limit."""
+def _count_lines(path: Path, limits: Limits) -> tuple[int, int, bool]:
+    """(number of line breaks, longest line in bytes, whether the whole file was read), reading the file in
+    blocks; stops once past the row limit."""
     lines = 0
     longest = 0
     carry = 0  # bytes of the line running over from the previous block
+    complete = False
     with path.open("rb") as fh:
         while True:
             block = fh.read(16 * 1024 * 1024)
             if not block:
+                complete = True
                 break
             raw = np.frombuffer(block, dtype=np.uint8)
             breaks = np.flatnonzero(raw == 10)
@@ -239,21 +252,23 @@ def _count_lines(path: Path, limits: Limits) -> tuple[int, int]:
             longest = max(longest, carry)
             lines += len(breaks)
             if lines > limits.max_rows + 1:
+                complete = not fh.read(1)
                 break
-    return lines, longest
+    return lines, longest, complete
 
 
 def _read_csv(path: Path, described: str, limits: Limits) -> pd.DataFrame:
-    lines, longest = _count_lines(path, limits)
+    lines, longest, complete = _count_lines(path, limits)
     if lines - 1 > limits.max_rows:  # the header and a final line break: lines ≥ data rows
-        raise InputError(f"{described} has more than {limits.max_rows:,} lines, above the row limit "
-                         + _limit_hint("rows"))
+        counted = f"{lines - 1:,} lines below its header" if complete else f"more than {limits.max_rows:,} lines"
+        raise LimitError(f"{described} has {counted}, above the limit of {limits.max_rows:,} rows "
+                         + _limit_hint("rows"), "rows", lines - 1 if complete else None, limits.max_rows)
     encoding = _csv_encoding(path)
     try:
         with path.open("r", encoding=encoding, newline="") as fh:
             header = next(csv.reader(fh), None)
     except csv.Error as exc:
-        raise InputError(f"cannot read {described} as CSV: {exc}") from None
+        raise InputError(f"cannot read {described} as CSV: {escape_controls(str(exc))}") from None
     if header is None:
         raise InputError(f"{described} is empty (no header row)")
     names = _check_header(header, described, limits)
@@ -305,16 +320,19 @@ def _check_xlsx_package(path: Path, described: str, limits: Limits) -> None:
         raise InputError(f"cannot open {described} as an .xlsx workbook: {escape_controls(str(exc))}") from None
     unpacked = sum(i.file_size for i in infos)
     if unpacked > limits.max_xlsx_unpacked_bytes:
-        raise InputError(f"{described} unpacks to {size_text(unpacked)}, above the limit of "
-                         f"{size_text(limits.max_xlsx_unpacked_bytes)} " + _limit_hint("xlsx_unpacked"))
+        raise LimitError(f"{described} unpacks to {size_text(unpacked)}, above the limit of "
+                         f"{size_text(limits.max_xlsx_unpacked_bytes)} " + _limit_hint("xlsx_unpacked"),
+                         "xlsx_unpacked", unpacked, limits.max_xlsx_unpacked_bytes)
     for info in infos:
         if info.file_size > 1024 * 1024 and info.file_size > limits.max_xlsx_ratio * max(info.compress_size, 1):
-            raise InputError(f"{described}: the part {shown(info.filename)} unpacks {info.file_size // max(info.compress_size, 1):,} "
-                             f"times its packed size (at most {limits.max_xlsx_ratio:,}): refused as a zip bomb "
-                             + _limit_hint("xlsx_ratio"))
+            ratio = info.file_size // max(info.compress_size, 1)
+            raise LimitError(f"{described}: the part {shown(info.filename)} unpacks {ratio:,} times its packed "
+                             f"size (at most {limits.max_xlsx_ratio:,}): refused as a zip bomb " + _limit_hint("xlsx_ratio"),
+                             "xlsx_ratio", ratio, limits.max_xlsx_ratio)
         if info.filename.lower().endswith("sharedstrings.xml") and info.file_size > limits.max_shared_strings_bytes:
-            raise InputError(f"{described}: its shared strings unpack to {size_text(info.file_size)}, above the "
-                             f"limit of {size_text(limits.max_shared_strings_bytes)} " + _limit_hint("shared_strings"))
+            raise LimitError(f"{described}: its shared strings unpack to {size_text(info.file_size)}, above the "
+                             f"limit of {size_text(limits.max_shared_strings_bytes)} " + _limit_hint("shared_strings"),
+                             "shared_strings", info.file_size, limits.max_shared_strings_bytes)
 
 
 def _declared_size(ws: Any) -> tuple[int | None, int | None]:
@@ -352,11 +370,11 @@ def _read_xlsx(path: Path, described: str, sheet: Any, limits: Limits,
             where += f" (other sheets: {', '.join(others)})"
         rows, columns = _declared_size(ws)
         if rows is not None and rows - 1 > limits.max_rows:
-            raise InputError(f"{where} declares {rows:,} rows, above the limit of {limits.max_rows:,} data rows "
-                             + _limit_hint("rows"))
+            raise LimitError(f"{where} declares {rows:,} rows, above the limit of {limits.max_rows:,} data rows "
+                             + _limit_hint("rows"), "rows", rows - 1, limits.max_rows)
         if columns is not None and columns > limits.max_columns:
-            raise InputError(f"{where} declares {columns:,} columns, above the limit of {limits.max_columns:,} "
-                             + _limit_hint("columns"))
+            raise LimitError(f"{where} declares {columns:,} columns, above the limit of {limits.max_columns:,} "
+                             + _limit_hint("columns"), "columns", columns, limits.max_columns)
         ws.reset_dimensions()  # never pad rows to what the file declares: read the cells that are there
         data = _bounded_rows(ws, where, limits)
     except InputError:
@@ -433,11 +451,13 @@ def _bounded_rows(ws: Any, where: str, limits: Limits) -> list[tuple]:
             # trailing empty cells (styled but blank) do not count
             last = max((i for i, v in enumerate(row) if _present(v)), default=-1)
             if last >= limits.max_columns:
-                raise InputError(f"{where}: row {len(rows) + 1} has {last + 1:,} columns, above the limit of "
-                                 f"{limits.max_columns:,} " + _limit_hint("columns"))
+                raise LimitError(f"{where}: row {len(rows) + 1} has {last + 1:,} columns, above the limit of "
+                                 f"{limits.max_columns:,} " + _limit_hint("columns"), "columns", last + 1,
+                                 limits.max_columns)
             row = row[: last + 1]
         if len(rows) > limits.max_rows:  # the header row and max_rows data rows are allowed
-            raise InputError(f"{where} has more than {limits.max_rows:,} data rows " + _limit_hint("rows"))
+            raise LimitError(f"{where} has more than {limits.max_rows:,} data rows " + _limit_hint("rows"),
+                             "rows", None, limits.max_rows)
         rows.append(row)
     return rows
 

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .files import InputError, cut, escape_controls, has_control, read_table_file, shown
+from .files import InputError, LimitError, atomic_output, cut, escape_controls, has_control, read_table_file, shown
 from .limits import DEFAULT, MAX_COUNT, Limits
 from .money import _float_to_decimal, _parse_money_array, factorize_cells, parse_decimal
 
@@ -869,11 +869,13 @@ def _read_source(source: Any, sheet: Any, table: str, limits: Limits) -> tuple[p
             "or the path of a .csv or .xlsx file"
         )
     if len(frame) > limits.max_rows:
-        raise InputError(f"{described} has {len(frame):,} rows, above the limit of {limits.max_rows:,} "
-                         "(raise it with limits=Limits(max_rows=…) or --limit rows=…)")
+        raise LimitError(f"{described} has {len(frame):,} rows, above the limit of {limits.max_rows:,} "
+                         "(raise it with limits=Limits(max_rows=…) or --limit rows=…)", "rows", len(frame),
+                         limits.max_rows)
     if len(frame.columns) > limits.max_columns:
-        raise InputError(f"{described} has {len(frame.columns):,} columns, above the limit of {limits.max_columns:,} "
-                         "(raise it with limits=Limits(max_columns=…) or --limit columns=…)")
+        raise LimitError(f"{described} has {len(frame.columns):,} columns, above the limit of {limits.max_columns:,} "
+                         "(raise it with limits=Limits(max_columns=…) or --limit columns=…)", "columns",
+                         len(frame.columns), limits.max_columns)
     return frame, np.arange(1, len(frame) + 1, dtype=np.int64), described
 
 
@@ -1187,18 +1189,19 @@ def write_templates(path_or_dir: str | Path) -> list[Path]:
     target = Path(path_or_dir)
     written: list[Path] = []
     if target.suffix.lower() == ".xlsx":
-        target.parent.mkdir(parents=True, exist_ok=True)
         wb = Workbook()
         for i, table in enumerate(TABLES):
             _write_table_sheets(wb, table, first=(i == 0))
-        wb.save(target)
+        with atomic_output(target) as tmp:
+            wb.save(tmp)
         return [target]
     target.mkdir(parents=True, exist_ok=True)
     for table in TABLES:
         wb = Workbook()
         _write_table_sheets(wb, table, first=True)
         path = target / f"{table}_template.xlsx"
-        wb.save(path)
+        with atomic_output(path) as tmp:
+            wb.save(tmp)
         written.append(path)
     return written
 

@@ -308,7 +308,7 @@ def page(four):
     from IPython.core.interactiveshell import InteractiveShell
 
     InteractiveShell.instance()
-    nb = nbformat.read(D.ROOT / "notebooks" / "budget.ipynb", as_version=4)
+    nb = nbformat.read(calc.resources.NOTEBOOKS / "budget.ipynb", as_version=4)
     ns: dict = {"__name__": "__main__"}
     for cell in nb.cells:
         if cell.cell_type == "code":

@@ -276,7 +276,8 @@ def test_upload_errors_are_readable():
     assert reason("a.csv", b"x" * 101, max_bytes=100).message("zh") == "文件过大：101 B，上限为 100 B。请拆分后分批上传。"
     assert reason("a.txt", b"a,b\n1,2\n").message("en").startswith("Unsupported file type “a.txt”")
     assert reason("a.csv", b"  \n").key == "empty"
-    assert reason("a.xlsx", b"not a zip at all").key == "broken"
+    not_xlsx = reason("a.xlsx", b"not a zip at all").message("zh")
+    assert not_xlsx == "文件“a.xlsx”无法使用：无法按 .xlsx 工作簿打开文件（文件可能已损坏）", not_xlsx
     wrong = reason("a.csv", "名称,城市\n甲,厦门\n".encode())
     assert wrong.message("zh").startswith("文件“a.csv”无法使用：文件缺少必需的列“企业编号”（enterprise_id）")
     assert "upload" not in wrong.message("zh")  # the temporary path is not shown
