@@ -11,6 +11,12 @@ A reform is a set of parameter overrides by id (``<policy_id>.<item_or_criterion
 accepting 万/亿 text and optionally dated, plus items switched off.  Applying one re-dates parameters on
 the already-loaded policy tree: nothing is re-read or rebuilt, so a reform run costs what a baseline run
 costs.  Amounts are exact integers (fen inside, yuan outside); pro-rating floors each award to the yuan.
+Every sum over a population is taken in Python integers (:func:`calc.money.exact_sum`): no total wraps.
+
+Arguments are checked before anything is computed, by public validators the command line and the dashboards
+call too: :func:`parse_award_share`, :func:`parse_budgets`, :func:`parse_years`, :func:`check_projection_args`.
+Each raises :class:`calc.entitlements.OptionError` (a ValueError) naming the argument, the value and what is
+allowed.
 """
 
 from __future__ import annotations
@@ -21,15 +27,21 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+import math
+from decimal import Decimal
+
 import numpy as np
 import pandas as pd
-import yaml
 
-from calc.entitlements import EntitlementResult, _as_date, entitlements
+from calc.entitlements import EntitlementResult, OptionError, _as_date, entitlements
 from calc.inputs import ParsedInput, load_enterprises
-from calc.money import parse_money
-from calc.policies import PolicyDataError, PolicySet, coerce_value, default_policies
-from calc.rules.base import DUPLICATE, FEN_PER_YUAN, GRANTED, reason_keys
+from calc.limits import (
+    MAX_COUNT, MAX_DATE, MAX_DRAWS, MAX_GROWTH_PERCENT, MAX_ITEM_FEN, MAX_MONEY_FEN, MAX_PAID_RATE_PERCENT,
+    MAX_RATE_DENOMINATOR, MAX_YEARS, MIN_DATE, Limits,
+)
+from calc.money import MoneyError, exact_sum, parse_decimal, parse_money
+from calc.policies import PERCENT, PolicyDataError, PolicySet, coerce_value, default_policies, read_yaml_file
+from calc.rules.base import DUPLICATE, FEN_PER_YUAN, GRANTED, INT64_MAX, mul_rate, reason_keys
 
 REFORM_KEYS = {"name", "description", "parameters", "switch_off"}
 
@@ -51,13 +63,32 @@ class Reform:
     description: str = ""
 
     def apply(self, policies: PolicySet) -> PolicySet:
-        out = policies.with_overrides(self.parameters) if self.parameters else policies
-        return out.with_items_off(self.switch_off) if self.switch_off else out
+        """The policies with this reform's overrides and items switched off; every error at once."""
+        errors = []
+        out = policies
+        for step, given in ((PolicySet.with_overrides, self.parameters), (PolicySet.with_items_off, self.switch_off)):
+            if not given:
+                continue
+            try:
+                out = step(out, given)
+            except PolicyDataError as exc:
+                errors.append(str(exc).replace("invalid reform:\n  ", ""))
+        if errors:
+            raise PolicyDataError("invalid reform:\n  " + "\n  ".join(errors))
+        return out
 
 
-def load_reform(source: Any, name: str | None = None) -> Reform:
-    """A reform from a dict, a YAML file (name, description, parameters, switch_off) or an XLSX sheet
-    (columns parameter_id, value, and optionally from, until; a value ``off`` on an item id switches it off)."""
+def load_reform(source: Any, name: str | None = None, *, limits: Limits | None = None) -> Reform:
+    """A reform from a dict, a YAML file or an XLSX sheet.
+
+    A mapping (or YAML file) holds ``name``, ``description``, ``switch_off`` (a list of item ids, or one id) and the
+    overrides, either under ``parameters:`` or written flat as top-level parameter ids
+    (``xiamen_sti_measures.rd_step_subsidy.cap: 300万``); a value may be ``{value, from, until}``.  A YAML file is
+    read within ``limits`` (its size; default :data:`calc.limits.DEFAULT`), UTF-8, with no anchors or aliases.
+    An XLSX sheet has columns parameter_id, value, and optionally from, until; a value ``off`` on an item id
+    switches it off.  Every problem of the reform's shape is reported at once, as a :class:`PolicyDataError`;
+    the values themselves are checked against their parameters when the reform is applied.
+    """
     if isinstance(source, Reform):
         return source
     if isinstance(source, (str, Path)) and Path(source).suffix.lower() == ".xlsx":
@@ -66,24 +97,72 @@ def load_reform(source: Any, name: str | None = None) -> Reform:
         path = Path(source)
         if not path.is_file():
             raise PolicyDataError(f"reform file not found: {path}")
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        name = name or raw.get("name") or path.stem
+        raw = read_yaml_file(path, limits=limits, what="reform file")
+        where = path.name
+        if raw is None:
+            raw = {}
+        default_name = path.stem
+    elif isinstance(source, Mapping):
+        raw, where, default_name = source, "reform", "reform"
     else:
-        raw = dict(source)
+        raise PolicyDataError(f"a reform is a mapping, a YAML or XLSX file, or a Reform; got {type(source).__name__}")
     if not isinstance(raw, Mapping):
-        raise PolicyDataError("a reform is a mapping with name, description, parameters, switch_off")
-    unknown = set(map(str, raw)) - REFORM_KEYS
+        raise PolicyDataError(f"{where}: a reform is a mapping (name, description, parameters, switch_off, or "
+                              f"parameter ids as keys); got {_kind(raw)}")
+    errors: list[str] = []
+    parameters: list[tuple[str, Any]] = []
+    nested = raw.get("parameters")
+    if nested is not None and not isinstance(nested, Mapping):
+        errors.append(f"parameters must map parameter ids to values, got {_kind(nested)}")
+    elif nested is not None:
+        parameters += [(str(k), v) for k, v in nested.items()]
+    unknown = []
+    for key, value in raw.items():
+        if key in REFORM_KEYS:
+            continue
+        if isinstance(key, str) and "." in key:  # the flat form: a parameter id as a key
+            parameters.append((key, value))
+        else:
+            unknown.append(str(key))
     if unknown:
-        raise PolicyDataError(f"reform: unknown keys {', '.join(sorted(unknown))} (known: {', '.join(sorted(REFORM_KEYS))})")
-    parameters = raw.get("parameters") or {}
-    if not isinstance(parameters, Mapping):
-        raise PolicyDataError("reform: parameters must map parameter ids to values")
+        errors.append(f"unknown keys {', '.join(sorted(unknown))} (known: {', '.join(sorted(REFORM_KEYS))}, or a "
+                      f"parameter id such as xiamen_sti_measures.rd_step_subsidy.cap)")
+    seen: set[str] = set()
+    for parameter_id, _ in parameters:
+        if parameter_id in seen:
+            errors.append(f"{parameter_id} is given twice")
+        seen.add(parameter_id)
+    switch_off = raw.get("switch_off")
+    if switch_off is None:
+        off: tuple[str, ...] = ()
+    elif isinstance(switch_off, str):  # one item id, not a list of its characters
+        off = (switch_off,)
+    elif isinstance(switch_off, (list, tuple)) and all(isinstance(i, str) for i in switch_off):
+        off = tuple(switch_off)
+    else:
+        off = ()
+        errors.append(f"switch_off must be a list of item ids (or one item id), got {_shown(switch_off)}")
+    for key in ("name", "description"):
+        if isinstance(raw.get(key), (Mapping, list)):
+            errors.append(f"{key} must be text, got {_kind(raw[key])}")
+    if errors:
+        raise PolicyDataError(f"invalid reform ({where}):\n  " + "\n  ".join(errors))
     return Reform(
-        name=str(name or raw.get("name") or "reform"),
-        parameters=tuple((str(k), v) for k, v in parameters.items()),
-        switch_off=tuple(str(i) for i in (raw.get("switch_off") or ())),
+        name=str(name or raw.get("name") or default_name),
+        parameters=tuple(parameters),
+        switch_off=off,
         description=str(raw.get("description") or ""),
     )
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "text", type(None): "nothing"}.get(
+        type(value), f"a {type(value).__name__}") if not isinstance(value, Mapping) else "a mapping"
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "…"
 
 
 def _reform_from_sheet(sheet: pd.DataFrame, name: str) -> Reform:
@@ -113,7 +192,7 @@ def apply_reforms(policies: PolicySet, reforms: Sequence[Reform | Mapping | str 
         try:
             out = load_reform(source).apply(out)
         except PolicyDataError as exc:
-            errors.append(str(exc).replace("invalid reform:\n  ", ""))
+            errors.append(str(exc).removeprefix("invalid reform:\n  "))
     if errors:
         raise PolicyDataError("invalid reform:\n  " + "\n  ".join(errors))
     return out
@@ -144,13 +223,17 @@ def reform_parameters(policies: PolicySet, reforms: Sequence[Reform], as_of: dt.
 # --------------------------------------------------------------------------- amounts per enterprise and item
 
 def counted_amounts(result: EntitlementResult, award_share: Fraction = Fraction(1)) -> dict[str, np.ndarray]:
-    """Per item, each enterprise's counted amount in fen; ceiling items scaled by ``award_share`` (floored to the yuan)."""
+    """Per item, each enterprise's counted amount in fen; ceiling items scaled by ``award_share`` (floored to the yuan).
+
+    The share is applied exactly whatever its precision (:func:`calc.rules.base.mul_rate`): at most the amount,
+    so the result is int64 wherever the amount was.
+    """
     out = {}
     for node in result.nodes:
         award = result.awards[node.id]
         amount = np.where(award.status == GRANTED, award.amount, 0)
         if node.kind == "ceiling" and award_share != 1:
-            amount = (amount * award_share.numerator // award_share.denominator) // FEN_PER_YUAN * FEN_PER_YUAN
+            amount = mul_rate(amount, award_share) // FEN_PER_YUAN * FEN_PER_YUAN
         out[node.id] = amount
     return out
 
@@ -158,34 +241,277 @@ def counted_amounts(result: EntitlementResult, award_share: Fraction = Fraction(
 def prorate(amounts_yuan: np.ndarray, budget_yuan: int) -> tuple[np.ndarray, Fraction, int]:
     """``min(1, budget / total)`` applied to each award, rounded down to the yuan, exactly.
 
-    Returns (pro-rated awards, factor, remainder): the remainder is what flooring left of the budget.
+    Returns (pro-rated awards, factor, remainder): the remainder is what flooring left of the budget.  The total
+    and the products are Python integers (a population's claims can pass int64).
     """
     amounts = np.asarray(amounts_yuan, dtype=np.int64)
-    total = int(amounts.sum())
+    if isinstance(budget_yuan, (bool, np.bool_)) or not isinstance(budget_yuan, (int, np.integer)) or budget_yuan < 0:
+        raise OptionError(f"budget {budget_yuan!r}: a budget is a whole number of yuan, 0 or more")
+    total = exact_sum(amounts)
     if total <= budget_yuan:
         return amounts.copy(), Fraction(1), 0
-    # integer arithmetic in Python ints (amount × budget can exceed int64)
+    # each award × budget // total ≤ the award: back in int64 after the exact products
     prorated = (amounts.astype(object) * int(budget_yuan) // total).astype(np.int64)
-    return prorated, Fraction(int(budget_yuan), total), int(budget_yuan) - int(prorated.sum())
+    return prorated, Fraction(int(budget_yuan), total), int(budget_yuan) - exact_sum(prorated)
 
 
-def _share(value: Any) -> Fraction:
-    share = coerce_value(value, "ratio") if value is not None else Fraction(1)
-    if not 0 <= share <= 1:
-        raise ValueError(f"award share must be between 0% and 100%, got {value!r}")
+# --------------------------------------------------------------------------- argument validators
+
+MAX_SEED = 2**64 - 1  # numpy seeds are non-negative; 64 bits are plenty (an engineering bound)
+MAX_ARGUMENT_TEXT = 200  # longest text read as one argument (a share, a growth rate, a budget amount, years)
+MAX_CLIFF_POINTS = 200_000  # R&D values cliffs() evaluates at most (a row each): narrow lo…hi beyond that
+
+
+def _number(name: str, value: Any, allowed: str) -> Fraction:
+    """A real number argument, exactly: int, Fraction, Decimal, float (its shortest repr), numpy numbers, or text
+    written as a percentage ("12%") or a plain number ("0.12").  Not a bool, NaN or an infinity."""
+    if isinstance(value, (bool, np.bool_)) or value is None:
+        raise OptionError(f"{name} {value!r} is not a number; {allowed}")
+    if isinstance(value, str):
+        text = value.strip().replace("\u2212", "-").replace("％", "%")
+        if len(text) > MAX_ARGUMENT_TEXT:
+            raise OptionError(f"{name}: {len(text):,} characters is not a number; {allowed}")
+        percent = text.endswith("%")
+        try:
+            number = Fraction(parse_decimal(text[:-1] if percent else text))
+        except (ValueError, ArithmeticError):
+            raise OptionError(f"{name} {value!r} is not a number (write e.g. 12% or 0.12); {allowed}") from None
+        return number / PERCENT if percent else number
+    if isinstance(value, (float, np.floating)):
+        if not math.isfinite(float(value)):
+            raise OptionError(f"{name} {float(value)!r} is not a finite number; {allowed}")
+        return Fraction(repr(float(value)))
+    if isinstance(value, (int, np.integer, Fraction)):
+        return Fraction(int(value)) if isinstance(value, np.integer) else Fraction(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise OptionError(f"{name} {value!r} is not a finite number; {allowed}")
+        return Fraction(value)
+    raise OptionError(f"{name} {_shown(value)} ({type(value).__name__}) is not a number; {allowed}")
+
+
+def _percent_text(value: Fraction) -> str:
+    percent = value * PERCENT
+    return f"{percent.numerator}%" if percent.denominator == 1 else f"{float(percent):g}%"
+
+
+def parse_award_share(value: Any) -> Fraction:
+    """The share of each ceiling (最高/不超过) assumed to be awarded, exactly: above 0% and at most 100%.
+
+    ``None`` is 100%.  Text is a percentage ("33.3333333333%") or a plain fraction ("0.6"); numbers are
+    fractions (0.6 == 60%).  Any precision is kept exactly, down to a lowest-terms denominator of
+    :data:`calc.limits.MAX_RATE_DENOMINATOR`.  OptionError otherwise.
+    """
+    if value is None:
+        return Fraction(1)
+    allowed = f"an award share is above 0% and at most {MAX_PAID_RATE_PERCENT}% (e.g. 60% or 0.6)"
+    share = _number("award share", value, allowed)
+    if not 0 < share <= Fraction(MAX_PAID_RATE_PERCENT, PERCENT):
+        raise OptionError(f"award share {_shown(value)} = {_percent_text(share)}: {allowed}")
+    if share.denominator > MAX_RATE_DENOMINATOR:
+        raise OptionError(f"award share {_shown(value)} is more precise than this calculator keeps (lowest-terms "
+                          f"denominator at most 10^{len(str(MAX_RATE_DENOMINATOR)) - 1})")
     return share
 
 
-def _budget_lines(budgets: Mapping[str, Any] | None, item_ids: Sequence[str]) -> list[tuple[str, list[str], int]]:
-    """Budget lines: ``item_id`` or ``item_a+item_b`` (a group) → yuan."""
-    lines = []
-    for key, amount in (budgets or {}).items():
-        members = [m.strip() for m in str(key).split("+")]
-        unknown = [m for m in members if m not in item_ids]
+_share = parse_award_share  # the name used before the validators were public
+
+
+def parse_budgets(budgets: Mapping[str, Any] | Iterable[Any] | None,
+                  policies: PolicySet | Iterable[str] | None = None) -> dict[str, int]:
+    """Budget lines → whole yuan, checked: ``{line: amount}``, or ``["LINE=AMOUNT", …]`` / ``[(line, amount), …]``
+    as the command line gives them.
+
+    A line is an item id or several joined by ``+`` (pro-rated together); every id must be an item of
+    ``policies`` (default: the law's; or the item ids themselves), listed once, and no item may be in two lines.  An amount is read like
+    money in an input (``2亿``, ``1,500万``, ``300000``; a bare number is yuan), 0 or more and at most
+    :data:`calc.limits.MAX_MONEY_FEN`, and floored to the yuan (pro-rating is in whole yuan).
+    OptionError naming the line, the amount and what is wrong.
+    """
+    if budgets is None:
+        return {}
+    if isinstance(budgets, Mapping):
+        pairs = list(budgets.items())
+    elif isinstance(budgets, (str, bytes)):
+        pairs = [budgets]
+    else:
+        try:
+            pairs = list(budgets)
+        except TypeError:
+            raise OptionError(f"budgets must map budget lines to amounts, got {type(budgets).__name__}") from None
+    if isinstance(policies, PolicySet) or policies is None:
+        known = [n.id for n in (policies or default_policies()).items()]
+    else:  # the item ids themselves
+        known = list(policies)
+    out: dict[str, int] = {}
+    owner: dict[str, str] = {}
+    for pair in pairs:
+        if isinstance(pair, str):
+            key, sep, amount = pair.partition("=")
+            if not sep or not amount.strip() or not key.strip():
+                raise OptionError(f"budget {pair[:MAX_ARGUMENT_TEXT]!r}: write ITEM=AMOUNT "
+                                  f"(e.g. xiamen_sti_measures.rd_step_subsidy=2亿)")
+        elif isinstance(pair, tuple) and len(pair) == 2:
+            key, amount = pair
+        else:
+            raise OptionError(f"budget {_shown(pair)}: write ITEM=AMOUNT or give (item, amount) pairs")
+        if not isinstance(key, str):
+            raise OptionError(f"budget line {_shown(key)} is not an item id")
+        members = [m.strip() for m in key.split("+")]
+        line = "+".join(members)
+        unknown = [m for m in members if m not in known]
         if unknown:
-            raise PolicyDataError(f"budget for unknown item(s) {', '.join(unknown)}")
-        lines.append((str(key), members, parse_money(amount) // FEN_PER_YUAN))
-    return lines
+            raise OptionError(f"budget line {line!r}: unknown item(s) " + "; ".join(
+                f"{m!r} (nearest: {', '.join(PolicySet.nearest(m, known))})" for m in unknown))
+        for m in members:
+            if m in owner:
+                raise OptionError(f"budget line {line!r}: {m} is already in budget line {owner[m]!r} "
+                                  f"(an item is pro-rated in one line only)")
+            owner[m] = line
+        if isinstance(amount, str) and len(amount) > MAX_ARGUMENT_TEXT:
+            raise OptionError(f"budget for {line}: {len(amount):,} characters is not an amount of money")
+        try:
+            fen = parse_money(amount.strip() if isinstance(amount, str) else amount)
+        except MoneyError as exc:
+            raise OptionError(f"budget for {line}: {exc}") from None
+        if fen > MAX_MONEY_FEN:  # parse_money's own bound is the same; said here in case it ever differs
+            raise OptionError(f"budget for {line}: {_shown(amount)} is above the largest amount accepted "
+                              f"({MAX_MONEY_FEN // FEN_PER_YUAN:,} yuan)")
+        out[line] = fen // FEN_PER_YUAN
+    return out
+
+
+def _budget_lines(budgets: Mapping[str, Any] | None,
+                  policies: PolicySet | Sequence[str]) -> list[tuple[str, list[str], int]]:
+    """Budget lines: ``item_id`` or ``item_a+item_b`` (a group) → yuan (``policies``: a PolicySet or item ids)."""
+    return [(key, key.split("+"), amount) for key, amount in parse_budgets(budgets, policies).items()]
+
+
+def parse_years(text: Any) -> list[int]:
+    """Projection years from ``2026`` or ``2026-2028`` (as the command line gives them): consecutive, each within
+    calc.limits' date range, at most MAX_YEARS of them.  OptionError otherwise, before any list is built."""
+    raw = str(text).strip()
+    start, sep, end = raw.partition("-")
+    try:
+        if len(raw) > MAX_ARGUMENT_TEXT:
+            raise ValueError
+        first, last = int(start), int(end if sep else start)
+    except ValueError:
+        raise OptionError(f"years {raw[:40]!r}: write YYYY or YYYY-YYYY (e.g. 2026-2028)") from None
+    _check_year_span(first, last, raw)
+    return list(range(first, last + 1))
+
+
+def _check_year_span(first: int, last: int, shown: str) -> None:
+    lo, hi = MIN_DATE.year, MAX_DATE.year
+    if last < first:
+        raise OptionError(f"years {shown}: ends before it starts")
+    if first < lo or last > hi:
+        raise OptionError(f"years {shown}: each year must be from {lo} to {hi}")
+    if last - first + 1 > MAX_YEARS:
+        raise OptionError(f"years {shown}: at most {MAX_YEARS} years")
+
+
+def _check_years(years: Any) -> list[int] | None:
+    if years is None:
+        return None
+    if isinstance(years, str):
+        return parse_years(years)
+    try:
+        given = list(years) if not isinstance(years, (int, np.integer)) else [years]
+    except TypeError:
+        raise OptionError(f"years must be a list of years, got {type(years).__name__}") from None
+    if not given:
+        raise OptionError("years is empty: give at least one year (e.g. [2026, 2027])")
+    if len(given) > MAX_YEARS:
+        raise OptionError(f"years: {len(given):,} years given, at most {MAX_YEARS}")
+    for y in given:
+        if isinstance(y, (bool, np.bool_)) or not isinstance(y, (int, np.integer)):
+            raise OptionError(f"years: {_shown(y)} is not a year (a whole number such as 2026)")
+    out = [int(y) for y in given]
+    if any(b != a + 1 for a, b in zip(out, out[1:])):
+        raise OptionError(f"years {_shown(out)}: the years must follow one another (e.g. 2026, 2027, 2028)")
+    _check_year_span(out[0], out[-1], f"{out[0]}-{out[-1]}")
+    return out
+
+
+def _check_claim_date(claim_date: Any) -> tuple[int, int]:
+    text = claim_date.strip() if isinstance(claim_date, str) else None
+    try:
+        month, day = (int(x) for x in text.split("-")) if text is not None else claim_date
+        if any(isinstance(x, (bool, np.bool_)) or int(x) != x for x in (month, day)):
+            raise ValueError
+        month, day = int(month), int(day)
+        dt.date(MAX_DATE.year - 1, month, day)  # a day every year has (2099 is not a leap year)
+    except (TypeError, ValueError):
+        raise OptionError(f"claim_date {_shown(claim_date)}: a (month, day) that every year has, e.g. (12, 31) "
+                          f"or '12-31'") from None
+    return month, day
+
+
+def check_projection_args(years: Any = None, *, rd_growth: Any = 0.12, rd_growth_sd: Any = 0.0,
+                          platform_rate: Any = 0.0, draws: Any = 0, seed: Any = 0, award_share: Any = None,
+                          claim_date: Any = (12, 31)) -> dict[str, Any]:
+    """The arguments of :func:`project`, checked and normalised (call it before reading any input).
+
+    years: None (from the population's claim year to the policies' last year) or consecutive years (a list, a
+    range, or ``"2026-2028"``), each within calc.limits' date range, at most MAX_YEARS.  rd_growth: finite, above
+    −100% and at most +1000% (numbers are fractions: 0.12 is 12%; text may be "12%").  rd_growth_sd: 0 to 1000%.
+    platform_rate: 0 to MAX_COUNT new national platforms a year per enterprise.  draws: a whole number 0 (none)
+    to MAX_DRAWS.  seed: a whole number 0 to 2^64 − 1.  award_share: see :func:`parse_award_share`.
+    claim_date: (month, day) or "MM-DD", a day every year has.
+
+    Returns ``{"years", "rd_growth", "rd_growth_sd", "platform_rate", "draws", "seed", "award_share",
+    "claim_date"}`` (rates as floats, the share as a Fraction); OptionError naming the argument, the value and
+    what is allowed.
+    """
+    top = Fraction(MAX_GROWTH_PERCENT, PERCENT)
+    growth = _number("rd_growth", rd_growth, f"R&D growth is above -100% and at most {MAX_GROWTH_PERCENT}%")
+    if not -1 < growth <= top:
+        raise OptionError(f"rd_growth {_shown(rd_growth)} = {_percent_text(growth)}: R&D growth must be above -100% "
+                          f"and at most {MAX_GROWTH_PERCENT}%")
+    spread = _number("rd_growth_sd", rd_growth_sd, f"the spread is 0% to {MAX_GROWTH_PERCENT}%")
+    if not 0 <= spread <= top:
+        raise OptionError(f"rd_growth_sd {_shown(rd_growth_sd)} = {_percent_text(spread)}: the spread of R&D growth "
+                          f"must be 0% to {MAX_GROWTH_PERCENT}%")
+    rate = _number("platform_rate", platform_rate, f"new platforms a year per enterprise, 0 to {MAX_COUNT:,}")
+    if not 0 <= rate <= MAX_COUNT:
+        raise OptionError(f"platform_rate {_shown(platform_rate)}: new national platforms a year per enterprise "
+                          f"must be 0 to {MAX_COUNT:,}")
+    for name, value, high in (("draws", draws, MAX_DRAWS), ("seed", seed, MAX_SEED)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or not 0 <= value <= high:
+            what = "0 (none) to" if name == "draws" else "0 to"
+            raise OptionError(f"{name} {_shown(value)}: a whole number {what} {high:,}")
+    return {"years": _check_years(years), "rd_growth": float(growth), "rd_growth_sd": float(spread),
+            "platform_rate": float(rate), "draws": int(draws), "seed": int(seed),
+            "award_share": parse_award_share(award_share), "claim_date": _check_claim_date(claim_date)}
+
+
+def _reform_list(reforms: Any) -> list:
+    """Reforms as a list: one reform (a mapping, a path, a Reform) may be given alone."""
+    if isinstance(reforms, (Mapping, str, Path, Reform)):
+        return [reforms]
+    try:
+        return list(reforms)
+    except TypeError:
+        raise OptionError(f"reforms must be a list of reforms, got {type(reforms).__name__}") from None
+
+
+def _row_sum(columns: Iterable[np.ndarray], n: int) -> np.ndarray:
+    """Per-row sum of items' amounts: int64, as each item pays at most MAX_ITEM_FEN (checked by the engine) and
+    there are fewer than INT64_MAX // MAX_ITEM_FEN items; Python integers if there were ever more."""
+    columns = list(columns)
+    if len(columns) * MAX_ITEM_FEN > INT64_MAX:
+        return sum((c.astype(object) for c in columns), np.zeros(n, dtype=object))
+    return sum(columns, np.zeros(n, dtype=np.int64))
+
+
+def _int_column(values: Sequence[int]) -> np.ndarray:
+    """Exact integers as an int64 column when they all fit, else as Python integers (an object column)."""
+    values = [int(v) for v in values]
+    if all(-INT64_MAX <= v <= INT64_MAX for v in values):
+        return np.asarray(values, dtype=np.int64)
+    return np.asarray(values, dtype=object)
 
 
 # --------------------------------------------------------------------------- comparison
@@ -200,18 +526,36 @@ class Comparison:
     budget_lines: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def breakdown(self, by: str | Sequence[str]) -> pd.DataFrame:
-        """Totals by any input column (district, industry, size band …)."""
+        """Totals by any column of :attr:`enterprises` (district, industry, size band …), exact.
+
+        The sums are exact whatever the population: each int64 column is split into its high and low 32 bits,
+        each half summed per group in int64 (exact for up to 2^31 enterprises) and the halves joined as Python
+        integers; the counts are plain counts.
+        """
         table = self.enterprises
-        grouped = table.groupby(by, dropna=False, observed=True)
-        out = grouped.agg(
-            enterprises=("enterprise_id", "size"),
-            baseline_yuan=("baseline_yuan", "sum"), reform_yuan=("reform_yuan", "sum"),
-            change_yuan=("change_yuan", "sum"),
-            baseline_recipients=("baseline_yuan", lambda s: int((s > 0).sum())),
-            reform_recipients=("reform_yuan", lambda s: int((s > 0).sum())),
-            winners=("change_yuan", lambda s: int((s > 0).sum())),
-            losers=("change_yuan", lambda s: int((s < 0).sum())),
-        )
+        keys = [by] if isinstance(by, str) else list(by)
+        unknown = [k for k in keys if not isinstance(k, str) or k not in table.columns]
+        if unknown or not keys:
+            raise OptionError(f"breakdown by {unknown or keys!r}: not a column of the enterprises table "
+                              f"(columns: {', '.join(map(str, table.columns))})")
+        work = table[keys].copy()
+        sums = ("baseline_yuan", "reform_yuan", "change_yuan")
+        for column in sums:
+            values = np.asarray(table[column], dtype=np.int64)
+            work[f"{column}:hi"] = np.right_shift(values, 32)
+            work[f"{column}:lo"] = np.bitwise_and(values, 0xFFFFFFFF)
+        work["enterprises"] = 1
+        for name, column, sign in (("baseline_recipients", "baseline_yuan", 1), ("reform_recipients", "reform_yuan", 1),
+                                   ("winners", "change_yuan", 1), ("losers", "change_yuan", -1)):
+            work[name] = (np.asarray(table[column], dtype=np.int64) * sign > 0).astype(np.int64)
+        grouped = work.groupby(by, dropna=False, observed=True).sum()
+        out = pd.DataFrame(index=grouped.index)
+        out["enterprises"] = grouped["enterprises"]
+        for column in sums:
+            out[column] = _int_column([(int(h) << 32) + int(lo) for h, lo in
+                                       zip(grouped[f"{column}:hi"], grouped[f"{column}:lo"])])
+        for name in ("baseline_recipients", "reform_recipients", "winners", "losers"):
+            out[name] = grouped[name]
         return out.reset_index()
 
     def binding(self) -> pd.DataFrame:
@@ -244,20 +588,22 @@ def compare(
 ) -> Comparison:
     """Baseline vs reform over a population of enterprises.
 
-    ``award_share`` (default 100%) is the share of each ceiling (最高/不超过) assumed to be awarded.
-    ``budgets`` maps an item id, or ``item_a+item_b``, to a budget (``"2亿"``): the reform scenario's awards
-    under it are pro-rated by ``min(1, budget / claims)`` and floored to the yuan.
+    ``award_share`` (default 100%) is the share of each ceiling (最高/不超过) assumed to be awarded
+    (:func:`parse_award_share`).  ``budgets`` maps an item id, or ``item_a+item_b``, to a budget (``"2亿"``;
+    :func:`parse_budgets`): the reform scenario's awards under it are pro-rated by ``min(1, budget / claims)``
+    and floored to the yuan.  Every argument is checked before the population is read.
     """
     as_of = _as_date(as_of)
     policies = policies or default_policies()
-    reformed = apply_reforms(policies, list(reforms))
-    share = _share(award_share)
+    share = parse_award_share(award_share)
+    lines = _budget_lines(budgets, policies)
+    reforms = _reform_list(reforms)
+    reformed = apply_reforms(policies, reforms)
     parsed = population if isinstance(population, ParsedInput) else load_enterprises(population)
     base = entitlements(parsed, as_of, policies=policies, options=options)
     new = entitlements(parsed, as_of, policies=reformed, options=options)
     base_amounts, new_amounts = counted_amounts(base, share), counted_amounts(new, share)
     item_ids = [n.id for n in base.nodes]
-    lines = _budget_lines(budgets, item_ids)
 
     prorated = {i: new_amounts[i] // FEN_PER_YUAN for i in item_ids}
     line_rows = []
@@ -266,27 +612,27 @@ def compare(
         scaled, factor, remainder = prorate(stacked, budget)
         for k, m in enumerate(members):
             prorated[m] = scaled[k * len(parsed.frame):(k + 1) * len(parsed.frame)]
-        line_rows.append({"budget_line": key, "budget_yuan": budget, "claims_yuan": int(stacked.sum()),
+        line_rows.append({"budget_line": key, "budget_yuan": budget, "claims_yuan": exact_sum(stacked),
                           "factor": float(factor), "factor_exact": str(factor),
-                          "prorated_yuan": int(scaled.sum()), "remainder_yuan": remainder})
+                          "prorated_yuan": exact_sum(scaled), "remainder_yuan": remainder})
 
     nodes = {n.id: n for n in base.nodes}
     items = pd.DataFrame({
         "item_id": item_ids,
         "policy_id": [nodes[i].policy_id for i in item_ids],
         "kind": [nodes[i].kind for i in item_ids],
-        "baseline_yuan": [int(base_amounts[i].sum()) // FEN_PER_YUAN for i in item_ids],
-        "reform_yuan": [int(new_amounts[i].sum()) // FEN_PER_YUAN for i in item_ids],
+        "baseline_yuan": _int_column([exact_sum(base_amounts[i]) // FEN_PER_YUAN for i in item_ids]),
+        "reform_yuan": _int_column([exact_sum(new_amounts[i]) // FEN_PER_YUAN for i in item_ids]),
         "baseline_recipients": [int((base_amounts[i] > 0).sum()) for i in item_ids],
         "reform_recipients": [int((new_amounts[i] > 0).sum()) for i in item_ids],
     })
-    items.insert(5, "change_yuan", items["reform_yuan"] - items["baseline_yuan"])
+    items.insert(5, "change_yuan", _int_column([int(r) - int(b) for r, b in zip(items["reform_yuan"], items["baseline_yuan"])]))
     if lines:
-        items["prorated_yuan"] = [int(prorated[i].sum()) for i in item_ids]
+        items["prorated_yuan"] = _int_column([exact_sum(prorated[i]) for i in item_ids])
     items["award_share"] = [str(share) if nodes[i].kind == "ceiling" else "1" for i in item_ids]
 
-    base_total = sum(base_amounts.values()) // FEN_PER_YUAN if item_ids else np.zeros(len(parsed.frame), np.int64)
-    new_total = sum(new_amounts.values()) // FEN_PER_YUAN if item_ids else np.zeros(len(parsed.frame), np.int64)
+    base_total = _row_sum(base_amounts.values(), len(parsed.frame)) // FEN_PER_YUAN
+    new_total = _row_sum(new_amounts.values(), len(parsed.frame)) // FEN_PER_YUAN
     enterprises = pd.DataFrame({"enterprise_id": parsed.frame["enterprise_id"].to_numpy()}, index=parsed.frame.index)
     for column in carry:
         if column in parsed.frame.columns:
@@ -295,7 +641,7 @@ def compare(
     enterprises["reform_yuan"] = new_total
     enterprises["change_yuan"] = new_total - base_total
     if lines:
-        enterprises["prorated_yuan"] = sum(prorated.values())
+        enterprises["prorated_yuan"] = _row_sum(prorated.values(), len(parsed.frame))
     enterprises["outcome"] = np.select([enterprises["change_yuan"] > 0, enterprises["change_yuan"] < 0],
                                        ["gains", "loses"], default="unchanged")
     return Comparison(base, new, share, items, enterprises.reset_index(drop=True), pd.DataFrame(line_rows))
@@ -305,8 +651,15 @@ def compare(
 
 def _items_reading(policies: PolicySet, parameter_id: str) -> list[str]:
     """The item owning a parameter and the members of its exclusivity group (they decide its counted amount)."""
+    if not isinstance(parameter_id, str) or parameter_id not in policies.parameters():
+        known = policies.parameters()
+        raise PolicyDataError(f"unknown parameter {parameter_id!r}; nearest: "
+                              f"{', '.join(policies.nearest(str(parameter_id), known))}")
     node_id = parameter_id.rsplit(".", 1)[0]
-    node = policies.node(node_id)
+    try:
+        node = policies.node(node_id)
+    except KeyError:
+        raise PolicyDataError(f"{parameter_id} belongs to an obligation, not to an item with an amount") from None
     if not node.kind:
         raise PolicyDataError(f"{parameter_id} belongs to a criterion, not to an item with an amount")
     group = policies.groups.get(node.exclusivity_group)
@@ -319,24 +672,32 @@ def sensitivity(population: Any, parameter_id: str, values: Iterable[Any], as_of
     """Cost of the item a parameter belongs to, as the parameter runs over ``values`` (e.g. caps 100万…1000万)."""
     as_of = _as_date(as_of)
     policies = policies or default_policies()
-    parsed = population if isinstance(population, ParsedInput) else load_enterprises(population)
-    share = _share(award_share)
+    share = parse_award_share(award_share)
     item_ids = _items_reading(policies, parameter_id)
-    unit = policies.parameter(parameter_id).unit
+    values = [values] if isinstance(values, (str, Mapping)) else list(values)
+    scenarios = [policies.with_overrides({parameter_id: value}) for value in values]  # every value checked first
+    parsed = population if isinstance(population, ParsedInput) else load_enterprises(population)
+    parameter = policies.parameter(parameter_id)
     rows = []
-    for value in values:
-        scenario = policies.with_overrides({parameter_id: value})
+    for value, scenario in zip(values, scenarios):
         result = entitlements(parsed, as_of, policies=scenario, options=options, items=item_ids)
         amounts = counted_amounts(result, share)
-        total = sum(amounts.values())
+        total = _row_sum(amounts.values(), len(parsed.frame))
         rows.append({"parameter_id": parameter_id, "value": value,
-                     "value_exact": coerce_value(value, unit) if not isinstance(value, dict) else value,
-                     "cost_yuan": int(total.sum()) // FEN_PER_YUAN, "recipients": int((total > 0).sum())})
+                     "value_exact": parameter.coerce(value) if not isinstance(value, Mapping) else value,
+                     "cost_yuan": exact_sum(total) // FEN_PER_YUAN, "recipients": int((total > 0).sum())})
     return pd.DataFrame(rows)
 
 
 RD_STEP = "xiamen_sti_measures.rd_step_subsidy"
 RD_BONUS = "xiamen_sti_measures.rd_growth_bonus"
+
+
+def _money_argument(name: str, value: Any) -> int:
+    try:
+        return parse_money(value)
+    except MoneyError as exc:
+        raise OptionError(f"{name}: {exc}") from None
 
 
 def cliffs(enterprise: Mapping[str, Any] | pd.DataFrame, as_of: dt.date | str | None = None, *,
@@ -346,16 +707,18 @@ def cliffs(enterprise: Mapping[str, Any] | pd.DataFrame, as_of: dt.date | str | 
 
     The R&D items are step functions of R&D whose steps sit at the parameters' values (thresholds, each
     full step, last year's R&D, the growth boundary), so evaluating the award at each of those points and
-    one yuan below finds every cliff between ``lo`` and ``hi`` exactly.
+    one yuan below finds every cliff between ``lo`` and ``hi`` exactly.  At most MAX_CLIFF_POINTS R&D values are
+    evaluated: a wider range (or a reform's tiny step) is an OptionError asking for a narrower one.
     """
     as_of = _as_date(as_of)
     policies = policies or default_policies()
     row = enterprise.iloc[0].to_dict() if isinstance(enterprise, pd.DataFrame) else dict(enterprise)
     parsed_one = load_enterprises(pd.DataFrame([row]))
     if len(parsed_one.errors):
-        raise ValueError("; ".join(parsed_one.errors["message"]))
+        raise OptionError("enterprise: " + "; ".join(parsed_one.errors["message"]))
     prev = int(parsed_one.frame["rd_expense_prev"].iloc[0]) if pd.notna(parsed_one.frame["rd_expense_prev"].iloc[0]) else 0
-    lo_fen, step_node, bonus_node = parse_money(lo), policies.node(RD_STEP), policies.node(RD_BONUS)
+    lo_fen = _money_argument("lo", lo)
+    step_node, bonus_node = policies.node(RD_STEP), policies.node(RD_BONUS)
     step = step_node.parameters["step"].value_at(as_of)
     threshold = step_node.parameters["threshold"].value_at(as_of)
     cap = step_node.parameters["cap"].value_at(as_of)
@@ -364,11 +727,22 @@ def cliffs(enterprise: Mapping[str, Any] | pd.DataFrame, as_of: dt.date | str | 
     rate = bonus_node.parameters["growth_rate"].value_at(as_of)
     if None in (step, threshold, cap, per_step, bonus_threshold, rate):
         raise ValueError(f"the R&D items are not in force on {as_of}")
-    hi_fen = parse_money(hi) if hi is not None else max(2 * prev, (cap // per_step + 2) * step)
+    if hi is not None:
+        hi_fen = _money_argument("hi", hi)
+    else:  # past the cap (or, with nothing paid per step, past every threshold), within the money bound
+        last = (cap // per_step + 2) * step if per_step > 0 else max(threshold, bonus_threshold) + 2 * step
+        hi_fen = min(max(2 * prev, last), MAX_MONEY_FEN)
+    if hi_fen < lo_fen:
+        raise OptionError(f"cliffs: hi {hi!r} is below lo {lo!r}")
     growth_edge = prev * (rate.denominator + rate.numerator) // rate.denominator  # R&D above this: growth > rate
     points = {threshold, bonus_threshold, prev, growth_edge}
-    for origin in (0, prev, threshold):  # full steps of the R&D, of the increase, or of the part above the threshold
-        first = origin + max(0, (lo_fen - origin) // step) * step
+    origins = (0, prev, threshold)  # full steps of the R&D, of the increase, or of the part above the threshold
+    firsts = [origin + max(0, (lo_fen - origin) // step) * step for origin in origins]
+    count = sum(max(0, (hi_fen + step - first) // step) for first in firsts)
+    if count > MAX_CLIFF_POINTS:
+        raise OptionError(f"cliffs: {count:,} R&D values between lo and hi at a step of {step // FEN_PER_YUAN:,} "
+                          f"yuan; at most {MAX_CLIFF_POINTS:,}: narrow lo and hi")
+    for first in firsts:
         points |= set(range(first, hi_fen + step, step))
     candidates = sorted({p + d for p in points for d in (0, FEN_PER_YUAN) if lo_fen <= p + d <= hi_fen})
     # whole yuan only: R&D is money entered by a person
@@ -420,15 +794,29 @@ class Projection:
     assumptions: dict
 
 
+PERCENTILES = (10, 50, 90)  # the fan chart's P10 / P50 / P90
+MAX_GROWTH_BP = MAX_GROWTH_PERCENT * BASIS_POINTS // PERCENT  # +1000% in basis points
+
+
 def _growth_bp(rng: np.random.Generator, mean: float, sd: float, shape) -> np.ndarray:
-    """Growth draws as integer basis points (so that applying them to money stays integer arithmetic)."""
+    """Growth draws as integer basis points (so that applying them to money stays integer arithmetic), each
+    clipped to −100% … +1000% (calc.limits.MAX_GROWTH_PERCENT)."""
     draws = rng.normal(mean, sd, size=shape) if sd > 0 else np.full(shape, mean)
-    return np.maximum(np.rint(draws * BASIS_POINTS).astype(np.int64), -BASIS_POINTS)
+    return np.clip(np.rint(draws * BASIS_POINTS), -BASIS_POINTS, MAX_GROWTH_BP).astype(np.int64)
 
 
-def _grow(rd_fen: np.ndarray, growth_bp: np.ndarray) -> np.ndarray:
-    """Next year's R&D, floored to the yuan: rd × (1 + g) in integers."""
-    return (rd_fen * (BASIS_POINTS + growth_bp) // BASIS_POINTS) // FEN_PER_YUAN * FEN_PER_YUAN
+def _grow(rd_fen: np.ndarray, growth_bp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Next year's R&D, floored to the yuan, and where it was held at MAX_MONEY_FEN: rd × (1 + g) in integers.
+
+    rd ≤ MAX_MONEY_FEN and 1 + g ≤ 11, but rd × (BASIS_POINTS + g) could pass int64: rd is split as
+    q × BASIS_POINTS + r, and rd × f // BASIS_POINTS = q × f + r × f // BASIS_POINTS exactly, each term far
+    inside int64.  R&D that would grow above MAX_MONEY_FEN (no input may hold more) is held at it.
+    """
+    factor = BASIS_POINTS + growth_bp
+    whole, rest = np.divmod(np.minimum(rd_fen, MAX_MONEY_FEN), BASIS_POINTS)
+    grown = whole * factor + rest * factor // BASIS_POINTS
+    saturated = grown > MAX_MONEY_FEN
+    return np.minimum(grown, MAX_MONEY_FEN) // FEN_PER_YUAN * FEN_PER_YUAN, saturated
 
 
 def _year_frame(first: pd.DataFrame, k: int, rd: np.ndarray, rd_prev: np.ndarray, policies: PolicySet,
@@ -474,29 +862,39 @@ def project(
     when given), postdocs are paid for at most the years the measure allows and high-tech transformation
     awards for their consecutive years.  With ``draws`` > 0, a seeded Monte Carlo over the growth gives the
     P10 / P50 / P90 of each year's cost.
+
+    The arguments are checked first (:func:`check_projection_args`).  Projected R&D that would grow above
+    calc.limits.MAX_MONEY_FEN is held there: ``assumptions["rd_held_at_ceiling"]`` counts such enterprise-years
+    (and ``rd_held_at_ceiling_draws`` in the Monte Carlo).  Costs are exact sums (Python integers).
     """
+    args = check_projection_args(years, rd_growth=rd_growth, rd_growth_sd=rd_growth_sd, platform_rate=platform_rate,
+                                 draws=draws, seed=seed, award_share=award_share, claim_date=claim_date)
+    rd_growth, rd_growth_sd, platform_rate = args["rd_growth"], args["rd_growth_sd"], args["platform_rate"]
+    draws, seed, share, claim_date = args["draws"], args["seed"], args["award_share"], args["claim_date"]
     policies = policies or default_policies()
-    reformed = apply_reforms(policies, list(reforms))
-    share = _share(award_share)
+    reformed = apply_reforms(policies, _reform_list(reforms))
     parsed = population if isinstance(population, ParsedInput) else load_enterprises(population)
     first = parsed.frame
+    years = args["years"]
     if years is None:
-        start = int(first["claim_year"].dropna().min()) if first["claim_year"].notna().any() else dt.date.today().year
+        claimed = first["claim_year"].dropna() if "claim_year" in first.columns else pd.Series([], dtype=object)
+        start = int(claimed.min()) if len(claimed) else dt.date.today().year
         ends = [p.in_force_until.year for p in policies.policies.values() if p.items and p.in_force_until]
-        years = list(range(start, max(ends + [start]) + 1))
-    years = list(years)
+        years = _check_years(range(start, max(ends + [start]) + 1))
     rng = np.random.default_rng(seed)
     n = len(first)
     rd0 = first["rd_expense"].to_numpy(dtype=np.int64, na_value=0)
     prev0 = first["rd_expense_prev"].to_numpy(dtype=np.int64, na_value=0)
     item_rows = []
     rd, prev = rd0, prev0
+    held = 0
     growth_path = [np.zeros(n, dtype=np.int64)] + [_growth_bp(rng, rd_growth, 0.0, n) for _ in years[1:]]
     for k, year in enumerate(years):
         as_of = dt.date(year, *claim_date)
         if k:
-            prev, rd = rd, _grow(rd, growth_path[k])
-        platforms = rng.poisson(platform_rate, n) if (k and platform_rate > 0) else None
+            prev, (rd, saturated) = rd, _grow(rd, growth_path[k])
+            held += int(saturated.sum())
+        platforms = np.minimum(rng.poisson(platform_rate, n), MAX_COUNT) if (k and platform_rate > 0) else None
         frame = _year_frame(first, k, rd, prev, policies, as_of, platforms)
         year_input = ParsedInput(frame, parsed.errors.iloc[0:0], {}, parsed.table)
         for scenario, tree in (("baseline", policies), ("reform", reformed)):
@@ -504,24 +902,38 @@ def project(
             amounts = counted_amounts(result, share)
             for item_id, amount in amounts.items():
                 item_rows.append({"year": year, "scenario": scenario, "item_id": item_id,
-                                  "cost_yuan": int(amount.sum()) // FEN_PER_YUAN,
+                                  "cost_yuan": exact_sum(amount) // FEN_PER_YUAN,
                                   "recipients": int((amount > 0).sum())})
-    by_item = pd.DataFrame(item_rows)
-    by_year = by_item.groupby(["year", "scenario"], as_index=False)["cost_yuan"].sum()
+    by_item = pd.DataFrame(item_rows, columns=["year", "scenario", "item_id", "cost_yuan", "recipients"])
+    by_item["cost_yuan"] = _int_column(by_item["cost_yuan"])
+    totals: dict[tuple[int, str], int] = {}
+    for year, scenario, cost in zip(by_item["year"], by_item["scenario"], by_item["cost_yuan"]):
+        totals[(int(year), scenario)] = totals.get((int(year), scenario), 0) + int(cost)  # exact: Python ints
+    keys = sorted(totals)
+    by_year = pd.DataFrame({"year": [y for y, _ in keys], "scenario": [sc for _, sc in keys],
+                            "cost_yuan": _int_column([totals[k] for k in keys])})
+    held_draws = 0
     if draws > 0:
-        by_year = by_year.merge(
-            _monte_carlo(first, years, policies, reformed, share, rd_growth, rd_growth_sd, draws, seed, claim_date,
-                         by_item, options),
-            on=["year", "scenario"], how="left")
+        drawn, held_draws = _monte_carlo(first, years, policies, reformed, share, rd_growth, rd_growth_sd, draws, seed,
+                                         claim_date, by_item, options)
+        by_year = by_year.merge(drawn, on=["year", "scenario"], how="left")
     assumptions = {"rd_growth": rd_growth, "rd_growth_sd": rd_growth_sd, "platform_rate": platform_rate,
                    "draws": draws, "seed": seed, "award_share": str(share),
-                   "claim_date": f"{claim_date[0]:02d}-{claim_date[1]:02d}"}
+                   "claim_date": f"{claim_date[0]:02d}-{claim_date[1]:02d}",
+                   "rd_ceiling_yuan": MAX_MONEY_FEN // FEN_PER_YUAN, "rd_held_at_ceiling": held}
+    if draws > 0:
+        assumptions["rd_held_at_ceiling_draws"] = held_draws
     return Projection(years, by_item, by_year, assumptions)
 
 
 def _monte_carlo(first, years, policies, reformed, share, mean, sd, draws, seed, claim_date, by_item, options,
-                 chunk_rows: int = 1_000_000) -> pd.DataFrame:
-    """P10/P50/P90 of each year's total cost over ``draws`` growth paths; only the R&D items vary by draw."""
+                 chunk_rows: int = 1_000_000) -> tuple[pd.DataFrame, int]:
+    """P10/P50/P90 of each year's total cost over ``draws`` growth paths; only the R&D items vary by draw.
+
+    Per-draw totals are exact (Python integers); the percentiles are numpy's "lower" method computed exactly
+    (the value at index ⌊q × (draws − 1) / 100⌋ of the sorted totals).  Returns (table, R&D values held at the
+    money ceiling).
+    """
     rd_items = [RD_STEP, RD_BONUS]
     n = len(first)
     rng = np.random.default_rng(seed + 1)
@@ -531,8 +943,9 @@ def _monte_carlo(first, years, policies, reformed, share, mean, sd, draws, seed,
     city = first["city"]
     rows = []
     per_chunk = max(1, chunk_rows // max(n, 1))
-    totals = {("baseline", y): np.zeros(draws, dtype=np.int64) for y in years}
-    totals.update({("reform", y): np.zeros(draws, dtype=np.int64) for y in years})
+    totals = {("baseline", y): np.zeros(draws, dtype=object) for y in years}
+    totals.update({("reform", y): np.zeros(draws, dtype=object) for y in years})
+    held = 0
     for start in range(0, draws, per_chunk):
         d = min(per_chunk, draws - start)
         rd = np.tile(rd0, d)
@@ -543,7 +956,8 @@ def _monte_carlo(first, years, policies, reformed, share, mean, sd, draws, seed,
         unknown = ~np.tile(known, d)
         for k, year in enumerate(years):
             if k:
-                prev, rd = rd, _grow(rd, _growth_bp(rng, mean, sd, n * d))
+                prev, (rd, saturated) = rd, _grow(rd, _growth_bp(rng, mean, sd, n * d))
+                held += int(saturated.sum())
             frame = pd.DataFrame({
                 "enterprise_id": np.arange(n * d),
                 "city": cities,
@@ -555,15 +969,18 @@ def _monte_carlo(first, years, policies, reformed, share, mean, sd, draws, seed,
             for scenario, tree in (("baseline", policies), ("reform", reformed)):
                 result = entitlements(stacked, as_of, policies=tree, options=options, items=rd_items)
                 amounts = counted_amounts(result, share)
-                per_draw = sum(amounts.values()).reshape(d, n).sum(axis=1) // FEN_PER_YUAN
+                per_draw = exact_sum(_row_sum(amounts.values(), n * d).reshape(d, n), axis=1) // FEN_PER_YUAN
                 totals[(scenario, year)][start:start + d] = per_draw
     for (scenario, year), values in totals.items():
         fixed = by_item[(by_item.year == year) & (by_item.scenario == scenario) & ~by_item.item_id.isin(rd_items)]
-        other = int(fixed["cost_yuan"].sum())
-        p10, p50, p90 = np.percentile(values + other, [10, 50, 90], method="lower")
-        rows.append({"year": year, "scenario": scenario, "p10_yuan": int(p10), "p50_yuan": int(p50),
-                     "p90_yuan": int(p90)})
-    return pd.DataFrame(rows)
+        other = sum(int(v) for v in fixed["cost_yuan"])
+        ordered = sorted(int(v) + other for v in values)
+        p10, p50, p90 = (ordered[q * (len(ordered) - 1) // PERCENT] for q in PERCENTILES)
+        rows.append({"year": year, "scenario": scenario, "p10_yuan": p10, "p50_yuan": p50, "p90_yuan": p90})
+    table = pd.DataFrame(rows, columns=["year", "scenario", "p10_yuan", "p50_yuan", "p90_yuan"])
+    for column in ("p10_yuan", "p50_yuan", "p90_yuan"):
+        table[column] = _int_column(table[column])
+    return table, held
 
 
 # --------------------------------------------------------------------------- for the budget dashboard

@@ -22,10 +22,11 @@ import pandas as pd
 import calc.rules  # noqa: F401  (registers every rule)
 from calc import explain
 from calc.inputs import ENTERPRISE_COLUMNS, ParsedInput, load_enterprises
+from calc.limits import MAX_DATE, MAX_ITEM_FEN, MIN_DATE
 from calc.policies import Node, PolicySet, default_policies
 from calc.rules.base import (
-    DUPLICATE, FEN_PER_YUAN, GRANTED, ITEMS, NEEDS_INPUT_ITEM, NOT_ELIGIBLE, NOT_IN_FORCE, STATUSES, Award, Ctx,
-    code, pick, reason_keys,
+    DUPLICATE, FEN_PER_YUAN, GRANTED, INT64_MAX, ITEMS, NEEDS_INPUT_ITEM, NOT_ELIGIBLE, NOT_IN_FORCE, STATUSES, Award,
+    Ctx, code, pick, reason_keys,
 )
 
 MONEY_DETAILS = frozenset({"stepped", "half", "room"})  # rule details that are amounts of money (fen)
@@ -71,12 +72,20 @@ class EntitlementResult:
         return self.awards[item_id].status == GRANTED
 
     def totals(self) -> pd.DataFrame:
-        """Per enterprise: formula and fixed amounts counted (firm) vs ceilings counted (maxima), in yuan."""
-        firm = np.zeros(len(self.frame), dtype=np.int64)
-        ceiling = np.zeros(len(self.frame), dtype=np.int64)
+        """Per enterprise: formula and fixed amounts counted (firm) vs ceilings counted (maxima), in yuan.
+
+        int64 per row: each item pays at most MAX_ITEM_FEN (checked when computed), so a row's total is at most
+        (number of items) × MAX_ITEM_FEN, inside int64 while there are fewer than 92 items; with more, the sums
+        are taken in Python integers.
+        """
+        exact = len(self.nodes) * MAX_ITEM_FEN > INT64_MAX
+        firm = np.zeros(len(self.frame), dtype=object if exact else np.int64)
+        ceiling = np.zeros(len(self.frame), dtype=object if exact else np.int64)
         for node in self.nodes:
             award = self.awards[node.id]
             counted = np.where(award.status == GRANTED, award.amount, 0)
+            if exact:
+                counted = counted.astype(object)
             if node.kind == "ceiling":
                 ceiling += counted
             else:
@@ -129,6 +138,9 @@ class EntitlementResult:
                 "_row": rows,
                 "_order": order,
             }))
+        if not parts:  # no item was computed (an empty policy set)
+            return pd.DataFrame(columns=["enterprise_id", "policy_id", "item_id", "title", "kind", "status",
+                                         "amount_yuan", "counted", "reason", "won_by", "citation"])
         out = pd.concat(parts, ignore_index=True)
         return out.sort_values(["_row", "_order"], kind="stable").drop(columns=["_row", "_order"]) \
                   .reset_index(drop=True)
@@ -250,9 +262,10 @@ def entitlements(
     """
     as_of = _as_date(as_of)
     policies = policies or default_policies()
-    parsed = data if isinstance(data, ParsedInput) else load_enterprises(data)
     _check_options(policies, options)
-    nodes = [n for n in policies.items() if items is None or n.id in set(items)]
+    wanted = _check_items(policies, items)
+    parsed = data if isinstance(data, ParsedInput) else load_enterprises(data)
+    nodes = [n for n in policies.items() if wanted is None or n.id in wanted]
     ctx = Ctx(parsed.frame, policies, as_of, dict(options or {}))
     awards: dict[str, Award] = {}
     for node in nodes:
@@ -274,8 +287,25 @@ def entitlements(
             awards = dict(zip((n.id for n in nodes), pool.map(run, nodes)))
     else:
         awards = {node.id: run(node) for node in nodes}
+    for node_id, award in awards.items():
+        _check_award(node_id, award)
     won_by = _resolve_exclusivity(policies, awards, len(parsed.frame))
     return EntitlementResult(parsed, as_of, policies, nodes, awards, won_by)
+
+
+class ItemBoundError(OverflowError):
+    """A rule paid an amount outside 0 … MAX_ITEM_FEN: a bug in the rule (the bounds make it unreachable)."""
+
+
+def _check_award(node_id: str, award: Award) -> None:
+    """Every amount is int64 fen in 0 … MAX_ITEM_FEN (one pass: a negative amount is a huge one as unsigned)."""
+    amount = np.asarray(award.amount)
+    if amount.dtype != np.int64:
+        raise ItemBoundError(f"internal error: item {node_id} returned {amount.dtype} amounts, not int64 fen")
+    if amount.size and (amount.view(np.uint64) > np.uint64(MAX_ITEM_FEN)).any():
+        bad = int(np.flatnonzero(amount.view(np.uint64) > np.uint64(MAX_ITEM_FEN))[0])
+        raise ItemBoundError(f"internal error: item {node_id} computed {int(amount[bad]):,} fen for row {bad}, "
+                             f"outside 0 … {MAX_ITEM_FEN:,} (calc.limits.MAX_ITEM_FEN); please report it")
 
 
 def _resolve_exclusivity(policies: PolicySet, awards: dict[str, Award], n: int) -> dict[str, tuple]:
@@ -298,23 +328,61 @@ def _resolve_exclusivity(policies: PolicySet, awards: dict[str, Award], n: int) 
 
 
 class OptionError(ValueError):
-    """An unknown reading option, or a value it does not offer."""
+    """An argument the calculator does not accept: an unknown reading option or item id, a value an option does
+    not offer, a date, share, growth, years, draws or budget out of its range.  The message names the argument,
+    the value and what is allowed."""
 
 
 def _check_options(policies: PolicySet, options: Mapping[str, str] | None) -> None:
+    if options is None:
+        return
+    if not isinstance(options, Mapping):
+        raise OptionError(f"options must map option ids to readings, got {type(options).__name__}")
     known = policies.option_ids()
-    for key, value in (options or {}).items():
-        if key not in known:
-            raise OptionError(f"unknown option {key!r}; known: {', '.join(sorted(known))}")
-        if value not in known[key].choices:
+    for key, value in options.items():
+        if not isinstance(key, str) or key not in known:
+            raise OptionError(f"unknown option {key!r}; nearest: {', '.join(policies.nearest(str(key), known))}")
+        if not isinstance(value, str) or value not in known[key].choices:
             raise OptionError(f"option {key} = {value!r}; choose one of {', '.join(known[key].choices)}")
 
 
-def _as_date(as_of: dt.date | str | None) -> dt.date:
+def _check_items(policies: PolicySet, items: Iterable[str] | None) -> set[str] | None:
+    """The item ids asked for, all known; OptionError naming the unknown ones and the nearest known ones."""
+    if items is None:
+        return None
+    if isinstance(items, str):
+        items = [items]
+    try:
+        wanted = list(items)
+    except TypeError:
+        raise OptionError(f"items must be a list of item ids, got {type(items).__name__}") from None
+    if not wanted:
+        raise OptionError("items is empty: give at least one item id, or None for every item")
+    known = [n.id for n in policies.items()]
+    unknown = [i for i in wanted if not isinstance(i, str) or i not in known]
+    if unknown:
+        raise OptionError("unknown item id(s): " + "; ".join(
+            f"{i!r} (nearest: {', '.join(policies.nearest(str(i), known))})" for i in unknown))
+    return set(wanted)
+
+
+def _as_date(as_of: dt.date | str | None, name: str = "as_of") -> dt.date:
+    """A date argument (a date, a datetime or YYYY-MM-DD text) within calc.limits' date range; None is today."""
     if as_of is None:
-        return dt.date.today()
-    if isinstance(as_of, dt.datetime):
-        return as_of.date()
-    if isinstance(as_of, dt.date):
-        return as_of
-    return dt.date.fromisoformat(str(as_of))
+        date = dt.date.today()
+    elif isinstance(as_of, dt.datetime):
+        date = as_of.date()
+    elif isinstance(as_of, dt.date):
+        date = as_of
+    elif isinstance(as_of, np.datetime64) and not np.isnat(as_of):
+        date = pd.Timestamp(as_of).date()
+    elif isinstance(as_of, str) and len(as_of) <= len("YYYY-MM-DDTHH:MM:SS"):
+        try:
+            date = dt.date.fromisoformat(as_of.strip())
+        except ValueError:
+            raise OptionError(f"{name} {as_of!r} is not a date (YYYY-MM-DD)") from None
+    else:
+        raise OptionError(f"{name} {str(as_of)[:40]!r} is not a date (YYYY-MM-DD)")
+    if not MIN_DATE <= date <= MAX_DATE:
+        raise OptionError(f"{name} {date} is outside the dates this calculator handles ({MIN_DATE} to {MAX_DATE})")
+    return date

@@ -22,32 +22,51 @@ from dataclasses import dataclass, fields, replace
 KiB, MiB, GiB = 1024, 1024**2, 1024**3
 
 # ------------------------------------------------------------------------------------------- value bounds
+#
+# Why these keep every per-row computation inside int64 (|x| < 2^63 ≈ 9.22 × 10^18), rule by rule:
+#   money in, thresholds          ≤ 10^15 fen; a sum of three years' R&D ≤ 3 × 10^15; differences ≥ −3 × 10^15
+#   count × amount per unit       ≤ MAX_COUNT × MAX_UNIT_AMOUNT_FEN = 10^17 = MAX_ITEM_FEN
+#   steps × amount per step       the steps are first clamped to cap // amount + 1, so ≤ cap + amount ≤ 2 × 10^11
+#   money × rate                  through calc.rules.base.mul_rate / ratio_at_least: int64 when the product is
+#                                 provably small, Python integers otherwise; the floored result ≤ money (rate ≤ 100%)
+#   an enterprise's total         ≤ number of items × MAX_ITEM_FEN (checked; 92 items would still fit)
+# Sums over a population are never int64: calc.money.exact_sum or Python integers.
 
-#: Any amount of money in an input, and any threshold a reform sets: 10万亿元 (10^13 yuan), several times the
-#: yearly revenue of the largest enterprise in China.  Sums of a few such amounts stay far inside int64.
+#: Any amount of money in an input, and any money threshold (or step) a reform sets: 10万亿元 (10^13 yuan), several
+#: times the yearly revenue of the largest enterprise in China.  Sums of a few such amounts stay far inside int64.
 MAX_MONEY_FEN = 10**15
 
-#: An amount a reform pays per unit (per platform, project, person, step) or as a fixed award: 10亿元, more than
-#: thirty times the largest such amount in the five texts (3000万元).  × MAX_COUNT units it is 10^17 fen.
+#: An amount a reform pays per unit (per platform, project, person, step), as a fixed award or as a cap: 10亿元, more
+#: than thirty times the largest such amount in the five texts (3000万元).  × MAX_COUNT units it is 10^17 fen.
 MAX_UNIT_AMOUNT_FEN = 10**11
 
-#: Any count in an input (members, staff, platforms, postdocs, projects): one million.
+#: Any count in an input (members, staff, platforms, postdocs, projects) or a count a reform sets: one million.
 MAX_COUNT = 1_000_000
 
 #: No single item may pay one enterprise more than this (10^17 fen = 1万亿元); the bounds above make it
 #: unreachable, and the engine checks it, so a future rule that could exceed it fails loudly instead of wrapping.
 MAX_ITEM_FEN = 10**17
 
-#: Dates: as-of dates, claim years and a reform's dates lie in this range.
+#: Dates: as-of dates, claim years, a reform's dates and a policy's validity lie in this range.
 MIN_DATE, MAX_DATE = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 
 #: Rates a reform may set: a rate paid (50% of the national funding) at most 100%; a rate compared with (a
-#: growth rate above 20%) at most 1000%.
+#: growth rate above 20%, a share of members) at most 1000%.  Rates are never negative.
 MAX_PAID_RATE_PERCENT = 100
 MAX_THRESHOLD_RATE_PERCENT = 1000
 
-#: Projection assumptions: yearly growth above −100% and at most +1000%, its spread at most 1000%, at most
-#: 100,000 Monte Carlo draws and 101 projected years.
+#: Precision of a rate or an award share: exact as written, as long as its lowest terms have a denominator of at
+#: most 10^30 (28 decimals of a percent, e.g. 33.3333333333333333333333333333%; 1/3 itself is fine).  Products
+#: of money and a rate are exact whatever the precision; the bound keeps each one a few machine words long.
+MAX_RATE_DENOMINATOR = 10**30
+
+#: A product computed in int64 (money × a rate's numerator …) is at most this, 2^61: a few such products can be
+#: added or subtracted without wrapping.  A larger one is computed in Python integers (calc.rules.base).
+MAX_INT64_PRODUCT = 2**61
+
+#: Projection assumptions: yearly growth above −100% and at most +1000% (each Monte Carlo draw is clipped to
+#: −100%…+1000%), its spread 0…1000%, 0 (none) to 100,000 Monte Carlo draws, at most 101 projected years, each
+#: within the date range.  Projected R&D that would grow above MAX_MONEY_FEN is held at it (and counted).
 MAX_GROWTH_PERCENT = 1000
 MAX_DRAWS = 100_000
 MAX_YEARS = MAX_DATE.year - MIN_DATE.year + 1

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
@@ -25,8 +27,11 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
-from calc.money import MoneyError, parse_money
-
+from calc.limits import (
+    DEFAULT, MAX_COUNT, MAX_DATE, MAX_MONEY_FEN, MAX_PAID_RATE_PERCENT, MAX_RATE_DENOMINATOR,
+    MAX_THRESHOLD_RATE_PERCENT, MAX_UNIT_AMOUNT_FEN, MAX_YEARS, MIN_DATE, Limits, size_text,
+)
+from calc.money import MoneyError, format_money, parse_money
 from calc.resources import POLICIES as POLICY_DIR, SOURCES as SOURCE_DIR
 
 UNITS = ("yuan", "count", "ratio", "years", "date", "level", "terms", "month_day")
@@ -85,10 +90,10 @@ def _parse_count_text(text: str) -> int:
 
 def _parse_ratio_text(text: str) -> Fraction:
     t = unicodedata.normalize("NFKC", text).strip()
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*%", t)
+    m = re.fullmatch(r"([-+\u2212]?)\s*(\d+(?:\.\d+)?)\s*%", t)
     if not m:
         raise PolicyDataError(f"cannot read {text!r} as a percentage")
-    return Fraction(m.group(1)) / 100
+    return Fraction(m.group(2)) / 100 * (-1 if m.group(1) in ("-", "\u2212") else 1)
 
 
 def parse_parameter_text(text: str, unit: str) -> Any:
@@ -137,28 +142,176 @@ def _parse_date(value: Any) -> dt.date:
         raise PolicyDataError(f"cannot read {value!r} as a date") from exc
 
 
+#: Longest text a user may give for one parameter value (a reform, a dashboard field): longer is not a value.
+MAX_VALUE_TEXT = 1_000
+
+# platform levels, lowest first, and the texts' words for them (the ``level`` unit's vocabulary)
+LEVELS = ("none", "municipal", "provincial", "national")
+LEVEL_WORDS = {"无": "none", "市级": "municipal", "省级": "provincial", "省部级": "provincial",
+               "國家級": "national", "国家级": "national", "市級": "municipal", "省級": "provincial"}
+PERCENT = 100
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, Decimal, Fraction)) and not isinstance(value, bool) or (
+        type(value).__module__ == "numpy" and hasattr(value, "dtype") and value.dtype.kind in "iuf")
+
+
+def _finite(value: Any) -> bool:
+    try:
+        return math.isfinite(value)
+    except (TypeError, ValueError, OverflowError):  # a Fraction or an int too large for a float is finite
+        return True
+
+
 def coerce_value(value: Any, unit: str) -> Any:
     """A value given by a user (a reform, an option) in the engine's units.
 
     Strings are read as legal text ("300万", "20%"); numbers are taken as they are
-    for counts, as yuan for money and as a fraction for ratios (0.2 == 20%).
+    for counts, as yuan for money and as a fraction for ratios (0.2 == 20%); a
+    ``terms`` parameter also takes a list of words.  Anything else is a
+    :class:`PolicyDataError` saying what was expected (ranges: :func:`check_value`).
     """
     if isinstance(value, str):
+        if len(value) > MAX_VALUE_TEXT:
+            raise PolicyDataError(f"a value of {len(value):,} characters is too long (at most {MAX_VALUE_TEXT:,})")
         return parse_parameter_text(value, unit)
+    if unit == "terms":
+        if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            return tuple(t for v in value for t in parse_parameter_text(v, "terms"))
+        raise PolicyDataError(f"{_shown(value)} is not a list of words (e.g. 现代种业、数字经济)")
+    if unit in ("level", "month_day"):
+        raise PolicyDataError(f"{_shown(value)} is not {_UNIT_WORDS[unit]}")
+    if unit == "date":
+        if isinstance(value, (dt.date, dt.datetime)):
+            return _parse_date(value)
+        raise PolicyDataError(f"{_shown(value)} is not a date (YYYY-MM-DD)")
+    if not _is_number(value):
+        raise PolicyDataError(f"{_shown(value)} is not {_UNIT_WORDS.get(unit, 'a value')}")
+    if not _finite(value):
+        raise PolicyDataError(f"{_shown(value)} is not a finite number")
     if unit == "yuan":
-        if isinstance(value, bool):
-            raise PolicyDataError(f"{value!r} is not an amount of money")
-        return parse_money(value)
+        try:
+            return parse_money(value)
+        except MoneyError as exc:
+            raise PolicyDataError(str(exc)) from exc
     if unit in ("count", "years"):
-        if isinstance(value, bool) or int(value) != value or value < 0:
-            raise PolicyDataError(f"{value!r} is not a whole non-negative number")
+        if value != int(value) or value < 0:
+            raise PolicyDataError(f"{_shown(value)} is not a whole non-negative number")
         return int(value)
     if unit == "ratio":
-        if isinstance(value, float):
-            return Fraction(repr(value))
+        if isinstance(value, float) or (hasattr(value, "dtype") and value.dtype.kind == "f"):
+            return Fraction(repr(float(value)))
         return Fraction(value)
+    raise PolicyDataError(f"unknown unit {unit!r} (known: {', '.join(UNITS)})")
+
+
+_UNIT_WORDS = {"yuan": "an amount of money (e.g. 300万)", "ratio": "a percentage (e.g. 20%)",
+               "count": "a whole number", "years": "a whole number of years",
+               "date": "a date (YYYY-MM-DD)", "level": f"a platform level ({'、'.join(LEVEL_WORDS)})",
+               "terms": "a list of words", "month_day": "a day of the year (e.g. 3月31日)"}
+
+
+def _shown(value: Any) -> str:
+    text = repr(value) if not isinstance(value, str) else f"'{value}'"
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def show_value(value: Any, unit: str) -> str:
+    """A value in the engine's units as people read it: ¥3,000,000 / 20% / 3 / 2026-01-01."""
+    if unit == "yuan" and isinstance(value, int):
+        return format_money(value, "en")
+    if unit == "ratio" and isinstance(value, Fraction):
+        percent = value * PERCENT
+        if percent.denominator == 1:
+            return f"{percent.numerator}%"
+        scaled, digits = percent, 0
+        while scaled.denominator != 1 and digits < 30:
+            scaled, digits = scaled * 10, digits + 1
+        if scaled.denominator == 1:  # a terminating decimal: exact
+            sign, whole = ("-" if scaled < 0 else ""), abs(scaled.numerator)
+            text = str(whole).rjust(digits + 1, "0")
+            return f"{sign}{text[:-digits]}.{text[-digits:]}%"
+        return f"{value} (≈ {float(percent):.6g}%)"
+    if isinstance(value, (dt.date, int)):
+        return str(value) if not isinstance(value, int) else f"{value:,}"
+    if isinstance(value, tuple):
+        return "、".join(map(str, value))
+    return str(value)
+
+
+# --------------------------------------------------------------------------- allowed ranges
+
+@dataclass(frozen=True)
+class Range:
+    """The values a parameter may take, both ends included, and what kind of number it is (for messages)."""
+
+    low: Any
+    high: Any
+    what: str
+    unit: str
+
+    def text(self) -> str:
+        return f"{show_value(self.low, self.unit)} to {show_value(self.high, self.unit)}"
+
+
+#: Ranges a rule needs beyond its parameter's role (a divisor above 0, a span of the input's year columns):
+#: declared by the rules (calc.rules.base.declare_range) next to the code that needs them.
+RULE_RANGES: dict[str, Range] = {}
+
+
+def _rule_ranges() -> dict[str, Range]:
+    import calc.rules  # noqa: F401  (the rules declare their ranges when they are registered)
+    return RULE_RANGES
+
+
+def parameter_range(parameter_id: str, unit: str, comparison: str | None, role: str) -> Range | None:
+    """The range of a parameter, by what it is (documented bounds in calc.limits); None for words and days.
+
+    yuan: an amount an item pays (fixed, per unit, a cap: no comparison) 0 … MAX_UNIT_AMOUNT_FEN; anything else
+    (a threshold, a stated sum) 0 … MAX_MONEY_FEN.  ratio: a rate compared with (a comparison) 0 … 1000%, a rate
+    paid 0 … 100%.  count: 0 … MAX_COUNT.  years: 0 … MAX_YEARS.  date: MIN_DATE … MAX_DATE.
+    A rule may narrow its own parameter (:data:`RULE_RANGES`).
+    """
+    declared = _rule_ranges().get(parameter_id)
+    if declared is not None:
+        return declared
+    compared = comparison is not None
+    if unit == "yuan":
+        if role == "item" and not compared:
+            return Range(0, MAX_UNIT_AMOUNT_FEN, "an amount an item pays (fixed, per unit or a cap)", unit)
+        return Range(0, MAX_MONEY_FEN, "an amount of money", unit)
+    if unit == "ratio":
+        if compared:
+            return Range(Fraction(0), Fraction(MAX_THRESHOLD_RATE_PERCENT, PERCENT), "a rate compared with", unit)
+        return Range(Fraction(0), Fraction(MAX_PAID_RATE_PERCENT, PERCENT), "a rate paid", unit)
+    if unit == "count":
+        return Range(0, MAX_COUNT, "a count", unit)
+    if unit == "years":
+        return Range(0, MAX_YEARS, "a number of years", unit)
     if unit == "date":
-        return _parse_date(value)
+        return Range(MIN_DATE, MAX_DATE, "a date", unit)
+    return None
+
+
+def check_value(parameter_id: str, unit: str, comparison: str | None, role: str, value: Any) -> Any:
+    """``value`` (already in the engine's units) if the parameter may take it; PolicyDataError otherwise."""
+    if unit == "level":
+        if not isinstance(value, str) or LEVEL_WORDS.get(value.strip(), value.strip()) not in LEVELS:
+            raise PolicyDataError(f"{_shown(value)} is not a platform level; use one of "
+                                  f"{', '.join(LEVEL_WORDS)} (or {', '.join(LEVELS)})")
+        return value.strip()
+    if unit == "terms":
+        if not isinstance(value, tuple) or not all(isinstance(t, str) and t.strip() for t in value):
+            raise PolicyDataError(f"{_shown(value)} is not a list of words")
+        return value
+    if unit == "ratio" and value.denominator > MAX_RATE_DENOMINATOR:
+        raise PolicyDataError(f"{_shown(value)} is more precise than this calculator keeps (a rate's lowest-terms "
+                              f"denominator may be at most 10^{len(str(MAX_RATE_DENOMINATOR)) - 1})")
+    allowed = parameter_range(parameter_id, unit, comparison, role)
+    if allowed is not None and not allowed.low <= value <= allowed.high:
+        raise PolicyDataError(f"{show_value(value, unit)} is out of range: {allowed.what} must be "
+                              f"{allowed.text()}")
     return value
 
 
@@ -196,6 +349,7 @@ class Parameter:
     comparison: str | None
     versions: tuple[Version, ...]
     note: str = ""
+    role: str = ""  # what owns it: "criterion", "item" or "obligation" (decides its allowed range)
 
     def version_at(self, as_of: dt.date) -> Version | None:
         for version in reversed(self.versions):
@@ -210,6 +364,19 @@ class Parameter:
     @property
     def citation(self) -> Citation:
         return self.versions[-1].citation
+
+    @property
+    def allowed(self) -> Range | None:
+        """The values it may take (None for words and days of the year, which are checked by kind)."""
+        return parameter_range(self.id, self.unit, self.comparison, self.role)
+
+    def coerce(self, raw: Any) -> Any:
+        """A user's value for this parameter, in the engine's units and within its range; PolicyDataError naming
+        the parameter, the value and the allowed range otherwise."""
+        try:
+            return check_value(self.id, self.unit, self.comparison, self.role, coerce_value(raw, self.unit))
+        except (PolicyDataError, MoneyError, ValueError, TypeError, ArithmeticError) as exc:
+            raise PolicyDataError(f"{self.id} = {_shown(raw)}: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -366,35 +533,36 @@ class PolicySet:
         """A new set where the given parameters take other values (a reform).
 
         ``overrides`` maps parameter ids to values ("300万", 0.2, 5) or to dicts
-        ``{"value": …, "from": date, "until": date}``.  Validation is all or nothing.
+        ``{"value": …, "from": date, "until": date}``.  Each value is read in its parameter's unit and must lie in
+        its allowed range (:attr:`Parameter.allowed`).  Validation is all or nothing: every error is reported at once.
         """
-        items = overrides.items() if isinstance(overrides, Mapping) else overrides
+        pairs = list(overrides.items() if isinstance(overrides, Mapping) else overrides)
         params = self.parameters()
         errors: list[str] = []
         new_params: dict[str, Parameter] = {}
-        for parameter_id, spec in items:
-            if parameter_id not in params:
-                errors.append(
-                    f"unknown parameter {parameter_id!r}; nearest: {', '.join(self.nearest(parameter_id, params))}"
-                )
+        for pair in pairs:
+            if not isinstance(pair, tuple) or len(pair) != 2:
+                errors.append(f"an override is a (parameter id, value) pair, got {_shown(pair)}")
+                continue
+            parameter_id, spec = pair
+            if not isinstance(parameter_id, str) or parameter_id not in params:
+                errors.append(f"unknown parameter {_shown(parameter_id)}; nearest: "
+                              f"{', '.join(self.nearest(str(parameter_id), params))}")
                 continue
             base = new_params.get(parameter_id, params[parameter_id])
-            if isinstance(spec, Mapping):
-                raw, start, end = spec.get("value"), spec.get("from"), spec.get("until")
-            else:
-                raw, start, end = spec, None, None
             try:
-                value = coerce_value(raw, base.unit)
-                start = _parse_date(start) if start is not None else None
-                end = _parse_date(end) if end is not None else None
-            except (PolicyDataError, MoneyError, ValueError, TypeError) as exc:
-                errors.append(f"{parameter_id}: {exc}")
+                raw, start, end = _override_spec(parameter_id, spec)
+                value = base.coerce(raw)
+            except PolicyDataError as exc:
+                errors.append(str(exc))
                 continue
             policy = self.policies[parameter_id.split(".")[0]]
+            if start and end and end < start:
+                errors.append(f"{parameter_id}: until {end} is before from {start}")
+                continue
             if start and not policy.in_force(start) or end and not policy.in_force(end):
-                errors.append(
-                    f"{parameter_id}: dates {start}–{end} fall outside the policy's validity {policy.validity_text()}"
-                )
+                errors.append(f"{parameter_id}: {period_text(start, end)} falls outside the policy's validity "
+                              f"({period_text(policy.in_force_from, policy.in_force_until, ', with no end date')})")
                 continue
             last = base.versions[-1]
             version = Version(
@@ -413,20 +581,61 @@ class PolicySet:
                     changed = {k: new_params[p.id] for k, p in node.parameters.items() if p.id in new_params}
                     out[name] = replace(node, parameters={**node.parameters, **changed}) if changed else node
                 return out
-            policies[pid] = replace(policy, criteria=patch(policy.criteria), items=patch(policy.items))
+            policies[pid] = replace(policy, criteria=patch(policy.criteria), items=patch(policy.items),
+                                    obligations=patch(policy.obligations))
         return PolicySet(policies, self.groups, self.stackings, self.overrides + tuple(
-            (k, v, None, None) for k, v in items
+            (k, v, None, None) for k, v in pairs
         ), self.switched_off)
 
-    def with_items_off(self, item_ids: Iterable[str]) -> "PolicySet":
-        """A new set where these items pay nothing (a reform that switches them off)."""
-        item_ids = list(item_ids)
+    def with_items_off(self, item_ids: Iterable[str] | str) -> "PolicySet":
+        """A new set where these items pay nothing (a reform that switches them off).  One id may be given alone."""
+        item_ids = [item_ids] if isinstance(item_ids, str) else list(item_ids)
         known = {n.id for n in self.items()}
-        unknown = [i for i in item_ids if i not in known]
+        unknown = [i for i in item_ids if not isinstance(i, str) or i not in known]
         if unknown:
             raise PolicyDataError("invalid reform:\n  " + "\n  ".join(
-                f"unknown item {i!r}; nearest: {', '.join(self.nearest(i, known))}" for i in unknown))
+                f"unknown item {_shown(i)}; nearest: {', '.join(self.nearest(str(i), known))}" for i in unknown))
         return replace(self, switched_off=self.switched_off | frozenset(item_ids))
+
+
+OVERRIDE_KEYS = ("value", "from", "until")
+
+
+def _override_spec(parameter_id: str, spec: Any) -> tuple[Any, dt.date | None, dt.date | None]:
+    """(value, from, until) of one override: a bare value, or a mapping with value and optional dates."""
+    if not isinstance(spec, Mapping):
+        return spec, None, None
+    unknown = [str(k) for k in spec if k not in OVERRIDE_KEYS]
+    if unknown:
+        raise PolicyDataError(f"{parameter_id}: unknown keys {', '.join(unknown)} (known: {', '.join(OVERRIDE_KEYS)})")
+    if spec.get("value") is None:
+        raise PolicyDataError(f"{parameter_id}: no value given (write value: …, and optionally from: / until:)")
+    dates = []
+    for key in ("from", "until"):
+        given = spec.get(key)
+        if given is None:
+            dates.append(None)
+            continue
+        try:
+            date = _parse_date(given) if isinstance(given, (str, dt.date)) else None
+        except PolicyDataError:
+            date = None
+        if date is None:
+            raise PolicyDataError(f"{parameter_id}: {key} {_shown(given)} is not a date (YYYY-MM-DD)")
+        if not MIN_DATE <= date <= MAX_DATE:
+            raise PolicyDataError(f"{parameter_id}: {key} {date} is outside the dates this calculator handles "
+                                  f"({MIN_DATE} to {MAX_DATE})")
+        dates.append(date)
+    return spec["value"], dates[0], dates[1]
+
+
+def period_text(start: dt.date | None, end: dt.date | None, open_end: str = "") -> str:
+    """"from 2026-01-01", "until 2027-12-31", "from … until …"; ``open_end`` words a missing end."""
+    if start and end:
+        return f"from {start} until {end}"
+    if start:
+        return f"from {start}{open_end}"
+    return f"until {end}" if end else "at any date"
 
 
 # --------------------------------------------------------------------------- loading
@@ -452,9 +661,91 @@ def _source_text(name: str) -> str | None:
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it
 
+#: How deeply collections may nest in a policy or reform YAML file (a policy file needs 7 levels): deeper is
+#: refused before anything is built, so no nesting can exhaust Python's recursion.
+MAX_YAML_DEPTH = 64
 
-def _read_yaml(text: str) -> Any:
-    return yaml.load(text, Loader=_YAML_LOADER)
+_TIMESTAMP = next(regexp for first in "0123456789"
+                  for tag, regexp in yaml.resolver.Resolver.yaml_implicit_resolvers.get(first, [])
+                  if tag == "tag:yaml.org,2002:timestamp")
+
+
+def read_yaml_file(path: Path | str, *, limits: Limits | None = None, what: str = "YAML file") -> Any:
+    """A policy or reform YAML file, read within bounds: at most ``limits.max_yaml_bytes`` (default
+    :data:`calc.limits.DEFAULT`), UTF-8, no anchors, aliases or tags, nesting at most :data:`MAX_YAML_DEPTH`.
+
+    Every problem (too large, not UTF-8, not YAML, a date that does not exist …) is a
+    :class:`PolicyDataError` naming the file and, where known, the line.
+    """
+    path = Path(path)
+    limit = (limits or DEFAULT).max_yaml_bytes
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise PolicyDataError(f"{what} {path}: cannot be read ({exc.strerror or exc})") from None
+    if len(data) > limit:
+        raise PolicyDataError(f"{path.name}: larger than the {size_text(limit)} allowed for a {what} "
+                              f"(a larger limit: limits=Limits(max_yaml_bytes=…))")
+    return parse_yaml(decode_utf8(data, path.name), path.name)
+
+
+def decode_utf8(data: bytes, where: str) -> str:
+    """UTF-8 text (a byte-order mark is dropped); other encodings are refused with a hint."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise PolicyDataError(f"{where}: the file is UTF-16; save it as UTF-8")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        hint = ""
+        try:
+            data.decode("gb18030")
+            hint = " (it looks like GBK/GB18030, common for Chinese text)"
+        except UnicodeDecodeError:
+            pass
+        line = data[:exc.start].count(b"\n") + 1
+        raise PolicyDataError(f"{where}, line {line}: not UTF-8 text{hint}; save the file as UTF-8") from None
+
+
+def parse_yaml(text: str, where: str = "YAML") -> Any:
+    """One YAML document, checked before it is built: no anchors, aliases or tags (a policy or reform needs
+    none, and aliases are how a small file expands into a huge one), nesting at most MAX_YAML_DEPTH, dates
+    that exist; then loaded with the safe loader.  Errors are PolicyDataError with the line."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_YAML_LOADER):
+            line = event.start_mark.line + 1 if event.start_mark else "?"
+            if isinstance(event, yaml.AliasEvent):
+                raise PolicyDataError(f"{where}, line {line}: aliases (*{event.anchor}) are not allowed")
+            if getattr(event, "anchor", None) is not None:
+                raise PolicyDataError(f"{where}, line {line}: anchors (&{event.anchor}) are not allowed")
+            if isinstance(event, (yaml.ScalarEvent, yaml.CollectionStartEvent)) and event.tag is not None \
+                    and event.tag != "!":  # "!" is a quoted scalar's non-specific tag
+                raise PolicyDataError(f"{where}, line {line}: tags ({event.tag}) are not allowed")
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    raise PolicyDataError(f"{where}, line {line}: nested more than {MAX_YAML_DEPTH} levels deep")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            elif isinstance(event, yaml.ScalarEvent) and event.implicit[0] and _TIMESTAMP.match(event.value):
+                try:
+                    yaml.constructor.SafeConstructor().construct_yaml_timestamp(
+                        yaml.ScalarNode("tag:yaml.org,2002:timestamp", event.value))
+                except ValueError as exc:
+                    raise PolicyDataError(f"{where}, line {line}: {event.value} is not a date ({exc})") from None
+        return yaml.load(text, Loader=_YAML_LOADER)
+    except PolicyDataError:
+        raise
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        at = f", line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise PolicyDataError(f"{where}{at}: not valid YAML ({problem})") from None
+    except (ValueError, OverflowError) as exc:  # a constructor refusing a value (an integer of 5,000 digits …)
+        raise PolicyDataError(f"{where}: {exc}") from None
+    except RecursionError:
+        raise PolicyDataError(f"{where}: nested too deeply") from None
 
 
 def _check_keys(where: str, mapping: Mapping, allowed: set[str], required: Iterable[str] = ()) -> None:
@@ -488,47 +779,87 @@ def _check_quote(where: str, quote: str, source: str, strict_sources: bool) -> s
     return original[places[at]:places[at + len(wanted) - 1] + 1]
 
 
+def _mapping(where: str, value: Any) -> Mapping:
+    """A mapping where the schema wants one (None is an empty one)."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise PolicyDataError(f"{where}: expected a mapping, got {type(value).__name__}")
+    return value
+
+
+def _list(where: str, value: Any) -> list:
+    """A list where the schema wants one (None is an empty one)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise PolicyDataError(f"{where}: expected a list, got {type(value).__name__}")
+    return value
+
+
+def _text(where: str, value: Any) -> str:
+    """A scalar the schema reads as text (a number or a date is its text); a list or mapping is an error."""
+    if isinstance(value, (Mapping, list)):
+        raise PolicyDataError(f"{where}: expected text, got {type(value).__name__}")
+    return str(value)
+
+
+def _date_in_range(where: str, value: Any) -> dt.date:
+    date = _parse_date(value)
+    if not MIN_DATE <= date <= MAX_DATE:
+        raise PolicyDataError(f"{where}: {date} is outside the dates this calculator handles ({MIN_DATE} to {MAX_DATE})")
+    return date
+
+
 def _title(raw: Any, where: str) -> tuple[str, str]:
     _check_keys(f"{where}.title", raw, {"zh", "en"}, ["zh", "en"])
     return str(raw["zh"]), str(raw["en"])
 
 
-def _load_parameter(where: str, pid: str, raw: Mapping, node_cite: Citation, policy: dict, strict: bool) -> Parameter:
+def _load_parameter(where: str, pid: str, raw: Mapping, node_cite: Citation, policy: dict, strict: bool,
+                    role: str = "") -> Parameter:
     _check_keys(where, raw, PARAMETER_KEYS, ["unit"])
     unit = raw["unit"]
-    if unit not in UNITS:
+    if not isinstance(unit, str) or unit not in UNITS:
         raise PolicyDataError(f"{where}: unknown unit {unit!r} (known: {', '.join(UNITS)})")
     comparison = raw.get("comparison")
-    if comparison is not None and comparison not in COMPARISONS:
+    if comparison is not None and (not isinstance(comparison, str) or comparison not in COMPARISONS):
         raise PolicyDataError(f"{where}: comparison {comparison!r} not one of {COMPARISONS}")
-    raw_versions = raw.get("values") or [{k: raw[k] for k in ("text", "value", "article", "quote") if k in raw}]
+    raw_versions = _list(f"{where}.values", raw.get("values")) or [
+        {k: raw[k] for k in ("text", "value", "article", "quote") if k in raw}]
     versions = []
     for i, rv in enumerate(raw_versions):
         vwhere = f"{where}.values[{i}]" if "values" in raw else where
         _check_keys(vwhere, rv, VERSION_KEYS, ["text"])
-        quote = rv.get("quote") or raw.get("quote") or node_cite.quote
+        quote = _text(vwhere, rv.get("quote") or raw.get("quote") or node_cite.quote)
         article = rv.get("article") or raw.get("article") or node_cite.article
-        if normalise_text(rv["text"]) not in normalise_text(quote):
+        text = _text(f"{vwhere}.text", rv["text"])
+        if normalise_text(text) not in normalise_text(quote):
             raise PolicyDataError(f"{vwhere}: text {rv['text']!r} does not stand in its quote {quote!r}")
         verbatim = _check_quote(vwhere, quote, policy["source"], strict)
-        value = parse_parameter_text(rv["text"], unit)
-        if "value" in rv and coerce_value(rv["value"], unit) != value:
+        try:
+            value = check_value(pid, unit, comparison, role, parse_parameter_text(text, unit))
+            given = coerce_value(rv["value"], unit) if "value" in rv else value
+        except (PolicyDataError, ValueError) as exc:
+            raise PolicyDataError(f"{vwhere}: {exc}") from None
+        if given != value:
             raise PolicyDataError(f"{vwhere}: value {rv['value']!r} disagrees with its text {rv['text']!r}")
-        start = _parse_date(rv["from"]) if rv.get("from") else policy["in_force_from"]
-        end = _parse_date(rv["until"]) if rv.get("until") else policy["in_force_until"]
+        start = _date_in_range(f"{vwhere}.from", rv["from"]) if rv.get("from") else policy["in_force_from"]
+        end = _date_in_range(f"{vwhere}.until", rv["until"]) if rv.get("until") else policy["in_force_until"]
         if start and end and end < start:
             raise PolicyDataError(f"{vwhere}: until {end} is before from {start}")
-        versions.append(Version(value, str(rv["text"]), start, end,
+        versions.append(Version(value, text, start, end,
                                 Citation(node_cite.policy_id, str(article), verbatim, policy["source"])))
-    return Parameter(pid, unit, comparison, tuple(versions), str(raw.get("note", "")))
+    return Parameter(pid, unit, comparison, tuple(versions), str(raw.get("note", "")), role)
 
 
 def _load_options(where: str, node_id: str, raw: Mapping | None, node_cite: Citation, policy: dict, strict: bool) -> dict:
     options = {}
-    for name, spec in (raw or {}).items():
+    for name, spec in _mapping(f"{where}.options", raw).items():
         owhere = f"{where}.options.{name}"
         _check_keys(owhere, spec, OPTION_KEYS, ["default", "choices"])
-        if spec["default"] not in spec["choices"]:
+        _mapping(f"{owhere}.choices", spec["choices"])
+        if _text(f"{owhere}.default", spec["default"]) not in spec["choices"]:
             raise PolicyDataError(f"{owhere}: default {spec['default']!r} not among the choices")
         cite = None
         if spec.get("quote"):
@@ -545,9 +876,11 @@ def _load_node(where: str, policy_id: str, name: str, raw: Mapping, allowed: set
     verbatim = _check_quote(where, raw["quote"], policy["source"], strict)
     cite = Citation(policy_id, str(raw["article"]), verbatim, policy["source"])
     node_id = f"{policy_id}.{name}"
+    role = "criterion" if "strength" in allowed else "item" if "kind" in allowed else "obligation"
     params = {
-        pname: _load_parameter(f"{where}.parameters.{pname}", f"{node_id}.{pname}", praw, cite, policy, strict)
-        for pname, praw in (raw.get("parameters") or {}).items()
+        str(pname): _load_parameter(f"{where}.parameters.{pname}", f"{node_id}.{pname}", praw, cite, policy, strict,
+                                    role)
+        for pname, praw in _mapping(f"{where}.parameters", raw.get("parameters")).items()
     }
     options = _load_options(where, node_id, raw.get("options"), cite, policy, strict)
     extra: dict[str, Any] = {}
@@ -569,22 +902,36 @@ def _load_node(where: str, policy_id: str, name: str, raw: Mapping, allowed: set
             raise PolicyDataError(f"{where}: rounding {raw['rounding']!r} not one of {ROUNDINGS}")
         extra.update(
             kind=raw["kind"], rounding=raw["rounding"], per=str(raw.get("per", "enterprise")),
-            requires=tuple(raw.get("requires") or ()), payer=str(raw.get("payer", "")),
+            requires=tuple(_text(f"{where}.requires", r) for r in _list(f"{where}.requires", raw.get("requires"))),
+            payer=str(raw.get("payer", "")),
             stacks_on=str(raw.get("stacks_on", "")), exclusivity_group=str(raw.get("exclusivity_group", "")),
         )
     return Node(node_id, policy_id, name, title_zh, title_en, cite, params, options,
                 notes=str(raw.get("notes", "")), **extra)
 
 
-def load_policy_file(path: Path, strict_sources: bool = False) -> Policy:
-    raw = _read_yaml(path.read_text(encoding="utf-8"))
+def load_policy_file(path: Path | str, strict_sources: bool = False, *, limits: Limits | None = None) -> Policy:
+    """One policy file, read within ``limits`` (the YAML size; default :data:`calc.limits.DEFAULT`) and validated."""
+    path = Path(path)
+    raw = read_yaml_file(path, limits=limits, what="policy file")
     where = path.name
+    try:
+        return _policy_from(raw, path, where, strict_sources)
+    except PolicyDataError:
+        raise
+    except (TypeError, AttributeError, KeyError, ValueError, RecursionError) as exc:  # a shape the checks missed
+        raise PolicyDataError(f"{where}: malformed policy data ({type(exc).__name__}: {exc})") from None
+
+
+def _policy_from(raw: Any, path: Path, where: str, strict_sources: bool) -> Policy:
     _check_keys(where, raw, POLICY_KEYS, ["id", "title", "issuer", "source", "in_force_from", "validity"])
-    if path.stem != raw["id"]:
+    if path.stem != str(raw["id"]):
         raise PolicyDataError(f"{where}: id {raw['id']!r} must match the file name")
     policy = dict(raw)
-    policy["in_force_from"] = _parse_date(raw["in_force_from"])
-    policy["in_force_until"] = _parse_date(raw["in_force_until"]) if raw.get("in_force_until") else None
+    policy["source"] = _text(f"{where}.source", raw["source"])
+    policy["in_force_from"] = _date_in_range(f"{where}.in_force_from", raw["in_force_from"])
+    policy["in_force_until"] = (_date_in_range(f"{where}.in_force_until", raw["in_force_until"])
+                                if raw.get("in_force_until") else None)
     if policy["in_force_until"] and policy["in_force_until"] < policy["in_force_from"]:
         raise PolicyDataError(f"{where}: in_force_until before in_force_from")
     validity = raw["validity"]
@@ -592,19 +939,20 @@ def load_policy_file(path: Path, strict_sources: bool = False) -> Policy:
     validity_quote = _check_quote(f"{where}.validity", validity["quote"], raw["source"], strict_sources)
     pid = raw["id"]
     criteria = {
-        name: _load_node(f"{where}.criteria.{name}", pid, name, node, CRITERION_KEYS, policy, strict_sources)
-        for name, node in (raw.get("criteria") or {}).items()
+        str(name): _load_node(f"{where}.criteria.{name}", pid, str(name), node, CRITERION_KEYS, policy, strict_sources)
+        for name, node in _mapping(f"{where}.criteria", raw.get("criteria")).items()
     }
     items = {
-        name: _load_node(f"{where}.items.{name}", pid, name, node, ITEM_KEYS, policy, strict_sources)
-        for name, node in (raw.get("items") or {}).items()
+        str(name): _load_node(f"{where}.items.{name}", pid, str(name), node, ITEM_KEYS, policy, strict_sources)
+        for name, node in _mapping(f"{where}.items", raw.get("items")).items()
     }
     obligations = {
-        name: _load_node(f"{where}.obligations.{name}", pid, name, node, OBLIGATION_KEYS, policy, strict_sources)
-        for name, node in (raw.get("obligations") or {}).items()
+        str(name): _load_node(f"{where}.obligations.{name}", pid, str(name), node, OBLIGATION_KEYS, policy,
+                              strict_sources)
+        for name, node in _mapping(f"{where}.obligations", raw.get("obligations")).items()
     }
     manual = []
-    for i, m in enumerate(raw.get("manual_checks") or []):
+    for i, m in enumerate(_list(f"{where}.manual_checks", raw.get("manual_checks"))):
         mwhere = f"{where}.manual_checks[{i}]"
         _check_keys(mwhere, m, MANUAL_KEYS, ["id", "title", "article", "quote"])
         manual_quote = _check_quote(mwhere, m["quote"], raw["source"], strict_sources)
@@ -624,29 +972,45 @@ def load_policy_file(path: Path, strict_sources: bool = False) -> Policy:
     )
 
 
-def _load_stacking(path: Path, policies: dict[str, Policy], strict: bool) -> tuple[dict, tuple]:
-    raw = _read_yaml(path.read_text(encoding="utf-8"))
+def _load_stacking(path: Path, policies: dict[str, Policy], strict: bool,
+                   limits: Limits | None = None) -> tuple[dict, tuple]:
+    raw = read_yaml_file(path, limits=limits, what="policy file")
+    try:
+        return _stacking_from(raw, path, policies, strict)
+    except PolicyDataError:
+        raise
+    except (TypeError, AttributeError, KeyError, ValueError, RecursionError) as exc:
+        raise PolicyDataError(f"{path.name}: malformed stacking data ({type(exc).__name__}: {exc})") from None
+
+
+def _policy_of(where: str, policies: dict[str, Policy], policy_id: Any) -> Policy:
+    if policy_id not in policies:
+        raise PolicyDataError(f"{where}: unknown policy {policy_id!r} (known: {', '.join(sorted(policies))})")
+    return policies[policy_id]
+
+
+def _stacking_from(raw: Any, path: Path, policies: dict[str, Policy], strict: bool) -> tuple[dict, tuple]:
     _check_keys(path.name, raw, {"groups", "stacking", "notes"})
     item_ids = {n.id for p in policies.values() for n in p.items.values()}
     groups = {}
-    for gid, g in (raw.get("groups") or {}).items():
+    for gid, g in _mapping(f"{path.name}.groups", raw.get("groups")).items():
         where = f"{path.name}.groups.{gid}"
         _check_keys(where, g, GROUP_KEYS, ["members", "policy", "article", "quote", "reasoning"])
-        for member in g["members"]:
-            if member not in item_ids:
+        for member in _list(f"{where}.members", g["members"]):
+            if not isinstance(member, str) or member not in item_ids:
                 raise PolicyDataError(f"{where}: unknown item {member!r}")
-        policy = policies[g["policy"]]
+        policy = _policy_of(where, policies, g["policy"])
         group_quote = _check_quote(where, g["quote"], policy.source, strict)
         groups[gid] = ExclusivityGroup(gid, tuple(g["members"]), str(g.get("per", "event")), str(g["reasoning"]),
                                        Citation(policy.id, str(g["article"]), group_quote, policy.source))
     stackings = []
-    for i, s in enumerate(raw.get("stacking") or []):
+    for i, s in enumerate(_list(f"{path.name}.stacking", raw.get("stacking"))):
         where = f"{path.name}.stacking[{i}]"
         _check_keys(where, s, STACKING_KEYS, ["item", "base", "policy", "article", "quote"])
         for key in ("item", "base"):
-            if s[key] not in item_ids:
+            if not isinstance(s[key], str) or s[key] not in item_ids:
                 raise PolicyDataError(f"{where}: unknown item {s[key]!r}")
-        policy = policies[s["policy"]]
+        policy = _policy_of(where, policies, s["policy"])
         stack_quote = _check_quote(where, s["quote"], policy.source, strict)
         stackings.append(Stacking(s["item"], s["base"], str(s.get("reasoning", "")),
                                   Citation(policy.id, str(s["article"]), stack_quote, policy.source)))
@@ -657,17 +1021,24 @@ def _load_stacking(path: Path, policies: dict[str, Policy], strict: bool) -> tup
     return groups, tuple(stackings)
 
 
-def load_policies(directory: Path | str | None = None, strict_sources: bool = False) -> PolicySet:
-    """Load and validate every policy file (and ``stacking.yaml``) in ``directory``."""
+def load_policies(directory: Path | str | None = None, strict_sources: bool = False, *,
+                  limits: Limits | None = None) -> PolicySet:
+    """Load and validate every policy file (and ``stacking.yaml``) in ``directory``; each file is read within
+    ``limits`` (its YAML size; default :data:`calc.limits.DEFAULT`)."""
     directory = Path(directory) if directory else POLICY_DIR
+    if not directory.is_dir():
+        raise PolicyDataError(f"policy directory not found: {directory}")
     policies = {}
     for path in sorted(directory.glob("*.yaml")):
         if path.name == "stacking.yaml":
             continue
-        policy = load_policy_file(path, strict_sources)
+        policy = load_policy_file(path, strict_sources, limits=limits)
+        if policy.id in policies:
+            raise PolicyDataError(f"{path.name}: policy {policy.id!r} is defined twice")
         policies[policy.id] = policy
     stacking_path = directory / "stacking.yaml"
-    groups, stackings = _load_stacking(stacking_path, policies, strict_sources) if stacking_path.exists() else ({}, ())
+    groups, stackings = (_load_stacking(stacking_path, policies, strict_sources, limits)
+                         if stacking_path.exists() else ({}, ()))
     for policy in policies.values():
         for node in policy.items.values():
             if node.exclusivity_group and node.exclusivity_group not in groups:

@@ -5,6 +5,13 @@ A rule is a small function registered under the id of its criterion or item in
 out whole columns as numpy arrays (value + known mask; a missing value is
 unknown, never zero) and the parameter values in force on the as-of date, and it
 returns whole columns of result codes.  No rule loops over rows.
+
+Arithmetic is exact and bounded.  Inputs are within :mod:`calc.limits` (money ≤ MAX_MONEY_FEN, counts ≤
+MAX_COUNT: the loaders reject other rows, and :meth:`Ctx.money` / :meth:`Ctx.count` check any table handed in
+directly), and so are the parameters (:func:`calc.policies.parameter_range`).  Within those bounds every
+int64 product, sum and difference below stays far from 2^63 (the reasoning is beside each one, and in
+calc/limits.py); products with a rate go through :func:`mul_rate` / :func:`ratio_at_least`, exact whatever
+the rate's precision.
 """
 
 from __future__ import annotations
@@ -17,7 +24,9 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from calc.policies import Node, PolicySet
+from calc.inputs import InputError
+from calc.limits import MAX_COUNT, MAX_INT64_PRODUCT, MAX_MONEY_FEN
+from calc.policies import LEVEL_WORDS, LEVELS, RULE_RANGES, Node, PolicySet, Range
 
 # ----------------------------------------------------------------------------- codes
 # criterion results
@@ -31,10 +40,7 @@ GRANTED, NOT_ELIGIBLE, NEEDS_INPUT_ITEM, DUPLICATE, NOT_IN_FORCE = (np.int8(i) f
 OVERALL = ("eligible", "eligible_with_exceptions", "ineligible", "incomplete", "not_in_force")
 ELIGIBLE, ELIGIBLE_WITH_EXCEPTIONS, INELIGIBLE, INCOMPLETE, OVERALL_NOT_IN_FORCE = (np.int8(i) for i in range(len(OVERALL)))
 
-# platform levels, lowest first; the words are the texts' own
-LEVELS = ("none", "municipal", "provincial", "national")
-LEVEL_WORDS = {"无": "none", "市级": "municipal", "省级": "provincial", "省部级": "provincial",
-               "國家級": "national", "国家级": "national", "市級": "municipal", "省級": "provincial"}
+# platform levels, lowest first, and the texts' words for them: LEVELS and LEVEL_WORDS (from calc.policies)
 
 FEN_PER_YUAN = 100
 
@@ -109,8 +115,8 @@ class Ctx:
     def _series(self, name: str) -> pd.Series | None:
         return self.frame[name] if name in self.frame.columns else None
 
-    def number(self, name: str) -> Col:
-        """An integer column (money in fen, or a count)."""
+    def number(self, name: str, bound: int = MAX_MONEY_FEN, what: str = "an amount of money") -> Col:
+        """An integer column (money in fen, or a count), checked to lie in 0 … ``bound``."""
         key = ("number", name)
         if key not in self.cache:
             s = self._series(name)
@@ -120,11 +126,17 @@ class Ctx:
                 known = s.notna().to_numpy()
                 values = s.to_numpy(dtype=np.int64, na_value=0) if known.any() else np.zeros(self.n, np.int64)
                 col = Col(values, known)
+                _check_bound(name, col.values, bound, what, s.index)
             self.cache[key] = col
         return self.cache[key]
 
-    money = number
-    count = number
+    def money(self, name: str) -> Col:
+        """A money column in fen (0 … MAX_MONEY_FEN)."""
+        return self.number(name, MAX_MONEY_FEN, "an amount of money")
+
+    def count(self, name: str) -> Col:
+        """A count column (0 … MAX_COUNT)."""
+        return self.number(name, MAX_COUNT, "a count")
 
     def flag(self, name: str) -> Col:
         key = ("flag", name)
@@ -164,6 +176,25 @@ class Ctx:
         codes, categories = self._codes(name)
         wanted = np.flatnonzero(np.isin(categories, list(values)))
         return Col(np.isin(codes, wanted), codes >= 0)
+
+
+class InputBoundError(InputError, ValueError):
+    """A table handed to the engine directly holds a value no loader would accept (negative, or above a bound)."""
+
+
+def _check_bound(name: str, values: np.ndarray, bound: int, what: str, index) -> None:
+    """One pass over the column: a negative value is a huge one as unsigned, so one comparison finds both."""
+    bad = values.view(np.uint64) > np.uint64(bound)
+    if bad.any():
+        at = int(np.flatnonzero(bad)[0])
+        raise InputBoundError(
+            f"column {name}: row {index[at]!r} holds {int(values[at]):,}, but {what} must be 0 to {bound:,} "
+            f"(calc.limits); load the table with calc.load_enterprises / load_consortia to have such rows rejected")
+
+
+def declare_range(parameter_id: str, low, high, what: str, unit: str) -> None:
+    """A range a rule needs for its parameter beyond the parameter's role (checked on loading and in reforms)."""
+    RULE_RANGES[parameter_id] = Range(low, high, what, unit)
 
 
 # ----------------------------------------------------------------------------- results
@@ -303,7 +334,7 @@ def apply_scope(check: Check, applies: Col) -> Check:
 
 
 def total_known(*cols: Col) -> Col:
-    """The sum of several counts; known only when every part is known."""
+    """The sum of several counts; known only when every part is known (a few × MAX_COUNT: no overflow)."""
     values = np.zeros(len(cols[0]), dtype=np.int64)
     known = np.ones(len(cols[0]), dtype=bool)
     for c in cols:
@@ -316,12 +347,23 @@ INT64_MAX = int(np.iinfo(np.int64).max)
 
 
 def _exact_product(values: np.ndarray, factor: int) -> np.ndarray:
-    """``values × factor`` exactly: int64 when it cannot overflow, Python integers when it could."""
-    values = np.asarray(values, dtype=np.int64)
+    """``values × factor`` exactly: int64 when every product is at most MAX_INT64_PRODUCT (so a few of them can be
+    added or subtracted without wrapping), Python integers (an object array) otherwise."""
+    values = np.asarray(values, dtype=np.int64) if np.asarray(values).dtype != object else np.asarray(values)
+    if values.dtype == object:
+        return values * factor
     largest = int(np.abs(values).max()) if values.size else 0
-    if largest * abs(factor) <= INT64_MAX:  # checked in Python integers, which do not wrap
+    if abs(factor) <= MAX_INT64_PRODUCT and largest * abs(factor) <= MAX_INT64_PRODUCT:  # checked in Python ints
         return values * factor
     return values.astype(object) * factor
+
+
+def _exact_floordiv(values: np.ndarray, divisor: int) -> np.ndarray:
+    """``values // divisor`` (divisor > 0) for int64 or exact (object) arrays, whatever the divisor's size."""
+    values = np.asarray(values)
+    if values.dtype != object and divisor > INT64_MAX:
+        return values.astype(object) // divisor
+    return values // divisor
 
 
 def ratio_at_least(numerator: np.ndarray, denominator: np.ndarray, rate: Fraction, strict: bool = False) -> np.ndarray:
@@ -332,8 +374,25 @@ def ratio_at_least(numerator: np.ndarray, denominator: np.ndarray, rate: Fractio
 
 
 def mul_rate(amount_fen: np.ndarray, rate: Fraction) -> np.ndarray:
-    """``amount × rate`` exactly, rounded down to the fen (int64 fen in, int64 fen out)."""
-    return np.asarray(_exact_product(amount_fen, rate.numerator) // rate.denominator).astype(np.int64)
+    """``amount × rate`` exactly, rounded down to the fen (int64 fen in, int64 fen out).
+
+    The result is at most the amount for a rate ≤ 100% (the only rates paid), so it fits where the amount did.
+    """
+    return np.asarray(_exact_floordiv(_exact_product(amount_fen, rate.numerator), rate.denominator)).astype(np.int64)
+
+
+def ceil_mul_rate(amount: np.ndarray, rate: Fraction) -> np.ndarray:
+    """``⌈amount × rate⌉`` exactly (the least whole amount reaching a share), saturated at int64's top."""
+    product = -_exact_floordiv(_exact_product(-np.asarray(amount, dtype=np.int64), rate.numerator), rate.denominator)
+    return _saturate(product)
+
+
+def _saturate(values) -> np.ndarray:
+    """Exact integers (int64 or Python ints in an object array) as int64, the ones beyond int64 held at its ends."""
+    values = np.asarray(values)
+    if values.dtype != object:
+        return values.astype(np.int64, copy=False)
+    return np.clip(values, -INT64_MAX, INT64_MAX).astype(np.int64)
 
 
 def round_amount(amount_fen: np.ndarray, rounding: str) -> np.ndarray:
@@ -372,7 +431,10 @@ def by_rating(ctx: Ctx, column: str, amounts: dict[str, int], below_reason: str)
 
 
 def per_count(ctx: Ctx, column: str, amount_param: str, none_reason: str) -> Award:
-    """An amount per counted event (project, platform, person): count × amount."""
+    """An amount per counted event (project, platform, person): count × amount.
+
+    count ≤ MAX_COUNT and amount ≤ MAX_UNIT_AMOUNT_FEN, so the product ≤ MAX_ITEM_FEN (10^17): no overflow.
+    """
     n = ctx.count(column)
     if not n.known.any():
         return unknown_award(ctx, column)
@@ -427,17 +489,28 @@ def platform_at_least(ctx: Ctx, param: str = "min_level") -> Check:
                  value=platform.values, threshold=ctx.p(param), unit="level")
 
 
+# the input's columns for the last fiscal years, latest first
+RD_YEAR_COLUMNS = ("lead_rd", "lead_rd_prev", "lead_rd_prev2")
+REVENUE_YEAR_COLUMNS = ("lead_revenue", "lead_revenue_prev", "lead_revenue_prev2")
+
+
+def declare_year_span(parameter_id: str) -> None:
+    """A parameter giving how many fiscal years :func:`three_year_rd` reads: 1 … the input's year columns."""
+    declare_range(parameter_id, 1, len(RD_YEAR_COLUMNS),
+                  f"a span of fiscal years read from the input's columns ({', '.join(RD_YEAR_COLUMNS)})", "count")
+
+
 def three_year_rd(ctx: Ctx, years_param: str = "years"):
     """R&D and revenue over the last (at most) three fiscal years actually operated.
 
     Returns (total R&D, total revenue, years counted, known) — fen and counts.  A year
     beyond the years operated is not needed (实际经营期不满三年的按实际经营时间计算).
     """
-    span = ctx.p(years_param)
+    span = ctx.p(years_param)  # 1 … len(RD_YEAR_COLUMNS): declared by the rules that use it
     years_op = ctx.count("lead_years_operating")
     years = np.where(years_op.known, np.clip(years_op.values, 1, span), span)
-    rd_cols = [ctx.money(c) for c in ("lead_rd", "lead_rd_prev", "lead_rd_prev2")][:span]
-    rev_cols = [ctx.money(c) for c in ("lead_revenue", "lead_revenue_prev", "lead_revenue_prev2")][:span]
+    rd_cols = [ctx.money(c) for c in RD_YEAR_COLUMNS][:span]
+    rev_cols = [ctx.money(c) for c in REVENUE_YEAR_COLUMNS][:span]
     rd = np.zeros(ctx.n, dtype=np.int64)
     rev = np.zeros(ctx.n, dtype=np.int64)
     known = np.ones(ctx.n, dtype=bool)
@@ -462,8 +535,9 @@ def share_check(ctx: Ctx, part: Col, whole: Col, param: str = "min") -> Check:
     known = part.known & whole.known
     ok = (whole.values > 0) & ratio_at_least(part.values, whole.values, rate, strict=strict)
     p, q = rate.numerator, rate.denominator
-    gap = p * whole.values - q * part.values + (1 if strict else 0)
-    need = np.where(q > p, -(-np.maximum(gap, 0) // max(q - p, 1)), 0)
+    # exact (a fine rate's numerator and denominator can be far beyond int64); shown saturated at int64's top
+    gap = _exact_product(whole.values, p) - _exact_product(part.values, q) + (1 if strict else 0)
+    need = _saturate(-_exact_floordiv(-np.maximum(gap, 0), q - p)) if q > p else np.zeros(ctx.n, dtype=np.int64)
     need = np.where(whole.values == 0, np.maximum(need, 1), need)
     share = np.divide(part.values, whole.values, out=np.zeros(ctx.n), where=whole.values > 0)
     return Check(

@@ -16,10 +16,11 @@ import numpy as np
 from calc.rules.base import (
     FAIL, NEEDS_INPUT, SOFT_FAIL, Check, Ctx, all_members, criterion, flag_check, platform_at_least,
     ratio_at_least, registered_lead_enterprise, results_from, share_check, shortfall_to, threshold_check,
-    three_year_rd,
+    three_year_rd, declare_year_span,
 )
 
 P = "hainan_consortium_2022"
+declare_year_span(f"{P}.lead_rd.years")
 
 # the words of 四(三)'s last sentence and the input's field ids
 FIELD_OF_TERM = {"现代种业": "seed_industry", "种业": "seed_industry", "数字经济": "digital_economy"}

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from calc.rules.base import (
-    Check, Col, Ctx, all_members, apply_scope, criterion, flag_check, platform_at_least, ratio_at_least,
-    registered_lead_enterprise, results_from, threshold_check,
+    Check, Col, Ctx, all_members, apply_scope, ceil_mul_rate, criterion, flag_check, platform_at_least,
+    ratio_at_least, registered_lead_enterprise, results_from, threshold_check,
 )
 
 P = "liaoyang_consortium_2023"
@@ -72,7 +72,7 @@ def lead_rd_ratio(ctx: Ctx) -> Check:
     known = rd.known & revenue.known
     ok = ratio_at_least(rd.values, revenue.values, rate, strict=strict)
     ratio = np.divide(rd.values, revenue.values, out=np.zeros(ctx.n), where=revenue.values > 0)
-    needed = -((-revenue.values * rate.numerator) // rate.denominator)  # ⌈3% × revenue⌉ in fen
+    needed = ceil_mul_rate(revenue.values, rate)  # ⌈3% × revenue⌉ in fen, exact whatever the rate's precision
     check = Check(
         result=results_from(ok, known, ctx.node.strength),
         value=np.where(known, ratio, 0.0),

@@ -13,10 +13,11 @@ from calc.rules.base import (
     by_rating,
     GRANTED, NEEDS_INPUT_ITEM, NOT_ELIGIBLE, Award, Check, Col, Ctx, all_members, apply_scope, code, criterion,
     flag_check, item, mul_rate, on_flag, per_count, platform_at_least, ratio_at_least, results_from,
-    round_amount, shortfall_to, three_year_rd, threshold_check, total_known,
+    round_amount, shortfall_to, three_year_rd, threshold_check, total_known, declare_year_span,
 )
 
 P = "xiamen_consortium_2025"
+declare_year_span(f"{P}.lead_rd.years")
 
 ENTERPRISE_LEADS = ("enterprise", "provincial_mfg_innovation_center")
 ALLOWED_LEADS = ENTERPRISE_LEADS + ("new_rd_institution", "hospital_3a", "hospital_other")
@@ -169,8 +170,12 @@ def national_project_matching(ctx: Ctx) -> Award:
     provincial = ctx.money("provincial_funding")
     municipal = ctx.money("municipal_funding")
     total = ctx.money("project_total_investment")
-    half = mul_rate(national.values, ctx.p("rate"))
-    room = np.maximum(total.values - national.values - provincial.values - municipal.values, 0)
+    half = mul_rate(national.values, ctx.p("rate"))  # ≤ the national funding (rate ≤ 100%)
+    # room = max(total − national − provincial − municipal, 0), subtracting one at a time and stopping at 0: each
+    # step is (a value ≥ 0) − (a value ≥ 0), which cannot wrap for any int64 amounts, bounded or not
+    room = total.values
+    for funding in (national, provincial, municipal):
+        room = np.maximum(room - funding.values, 0)
     amount = round_amount(np.minimum(np.minimum(half, ctx.p("cap")), room), ctx.node.rounding)
     known = national.known & provincial.known & municipal.known & total.known
     has_project = national.known & (national.values > 0)

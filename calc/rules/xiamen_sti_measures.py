@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from calc.limits import MAX_MONEY_FEN
 from calc.rules.base import (
     first_of, pick,
     by_rating,
-    code,
+    code, declare_range,
     GRANTED, NEEDS_INPUT_ITEM, NOT_ELIGIBLE, Award, Ctx, item, mul_rate, on_flag, per_count, ratio_at_least,
     round_amount,
 )
 
 P = "xiamen_sti_measures"
+
+# R&D is divided by the step: a reform may set any step from one fen up to the money bound, never 0
+declare_range(f"{P}.rd_step_subsidy.step", 1, MAX_MONEY_FEN, "a step (the R&D is divided by it)", "yuan")
 
 
 @item(f"{P}.national_platform_award")
@@ -85,8 +89,11 @@ def rd_step_subsidy(ctx: Ctx) -> Award:
     base = {"literal": rd.values,
             "increment": rd.values - prev.values,
             "above_threshold": rd.values - threshold}[reading]
-    steps = np.maximum(base, 0) // step
-    uncapped = steps * per_step
+    steps = np.maximum(base, 0) // step  # ≤ MAX_MONEY_FEN (step ≥ 1 fen)
+    # steps × amount could pass int64 for a tiny step; past cap // amount + 1 steps the award is the cap anyway,
+    # so the steps are clamped first: the product is then ≤ cap + amount (same result, no overflow)
+    paid_steps = np.minimum(steps, cap // per_step + 1) if per_step > 0 else np.zeros_like(steps)
+    uncapped = paid_steps * per_step
     amount = np.minimum(uncapped, cap)
     ok = known & above & grew
     status = pick(~known, NEEDS_INPUT_ITEM, pick(ok, GRANTED, NOT_ELIGIBLE))
