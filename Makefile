@@ -10,6 +10,8 @@ PORT   ?= 8866
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	@# the distribution was called `calc` before it was `sti-subsidy-calc`: an old .venv drops it first
+	@$(PY) -m pip uninstall --quiet --yes calc 2>/dev/null || true
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
@@ -23,13 +25,11 @@ browser-deps:
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk; \
 	fi
 
-# The dashboards on http://$(HOST):$(PORT)/ (the `voila` console script, never `python -m voila`).
+# The dashboards on http://$(HOST):$(PORT)/, started the one way they are started from an installed package too:
+# `python -m calc serve` (calc/serve.py: Voila's entry point on notebooks/ with --Voila.config_file_paths=deploy,
+# never `python -m voila`); it prints the landing page's URL.
 run: install
-	@echo ""
-	@echo "  Dashboards: http://$(HOST):$(PORT)/voila/render/index.ipynb"
-	@echo "  (Voila's file tree: http://$(HOST):$(PORT)/ ; Ctrl-C stops)"
-	@echo ""
-	DASH_PORT=$(PORT) $(VENV)/bin/voila notebooks --Voila.config_file_paths=deploy --Voila.ip=$(HOST) --Voila.port=$(PORT)
+	$(PY) -m calc serve --host $(HOST) --port $(PORT)
 
 test: install browser-deps
 	$(PY) -m pytest

@@ -1,37 +1,79 @@
-"""Voila configuration for serving the dashboards (read by `make run` and the browser tests).
+"""Voila configuration for serving the dashboards (read by `make run`, `python -m calc serve` and the browser tests).
 
-Started as ``voila notebooks --Voila.config_file_paths=deploy`` (the ``voila`` console script: a file
-named ``voila.py`` must never sit in the working folder of ``python -m voila``, which it would shadow).
+Started as ``python -m calc serve`` (``calc/serve.py``: Voila's own entry point, in-process, with
+``--Voila.config_file_paths=<this folder>``), or as ``voila notebooks --Voila.config_file_paths=deploy`` (the
+``voila`` console script: a file named ``voila.py`` must never sit in the working folder of ``python -m voila``,
+which it would shadow).  The folders come from ``calc.resources``: the repository's in a checkout, ``calc/_shipped``
+in an installed package.
 """
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import plotly
 
-from calc import jupyter_patch
+from calc import jupyter_patch, resources
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = resources.ROOT  # the repository's top in a checkout, calc/_shipped in an installed package
 
-# the stall of the asynchronous message wait (../shared/notes/voila-stack.md): poll in short slices
+# the stall of the asynchronous message wait: poll in short slices
 jupyter_patch.apply()
 # a preheated kernel handed to a page must not be culled before the page connects
 jupyter_patch.apply_voila()
 
-# our template (lab without the Font Awesome CDN links: no external request at all) lives in share/jupyter
-os.environ["JUPYTER_PATH"] = os.pathsep.join(
-    p for p in (str(ROOT / "share" / "jupyter"), os.environ.get("JUPYTER_PATH", "")) if p)
-
 # plotly.js for calc.widgets.Chart, served once per browser from the template's static folder: the basic
 # bundle (plotly-basic.min.js, committed: what the dashboards' bar and scatter charts need) and the full one,
 # /voila/static/plotly.min.js, for other trace types (not committed: copied from the installed plotly, so
-# the two always match; tests/test_deploy_config.py checks the basic bundle is of the same version)
-_static = ROOT / "share" / "jupyter" / "voila" / "templates" / "dash" / "static"
-_plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-_static.mkdir(exist_ok=True)
-if not (_static / "plotly.min.js").exists() or (_static / "plotly.min.js").stat().st_size != _plotly_js.stat().st_size:
-    shutil.copyfile(_plotly_js, _static / "plotly.min.js")
+# the two always match; tests/test_deploy_config.py checks the basic bundle is of the same version).
+# In a checkout the copy goes into the template's own static folder (gitignored).  An installed package is
+# not written to (site-packages may be read-only, and a file pip did not install would outlive an uninstall):
+# the copy goes into a cache folder laid out as a Jupyter data folder, added to JUPYTER_PATH after the package's
+# templates, whose static folders Voila searches in turn.
+_PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+_STATIC = Path("voila") / "templates" / "dash" / "static"
+
+
+def _runtime_jupyter_path() -> Path:
+    """A writable folder outside the package for plotly.min.js: $XDG_CACHE_HOME (or ~/.cache), else the
+    temporary folder; one per plotly version, so installs with different plotly versions do not fight."""
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    user = f"-{os.getuid()}" if hasattr(os, "getuid") else ""
+    tried = []
+    for base in (Path(cache) / "sti-subsidy-calc", Path(tempfile.gettempdir()) / f"sti-subsidy-calc{user}"):
+        folder = base / f"plotly-{plotly.__version__}" / "jupyter"
+        try:
+            (folder / _STATIC).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            tried.append(f"{folder}: {exc.strerror}")
+            continue
+        if os.access(folder / _STATIC, os.W_OK):
+            return folder
+        tried.append(f"{folder}: not writable")
+    raise OSError("no writable folder for plotly.min.js (" + "; ".join(tried) + ")")
+
+
+def _copy_plotly_js(static: Path) -> None:
+    """Copy plotly.min.js into ``static`` unless an identical-sized copy is there; a server starting at the same
+    moment never sees half a file (written aside, then renamed)."""
+    target = static / "plotly.min.js"
+    if target.exists() and target.stat().st_size == _PLOTLY_JS.stat().st_size:
+        return
+    static.mkdir(parents=True, exist_ok=True)
+    part = static / f".plotly.min.js.{os.getpid()}.part"
+    shutil.copyfile(_PLOTLY_JS, part)
+    os.replace(part, target)
+
+
+_jupyter_paths = [resources.JUPYTER_PATH]  # our templates (dash, dash-full), first
+if resources.INSTALLED:
+    _jupyter_paths.append(_runtime_jupyter_path())
+_copy_plotly_js(_jupyter_paths[-1] / _STATIC)
+
+# our templates (lab without the Font Awesome CDN links: no external request at all) live in share/jupyter
+os.environ["JUPYTER_PATH"] = os.pathsep.join(
+    p for p in (*map(str, _jupyter_paths), os.environ.get("JUPYTER_PATH", "")) if p)
 
 MiB = 1024 * 1024
 c = get_config()  # noqa: F821 - provided by traitlets when it loads this file

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import runpy
+import tempfile
 from pathlib import Path
 
 import plotly.offline
+import pytest
 from traitlets.config import Config
 
+import calc.resources
 from calc import dashboard as D
 from calc import jupyter_patch
 
@@ -115,6 +119,39 @@ def test_plotly_js_is_served_from_the_template():
     jupyter_patch.remove()
     served = STATIC / "plotly.min.js"
     assert served.stat().st_size > 1_000_000
+
+
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+def _static_files() -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in STATIC.iterdir()}
+
+
+@pytest.mark.parametrize("cache", ["writable", "not a folder"])
+def test_an_installed_package_copies_plotly_js_outside_itself(monkeypatch, tmp_path, cache):
+    # installed (calc/_shipped, perhaps read-only): the template's folder is not written to; plotly.min.js goes
+    # to $XDG_CACHE_HOME (else the temporary folder), laid out as a Jupyter data folder put on JUPYTER_PATH
+    # after the package's templates, so that Voila serves it as /voila/static/plotly.min.js
+    monkeypatch.setattr(calc.resources, "INSTALLED", True)
+    monkeypatch.setenv("JUPYTER_PATH", "")
+    if cache == "writable":
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    else:
+        (tmp_path / "cache").write_text("")  # a file where the cache folder should be
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+        (tmp_path / "tmp").mkdir()
+    before = _static_files()
+    load_config()
+    jupyter_patch.remove()
+    copies = list(tmp_path.rglob("plotly.min.js"))
+    assert len(copies) == 1 and copies[0].read_bytes() == PLOTLY_JS.read_bytes()
+    runtime = copies[0].parents[4]  # <runtime>/voila/templates/dash/static/plotly.min.js
+    assert os.environ["JUPYTER_PATH"].split(os.pathsep) == [str(calc.resources.JUPYTER_PATH), str(runtime)]
+    assert runtime.is_relative_to(tmp_path / ("cache" if cache == "writable" else "tmp"))
+    assert _static_files() == before  # the template's own folder untouched
+    assert not [p for p in copies[0].parent.iterdir() if p.name != "plotly.min.js"]  # no half-written copy left
 
 
 def test_the_basic_plotly_bundle_matches_the_installed_plotly():
