@@ -425,15 +425,10 @@ def _raw_value(v: Any) -> str:
 
 
 def _raw_text(v: Any) -> str:
-    """A raw cell as text."""
+    """A raw cell as text ("" when missing)."""
     if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
         return ""
-    if isinstance(v, (float, np.floating)):
-        d = _float_to_decimal(v)
-        return str(int(d)) if d == d.to_integral_value() else str(d)
-    if isinstance(v, (bool, np.bool_)):
-        return str(bool(v))
-    return str(v)
+    return _num_text(v)
 
 
 def _map_uniques(
@@ -498,6 +493,8 @@ def _num_text(v: Any) -> str:
         return str(int(v))
     if isinstance(v, (float, np.floating)):
         d = _float_to_decimal(v)
+        if not d.is_finite():
+            return str(float(v))  # inf, -inf, nan
         return str(int(d)) if d == d.to_integral_value() else str(d)
     if isinstance(v, (_dt.datetime, _dt.date)):
         return v.isoformat()
