@@ -537,17 +537,16 @@ def _umask() -> int:
 
 
 def _safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with every text (object, string, category) column made spreadsheet-safe."""
-    out = {}
-    for name, series in frame.items():
+    """The frame with its headers and every text (object, string, category) column made spreadsheet-safe."""
+    columns = {}
+    for i, (_, series) in enumerate(frame.items()):
         dtype = series.dtype
         if dtype == object or isinstance(dtype, (pd.StringDtype, pd.CategoricalDtype)):
-            values = series.to_numpy(dtype=object, na_value=None)
-            out[name] = _safe_text_values(values)
+            columns[i] = _safe_text_values(series.to_numpy(dtype=object, na_value=None))
         else:
-            out[name] = series.to_numpy() if not pd.api.types.is_extension_array_dtype(dtype) else series.array
-    return pd.DataFrame(out, index=frame.index, columns=[safe_cell(str(c)) for c in frame.columns]) \
-        if len(frame.columns) else frame
+            columns[i] = series.array
+    safe = pd.DataFrame(columns, index=frame.index)
+    return safe.set_axis([safe_cell(str(c)) for c in frame.columns], axis=1)
 
 
 def write_csv(path: Path | str, frame: pd.DataFrame) -> Path:
