@@ -65,6 +65,10 @@ class PolicyDataError(ValueError):
     """The policy data is malformed; the message names the file and the key."""
 
 
+class RangeError(PolicyDataError):
+    """A value outside its parameter's allowed range (the message gives the range)."""
+
+
 # --------------------------------------------------------------------------- text helpers
 
 def normalise_text(text: str) -> str:
@@ -218,7 +222,12 @@ def _shown(value: Any) -> str:
 
 
 def show_value(value: Any, unit: str) -> str:
-    """A value in the engine's units as people read it: ¥3,000,000 / 20% / 3 / 2026-01-01."""
+    """A value in the engine's units as people read it: ¥3,000,000 / 20% / 3 / 2026-01-01 (cut if very long)."""
+    text = _show_value(value, unit)
+    return text if len(text) <= 60 else f"{text[:24]}…({len(text):,} characters)"
+
+
+def _show_value(value: Any, unit: str) -> str:
     if unit == "yuan" and isinstance(value, int):
         return format_money(value, "en")
     if unit == "ratio" and isinstance(value, Fraction):
@@ -310,7 +319,7 @@ def check_value(parameter_id: str, unit: str, comparison: str | None, role: str,
                               f"denominator may be at most 10^{len(str(MAX_RATE_DENOMINATOR)) - 1})")
     allowed = parameter_range(parameter_id, unit, comparison, role)
     if allowed is not None and not allowed.low <= value <= allowed.high:
-        raise PolicyDataError(f"{show_value(value, unit)} is out of range: {allowed.what} must be "
+        raise RangeError(f"{show_value(value, unit)} is out of range: {allowed.what} must be "
                               f"{allowed.text()}")
     return value
 
@@ -375,8 +384,12 @@ class Parameter:
         the parameter, the value and the allowed range otherwise."""
         try:
             return check_value(self.id, self.unit, self.comparison, self.role, coerce_value(raw, self.unit))
-        except (PolicyDataError, MoneyError, ValueError, TypeError, ArithmeticError) as exc:
+        except RangeError as exc:
             raise PolicyDataError(f"{self.id} = {_shown(raw)}: {exc}") from None
+        except (PolicyDataError, MoneyError, ValueError, TypeError, ArithmeticError) as exc:
+            allowed = self.allowed
+            also = f"; allowed: {allowed.what}, {allowed.text()}" if allowed is not None else ""
+            raise PolicyDataError(f"{self.id} = {_shown(raw)}: {exc}{also}") from None
 
 
 @dataclass(frozen=True)
