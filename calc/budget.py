@@ -33,7 +33,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from calc.entitlements import EntitlementResult, OptionError, _as_date, entitlements
+from calc.entitlements import EntitlementResult, OptionError, _as_date, _check_options, entitlements
 from calc.inputs import ParsedInput, load_enterprises
 from calc.limits import (
     MAX_COUNT, MAX_DATE, MAX_DRAWS, MAX_GROWTH_PERCENT, MAX_ITEM_FEN, MAX_MONEY_FEN, MAX_PAID_RATE_PERCENT,
@@ -161,7 +161,10 @@ def _kind(value: Any) -> str:
 
 
 def _shown(value: Any) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except RecursionError:  # a structure nested too deeply to print
+        text = f"a deeply nested {type(value).__name__}"
     return text if len(text) <= 60 else text[:57] + "…"
 
 
@@ -202,6 +205,7 @@ def reform_parameters(policies: PolicySet, reforms: Sequence[Reform], as_of: dt.
     """Each overridden parameter: current value vs reform value, side by side, with its citation."""
     from calc.explain import format_value
 
+    reforms = [load_reform(r) for r in _reform_list(reforms)]
     reformed = apply_reforms(policies, reforms)
     rows = []
     for reform in reforms:
@@ -597,6 +601,7 @@ def compare(
     policies = policies or default_policies()
     share = parse_award_share(award_share)
     lines = _budget_lines(budgets, policies)
+    _check_options(policies, options)
     reforms = _reform_list(reforms)
     reformed = apply_reforms(policies, reforms)
     parsed = population if isinstance(population, ParsedInput) else load_enterprises(population)
@@ -673,6 +678,7 @@ def sensitivity(population: Any, parameter_id: str, values: Iterable[Any], as_of
     as_of = _as_date(as_of)
     policies = policies or default_policies()
     share = parse_award_share(award_share)
+    _check_options(policies, options)
     item_ids = _items_reading(policies, parameter_id)
     values = [values] if isinstance(values, (str, Mapping)) else list(values)
     scenarios = [policies.with_overrides({parameter_id: value}) for value in values]  # every value checked first
@@ -872,6 +878,7 @@ def project(
     rd_growth, rd_growth_sd, platform_rate = args["rd_growth"], args["rd_growth_sd"], args["platform_rate"]
     draws, seed, share, claim_date = args["draws"], args["seed"], args["award_share"], args["claim_date"]
     policies = policies or default_policies()
+    _check_options(policies, options)
     reformed = apply_reforms(policies, _reform_list(reforms))
     parsed = population if isinstance(population, ParsedInput) else load_enterprises(population)
     first = parsed.frame

@@ -26,7 +26,7 @@ import pandas as pd
 
 import calc.rules  # noqa: F401  (registers every rule)
 from calc import explain
-from calc.entitlements import _as_date, _check_options
+from calc.entitlements import OptionError, _as_date, _check_options
 from calc.inputs import JURISDICTIONS, ParsedInput, load_consortia
 from calc.policies import Node, Policy, PolicySet, default_policies
 from calc.rules.base import (
@@ -259,7 +259,7 @@ def assess_consortia(
         own_only = False
         for j in wanted:
             if j not in JURISDICTIONS:
-                raise ValueError(f"unknown jurisdiction {j!r}; choose from all, {', '.join(JURISDICTIONS)}")
+                raise OptionError(f"unknown jurisdiction {j!r}; choose from all, {', '.join(JURISDICTIONS)}")
     assessments = []
     shared_cache: dict = {}  # columns read once for all jurisdictions when every row is assessed
     for j in wanted:

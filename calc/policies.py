@@ -217,7 +217,10 @@ _UNIT_WORDS = {"yuan": "an amount of money (e.g. 300万)", "ratio": "a percentag
 
 
 def _shown(value: Any) -> str:
-    text = repr(value) if not isinstance(value, str) else f"'{value}'"
+    try:
+        text = repr(value) if not isinstance(value, str) else f"'{value}'"
+    except RecursionError:  # a structure nested too deeply to print
+        text = f"a deeply nested {type(value).__name__}"
     return text if len(text) <= 60 else text[:57] + "…"
 
 
@@ -554,7 +557,7 @@ class PolicySet:
         errors: list[str] = []
         new_params: dict[str, Parameter] = {}
         for pair in pairs:
-            if not isinstance(pair, tuple) or len(pair) != 2:
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
                 errors.append(f"an override is a (parameter id, value) pair, got {_shown(pair)}")
                 continue
             parameter_id, spec = pair
@@ -699,7 +702,8 @@ def read_yaml_file(path: Path | str, *, limits: Limits | None = None, what: str 
         raise PolicyDataError(f"{what} {path}: cannot be read ({exc.strerror or exc})") from None
     if len(data) > limit:
         raise PolicyDataError(f"{path.name}: larger than the {size_text(limit)} allowed for a {what} "
-                              f"(a larger limit: limits=Limits(max_yaml_bytes=…))")
+                              f"(a larger limit: --limit yaml=… on the command line, "
+                              f"limits=Limits(max_yaml_bytes=…) in Python)")
     return parse_yaml(decode_utf8(data, path.name), path.name)
 
 

@@ -384,3 +384,11 @@ def test_the_identity_reform_of_every_parameter_changes_nothing():
     reformed = apply_reforms(default_policies(), [{"name": "identity", **every}])
     sample = "data/samples/enterprises.csv"
     pd.testing.assert_frame_equal(entitlements(sample, AS_OF).wide, entitlements(sample, AS_OF, policies=reformed).wide)
+
+
+def test_a_deeply_nested_value_from_python_is_an_error_not_a_recursion_error():
+    value: list = []
+    for _ in range(100_000):  # far deeper than repr() or any recursion can follow
+        value = [value]
+    with pytest.raises(PolicyDataError, match=f"{STEP}.cap = a deeply nested list: .*not an amount of money"):
+        apply_reforms(default_policies(), [{"name": "deep", f"{STEP}.cap": value}])
