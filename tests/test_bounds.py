@@ -356,11 +356,12 @@ def test_an_award_share_of_any_precision_is_exact_and_never_negative():
     assert int(cmp.items.set_index("item_id").loc[TECH, "baseline_yuan"]) == 333_333
 
 
-def test_the_award_share_on_the_sample_population_equals_the_python_integer_reference():
+@pytest.mark.parametrize("sample", ["data/samples/enterprises.csv", "data/samples/population.csv"])
+def test_the_award_share_on_the_samples_equals_the_python_integer_reference(sample):
     share = parse_award_share("33.3333333333%")
     assert share == Fraction(333333333333, 10**12)
-    full = compare("data/samples/population.csv", [], AS_OF)
-    cmp = compare("data/samples/population.csv", [], AS_OF, award_share="33.3333333333%")
+    full = compare(sample, [], AS_OF)
+    cmp = compare(sample, [], AS_OF, award_share="33.3333333333%")
     amounts = counted_amounts(full.baseline)  # 100%
     kinds = {n.id: n.kind for n in full.baseline.nodes}
     items = cmp.items.set_index("item_id")
@@ -372,6 +373,8 @@ def test_the_award_share_on_the_sample_population_equals_the_python_integer_refe
             expected = sum(int(a) for a in column) // FEN
         assert int(items.loc[item_id, "baseline_yuan"]) == expected, item_id
         assert int(items.loc[item_id, "baseline_yuan"]) >= 0
+    if sample.endswith("enterprises.csv"):  # the case: 5,907,605 yuan, not −364,284
+        assert int(items.loc[TECH, "baseline_yuan"]) == 5_907_605
 
 
 # ---------------------------------------------------------------------------------------------- projection
