@@ -39,8 +39,8 @@ from calc.dashboard import (
 )
 from calc.explain import format_value
 from calc.inputs import ParsedInput, load_enterprises
-from calc.money import MoneyError, format_money
-from calc.policies import PolicyDataError, coerce_value, normalise_text
+from calc.money import MoneyError, exact_sum, format_money
+from calc.policies import PolicyDataError, normalise_text
 from calc.rules.base import FEN_PER_YUAN
 
 DEFAULT_AS_OF = dt.date(2026, 12, 31)       # the sample population's claims are for 2026
@@ -150,7 +150,8 @@ TEXT.update({
     "budget_report": ("生成 XLSX 报告", "Prepare the XLSX report"),
     "budget_download": ("下载 XLSX 报告", "Download the XLSX report"),
     "bad_percent": ("无法识别比例“{value}”（应写如 12%、-5%）", "cannot read “{value}” as a percentage (e.g. 12%, -5%)"),
-    "bad_share": ("比例须在 0% 到 100% 之间：“{value}”", "the share must be between 0% and 100%: “{value}”"),
+    "bad_share": ("比例须大于 0% 且不超过 100%：“{value}”", "the share must be above 0% and at most 100%: “{value}”"),
+    "bad_growth": ("增长率须大于 -100% 且不超过 1000%：“{value}”", "growth must be above -100% and at most 1000%: “{value}”"),
     "bad_draws": ("模拟次数须为 0 到 {max} 的整数", "draws must be a whole number from 0 to {max}"),
     "bad_value": ("无法识别“{value}”：{why}", "cannot read “{value}”: {why}"),
     "same_as_law": ("= 现行", "= the law"),
@@ -268,10 +269,12 @@ def read_parameter(row: ParameterRow, typed: Any, as_of: Any = DEFAULT_AS_OF, la
         shown = str(typed)[:20]
         return ParameterReading(error=text("bad_value", lang, value=shown, why=type(typed).__name__))
     try:
-        value = coerce_value(typed, row.unit)
+        value = _policies().parameter(row.parameter_id).coerce(typed)  # read and range-checked like a reform
     except (PolicyDataError, MoneyError, ValueError, TypeError) as exc:
-        # the core's message names the value already; in Chinese, its translation or a plain hint by unit
-        why = str(exc) if lang == "en" else translate_message(str(exc), lang)
+        # the core's message names the value already (the field names the parameter, so its id is dropped);
+        # in Chinese, its translation or a plain hint by unit
+        message = re.sub(rf"^{re.escape(row.parameter_id)} = '.*?': ", "", str(exc), count=1)
+        why = message if lang == "en" else translate_message(message.partition("; allowed: ")[0], lang)
         if lang == "zh" and not re.search(r"[\u4e00-\u9fff]", why):
             why = text("bad_value", lang, value=typed.strip()[:40], why=_zh_why(why, row.unit))
         return ParameterReading(error=why)
@@ -409,7 +412,7 @@ class BudgetView:
         items = self.comparison.items
         ent = self.comparison.enterprises
         out = {
-            "baseline": int(items["baseline_yuan"].sum()), "reform": int(items["reform_yuan"].sum()),
+            "baseline": exact_sum(items["baseline_yuan"].to_numpy()), "reform": exact_sum(items["reform_yuan"].to_numpy()),
             "baseline_recipients": int((ent["baseline_yuan"] > 0).sum()),
             "reform_recipients": int((ent["reform_yuan"] > 0).sum()),
             "gains": int((ent["outcome"] == "gains").sum()), "loses": int((ent["outcome"] == "loses").sum()),
@@ -427,6 +430,8 @@ def compute_budget(population: ParsedInput, values: Mapping[str, Any], paid: Map
     as_of = parse_date_field(as_of, DEFAULT_AS_OF)
     reform, readings, errors = scenario_reform(values, paid, as_of, lang, name)
     share_value, share_error = read_percent(share, lang, lower=Fraction(0), upper=Fraction(1))
+    if share_value == 0:  # nothing awarded is not a share (calc.budget.parse_award_share refuses it too)
+        share_value, share_error = None, text("bad_share", lang, value=normalise_text(str(share))[:40])
     share_text = normalise_text(str(share)).lstrip("+")
     if share_error:
         errors["award_share"] = share_error
@@ -450,7 +455,7 @@ def cards_html(view: BudgetView) -> str:
 
     def average(column: str) -> str:
         paid = ent[column][ent[column] > 0]
-        return yuan_text(int(paid.sum()) // len(paid), L) if len(paid) else "—"
+        return yuan_text(exact_sum(paid.to_numpy()) // len(paid), L) if len(paid) else "—"
 
     cards = [
         card_html("w-b-baseline", text("card_baseline", L), yuan_text(t["baseline"], L), yuan=t["baseline"],
@@ -663,6 +668,8 @@ def projection_settings(growth: Any = "12%", growth_sd: Any = "5%", platform_rat
     lang = _lang(lang)
     errors: dict[str, str] = {}
     g, err = read_percent(growth, lang, lower=Fraction(-1), upper=Fraction(10))
+    if g == -1:  # −100% would leave no R&D at all (calc.budget.check_projection_args refuses it too)
+        g, err = None, text("bad_growth", lang, value=normalise_text(str(growth))[:40])
     if err:
         errors["growth"] = err
     sd, err = read_percent(growth_sd, lang, lower=Fraction(0), upper=Fraction(10))

@@ -45,7 +45,7 @@ from calc.files import InputError, LimitError, write_xlsx
 from calc.limits import DASHBOARD, MAX_DATE as LAST_DATE, MIN_DATE, Limits, size_text
 from calc.hints import next_steps
 from calc.inputs import CONSORTIUM_COLUMNS, ENTERPRISE_COLUMNS, JURISDICTIONS, MAX_COUNT, load_table
-from calc.money import MoneyError, format_money, parse_money
+from calc.money import MoneyError, exact_sum, format_money, parse_money
 from calc.policies import default_policies, normalise_text
 from calc.rules.base import FEN_PER_YUAN, GRANTED
 
@@ -454,6 +454,7 @@ _MESSAGES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in [
     (r"^.* unpacks ([\d,]+) times its packed size.*$", "文件中的某一部分解压后是压缩大小的\\1倍，疑为压缩炸弹，已拒绝"),
     (r"^.* (?:has|declares) ([\d,]+) columns, above the limit of ([\d,]+).*$", "文件有\\1列，超过\\2列的上限"),
     (r"^cannot read .*: it is UTF-16 text.*$", "文件是 UTF-16 编码：请另存为 UTF-8 编码的 CSV"),
+    (r"^(.*) is out of range: .* must be (.*) to (.*)$", "“\\1”超出允许范围（\\2 至 \\3）"),
 ]]
 
 
@@ -869,7 +870,7 @@ def batch_view(result, lang: str = "zh", name: str = "") -> BatchView:
         award = result.awards[node.id]
         counted = award.status == GRANTED
         granted += counted & (node.kind != "info")
-        amount = int(award.amount[counted].sum()) // FEN_PER_YUAN if counted.any() else 0
+        amount = exact_sum(award.amount[counted]) // FEN_PER_YUAN
         if amount:
             rows.append((policy_short(node.policy_id, lang), node.title_zh if lang == "zh" else node.title_en,
                          "ceiling" if node.kind == "ceiling" else "firm", amount))

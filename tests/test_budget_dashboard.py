@@ -133,6 +133,25 @@ def test_a_share_must_lie_between_0_and_100_percent():
     assert B.read_percent("-0.01%", lower=Fraction(0), upper=Fraction(1))[0] is None
 
 
+def test_the_share_field_refuses_0_percent_and_reads_any_precision(population):
+    # a share of 0% awards nothing: refused beside the field (the law's 100% is used meanwhile), never a crash
+    view = B.compute_budget(population, law_values(), {}, as_of=AS_OF, share="0%")
+    assert "award_share" in view.errors and "大于 0%" in view.errors["award_share"] and view.share == 1
+    # 0.01% is the smallest share typed here: accepted
+    assert "award_share" not in B.compute_budget(population, law_values(), {}, as_of=AS_OF, share="0.01%").errors
+    # 33.3333333333% of each ceiling, exactly: the amounts stay ≥ 0 (it once wrapped to negative amounts)
+    view = B.compute_budget(population, law_values(), {}, as_of=AS_OF, share="33.3333333333%")
+    assert view.errors == {} and (view.comparison.items[["baseline_yuan", "reform_yuan"]] >= 0).all().all()
+
+
+def test_a_parameter_above_its_bound_is_refused_beside_its_field(population):
+    # a cap is an amount an item pays: at most 10亿 (calc.limits.MAX_UNIT_AMOUNT_FEN); 20亿 is refused, not a crash
+    view = B.compute_budget(population, law_values() | {f"{STEP}.cap": "20亿"}, {}, as_of=AS_OF)
+    assert set(view.errors) == {f"{STEP}.cap"} and view.reform.parameters == ()
+    assert (view.totals["baseline"], view.totals["reform"]) == (1010 * WAN, 1010 * WAN)
+    assert B.compute_budget(population, law_values() | {f"{STEP}.cap": "10亿"}, {}, as_of=AS_OF).errors == {}
+
+
 # ---------------------------------------------------------------------------- the comparison, by hand
 
 def test_baseline_and_a_cap_of_300_wan(population):
@@ -224,6 +243,10 @@ def test_projection_settings_are_read_and_bounded():
                                          "draws": 200, "seed": 7, "claim_date": (6, 30)}
     _, errors = B.projection_settings("twelve", "-5%", "1%", B.MAX_DRAWS + 1, 0, "12-31")
     assert set(errors) == {"growth", "growth_sd", "draws"}
+    # growth must stay above −100% (−100% would leave no R&D at all); −99.99% is allowed
+    _, errors = B.projection_settings("-100%")
+    assert set(errors) == {"growth"} and "-100%" in errors["growth"]
+    assert B.projection_settings("-99.99%")[1] == {}
     settings, _ = B.projection_settings(claim_date="02-30")  # not offered: the year end
     assert settings["claim_date"] == (12, 31)
 
