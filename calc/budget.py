@@ -37,13 +37,15 @@ from calc.entitlements import EntitlementResult, OptionError, _as_date, _check_o
 from calc.inputs import ParsedInput, load_enterprises
 from calc.limits import (
     MAX_COUNT, MAX_DATE, MAX_DRAWS, MAX_GROWTH_PERCENT, MAX_ITEM_FEN, MAX_MONEY_FEN, MAX_PAID_RATE_PERCENT,
-    MAX_RATE_DENOMINATOR, MAX_YEARS, MIN_DATE, Limits,
+    MAX_RATE_DENOMINATOR, MAX_YEARS, MIN_DATE, DEFAULT, Limits,
 )
+from calc.files import InputError, read_table_file
 from calc.money import MoneyError, exact_sum, parse_decimal, parse_money
 from calc.policies import PERCENT, PolicyDataError, PolicySet, coerce_value, default_policies, read_yaml_file
 from calc.rules.base import DUPLICATE, FEN_PER_YUAN, GRANTED, INT64_MAX, mul_rate, reason_keys
 
 REFORM_KEYS = {"name", "description", "parameters", "switch_off"}
+MAX_REFORM_ROWS = 10_000  # rows of a reform sheet: far more than there are parameters to change
 
 # reasons that say a cap or a threshold decided (vocabulary of calc.explain, not numbers)
 CAP_REASONS = {"rd_step_capped", "matching_cap_binds", "rate_capped", "matching_total_investment_binds"}
@@ -91,8 +93,15 @@ def load_reform(source: Any, name: str | None = None, *, limits: Limits | None =
     """
     if isinstance(source, Reform):
         return source
-    if isinstance(source, (str, Path)) and Path(source).suffix.lower() == ".xlsx":
-        return _reform_from_sheet(pd.read_excel(source, dtype=object), name or Path(source).stem)
+    if isinstance(source, (str, Path)) and Path(source).suffix.lower() in (".xlsx", ".xlsm"):
+        # the same bounded reader as every input; a reform has a few rows (there are fewer than 200 parameters)
+        bounds = (limits or DEFAULT).replace(max_rows=min((limits or DEFAULT).max_rows, MAX_REFORM_ROWS))
+        try:
+            sheet, _ = read_table_file(source, limits=bounds, prefer=lambda headers: "parameter_id" in headers,
+                                       sheet_names=("reform",))
+        except InputError as exc:
+            raise PolicyDataError(f"reform file: {exc}") from None
+        return _reform_from_sheet(sheet, name or Path(source).stem)
     if isinstance(source, (str, Path)):
         path = Path(source)
         if not path.is_file():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import math
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -19,7 +19,7 @@ import pandas as pd
 
 from calc.files import InputError, OutputError, check_output_paths, terminal_text, write_csv, write_xlsx, \
     XLSX_MAX_ROWS
-from calc.limits import DEFAULT, MAX_DATE, MAX_DRAWS, MAX_GROWTH_PERCENT, MAX_YEARS, MIN_DATE, Limits, parse_limit
+from calc.limits import DEFAULT, MAX_DATE, MAX_DRAWS, MIN_DATE, Limits, parse_limit
 from calc.money import MoneyError, exact_sum
 from calc.policies import PolicyDataError, default_policies
 
@@ -107,72 +107,26 @@ def _outputs(output: Path, **others: Path | None) -> dict[str, Path]:
     return files
 
 
-def _finite(name: str, text: str, low: float, high: float, *, low_open: bool = False) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise UsageError(f"{name} wants a number, got {text!r}") from None
-    if not math.isfinite(value) or value < low or value > high or (low_open and value == low):
-        bracket = "(" if low_open else "["
-        raise UsageError(f"{name} {text!r} must be a finite number in {bracket}{low:g}, {high:g}]")
-    return value
+def _budget_args(args) -> dict[str, Any]:
+    """The budget command's arguments, each checked by the core's own validator before any file is read."""
+    from calc.budget import check_projection_args, parse_award_share, parse_budgets
+    from calc.entitlements import OptionError
 
+    def checked(flag: str, check, *values, **named):
+        try:
+            return check(*values, **named)
+        except OptionError as exc:
+            raise UsageError(f"{flag}: {exc}") from None
 
-def _int_in(name: str, text: str, low: int, high: int) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise UsageError(f"{name} wants a whole number, got {text!r}") from None
-    if not low <= value <= high:
-        raise UsageError(f"{name} {value} must be between {low:,} and {high:,}")
-    return value
-
-
-def _years(text: str | None) -> list[int] | None:
-    if not text:
-        return None
-    start, _, end = text.partition("-")
-    try:
-        first, last = int(start), int(end or start)
-    except ValueError:
-        raise UsageError(f"--years wants YYYY or YYYY-YYYY, got {text!r}") from None
-    if not (MIN_DATE.year <= first <= MAX_DATE.year and MIN_DATE.year <= last <= MAX_DATE.year):
-        raise UsageError(f"--years {text!r}: years must lie in {MIN_DATE.year}–{MAX_DATE.year}")
-    if last < first:
-        raise UsageError(f"--years {text!r} ends before it starts")
-    if last - first + 1 > MAX_YEARS:
-        raise UsageError(f"--years {text!r}: at most {MAX_YEARS} years")
-    return list(range(first, last + 1))
-
-
-def _budgets(pairs: Sequence[str] | None) -> dict[str, str]:
-    from calc.budget import _budget_lines
-
-    out = {}
-    for pair in pairs or ():
-        key, sep, value = pair.partition("=")
-        if not sep or not value.strip():
-            raise UsageError(f"--budget wants ITEM=AMOUNT (e.g. xiamen_sti_measures.rd_step_subsidy=2亿), got {pair!r}")
-        out[key.strip()] = value.strip()
-    try:
-        _budget_lines(out, [n.id for n in default_policies().items()])
-    except (PolicyDataError, MoneyError, ValueError) as exc:
-        raise UsageError(f"--budget: {exc}") from None
-    return out
-
-
-def _award_share(text: str | None) -> Any:
-    if text is None:
-        return None
-    from calc.budget import _share
-
-    try:
-        share = _share(text)
-    except (PolicyDataError, ValueError, ZeroDivisionError, ArithmeticError) as exc:
-        raise UsageError(f"--award-share {text!r}: {exc}") from None
-    if share <= 0:
-        raise UsageError(f"--award-share {text!r} must be above 0% and at most 100%")
-    return text
+    return {
+        "budgets": checked("--budget", parse_budgets, list(args.budget or ())),
+        "award_share": checked("--award-share", parse_award_share, args.award_share),
+        "years": checked("--years", check_projection_args, years=args.years)["years"],
+        "rd_growth": checked("--growth", check_projection_args, rd_growth=args.growth)["rd_growth"],
+        "rd_growth_sd": checked("--growth-sd", check_projection_args, rd_growth_sd=args.growth_sd)["rd_growth_sd"],
+        "draws": checked("--draws", check_projection_args, draws=args.draws)["draws"],
+        "seed": checked("--seed", check_projection_args, seed=args.seed)["seed"],
+    }
 
 
 # ----------------------------------------------------------------------------------------- reading and writing
@@ -282,19 +236,15 @@ def cmd_budget(args) -> int:
     output = Path(args.output)
     kind = _output_kind(output)
     options = _checked_options(args.option)
-    budgets = _budgets(args.budget)
-    award_share = _award_share(args.award_share)
-    years = _years(args.years)
-    growth = _finite("--growth", args.growth, -1.0, MAX_GROWTH_PERCENT / 100, low_open=True)
-    growth_sd = _finite("--growth-sd", args.growth_sd, 0.0, MAX_GROWTH_PERCENT / 100)
-    draws = _int_in("--draws", args.draws, 0, MAX_DRAWS)
-    seed = _int_in("--seed", args.seed, 0, 2**32 - 1)
+    checked = _budget_args(args)
     reform_paths = [Path(p) for p in args.reform or ()]
     check_output_paths([args.input, *reform_paths], _outputs(output))
-    reforms = [load_reform(path) for path in reform_paths]
+    reforms = [load_reform(path, limits=args.limits) for path in reform_paths]
     as_of = args.as_of or dt.date.today()
     parsed = _load(load_enterprises, args)
-    comparison = compare(parsed, reforms, as_of, award_share=award_share, budgets=budgets, options=options)
+    _check_fits_xlsx(output, len(parsed.frame), "enterprises sheet")
+    comparison = compare(parsed, reforms, as_of, award_share=checked["award_share"], budgets=checked["budgets"],
+                         options=options)
     columns = ["item_id", "policy_id", "kind", "baseline_yuan", "reform_yuan", "change_yuan",
                "baseline_recipients", "reform_recipients", "award_share"]
     if "prorated_yuan" in comparison.items.columns:
@@ -302,11 +252,11 @@ def cmd_budget(args) -> int:
     if kind == "csv":
         _write(output, {"items": comparison.items[columns], "errors": parsed.errors})
     else:
-        _check_fits_xlsx(output, len(comparison.enterprises), "enterprises sheet")
         projection = None
-        if years or draws:
-            projection = project(parsed, years, reforms=reforms, rd_growth=growth, rd_growth_sd=growth_sd,
-                                 draws=draws, seed=seed, award_share=award_share, options=options)
+        if checked["years"] or checked["draws"]:
+            projection = project(parsed, checked["years"], reforms=reforms, rd_growth=checked["rd_growth"],
+                                 rd_growth_sd=checked["rd_growth_sd"], draws=checked["draws"], seed=checked["seed"],
+                                 award_share=checked["award_share"], options=options)
         write_budget_workbook(output, comparison, reform_parameters(default_policies(), reforms, as_of), projection)
     _report_errors(parsed)
     _warn_if_nothing_in_force(as_of, sorted({n.policy_id for n in default_policies().items()}))
@@ -416,8 +366,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--years", default=None, help="projection years for the XLSX, e.g. 2025-2028")
     p.add_argument("--growth", default="0.12", help="mean yearly R&D growth, above -1 (default 0.12)")
     p.add_argument("--growth-sd", default="0", help="spread of R&D growth per enterprise and year (≥ 0)")
-    p.add_argument("--draws", default="0", help=f"Monte Carlo draws for P10/P50/P90 (XLSX; 0 … {MAX_DRAWS:,})")
-    p.add_argument("--seed", default="0")
+    p.add_argument("--draws", type=int, default=0, help=f"Monte Carlo draws for P10/P50/P90 (XLSX; 0 … {MAX_DRAWS:,})")
+    p.add_argument("--seed", type=int, default=0)
     p.add_argument("--output", required=True, help="OUT.csv (one row per item) or OUT.xlsx (the full report)")
     p.add_argument("--option", action="append", metavar="ID=VALUE")
     p.set_defaults(run=cmd_budget)
@@ -456,14 +406,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _usable_errors() as exc:
         _warn(f"error: {exc}")
         return EXIT_UNUSABLE
+    except BrokenPipeError:  # stdout closed early (`… | head`): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except OSError as exc:  # a folder that cannot be written, a full disk: the environment, not a bug
         _warn(f"error: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""))
         return EXIT_UNUSABLE
     except KeyboardInterrupt:
         _warn("interrupted; no output was replaced")
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        return EXIT_OK
     except MemoryError:
         _warn("internal error: out of memory (split the input, or lower the bounds raised with --limit)")
         return EXIT_INTERNAL

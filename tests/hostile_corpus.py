@@ -364,6 +364,17 @@ def make_corpus(d: Path) -> list[Case]:
     gbk.write_bytes(f"name: 上限三百万\nparameters:\n  {STEP}.cap: 300万\n".encode("gbk"))
     cases.append(Case("reform gbk", ["budget", str(good), "--as-of", AS_OF, "--reform", str(gbk), "--output",
                       str(out / "reform_gbk.csv")], 2, "UTF-8", [good, gbk], absent=[out / "reform_gbk.csv"]))
+    reform_bomb = write_xlsx_parts(d / "reform_dimension_bomb.xlsx", {"reform": sheet_xml(
+        [["parameter_id", "value"], [f"{STEP}.cap", "300万"]], dimension="A1:B1048576")})
+    cases.append(Case("reform sheet with a lying dimension", ["budget", str(good), "--as-of", AS_OF, "--reform",
+                      str(reform_bomb), "--output", str(out / "reform_bomb.csv")], 2, "declares 1,048,576 rows",
+                      [good, reform_bomb], absent=[out / "reform_bomb.csv"]))
+    reform_sheet = write_xlsx_parts(d / "reform_sheet.xlsx", {
+        "notes": sheet_xml([["说明"], ["改革参数在第二张表"]]),
+        "Sheet2": sheet_xml([["parameter_id", "value"], [f"{STEP}.cap", "=1+1"]])})
+    cases.append(Case("reform sheet with a formula as a value", ["budget", str(good), "--as-of", AS_OF, "--reform",
+                      str(reform_sheet), "--output", str(out / "reform_sheet.csv")], 2, "=1+1", [good, reform_sheet],
+                      absent=[out / "reform_sheet.csv"]))
     flat = d / "reform_flat.yaml"
     flat.write_text(f"{STEP}.cap: 300万\n", encoding="utf-8")
     cases.append(Case("reform in the flat form", ["budget", str(good), "--as-of", AS_OF, "--reform", str(flat),

@@ -287,7 +287,7 @@ def test_enterprise_batch_upload(enterprise, tmp_path):
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"this is not a workbook")
     p.page.locator(".w-upload-input").set_input_files(str(broken))
-    p.wait_text(".w-upload-error", "无法读取文件“broken.xlsx”")
+    p.wait_text(".w-upload-error", "文件“broken.xlsx”无法使用：无法按 .xlsx 工作簿打开文件")
     huge = tmp_path / "huge.csv"
     huge.write_bytes(b"enterprise_id,rd_expense\n" + b"E,1\n" * (6 * 1024 * 1024 // 4))
     p.page.locator(".w-upload-input").set_input_files(str(huge))
