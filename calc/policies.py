@@ -927,7 +927,7 @@ def _load_node(where: str, policy_id: str, name: str, raw: Mapping, allowed: set
                 notes=str(raw.get("notes", "")), **extra)
 
 
-def load_policy_file(path: Path | str, strict_sources: bool = False, *, limits: Limits | None = None) -> Policy:
+def load_policy_file(path: Path | str, strict_sources: bool = True, *, limits: Limits | None = None) -> Policy:
     """One policy file, read within ``limits`` (the YAML size; default :data:`calc.limits.DEFAULT`) and validated."""
     path = Path(path)
     raw = read_yaml_file(path, limits=limits, what="policy file")
@@ -1038,10 +1038,13 @@ def _stacking_from(raw: Any, path: Path, policies: dict[str, Policy], strict: bo
     return groups, tuple(stackings)
 
 
-def load_policies(directory: Path | str | None = None, strict_sources: bool = False, *,
+def load_policies(directory: Path | str | None = None, strict_sources: bool = True, *,
                   limits: Limits | None = None) -> PolicySet:
     """Load and validate every policy file (and ``stacking.yaml``) in ``directory``; each file is read within
-    ``limits`` (its YAML size; default :data:`calc.limits.DEFAULT`)."""
+    ``limits`` (its YAML size; default :data:`calc.limits.DEFAULT`).
+
+    ``strict_sources`` (the default): every quote must stand in its law text in ``data/sources``; with False, a
+    policy whose text is not there is taken as written (for policy files drafted before their text is added)."""
     directory = Path(directory) if directory else POLICY_DIR
     if not directory.is_dir():
         raise PolicyDataError(f"policy directory not found: {directory}")
@@ -1053,6 +1056,8 @@ def load_policies(directory: Path | str | None = None, strict_sources: bool = Fa
         if policy.id in policies:
             raise PolicyDataError(f"{path.name}: policy {policy.id!r} is defined twice")
         policies[policy.id] = policy
+    if not policies:
+        raise PolicyDataError(f"no policy file (*.yaml) in {directory}")
     stacking_path = directory / "stacking.yaml"
     groups, stackings = (_load_stacking(stacking_path, policies, strict_sources, limits)
                          if stacking_path.exists() else ({}, ()))

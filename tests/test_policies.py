@@ -226,3 +226,11 @@ def test_yearly_deadlines_parse(text, value):
 def test_impossible_deadlines_are_errors(text):
     with pytest.raises((PolicyDataError, ValueError)):
         parse_parameter_text(text, "month_day")
+
+
+def test_a_folder_without_policy_files_is_an_error_not_an_empty_calculator(tmp_path):
+    # an install that lost its data/ once printed nothing and exited 0: now it says what is missing
+    with pytest.raises(PolicyDataError, match="no policy file"):
+        load_policies(tmp_path)
+    with pytest.raises(PolicyDataError, match="policy directory not found"):
+        load_policies(tmp_path / "absent")

@@ -352,7 +352,7 @@ def test_a_policy_file_with_a_malformed_shape_names_the_file(policy_dir):
 def test_a_policy_value_outside_the_bounds_is_refused_on_loading(policy_dir, tmp_path):
     # a policy of any directory is bounded like a reform: 2000亿 per step is above the 10亿 an item may pay
     raw = yaml.safe_load((policy_dir / "xiamen_sti_measures.yaml").read_text(encoding="utf-8"))
-    raw["source"] = "not-shipped.txt"  # no source file: quotes are not checked (not strict), only the bounds
+    raw["source"] = "not-shipped.txt"  # no source file and not strict: quotes are not checked, only the bounds
     node = raw["items"]["rd_step_subsidy"]
     node["quote"] = node["quote"] + "2000亿元"
     node["parameters"]["amount_per_step"] = {"text": "2000亿元", "unit": "yuan"}
@@ -360,6 +360,9 @@ def test_a_policy_value_outside_the_bounds_is_refused_on_loading(policy_dir, tmp
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     with pytest.raises(PolicyDataError, match=r"amount_per_step: ¥200,000,000,000 is out of range: an amount an item "
                                               r"pays \(fixed, per unit or a cap\) must be ¥0 to ¥1,000,000,000"):
+        load_policy_file(path, strict_sources=False)
+    # strict (the default): a policy whose law text is not in data/sources is refused
+    with pytest.raises(PolicyDataError, match="source file 'not-shipped.txt' not found"):
         load_policy_file(path)
 
 
