@@ -1064,7 +1064,7 @@ def consortium_view(check, lang: str = "zh", field_errors: Mapping[str, str] | N
                           dict(field_errors or {}), errors_table(check.errors, lang, "consortia"))
 
 
-# supports without amounts: the articles as written (verified against ../shared/policies by the tests)
+# supports without amounts: the articles as written (verified against data/sources by the tests)
 SUPPORT_ARTICLES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "liaoyang": ("liaoyang_consortium_2023", "第十八条", (
         "支持创新联合体“出题”并承担市重大科技专项、重点研发项目",

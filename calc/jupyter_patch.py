@@ -1,6 +1,6 @@
 """Fixes for the Voila stack, applied in the server (deploy/voila.py) and in the notebook tests.
 
-1. ``apply()``: the stall of jupyter_client's asynchronous message wait (see ../shared/notes/voila-stack.md).
+1. ``apply()``: the stall of jupyter_client's asynchronous message wait (README "Deployment settings").
 2. ``apply_voila()``: a preheated kernel handed to a page is culled before the page connects; and a page
    closed does not shut its kernel down (no ``_xsrf`` cookie for its beacon: see ``_with_xsrf_cookie``).
 
