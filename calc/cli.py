@@ -322,7 +322,8 @@ def _reading(p: argparse.ArgumentParser, what: str) -> None:
                    "else the first whose header has the id column)")
     p.add_argument("--limit", action="append", metavar="NAME=VALUE", default=None,
                    help="raise a bound deliberately, e.g. rows=20000000 or file=4GB "
-                        "(names: file, rows, columns, cell_chars, xlsx_unpacked, xlsx_ratio, shared_strings, yaml)")
+                        "(names: file, rows, columns, cells, cell_chars, xlsx_unpacked, xlsx_ratio, shared_strings, "
+                        "yaml)")
 
 
 def build_parser() -> argparse.ArgumentParser:

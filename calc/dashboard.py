@@ -455,6 +455,7 @@ _MESSAGES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in [
     (r"^.* (?:has|declares) ([\d,]+) columns, above the limit of ([\d,]+).*$", "文件有\\1列，超过\\2列的上限"),
     (r"^cannot read .*: it is UTF-16 text.*$", "文件是 UTF-16 编码：请另存为 UTF-8 编码的 CSV"),
     (r"^(.*) is out of range: .* must be (.*) to (.*)$", "“\\1”超出允许范围（\\2 至 \\3）"),
+    (r"^.* (?:has|have) .*cells, above the limit of ([\d,]+).*$", "文件的单元格数超过 \\1 的上限。请拆分后分批上传。"),
 ]]
 
 

@@ -272,6 +272,10 @@ def _read_csv(path: Path, described: str, limits: Limits) -> pd.DataFrame:
     if header is None:
         raise InputError(f"{described} is empty (no header row)")
     names = _check_header(header, described, limits)
+    cells = max(lines - 1, 0) * len(names)
+    if cells > limits.max_cells:
+        raise LimitError(f"{described} has {len(names):,} columns × {lines - 1:,} lines = {cells:,} cells, above the "
+                         f"limit of {limits.max_cells:,} " + _limit_hint("cells"), "cells", cells, limits.max_cells)
     try:
         frame = pd.read_csv(path, encoding=encoding, header=None, skiprows=1, names=names, dtype=str,
                             keep_default_na=False, na_filter=False, skip_blank_lines=False, index_col=False)
@@ -446,6 +450,7 @@ def _first_row(ws: Any, limits: Limits) -> list[str]:
 
 def _bounded_rows(ws: Any, where: str, limits: Limits) -> list[tuple]:
     rows: list[tuple] = []
+    cells = 0
     for row in ws.iter_rows(values_only=True):
         if len(row) > limits.max_columns:
             # trailing empty cells (styled but blank) do not count
@@ -458,6 +463,10 @@ def _bounded_rows(ws: Any, where: str, limits: Limits) -> list[tuple]:
         if len(rows) > limits.max_rows:  # the header row and max_rows data rows are allowed
             raise LimitError(f"{where} has more than {limits.max_rows:,} data rows " + _limit_hint("rows"),
                              "rows", None, limits.max_rows)
+        cells += len(row)
+        if cells > limits.max_cells:
+            raise LimitError(f"{where} has more than {limits.max_cells:,} cells " + _limit_hint("cells"),
+                             "cells", None, limits.max_cells)
         rows.append(row)
     return rows
 

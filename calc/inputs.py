@@ -869,6 +869,10 @@ def _read_source(source: Any, sheet: Any, table: str, limits: Limits) -> tuple[p
         raise LimitError(f"{described} has {len(frame):,} rows, above the limit of {limits.max_rows:,} "
                          "(raise it with limits=Limits(max_rows=…) or --limit rows=…)", "rows", len(frame),
                          limits.max_rows)
+    if len(frame) * len(frame.columns) > limits.max_cells:
+        raise LimitError(f"{described} has {len(frame) * len(frame.columns):,} cells, above the limit of "
+                         f"{limits.max_cells:,} (raise it with limits=Limits(max_cells=…) or --limit cells=…)", "cells",
+                         len(frame) * len(frame.columns), limits.max_cells)
     if len(frame.columns) > limits.max_columns:
         raise LimitError(f"{described} has {len(frame.columns):,} columns, above the limit of {limits.max_columns:,} "
                          "(raise it with limits=Limits(max_columns=…) or --limit columns=…)", "columns",

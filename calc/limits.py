@@ -81,10 +81,13 @@ class Limits:
     max_file_bytes: int = 2 * GiB           # a CSV or XLSX file as stored
     max_rows: int = 5_000_000               # data rows of a table
     max_columns: int = 1_000                # columns of a table
+    max_cells: int = 60_000_000             # rows × columns (each cell read is a Python object: ~120 bytes,
+    #                                        so 60 million cells take about 7 GB while a table is parsed)
     max_cell_chars: int = 10_000            # characters in one cell
-    max_xlsx_unpacked_bytes: int = 8 * GiB  # every part of an XLSX (a zip) unpacked, as its directory declares
+    max_xlsx_unpacked_bytes: int = 1 * GiB  # every part of an XLSX unpacked, as its directory declares (its cells
+    #                                        are held while read: memory up to several times this)
     max_xlsx_ratio: int = 200               # unpacked / packed size of one part (a zip bomb compresses far more)
-    max_shared_strings_bytes: int = 1 * GiB  # the XLSX shared-strings part unpacked (held in memory at once)
+    max_shared_strings_bytes: int = 512 * MiB  # the XLSX shared-strings part unpacked (held in memory at once)
     max_yaml_bytes: int = 1 * MiB           # a reform or policy YAML file
 
     def replace(self, **changes: int) -> "Limits":
@@ -92,7 +95,7 @@ class Limits:
 
 
 #: The dashboards' uploads: 5 MiB (tornado drops a larger websocket message), 20,000 rows.
-DASHBOARD = Limits(max_file_bytes=5 * MiB, max_rows=20_000, max_columns=200, max_cell_chars=1_000,
+DASHBOARD = Limits(max_file_bytes=5 * MiB, max_rows=20_000, max_columns=200, max_cells=2_000_000, max_cell_chars=1_000,
                    max_xlsx_unpacked_bytes=100 * MiB, max_shared_strings_bytes=50 * MiB, max_yaml_bytes=256 * KiB)
 
 DEFAULT = Limits()

@@ -210,6 +210,9 @@ def make_corpus(d: Path) -> list[Case]:
     entitlements("over_row_limit", _csv(d / "over_row_limit.csv",
                  "enterprise_id,rd_expense\n" + "".join(f"E{i},1万\n" for i in range(11))), 2, "above the limit of 10",
                  "--limit", "rows=10")
+    entitlements("over_cell_limit", _csv(d / "over_cell_limit.csv",
+                 "enterprise_id,rd_expense,city\n" + "".join(f"E{i},1万,厦门\n" for i in range(4))), 2,
+                 "12 cells, above the limit of 10", "--limit", "cells=10")
     entitlements("ragged", _csv(d / "ragged.csv", "enterprise_id,rd_expense\nE1,1万\nE2,2万,extra,cells\n"), 2,
                  "cannot read")
     # -- well-formed but edge files
