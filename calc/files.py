@@ -228,62 +228,55 @@ def _cell_text(v: Any) -> str:
     return str(v)
 
 
-def _count_lines(path: Path, limits: Limits) -> tuple[int, int, bool]:
-    """(number of line breaks, longest line in bytes, whether the whole file was read), reading the file in
-    blocks; stops once past the row limit."""
+def _count_lines(path: Path, limits: Limits) -> tuple[int, bool]:
+    """(number of line breaks, whether the whole file was read), reading the file in blocks; stops once past the
+    row limit."""
     lines = 0
-    longest = 0
-    carry = 0  # bytes of the line running over from the previous block
-    complete = False
     with path.open("rb") as fh:
         while True:
             block = fh.read(16 * 1024 * 1024)
             if not block:
-                complete = True
-                break
-            raw = np.frombuffer(block, dtype=np.uint8)
-            breaks = np.flatnonzero(raw == 10)
-            if len(breaks):
-                lengths = np.diff(breaks, prepend=-1) - 1
-                longest = max(longest, int(lengths.max()), carry + int(breaks[0]))
-                carry = len(block) - int(breaks[-1]) - 1
-            else:
-                carry += len(block)
-            longest = max(longest, carry)
-            lines += len(breaks)
+                return lines, True
+            lines += block.count(b"\n")
             if lines > limits.max_rows + 1:
-                complete = not fh.read(1)
-                break
-    return lines, longest, complete
+                return lines, not fh.read(1)
 
 
 def _read_csv(path: Path, described: str, limits: Limits) -> pd.DataFrame:
-    lines, longest, complete = _count_lines(path, limits)
+    lines, complete = _count_lines(path, limits)
     if lines - 1 > limits.max_rows:  # the header and a final line break: lines ≥ data rows
         counted = f"{lines - 1:,} lines below its header" if complete else f"more than {limits.max_rows:,} lines"
         raise LimitError(f"{described} has {counted}, above the limit of {limits.max_rows:,} rows "
                          + _limit_hint("rows"), "rows", lines - 1 if complete else None, limits.max_rows)
     encoding = _csv_encoding(path)
+    header, blank_lines = None, 0
     try:
         with path.open("r", encoding=encoding, newline="") as fh:
-            header = next(csv.reader(fh), None)
+            for row in csv.reader(fh):  # the header is the first row with something in it
+                if any(cell.strip() for cell in row):
+                    header = row
+                    break
+                blank_lines += 1
     except csv.Error as exc:
         raise InputError(f"cannot read {described} as CSV: {escape_controls(str(exc))}") from None
     if header is None:
         raise InputError(f"{described} is empty (no header row)")
+    if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
+        separator = "semicolons" if ";" in header[0] else "tabs"
+        raise InputError(f"{described}: the header is one column, {shown(header[0])}, with {separator} inside: save "
+                         "the file as comma-separated CSV")
     names = _check_header(header, described, limits)
     cells = max(lines - 1, 0) * len(names)
     if cells > limits.max_cells:
         raise LimitError(f"{described} has {len(names):,} columns × {lines - 1:,} lines = {cells:,} cells, above the "
                          f"limit of {limits.max_cells:,} " + _limit_hint("cells"), "cells", cells, limits.max_cells)
     try:
-        frame = pd.read_csv(path, encoding=encoding, header=None, skiprows=1, names=names, dtype=str,
+        frame = pd.read_csv(path, encoding=encoding, header=None, skiprows=blank_lines + 1, names=names, dtype=str,
                             keep_default_na=False, na_filter=False, skip_blank_lines=False, index_col=False)
     except pd.errors.EmptyDataError:
         frame = pd.DataFrame({n: pd.Series([], dtype=object) for n in names})
     except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read {described} as CSV: {escape_controls(str(exc).strip())}") from None
-    frame.attrs["longest_line"] = longest
     return frame
 
 

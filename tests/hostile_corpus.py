@@ -213,6 +213,11 @@ def make_corpus(d: Path) -> list[Case]:
     entitlements("over_cell_limit", _csv(d / "over_cell_limit.csv",
                  "enterprise_id,rd_expense,city\n" + "".join(f"E{i},1万,厦门\n" for i in range(4))), 2,
                  "12 cells, above the limit of 10", "--limit", "cells=10")
+    entitlements("semicolons", _csv(d / "semicolons.csv", "enterprise_id;rd_expense\nE1;1万\n"), 2,
+                 "semicolons inside")
+    entitlements("blank_lines_before_the_header", _csv(d / "blank_lines_before_the_header.csv",
+                 "\n,,\nenterprise_id,city,rd_expense,rd_expense_prev\nB1,厦门,300万,100万\n"), 0,
+                 "1 enterprises computed")
     entitlements("ragged", _csv(d / "ragged.csv", "enterprise_id,rd_expense\nE1,1万\nE2,2万,extra,cells\n"), 2,
                  "cannot read")
     # -- well-formed but edge files
