@@ -62,87 +62,67 @@ def sheet_xml(rows: list[list[str]], dimension: str | None = None) -> str:
     return f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {_NS}>{dim}<sheetData>{"".join(body)}</sheetData></worksheet>'
 
 
-def write_xlsx_parts(path: Path, sheets: dict[str, str], shared_strings: str | bytes | None = None,
-                     big_parts: dict[str, bytes] | None = None) -> Path:
-    """An XLSX written part by part: ``sheets`` maps a sheet name to its XML."""
+def _package(z: zipfile.ZipFile, sheet_names: list[str], shared_strings: bool) -> None:
+    """The parts every workbook has: content types, relationships, the workbook and its sheets' list."""
     overrides = "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{_SHEET_TYPE}"/>'
-                        for i in range(1, len(sheets) + 1))
-    if shared_strings is not None:
+                        for i in range(1, len(sheet_names) + 1))
+    if shared_strings:
         overrides += f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_SST_TYPE}"/>'
-    workbook = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook {_NS} {_R}><sheets>'
-                + "".join(f'<sheet name="{n}" sheetId="{i}" r:id="rId{i}"/>' for i, n in enumerate(sheets, start=1))
-                + "</sheets></workbook>")
-    rels = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships '
-            f'xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            + "".join(f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
-                      for i in range(1, len(sheets) + 1))
-            + (f'<Relationship Id="rIdS" Type="{_REL}/sharedStrings" Target="sharedStrings.xml"/>'
-               if shared_strings is not None else "")
-            + "</Relationships>")
+    z.writestr("[Content_Types].xml", _CONTENT_TYPES.format(overrides=overrides))
+    z.writestr("_rels/.rels", '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships '
+               'xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" '
+               f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+    z.writestr("xl/workbook.xml", f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook {_NS} {_R}>'
+               "<sheets>" + "".join(f'<sheet name="{n}" sheetId="{i}" r:id="rId{i}"/>'
+                                    for i, n in enumerate(sheet_names, start=1)) + "</sheets></workbook>")
+    z.writestr("xl/_rels/workbook.xml.rels", '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships '
+               'xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+               + "".join(f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+                         for i in range(1, len(sheet_names) + 1))
+               + (f'<Relationship Id="rIdS" Type="{_REL}/sharedStrings" Target="sharedStrings.xml"/>'
+                  if shared_strings else "") + "</Relationships>")
+
+
+def write_xlsx_parts(path: Path, sheets: dict[str, str], shared_strings: str | None = None) -> Path:
+    """An XLSX written part by part: ``sheets`` maps a sheet name to its XML."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", _CONTENT_TYPES.format(overrides=overrides))
-        z.writestr("_rels/.rels", '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships '
-                   'xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" '
-                   f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
-        z.writestr("xl/workbook.xml", workbook)
-        z.writestr("xl/_rels/workbook.xml.rels", rels)
+        _package(z, list(sheets), shared_strings is not None)
         for i, xml in enumerate(sheets.values(), start=1):
             z.writestr(f"xl/worksheets/sheet{i}.xml", xml)
         if shared_strings is not None:
             z.writestr("xl/sharedStrings.xml", shared_strings)
-        for name, data in (big_parts or {}).items():
-            z.writestr(name, data)
     return path
+
+
+def _streamed(z: zipfile.ZipFile, name: str, head: bytes, block: bytes, megabytes: int, tail: bytes) -> None:
+    """A part of ``megabytes`` MB of ``block`` between ``head`` and ``tail``, streamed (never held in memory)."""
+    with z.open(name, "w", force_zip64=True) as fh:
+        fh.write(head)
+        for _ in range(megabytes * 1024 * 1024 // len(block)):
+            fh.write(block)
+        fh.write(tail)
 
 
 def shared_string_bomb(path: Path, megabytes: int = 200) -> Path:
     """One shared string of ``megabytes`` MB of 'A', used as an enterprise id: ~200 KB packed."""
-    head = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst {_NS} count="1" uniqueCount="1"><si><t>'
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:  # the big part is streamed, not held in memory
-        z.writestr("[Content_Types].xml", _CONTENT_TYPES.format(
-            overrides=f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_SHEET_TYPE}"/>'
-                      f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_SST_TYPE}"/>'))
-        z.writestr("_rels/.rels", '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships '
-                   'xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" '
-                   f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
-        z.writestr("xl/workbook.xml", f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook {_NS} {_R}>'
-                   '<sheets><sheet name="enterprises" sheetId="1" r:id="rId1"/></sheets></workbook>')
-        z.writestr("xl/_rels/workbook.xml.rels", '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                   '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                   f'<Relationship Id="rId1" Type="{_REL}/worksheet" Target="worksheets/sheet1.xml"/>'
-                   f'<Relationship Id="rId2" Type="{_REL}/sharedStrings" Target="sharedStrings.xml"/>'
-                   "</Relationships>")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        _package(z, ["enterprises"], shared_strings=True)
         rows = [["enterprise_id", "city", "rd_expense"]] + [["#s0", "xiamen", "300万"] for _ in range(50)]
         z.writestr("xl/worksheets/sheet1.xml", sheet_xml(rows))
-        with z.open("xl/sharedStrings.xml", "w", force_zip64=True) as fh:
-            fh.write(head.encode())
-            block = b"A" * (1024 * 1024)
-            for _ in range(megabytes):
-                fh.write(block)
-            fh.write(b"</t></si></sst>")
+        _streamed(z, "xl/sharedStrings.xml",
+                  f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst {_NS} count="1" uniqueCount="1"><si><t>'
+                  .encode(), b"A" * (1024 * 1024), megabytes, b"</t></si></sst>")
     return path
 
 
 def zip_bomb(path: Path, megabytes: int = 300) -> Path:
     """A sheet whose XML is ``megabytes`` MB of empty rows: a few hundred KB packed."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", _CONTENT_TYPES.format(
-            overrides=f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_SHEET_TYPE}"/>'))
-        z.writestr("_rels/.rels", '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships '
-                   'xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" '
-                   f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
-        z.writestr("xl/workbook.xml", f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook {_NS} {_R}>'
-                   '<sheets><sheet name="enterprises" sheetId="1" r:id="rId1"/></sheets></workbook>')
-        z.writestr("xl/_rels/workbook.xml.rels", '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                   '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                   f'<Relationship Id="rId1" Type="{_REL}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
-        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
-            fh.write(f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {_NS}><sheetData>'
-                     '<row r="1"><c r="A1" t="inlineStr"><is><t>enterprise_id</t></is></c></row>'.encode())
-            block = b"<row/>" * (1024 * 1024 // 6)
-            for _ in range(megabytes):
-                fh.write(block)
-            fh.write(b"</sheetData></worksheet>")
+        _package(z, ["enterprises"], shared_strings=False)
+        _streamed(z, "xl/worksheets/sheet1.xml",
+                  f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {_NS}><sheetData>'
+                  '<row r="1"><c r="A1" t="inlineStr"><is><t>enterprise_id</t></is></c></row>'.encode(),
+                  b"<row/>" * (1024 * 1024 // 6), megabytes, b"</sheetData></worksheet>")
     return path
 
 

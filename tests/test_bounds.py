@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from calc.inputs import ENTERPRISE_COLUMNS
 from calc import OptionError, PolicyDataError, default_policies, entitlements, load_enterprises
 from calc.budget import (
     Comparison, _grow, _growth_bp, check_projection_args, cliffs, compare, counted_amounts, parse_award_share,
@@ -45,11 +46,8 @@ PLATFORM = "xiamen_sti_measures.national_platform_award"
 POSTDOC = "xiamen_sti_measures.postdoc_allowance"
 PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-MONEY = ["rd_expense", "rd_expense_prev", "national_funding", "provincial_funding", "municipal_funding",
-         "project_total_investment", "joint_lab_investment", "tech_transaction_paid"]
-COUNTS = ["new_national_platforms", "new_intl_coop_bases", "brics_projects", "intergov_projects", "incubators",
-          "national_pilot_platforms", "sme_innovation_projects", "scenario_projects", "postdocs_in_station",
-          "major_projects", "public_platforms_new", "double_hundred_hires"]
+MONEY = [c.name for c in ENTERPRISE_COLUMNS if c.kind == "money"]
+COUNTS = [c.name for c in ENTERPRISE_COLUMNS if c.kind == "count" and c.name != "claim_year"]  # counts of events
 
 # money at the bound's edges and anywhere below it (fen); counts likewise
 money = st.one_of(st.sampled_from([0, 1, FEN, MAX_MONEY_FEN - FEN, MAX_MONEY_FEN - 1, MAX_MONEY_FEN]),

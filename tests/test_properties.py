@@ -17,6 +17,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from calc.inputs import ENTERPRISE_COLUMNS
 from calc import assess_consortia, entitlements
 from calc.rules.base import STATUSES
 
@@ -32,11 +33,8 @@ READINGS = ["literal", "increment", "above_threshold"]
 STACKING = yaml.safe_load((Path(__file__).resolve().parents[1] / "data/policies/stacking.yaml").read_text("utf-8"))
 PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-MONEY = ["rd_expense", "rd_expense_prev", "national_funding", "provincial_funding", "municipal_funding",
-         "project_total_investment", "joint_lab_investment", "tech_transaction_paid"]
-COUNTS = ["new_national_platforms", "new_intl_coop_bases", "brics_projects", "intergov_projects", "incubators",
-          "national_pilot_platforms", "sme_innovation_projects", "scenario_projects", "postdocs_in_station",
-          "major_projects", "public_platforms_new", "double_hundred_hires"]
+MONEY = [c.name for c in ENTERPRISE_COLUMNS if c.kind == "money"]
+COUNTS = [c.name for c in ENTERPRISE_COLUMNS if c.kind == "count" and c.name != "claim_year"]  # counts of events
 FLAGS = ["consortium_member", "consortium_lead", "talent_consortium_lead", "hightech_transformation_project",
          "public_platform_upgrade_need", "new_mechanism_recognised"]
 RATINGS = {"intl_coop_base_rating": ["excellent", "good", "pass", "fail", "none", "优秀", "良好"],
