@@ -276,6 +276,24 @@ def test_arbitrary_cells_in_every_column_are_computed_or_named_never_a_crash(dat
         assert (result.awards[node.id].amount >= 0).all(), node.id
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_arbitrary_cells_in_every_consortium_column_are_assessed_or_named_never_a_crash(data):
+    from calc.eligibility import assess_consortia
+
+    n = data.draw(st.integers(min_value=1, max_value=4))
+    columns = data.draw(st.lists(st.sampled_from([c.name for c in CONSORTIUM_COLUMNS]), min_size=1, max_size=8,
+                                 unique=True))
+    table = {"consortium_id": [f"C{i}" for i in range(n)]}
+    for name in columns:
+        table[name] = data.draw(st.lists(CELL, min_size=n, max_size=n))
+    parsed = load_consortia(pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in table.items()}))
+    kept, rejected = set(parsed.frame["input_row"]), set(parsed.errors["input_row"])
+    assert not kept & rejected and kept | rejected <= set(range(1, n + 1))
+    summary = assess_consortia(parsed, as_of=AS_OF, jurisdictions="all").summary()
+    assert len(summary) == 4 * len(parsed.frame)  # every kept consortium, in each of the four jurisdictions
+
+
 @given(st.text())
 def test_a_safe_cell_never_begins_like_a_formula_nor_holds_a_control_character(text):
     safe = safe_cell(text)
