@@ -651,7 +651,9 @@ def chart_layout(title_key: str, lang: str = "zh", rows: int = 1) -> dict[str, A
 # ---------------------------------------------------------------------------- html
 
 def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value))
+    """A value as HTML text; a missing one (None, NaN, NA) as nothing."""
+    missing = value is None or (pd.api.types.is_scalar(value) and not isinstance(value, str) and pd.isna(value))
+    return html.escape("" if missing else str(value))
 
 
 def card_html(cls: str, label: str, value: str, *, yuan: int | None = None, note: str = "", attrs: str = "") -> str:
