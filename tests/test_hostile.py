@@ -254,21 +254,28 @@ CELL = st.one_of(
 )
 
 
+def load_drawn_table(data, loader, columns) -> tuple[object, int]:
+    """A table of 1–4 rows with a valid id and up to 8 schema columns of arbitrary cells, loaded: (parsed, rows).
+
+    Whatever the cells, each row is kept or named in the errors (never both), and nothing raises."""
+    n = data.draw(st.integers(min_value=1, max_value=4))
+    names = data.draw(st.lists(st.sampled_from([c.name for c in columns]), min_size=1, max_size=8, unique=True))
+    id_name = next(c.name for c in columns if c.kind == "id")
+    table = {id_name: [f"ID{i}" for i in range(n)]}
+    for name in names:
+        table[name] = data.draw(st.lists(CELL, min_size=n, max_size=n))
+    parsed = loader(pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in table.items()}))
+    kept, rejected = set(parsed.frame["input_row"]), set(parsed.errors["input_row"])
+    assert not kept & rejected and kept | rejected <= set(range(1, n + 1))
+    return parsed, n
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_arbitrary_cells_in_every_column_are_computed_or_named_never_a_crash(data):
-    n = data.draw(st.integers(min_value=1, max_value=4))
-    columns = data.draw(st.lists(st.sampled_from([c.name for c in ENTERPRISE_COLUMNS]), min_size=1, max_size=8,
-                                 unique=True))
-    table = {"enterprise_id": [f"E{i}" for i in range(n)]}
-    for name in columns:
-        table[name] = data.draw(st.lists(CELL, min_size=n, max_size=n))
-    frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in table.items()})
-    parsed = load_enterprises(frame)
-    kept, rejected = set(parsed.frame["input_row"]), set(parsed.errors["input_row"])
-    assert not kept & rejected and kept | rejected <= set(range(1, n + 1))
     from calc.entitlements import entitlements
 
+    parsed, _ = load_drawn_table(data, load_enterprises, ENTERPRISE_COLUMNS)
     result = entitlements(parsed, as_of=AS_OF)
     totals = result.totals()
     assert (totals[["formula_fixed_yuan", "ceiling_yuan", "total_yuan"]] >= 0).all().all()
@@ -281,15 +288,7 @@ def test_arbitrary_cells_in_every_column_are_computed_or_named_never_a_crash(dat
 def test_arbitrary_cells_in_every_consortium_column_are_assessed_or_named_never_a_crash(data):
     from calc.eligibility import assess_consortia
 
-    n = data.draw(st.integers(min_value=1, max_value=4))
-    columns = data.draw(st.lists(st.sampled_from([c.name for c in CONSORTIUM_COLUMNS]), min_size=1, max_size=8,
-                                 unique=True))
-    table = {"consortium_id": [f"C{i}" for i in range(n)]}
-    for name in columns:
-        table[name] = data.draw(st.lists(CELL, min_size=n, max_size=n))
-    parsed = load_consortia(pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in table.items()}))
-    kept, rejected = set(parsed.frame["input_row"]), set(parsed.errors["input_row"])
-    assert not kept & rejected and kept | rejected <= set(range(1, n + 1))
+    parsed, _ = load_drawn_table(data, load_consortia, CONSORTIUM_COLUMNS)
     summary = assess_consortia(parsed, as_of=AS_OF, jurisdictions="all").summary()
     assert len(summary) == 4 * len(parsed.frame)  # every kept consortium, in each of the four jurisdictions
 
