@@ -254,8 +254,8 @@ CELL = st.one_of(
 )
 
 
-def load_drawn_table(data, loader, columns) -> tuple[object, int]:
-    """A table of 1–4 rows with a valid id and up to 8 schema columns of arbitrary cells, loaded: (parsed, rows).
+def load_drawn_table(data, loader, columns):
+    """A table of 1–4 rows with a valid id and up to 8 schema columns of arbitrary cells, loaded.
 
     Whatever the cells, each row is kept or named in the errors (never both), and nothing raises."""
     n = data.draw(st.integers(min_value=1, max_value=4))
@@ -267,7 +267,7 @@ def load_drawn_table(data, loader, columns) -> tuple[object, int]:
     parsed = loader(pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in table.items()}))
     kept, rejected = set(parsed.frame["input_row"]), set(parsed.errors["input_row"])
     assert not kept & rejected and kept | rejected <= set(range(1, n + 1))
-    return parsed, n
+    return parsed
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -275,7 +275,7 @@ def load_drawn_table(data, loader, columns) -> tuple[object, int]:
 def test_arbitrary_cells_in_every_column_are_computed_or_named_never_a_crash(data):
     from calc.entitlements import entitlements
 
-    parsed, _ = load_drawn_table(data, load_enterprises, ENTERPRISE_COLUMNS)
+    parsed = load_drawn_table(data, load_enterprises, ENTERPRISE_COLUMNS)
     result = entitlements(parsed, as_of=AS_OF)
     totals = result.totals()
     assert (totals[["formula_fixed_yuan", "ceiling_yuan", "total_yuan"]] >= 0).all().all()
@@ -288,7 +288,7 @@ def test_arbitrary_cells_in_every_column_are_computed_or_named_never_a_crash(dat
 def test_arbitrary_cells_in_every_consortium_column_are_assessed_or_named_never_a_crash(data):
     from calc.eligibility import assess_consortia
 
-    parsed, _ = load_drawn_table(data, load_consortia, CONSORTIUM_COLUMNS)
+    parsed = load_drawn_table(data, load_consortia, CONSORTIUM_COLUMNS)
     summary = assess_consortia(parsed, as_of=AS_OF, jurisdictions="all").summary()
     assert len(summary) == 4 * len(parsed.frame)  # every kept consortium, in each of the four jurisdictions
 
