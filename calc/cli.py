@@ -220,8 +220,7 @@ def cmd_consortium(args) -> int:
     if summary_path is not None:
         _write(summary_path, {"summary": summary})
     _report_errors(parsed)
-    jurisdictions = {p.id: p.jurisdiction for p in default_policies().policies.values() if p.criteria}
-    _warn_if_nothing_in_force(as_of, sorted(jurisdictions))
+    _warn_if_nothing_in_force(as_of, sorted(p.id for p in default_policies().policies.values() if p.criteria))
     counts = summary["status"].value_counts().to_dict() if len(summary) else {}
     _say(f"{len(parsed.frame)} consortia assessed, {parsed.bad_row_count} rejected; "
          + ", ".join(f"{k}: {v}" for k, v in counts.items()) + f" → {args.output}")

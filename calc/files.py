@@ -561,8 +561,7 @@ def write_csv(path: Path | str, frame: pd.DataFrame) -> Path:
 
 
 def write_xlsx(target: Path | str | BinaryIO, sheets: Mapping[str, pd.DataFrame], *,
-               decorate: Callable[[Any, dict[str, Any], Mapping[str, pd.DataFrame]], None] | None = None,
-               header_format: Mapping[str, Any] | None = None) -> None:
+               decorate: Callable[[Any, dict[str, Any], Mapping[str, pd.DataFrame]], None] | None = None) -> None:
     """Tables as sheets of an XLSX (xlsxwriter), atomically when ``target`` is a path.
 
     Text is written as text (never a formula, a link or a number), made safe; integers as numbers (as text
@@ -586,7 +585,7 @@ def write_xlsx(target: Path | str | BinaryIO, sheets: Mapping[str, pd.DataFrame]
                                          "strings_to_numbers": False, "nan_inf_to_errors": False,
                                          "constant_memory": not isinstance(out, io.BytesIO),
                                          "in_memory": isinstance(out, io.BytesIO)})
-        bold = book.add_format(dict(header_format or {"bold": True}))
+        bold = book.add_format({"bold": True})
         worksheets = {}
         for name, frame in sheets.items():
             ws = book.add_worksheet(_sheet_name(name))

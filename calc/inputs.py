@@ -418,10 +418,7 @@ RAW_VALUE_CHARS = 200  # a bad value is echoed in the errors' `value` column up 
 
 def _raw_value(v: Any) -> str:
     """A raw cell as the errors' ``value`` column shows it: escaped, and cut with its length said if long."""
-    text = _raw_text(v)
-    if len(text) > RAW_VALUE_CHARS:
-        return escape_controls(text[:RAW_VALUE_CHARS]) + f"… ({len(text):,} characters)"
-    return escape_controls(text)
+    return cut(_raw_text(v), RAW_VALUE_CHARS)
 
 
 def _raw_text(v: Any) -> str:
