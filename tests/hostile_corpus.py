@@ -296,24 +296,24 @@ def make_corpus(d: Path) -> list[Case]:
 
     # -- budget arguments (checked before any work)
     budget_out = out / "budget_args.csv"
-    for name, extra, message in (
-        ("budget not money", ["--budget", f"{STEP}=abc"], "--budget"),
-        ("budget negative", ["--budget", f"{STEP}=-5万"], "--budget"),
-        ("budget unknown item", ["--budget", "no.such.item=5万"], "--budget"),
-        ("award share above 100%", ["--award-share", "150%"], "--award-share"),
-        ("award share zero", ["--award-share", "0%"], "--award-share"),
-        ("award share not a number", ["--award-share", "lots"], "--award-share"),
-        ("years beyond 9999", ["--years", "9999-10000"], "--years"),
-        ("years 0-1", ["--years", "0-1"], "--years"),
-        ("growth nan", ["--growth", "nan"], "--growth"),
-        ("growth inf", ["--growth", "inf"], "--growth"),
-        ("growth -100%", ["--growth", "-1"], "--growth"),
-        ("draws negative", ["--draws", "-5"], "--draws"),
-        ("draws too many", ["--draws", "100000000"], "--draws"),
-        ("growth spread negative", ["--growth-sd", "-1"], "--growth-sd"),
+    for name, extra in (  # each refused with a message naming its flag
+        ("budget not money", ["--budget", f"{STEP}=abc"]),
+        ("budget negative", ["--budget", f"{STEP}=-5万"]),
+        ("budget unknown item", ["--budget", "no.such.item=5万"]),
+        ("award share above 100%", ["--award-share", "150%"]),
+        ("award share zero", ["--award-share", "0%"]),
+        ("award share not a number", ["--award-share", "lots"]),
+        ("years beyond 9999", ["--years", "9999-10000"]),
+        ("years 0-1", ["--years", "0-1"]),
+        ("growth nan", ["--growth", "nan"]),
+        ("growth inf", ["--growth", "inf"]),
+        ("growth -100%", ["--growth", "-1"]),
+        ("draws negative", ["--draws", "-5"]),
+        ("draws too many", ["--draws", "100000000"]),
+        ("growth spread negative", ["--growth-sd", "-1"]),
     ):
         cases.append(Case(name, ["budget", str(good), "--as-of", AS_OF, "--output", str(budget_out), *extra], 2,
-                          message, [good], absent=[budget_out]))
+                          extra[0], [good], absent=[budget_out]))
     # an award share of any precision is exact: 33.3333333333% of each ceiling item, floored to the yuan
     cases.append(Case("award share 33.3333333333%", ["budget", str(good), "--as-of", AS_OF, "--output",
                       str(out / "share.csv"), "--award-share", "33.3333333333%"], 0, "baseline", [good],
