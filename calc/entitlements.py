@@ -134,7 +134,7 @@ class EntitlementResult:
                 "counted": status == GRANTED,
                 "reason": self._reasons(node, rows, lang),
                 "won_by": self._winners(node.id, rows),
-                "citation": f"{self.policies.policies[node.policy_id].title} {node.citation.short()}",
+                "citation": self.citation(node.id),
                 "_row": rows,
                 "_order": order,
             }))
@@ -151,6 +151,15 @@ class EntitlementResult:
         return table.sort_values(["counted", "amount_yuan"], ascending=False, kind="stable").reset_index(drop=True)
 
     # ------------------------------------------------------------------ reasons
+    def reasons(self, item_id: str, rows: np.ndarray, lang: str = "zh") -> np.ndarray:
+        """The reason in words of item ``item_id`` for the enterprises at positions ``rows`` (object array)."""
+        return self._reasons(self.policies.node(item_id), np.asarray(rows, dtype=np.intp), lang)
+
+    def citation(self, item_id: str) -> str:
+        """The document's title and the article of item ``item_id``, as shown in the long table."""
+        node = self.policies.node(item_id)
+        return f"{self.policies.policies[node.policy_id].title} {node.citation.short()}"
+
     def _reasons(self, node: Node, rows: np.ndarray, lang: str) -> np.ndarray:
         award = self.awards[node.id]
         keys = reason_keys(award.reason[rows])
