@@ -3,9 +3,10 @@
 Every face (the command line, the Python loaders, the dashboards' uploads and downloads) goes through here, so
 the guarantees hold everywhere:
 
-* **Bounded.** A CSV or XLSX file is measured before it is parsed (size, lines, columns; for an XLSX the
-  unpacked size of every part, the compression ratio, the shared strings and the sheet's declared dimension)
-  against :class:`calc.limits.Limits`; nothing is allocated from what a file merely declares.
+* **Bounded.** A CSV, XLSX or Parquet file is measured before it is parsed (size, lines, columns; for an XLSX
+  the unpacked size of every part, the compression ratio, the shared strings and the sheet's declared
+  dimension; for Parquet the rows, columns and cells its footer declares, and the column types) against
+  :class:`calc.limits.Limits`; nothing is allocated from what a file merely declares.
 * **Nothing lost.** An output is written to a temporary file in its own folder and renamed into place
   (:func:`atomic_output`), so a crash leaves the previous file untouched; :func:`check_output_paths` refuses,
   before any work, an output that is an input or another output (through ``..``, a symlink or a hard link).
@@ -40,7 +41,8 @@ from calc.limits import DEFAULT, Limits, size_text
 
 __all__ = [
     "InputError", "LimitError", "OutputError", "cut", "shown", "escape_controls", "has_control", "safe_cell", "terminal_text",
-    "read_table_file", "atomic_output", "check_output_paths", "write_csv", "write_xlsx",
+    "read_table_file", "atomic_output", "check_output_paths", "write_csv", "write_xlsx", "write_parquet",
+    "arrow_table", "safe_strings", "parquet_files",
     "XLSX_MAX_ROWS", "XLSX_MAX_CELL_CHARS",
 ]
 
@@ -169,13 +171,19 @@ def read_table_file(path: Path | str, *, sheet: Any = None, limits: Limits = DEF
     if not path.exists():
         raise InputError(f"file not found: {described}")
     if path.is_dir():
-        raise InputError(f"{described} is a directory, not a .csv or .xlsx file")
+        if sheet is not None:
+            raise InputError("a sheet can only be chosen in an .xlsx file")
+        return _read_parquet(parquet_files(path), described, limits), described
     if not path.is_file():
         raise InputError(f"{described} is not a regular file")
     suffix = path.suffix.lower()
-    if suffix not in (".csv", ".xlsx", ".xlsm"):
+    if suffix not in (".csv", ".xlsx", ".xlsm", ".parquet"):
         raise InputError(f"unsupported file type '{escape_controls(path.suffix)}' for {described}: "
-                         "use .csv (UTF-8 or GB18030) or .xlsx")
+                         "use .csv (UTF-8 or GB18030), .xlsx or .parquet")
+    if suffix == ".parquet":
+        if sheet is not None:
+            raise InputError("a sheet can only be chosen in an .xlsx file")
+        return _read_parquet([path], described, limits), described
     size = path.stat().st_size
     if size > limits.max_file_bytes:
         raise LimitError(f"{described} is {size_text(size)}, above the limit of {size_text(limits.max_file_bytes)} "
@@ -186,6 +194,93 @@ def read_table_file(path: Path | str, *, sheet: Any = None, limits: Limits = DEF
             raise InputError("a sheet can only be chosen in an .xlsx file")
         return _read_csv(path, described, limits), described
     return _read_xlsx(path, described, sheet, limits, prefer, sheet_names)
+
+
+def parquet_files(folder: Path | str) -> list[Path]:
+    """The ``.parquet`` files of a partitioned dataset (a folder), in name order (subfolders too, as written by
+    Dask or Spark: ``year=2026/part.0.parquet``); files and folders whose name starts with ``_`` or ``.`` are
+    not data.  A folder without one is an :class:`InputError`."""
+    folder = Path(folder)
+    described = escape_controls(str(folder))
+    files = sorted(p for p in folder.rglob("*.parquet")
+                   if p.is_file() and not any(part.startswith(("_", ".")) for part in p.relative_to(folder).parts))
+    if not files:
+        raise InputError(f"{described} is a folder without .parquet files: give a .csv, .xlsx or .parquet file, or "
+                         "a folder holding a partitioned Parquet dataset")
+    return files
+
+
+# Arrow types a table of inputs may hold: numbers, booleans, text, dates; nested or binary columns are refused
+def _plain_arrow_type(t: Any) -> bool:
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(t):
+        return _plain_arrow_type(t.value_type)
+    return (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t) or pa.types.is_string(t)
+            or pa.types.is_large_string(t) or pa.types.is_decimal(t) or pa.types.is_null(t)
+            or pa.types.is_date(t) or pa.types.is_timestamp(t))
+
+
+def _read_parquet(files: Sequence[Path], described: str, limits: Limits) -> pd.DataFrame:
+    """One Parquet file or the files of a dataset, bounded by what their footers declare before any data is read:
+    total size, rows, columns, cells; the columns must be the same in every file and of plain types."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    size = sum(f.stat().st_size for f in files)
+    if size > limits.max_file_bytes:
+        raise LimitError(f"{described} is {size_text(size)}, above the limit of {size_text(limits.max_file_bytes)} "
+                         "(raise it with --limit file=…, or limits=Limits(max_file_bytes=…))",
+                         "file", size, limits.max_file_bytes)
+    schema, rows = None, 0
+    for f in files:
+        try:
+            meta = pq.read_metadata(f)
+            file_schema = pq.read_schema(f)
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise InputError(f"cannot read {escape_controls(str(f))} as Parquet: {escape_controls(str(exc))}") from None
+        names = [n for n in file_schema.names if n != "__index_level_0__"]
+        if len(names) > limits.max_columns:
+            raise LimitError(f"{described} has {len(names):,} columns, above the limit of {limits.max_columns:,} "
+                             + _limit_hint("columns"), "columns", len(names), limits.max_columns)
+        if schema is None:
+            schema = file_schema
+        elif [n for n in schema.names if n != "__index_level_0__"] != names:
+            raise InputError(f"{escape_controls(str(f))} has other columns than {escape_controls(str(files[0]))}: "
+                             "every file of a dataset must have the same columns")
+        rows += meta.num_rows
+        if rows > limits.max_rows:
+            raise LimitError(f"{described} has {'more than ' if f != files[-1] else ''}{rows:,} rows, above the limit "
+                             f"of {limits.max_rows:,} " + _limit_hint("rows"), "rows", rows, limits.max_rows)
+    names = [n for n in schema.names if n != "__index_level_0__"]
+    header = _check_header(list(names), described, limits)
+    cells = rows * len(header)
+    if cells > limits.max_cells:
+        raise LimitError(f"{described} has {len(header):,} columns × {rows:,} rows = {cells:,} cells, above the limit "
+                         f"of {limits.max_cells:,} " + _limit_hint("cells"), "cells", cells, limits.max_cells)
+    for name in names:
+        t = schema.field(name).type
+        if not _plain_arrow_type(t):
+            raise InputError(f"{described}: column {shown(name)} is of Parquet type {escape_controls(str(t))}; a table "
+                             "of inputs holds numbers, text, yes/no and dates")
+    try:
+        tables = [pq.read_table(f, columns=names) for f in files]
+        table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise InputError(f"cannot read {described} as Parquet: {escape_controls(str(exc))}") from None
+    columns = {}
+    for i, name in enumerate(names):
+        column = table.column(i)
+        if pa.types.is_dictionary(column.type):
+            column = column.cast(column.type.value_type)
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            # text as str (None where missing), as a CSV is read; an over-long cell is named by the loaders
+            columns[header[i]] = column.to_numpy(zero_copy_only=False).astype(object, copy=False)
+        else:  # integers with gaps as Python ints (exact), not floats
+            columns[header[i]] = column.to_pandas(integer_object_nulls=True, date_as_object=True)
+    frame = pd.DataFrame(columns)
+    frame.columns = header
+    return frame
 
 
 def _limit_hint(name: str) -> str:
@@ -538,25 +633,120 @@ def _umask() -> int:
     return mask
 
 
-def _safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with its headers and every text (object, string, category) column made spreadsheet-safe."""
-    columns = {}
-    for i, (_, series) in enumerate(frame.items()):
-        dtype = series.dtype
-        if dtype == object or isinstance(dtype, (pd.StringDtype, pd.CategoricalDtype)):
-            columns[i] = _safe_text_values(series.to_numpy(dtype=object, na_value=None))
-        else:
-            columns[i] = series.array
-    safe = pd.DataFrame(columns, index=frame.index)
-    return safe.set_axis([safe_cell(str(c)) for c in frame.columns], axis=1)
+# safe_cell's two triggers as RE2 patterns, for Arrow's vectorised regex: a string matching neither is written as
+# it is; one matching either goes through safe_cell itself.  Python's \s (str.isspace) is \pZ plus the ASCII
+# separators and \x85, so every string safe_cell would change matches (a superset; tests/test_outputs.py checks it).
+_RE2_FORMULA = r"^[\pZ\t\n\x0b\x0c\r\x1c-\x1f\x{85}]*[=+\-@\x{ff1d}\x{ff0b}\x{ff0d}\x{ff20}]"
+_RE2_CONTROL = r"[\x00-\x1f\x7f-\x{9f}\x{200b}-\x{200f}\x{202a}-\x{202e}\x{2028}\x{2029}\x{2066}-\x{2069}\x{feff}]"
 
 
-def write_csv(path: Path | str, frame: pd.DataFrame) -> Path:
-    """A table as UTF-8 CSV (with a byte-order mark, so Excel reads the Chinese), atomically, cells made safe."""
+def safe_strings(array: Any) -> Any:
+    """An Arrow string array (or chunked array, or dictionary array: its dictionary) with :func:`safe_cell`
+    applied: one vectorised regex pass finds the few cells that need it, only those go through Python."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(array, pa.ChunkedArray):
+        return pa.chunked_array([safe_strings(c) for c in array.chunks], type=array.type)
+    if pa.types.is_dictionary(array.type):
+        return pa.DictionaryArray.from_arrays(array.indices, safe_strings(array.dictionary))
+    if len(array) == 0:
+        return array
+    needs = pc.or_(pc.match_substring_regex(array, _RE2_FORMULA), pc.match_substring_regex(array, _RE2_CONTROL))
+    needs = pc.fill_null(needs, False)
+    if not pc.any(needs).as_py():
+        return array
+    fixed = pa.array([safe_cell(v) for v in pc.filter(array, needs).to_pylist()], type=array.type)
+    return pc.replace_with_mask(array, needs, fixed)
+
+
+def _arrow_column(series: pd.Series) -> Any:
+    """One column as an Arrow array, text made safe; exact integers beyond int64 (Python ints) as text."""
+    import pyarrow as pa
+
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        categories = series.cat.categories
+        codes = series.cat.codes.to_numpy()
+        if pd.api.types.infer_dtype(categories, skipna=True) not in ("string", "empty"):
+            categories = pd.Index([_plain_text(v) for v in categories], dtype=object)
+        values = pa.array(np.asarray(categories, dtype=object), type=pa.string())
+        indices = pa.array(codes.astype(np.int32), mask=codes < 0)
+        return pa.DictionaryArray.from_arrays(indices, safe_strings(values))
+    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_integer_dtype(dtype):
+        return pa.array(series, from_pandas=True)
+    if pd.api.types.is_float_dtype(dtype):
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        return pa.array(values, mask=~np.isfinite(values))
+    values = series.to_numpy(dtype=object, na_value=None)
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        return safe_strings(pa.array(values, type=pa.string(), from_pandas=True))
+    # mixed or other objects (exact sums as Python ints, Decimals, dates): as text, once per distinct value
+    return pa.array(_mixed_as_text(values), type=pa.string())
+
+
+def _plain_text(value: Any) -> str | None:
+    """A cell of a mixed column as its text in a CSV (None for a missing value)."""
+    v = _plain(value)
+    return None if v is None else str(v)
+
+
+def _mixed_as_text(values: np.ndarray) -> np.ndarray:
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    texts = np.empty(len(uniques) + 1, dtype=object)
+    texts[:-1] = [_plain_text(u) for u in uniques]
+    texts[-1] = None
+    return _safe_text_values(texts[codes])
+
+
+def arrow_table(frame: pd.DataFrame) -> Any:
+    """A frame as an Arrow table for the CSV and Parquet writers: headers and text cells made spreadsheet-safe
+    (vectorised), categoricals kept as dictionaries, missing values as nulls, no index."""
+    import pyarrow as pa
+
+    arrays = [_arrow_column(series) for _, series in frame.items()]
+    return pa.Table.from_arrays(arrays, names=[safe_cell(str(c)) for c in frame.columns])
+
+
+CSV_BATCH_ROWS = 262_144
+
+
+def write_csv(path: Path | str, frame: pd.DataFrame | Any, *, progress: Callable[[int], None] | None = None) -> Path:
+    """A table as UTF-8 CSV (with a byte-order mark, so Excel reads the Chinese), atomically, cells made safe.
+
+    Written by Arrow's CSV writer (text quoted, ``true``/``false``, missing values empty), in batches; ``frame``
+    may already be an Arrow table from :func:`arrow_table`.  ``progress(rows)`` is called after each batch."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     path = Path(path)
-    safe = _safe_frame(frame)
+    table = frame if isinstance(frame, pa.Table) else arrow_table(frame)
     with atomic_output(path) as tmp:
-        safe.to_csv(tmp, index=False, encoding="utf-8-sig")
+        with open(tmp, "wb") as fh:
+            fh.write("\ufeff".encode("utf-8"))
+            with pacsv.CSVWriter(fh, table.schema) as writer:
+                if table.num_rows == 0:
+                    writer.write_table(table)
+                for start in range(0, table.num_rows, CSV_BATCH_ROWS):
+                    part = table.slice(start, CSV_BATCH_ROWS)
+                    writer.write_table(part)
+                    if progress is not None:
+                        progress(part.num_rows)
+    return path
+
+
+def write_parquet(path: Path | str, frame: pd.DataFrame | Any, *, progress: Callable[[int], None] | None = None) -> Path:
+    """A table as a Parquet file, atomically, cells made safe as in a CSV (zstd, dictionaries kept; the bytes depend
+    only on the table and pyarrow's version)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    table = frame if isinstance(frame, pa.Table) else arrow_table(frame)
+    with atomic_output(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd", row_group_size=1_048_576, store_schema=False)
+    if progress is not None:
+        progress(table.num_rows)
     return path
 
 
