@@ -15,7 +15,7 @@ Either is loaded once the page has been drawn, so that the numbers do not wait f
 ipywidgets' ``FileUpload`` sends any file over the websocket; past tornado's ``websocket_max_message_size``
 the socket silently drops and the callback never runs.  This widget checks the size in the browser first
 (a file above ``max_bytes`` is not sent: the kernel is told its name and size so the page can say why), and
-the kernel checks again (:func:`calc.dashboard.load_upload`), since a client can send anything.
+the kernel checks again (:func:`calc.dashboards.uploads.load_upload`), since a client can send anything.
 It renders a plain ``<input type="file" class="w-upload-input">``, which browser tests can fill directly.
 """
 
@@ -29,7 +29,7 @@ from typing import Any
 import anywidget
 import traitlets
 
-from calc.dashboard import MAX_UPLOAD_BYTES, UploadError, size_text
+from calc.dashboards.uploads import MAX_UPLOAD_BYTES, UploadError, size_text
 
 _ESM = """
 function render({ model, el }) {

@@ -24,8 +24,7 @@ import pandas as pd
 import pytest
 
 import calc
-from calc import budget_dashboard as B
-from calc import dashboard as D
+from calc.dashboards import budget as B, words as T, reports as R
 
 STEP = "xiamen_sti_measures.rd_step_subsidy"
 BONUS = "xiamen_sti_measures.rd_growth_bonus"
@@ -67,15 +66,16 @@ def test_every_editable_parameter_is_seeded_from_the_law_with_words_and_citation
     # every parameter the core can vary is offered, and each has a name in both languages
     assert set(rows) == set(calc.budget.editable_parameters(as_of=AS_OF)["parameter_id"])
     for row in rows.values():
-        assert row.name in B.PARAMETER_WORDS, row.name
-        assert re.search(r"[\u4e00-\u9fff]", B.parameter_words(row.name, "zh")), row.name
-        assert not re.search(r"[\u4e00-\u9fff]", B.parameter_words(row.name, "en")), row.name
+        assert T.has_word("parameters", row.name), row.name
+        assert re.search(r"[\u4e00-\u9fff]", T.parameter_words(row.name, "zh")), row.name
+        assert not re.search(r"[\u4e00-\u9fff]", T.parameter_words(row.name, "en")), row.name
 
 
 def test_every_budget_label_has_both_languages():
-    for key, (zh, en) in D.TEXT.items():
-        assert zh and en, key
-    assert B.text("budget_title", "en") == "Budget and scenario modelling"
+    zh, en = T.catalog("zh")["text"], T.catalog("en")["text"]
+    for key in ("budget_intro", "card_baseline", "prorate_text", "chart_fan_title"):
+        assert zh[key] and en[key], key
+    assert T.text("budget_title", "en") == "Budget and scenario modelling"
 
 
 def test_the_law_as_typed_is_no_reform():
@@ -310,7 +310,7 @@ def test_the_xlsx_report_holds_the_page_s_scenario(population):
                             budget_line=STEP, budget="500万")
     settings, _ = B.projection_settings("10%", "0%", "0%", 0, 0, "12-31")
     pv = B.compute_projection(population, view.reform, settings, view.share_text)
-    book = openpyxl.load_workbook(io.BytesIO(B.budget_report_xlsx(view, pv)))
+    book = openpyxl.load_workbook(io.BytesIO(R.budget_report_xlsx(view, pv)))
     totals = {r[0]: r for r in book["totals"].iter_rows(values_only=True)}
     header = list(totals["item_id"])
     step = dict(zip(header, totals[STEP]))
@@ -319,7 +319,7 @@ def test_the_xlsx_report_holds_the_page_s_scenario(population):
     assert params[1][1:5] == (f"{STEP}.cap", "yuan", "500万元", "300万元")
     assert "最高500万元" in params[1][5]
     assert "projection" in book.sheetnames and book["projection"]._charts
-    assert 'download="budget.xlsx"' in B.report_link(view, pv)
+    assert 'download="budget.xlsx"' in R.report_link(view, pv)
 
 
 # ---------------------------------------------------------------------------- the notebook's wiring, without a browser

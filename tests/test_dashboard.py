@@ -1,4 +1,4 @@
-"""calc.dashboard: what the dashboards compute, checked against values worked out by hand."""
+"""calc.dashboards (enterprise, consortium, forms, words, uploads, reports): what the dashboards compute, checked against values worked out by hand."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from calc import dashboard as D
+from calc.dashboards import enterprise as E, consortium as C, forms as F, html as H, words as T, uploads as U, reports as R, landing as L, common as K
 from calc.inputs import CONSORTIUM_COLUMNS, ENTERPRISE_COLUMNS
 from calc.policies import normalise_text
 from calc.resources import SOURCES
@@ -20,7 +20,7 @@ POLICIES = SOURCES  # the law texts, in the repository (data/sources)
 
 
 def rd_only(rd: str, prev: str, **more) -> dict:
-    values = D.blank_values("enterprises")
+    values = F.blank_values("enterprises")
     values.update(city="xiamen", rd_expense=rd, rd_expense_prev=prev, **more)
     return values
 
@@ -28,72 +28,74 @@ def rd_only(rd: str, prev: str, **more) -> dict:
 # ---------------------------------------------------------------------------- fields and words
 
 def test_every_input_column_has_exactly_one_field():
-    for table, columns, hidden in (("enterprises", ENTERPRISE_COLUMNS, D.ENTERPRISE_NOT_SHOWN),
-                                   ("consortia", CONSORTIUM_COLUMNS, D.CONSORTIUM_NOT_SHOWN)):
-        names = [f.name for _, group in D.fields(table) for f in group]
+    for table, columns, hidden in (("enterprises", ENTERPRISE_COLUMNS, F.ENTERPRISE_NOT_SHOWN),
+                                   ("consortia", CONSORTIUM_COLUMNS, F.CONSORTIUM_NOT_SHOWN)):
+        names = [f.name for _, group in F.fields(table) for f in group]
         assert len(names) == len(set(names))
         assert set(names) | set(hidden) == {c.name for c in columns}
 
 
 def test_every_label_has_both_languages():
-    for key, (zh, en) in D.TEXT.items():
-        assert zh and en, key
+    zh, en = T.catalog("zh")["text"], T.catalog("en")["text"]
+    assert set(zh) == set(en)
+    for key in zh:
+        assert zh[key] and en[key], key
     for table in ("enterprises", "consortia"):
-        for group, fields in D.fields(table):
-            assert D.text(f"group_{group}", "zh") != D.text(f"group_{group}", "en")
+        for group, fields in F.fields(table):
+            assert T.text(f"group_{group}", "zh") != T.text(f"group_{group}", "en")
             for f in fields:
-                assert D.field_label(f, "zh") and D.field_label(f, "en")
-                assert D.field_label(f, "zh") != D.field_label(f, "en")
-                for label, value in D.choices(f, "en"):
+                assert F.field_label(f, "zh") and F.field_label(f, "en")
+                assert F.field_label(f, "zh") != F.field_label(f, "en")
+                for label, value in F.choices(f, "en"):
                     assert label and not re.search(r"[\u4e00-\u9fff]", label), (f.name, value)
 
 
 def test_labels_in_words():
-    assert D.field_label("rd_expense", "zh") == "当年自主研发费用"
-    assert D.field_label("rd_expense", "en") == "This year's R&D expense"
-    assert D.field_label("jurisdiction", "en", "consortia") == "Jurisdiction whose policy applies"
-    assert D.choices(D.fields("enterprises")[-1][1][2], "zh") == [("未知", None), ("是", True), ("否", False)]
-    assert D.option_label("hospital_3a", "zh") == "三甲医院"
-    assert D.text("lang", "fr") == "语言"  # an unknown language falls back to Chinese
+    assert F.field_label("rd_expense", "zh") == "当年自主研发费用"
+    assert F.field_label("rd_expense", "en") == "This year's R&D expense"
+    assert F.field_label("jurisdiction", "en", "consortia") == "Jurisdiction whose policy applies"
+    assert F.choices(F.fields("enterprises")[-1][1][2], "zh") == [("未知", None), ("是", True), ("否", False)]
+    assert T.option_label("hospital_3a", "zh") == "三甲医院"
+    assert T.text("lang", "fr") == "语言"  # an unknown language falls back to Chinese
 
 
 # ---------------------------------------------------------------------------- validating widget values
 
 def test_money_field_parses_exactly():
     # 1,234.56万 = 12,345,600 yuan = 1,234,560,000 fen
-    m = D.parse_money_field("1,234.56万")
+    m = F.parse_money_field("1,234.56万")
     assert m.fen == 1_234_560_000 and m.error is None
     assert m.shown("zh") == "= 1,234.56万元"
     assert m.shown("en") == "= ¥12,345,600"
-    assert D.parse_money_field("０.５８亿").fen == 5_800_000_000  # 58,000,000 yuan
-    assert D.parse_money_field("  ").fen is None
-    assert D.parse_money_field("").shown("en") == "unknown"
+    assert F.parse_money_field("０.５８亿").fen == 5_800_000_000  # 58,000,000 yuan
+    assert F.parse_money_field("  ").fen is None
+    assert F.parse_money_field("").shown("en") == "unknown"
 
 
 def test_money_field_errors_are_readable_in_both_languages():
-    bad = D.parse_money_field("abc")
+    bad = F.parse_money_field("abc")
     assert bad.fen is None
     assert bad.error.startswith("无法识别金额“abc”")
-    assert D.parse_money_field("abc", "en").error.startswith("cannot read 'abc' as an amount of money")
-    assert D.parse_money_field("-5万").error == "金额“-5万”为负数，金额不能小于零"
-    assert D.parse_money_field(12.5).error  # not text: a client sent a number
-    assert D.parse_money_field("9" * 500).error  # too long to be money
+    assert F.parse_money_field("abc", "en").error.startswith("cannot read 'abc' as an amount of money")
+    assert F.parse_money_field("-5万").error == "金额“-5万”为负数，金额不能小于零"
+    assert F.parse_money_field(12.5).error  # not text: a client sent a number
+    assert F.parse_money_field("9" * 500).error  # too long to be money
 
 
 def test_count_field():
-    assert D.parse_count_field("1,200") == (1200, None)
-    assert D.parse_count_field(" 3 ") == (3, None)
-    assert D.parse_count_field("") == (None, None)
-    assert D.parse_count_field("-1")[1] == "“-1”不是整数"
-    assert D.parse_count_field(-1)[1] == "“-1”为负数，数量不能小于零"
-    assert D.parse_count_field(True)[1]
-    assert D.parse_count_field(10**9)[1].startswith("“1000000000”过大")
+    assert F.parse_count_field("1,200") == (1200, None)
+    assert F.parse_count_field(" 3 ") == (3, None)
+    assert F.parse_count_field("") == (None, None)
+    assert F.parse_count_field("-1")[1] == "“-1”不是整数"
+    assert F.parse_count_field(-1)[1] == "“-1”为负数，数量不能小于零"
+    assert F.parse_count_field(True)[1]
+    assert F.parse_count_field(10**9)[1].startswith("“1000000000”过大")
 
 
 def test_clean_values_rejects_what_no_widget_offers():
-    values = D.blank_values("enterprises")
+    values = F.blank_values("enterprises")
     values.update(city="paris", consortium_member="yes", incubators="2", name="x" * 1000, unknown_key=1)
-    row, errors = D.clean_values("enterprises", values)
+    row, errors = F.clean_values("enterprises", values)
     assert row["city"] is None and "city" in errors
     assert row["consortium_member"] is None and "consortium_member" in errors
     assert row["name"] is None and "name" in errors
@@ -102,11 +104,11 @@ def test_clean_values_rejects_what_no_widget_offers():
 
 
 def test_date_field():
-    assert D.parse_date_field(dt.date(2026, 1, 2)) == dt.date(2026, 1, 2)
-    assert D.parse_date_field("2027-03-04") == dt.date(2027, 3, 4)
-    assert D.parse_date_field(None) == D.DEFAULT_AS_OF
-    assert D.parse_date_field("junk") == D.DEFAULT_AS_OF
-    assert D.parse_date_field(dt.date(1900, 1, 1)) == D.DEFAULT_AS_OF
+    assert F.parse_date_field(dt.date(2026, 1, 2)) == dt.date(2026, 1, 2)
+    assert F.parse_date_field("2027-03-04") == dt.date(2027, 3, 4)
+    assert F.parse_date_field(None) == K.DEFAULT_AS_OF
+    assert F.parse_date_field("junk") == K.DEFAULT_AS_OF
+    assert F.parse_date_field(dt.date(1900, 1, 1)) == K.DEFAULT_AS_OF
 
 
 # ---------------------------------------------------------------------------- enterprise estimator
@@ -115,7 +117,7 @@ def test_rd_step_and_growth_bonus_worked_by_hand():
     # R&D 1,234.56万 = 12,345,600 yuan, last year 1,000万 = 10,000,000 yuan (Xiamen, as of 2026-06-30):
     #   step subsidy: ⌊12,345,600 / 2,000,000⌋ = 6 steps × 100,000 = 600,000 (formula)
     #   growth: 2,345,600 / 10,000,000 = 23.456% > 20% and R&D > 5,000,000 → bonus up to 500,000 (ceiling)
-    view = D.compute_enterprise(rd_only("1,234.56万", "1000万"), AS_OF, "zh")
+    view = E.compute_enterprise(rd_only("1,234.56万", "1000万"), AS_OF, "zh")
     assert view.totals == {"formula_fixed_yuan": 600_000, "ceiling_yuan": 500_000, "total_yuan": 1_100_000}
     assert view.total_text("formula_fixed_yuan") == "60万元"
     assert view.total_text("total_yuan") == "110万元"
@@ -133,7 +135,7 @@ def test_rd_step_and_growth_bonus_worked_by_hand():
 
 
 def test_english_view():
-    view = D.compute_enterprise(rd_only("1,234.56万", "1000万"), AS_OF, "en")
+    view = E.compute_enterprise(rd_only("1,234.56万", "1000万"), AS_OF, "en")
     assert view.total_text("ceiling_yuan") == "¥500,000"
     step = view.items.set_index("item_id").loc["xiamen_sti_measures.rd_step_subsidy"]
     assert step.status_label == "granted"
@@ -143,7 +145,7 @@ def test_english_view():
 
 def test_no_growth_no_subsidy_and_the_hint_says_what_is_missing():
     # 800万 both years: 实现增长 is strict, so no step subsidy and no bonus; nothing counted
-    view = D.compute_enterprise(rd_only("800万", "800万"), AS_OF, "zh")
+    view = E.compute_enterprise(rd_only("800万", "800万"), AS_OF, "zh")
     assert view.totals["total_yuan"] == 0
     step = view.items.set_index("item_id").loc["xiamen_sti_measures.rd_step_subsidy"]
     assert step.status == "not_eligible" and step.amount == "—"
@@ -153,18 +155,18 @@ def test_no_growth_no_subsidy_and_the_hint_says_what_is_missing():
 
 
 def test_bad_field_is_reported_and_treated_as_unknown():
-    view = D.compute_enterprise(rd_only("lots", "1000万"), AS_OF, "zh")
+    view = E.compute_enterprise(rd_only("lots", "1000万"), AS_OF, "zh")
     assert view.field_errors == {"rd_expense": "无法识别金额“lots”（可写：1,234.56万元、0.58亿、¥300,000）"}
     step = view.items.set_index("item_id").loc["xiamen_sti_measures.rd_step_subsidy"]
     assert step.status == "needs_input"
-    html = D.field_errors_html(view.field_errors, "zh")
+    html = F.field_errors_html(view.field_errors, "zh")
     assert "当年自主研发费用" in html and "lots" in html
 
 
 def test_duplicate_shows_the_item_that_won():
     # E-EDGE-PLATFORM-DUP: one new national platform; 措施2 and 第十条（四） both give 3000万;
     # 就高不重复 counts one, the tie going to the consortium measures (listed first)
-    view = D.compute_enterprise(D.sample_values("enterprises", "E-EDGE-PLATFORM-DUP"), AS_OF, "zh")
+    view = E.compute_enterprise(F.sample_values("enterprises", "E-EDGE-PLATFORM-DUP"), AS_OF, "zh")
     items = view.items.set_index("item_id")
     lost = items.loc["xiamen_sti_measures.national_platform_award"]
     assert (lost.status, lost.status_label, lost.amount) == ("duplicate", "就高不重复（未计入）", "3,000万元")
@@ -173,38 +175,38 @@ def test_duplicate_shows_the_item_that_won():
     assert items.loc["xiamen_consortium_2025.national_platform_award"].status == "granted"
     # 3000万 platform + R&D step 300万 (rd 6,000万 → 30 steps; below the 500万 cap)
     assert view.totals["formula_fixed_yuan"] == 33_000_000
-    html = D.items_html(view)
+    html = E.items_html(view)
     assert 'class="st-duplicate" data-item="xiamen_sti_measures.national_platform_award"' in html
 
 
 def test_composition_and_chart_traces():
-    view = D.compute_enterprise(rd_only("1,234.56万", "1000万"), AS_OF, "zh")
+    view = E.compute_enterprise(rd_only("1,234.56万", "1000万"), AS_OF, "zh")
     comp = view.composition
     assert list(comp["amount_yuan"]) == [600_000, 500_000]
     assert list(comp["group"]) == ["firm", "ceiling"]
-    firm, ceiling = D.chart_traces(comp, "zh")
+    firm, ceiling = E.chart_traces(comp, "zh")
     assert firm["x"] == [600_000] and firm["text"] == ["60万元"] and firm["name"] == "公式/定额"
     assert firm["y"] == [["厦门《若干措施》"], ["研发费用补助（每满200万元补10万元）"]]
     assert ceiling["x"] == [500_000] and ceiling["text"] == ["50万元"]
-    empty = D.chart_traces(comp.iloc[:0], "en")
+    empty = E.chart_traces(comp.iloc[:0], "en")
     assert [t["x"] for t in empty] == [[], []] and empty[1]["name"] == "ceiling"
 
 
 def test_totals_html():
-    view = D.compute_enterprise(rd_only("1,234.56万", "1000万"), AS_OF, "en")
-    html = D.totals_html(view)
+    view = E.compute_enterprise(rd_only("1,234.56万", "1000万"), AS_OF, "en")
+    html = E.totals_html(view)
     assert 'data-yuan="1100000">¥1,100,000<' in html
     assert "Formula and fixed total" in html
 
 
 def test_sample_values_fill_the_form():
-    values = D.sample_values("enterprises", "E-EDGE-FULLWIDTH-WAN")
+    values = F.sample_values("enterprises", "E-EDGE-FULLWIDTH-WAN")
     assert values["rd_expense"] == "１,２３４.５６万"  # the text as written, parsed beside the field
     assert values["city"] == "xiamen"
     with pytest.raises(KeyError):
-        D.sample_values("enterprises", "nope")
+        F.sample_values("enterprises", "nope")
     # the default sample gives a full first view: seven items granted
-    view = D.compute_enterprise(D.sample_values("enterprises", D.DEFAULT_ENTERPRISE), AS_OF)
+    view = E.compute_enterprise(F.sample_values("enterprises", K.DEFAULT_ENTERPRISE), AS_OF)
     assert (view.items["status"] == "granted").sum() == 7
 
 
@@ -219,8 +221,8 @@ def test_sample_values_fill_the_form():
     ("something new", "something new"),
 ])
 def test_translate_message(message, zh):
-    assert D.translate_message(message, "zh") == zh
-    assert D.translate_message(message, "en") == message
+    assert T.translate_message(message, "zh") == zh
+    assert T.translate_message(message, "en") == message
 
 
 # ---------------------------------------------------------------------------- batch
@@ -234,8 +236,8 @@ GOOD_AND_BAD = (
 
 
 def test_batch_good_rows_computed_bad_row_reported():
-    parsed = D.load_upload("batch.csv", GOOD_AND_BAD)
-    view = D.compute_batch(parsed, AS_OF, "zh", "batch.csv")
+    parsed = U.load_upload("batch.csv", GOOD_AND_BAD)
+    view = E.compute_batch(parsed, AS_OF, "zh", "batch.csv")
     assert view.summary() == "batch.csv：2 行已测算，1 行有误"
     table = view.table.set_index("企业编号")
     # E1: ⌊3,000,000 / 2,000,000⌋ = 1 step → 100,000; growth 50% but R&D not above 500万 → no bonus
@@ -246,7 +248,7 @@ def test_batch_good_rows_computed_bad_row_reported():
     err = view.errors.iloc[0]
     assert (err["行号"], err["编号"], err["列"], err["填写值"]) == (3, "E3", "当年自主研发费用", "abc")
     assert err["问题"].startswith("无法识别金额“abc”")
-    html = D.batch_html(view) + D.batch_errors_html(view)
+    html = E.batch_html(view) + E.batch_errors_html(view)
     assert "110万元" in html and "abc" in html
     # by item, counted over the batch: step 100,000 + 600,000; bonus 500,000
     assert dict(zip(view.by_item["item"], view.by_item["amount_yuan"])) == {
@@ -254,8 +256,8 @@ def test_batch_good_rows_computed_bad_row_reported():
 
 
 def test_batch_report_xlsx():
-    view = D.compute_batch(D.load_upload("batch.csv", GOOD_AND_BAD), AS_OF, "zh", "batch.csv")
-    book = openpyxl.load_workbook(io.BytesIO(D.batch_report_xlsx(view)))
+    view = E.compute_batch(U.load_upload("batch.csv", GOOD_AND_BAD), AS_OF, "zh", "batch.csv")
+    book = openpyxl.load_workbook(io.BytesIO(R.batch_report_xlsx(view)))
     assert book.sheetnames == ["汇总", "逐项", "错误", "说明"]
     totals = list(book["汇总"].iter_rows(values_only=True))
     assert totals[0][:3] == ("企业编号", "企业名称", "公式及定额合计")
@@ -269,8 +271,8 @@ def test_batch_report_xlsx():
 
 def test_upload_errors_are_readable():
     def reason(name, data, **kw):
-        with pytest.raises(D.UploadError) as info:
-            D.load_upload(name, data, **kw)
+        with pytest.raises(U.UploadError) as info:
+            U.load_upload(name, data, **kw)
         return info.value
 
     assert reason("a.csv", b"x" * 101, max_bytes=100).message("zh") == "文件过大：101 B，上限为 100 B。请拆分后分批上传。"
@@ -293,10 +295,10 @@ def test_upload_xlsx_and_row_limit(tmp_path):
                           "rd_expense": "300万", "rd_expense_prev": "200万"})
     path = tmp_path / "e.xlsx"
     frame.to_excel(path, index=False)
-    parsed = D.load_upload("e.xlsx", path.read_bytes())
+    parsed = U.load_upload("e.xlsx", path.read_bytes())
     assert len(parsed.frame) == 30
-    with pytest.raises(D.UploadError) as info:
-        D.load_upload("e.xlsx", path.read_bytes(), max_rows=10)
+    with pytest.raises(U.UploadError) as info:
+        U.load_upload("e.xlsx", path.read_bytes(), max_rows=10)
     assert info.value.fields == {"rows": 30, "limit": 10}
 
 
@@ -304,7 +306,7 @@ def test_upload_xlsx_and_row_limit(tmp_path):
 
 def test_consortium_matrix_worked_by_hand():
     # C-XM-EDGE-6-MEMBERS: 4 enterprises + 1 university + 1 institute + 0 others = 6 < 7 (第六条（一）)
-    view = D.compute_consortium(D.sample_values("consortia", "C-XM-EDGE-6-MEMBERS"), AS_OF, "zh")
+    view = C.compute_consortium(F.sample_values("consortia", "C-XM-EDGE-6-MEMBERS"), AS_OF, "zh")
     cell = view.matrix.at["members_total", "xiamen"]
     assert (cell.state, cell.value, cell.threshold, cell.margin) == ("fail", "6", ">= 7", "还差1")
     assert "第六条（一）" in cell.citation
@@ -314,13 +316,13 @@ def test_consortium_matrix_worked_by_hand():
     assert {view.matrix.at[k, "liaoyang"].state for k in view.matrix.index} <= {"not_in_force", "absent"}
     # Qingdao has no member-count criterion of this name: the cell is absent
     assert view.matrix.at["members_total", "qingdao"].state == "absent"
-    html = D.matrix_html(view)
+    html = C.matrix_html(view)
     assert 'data-j="xiamen" data-c="members_total" data-state="fail"' in html
     assert "还差1" in html and 'data-status="ineligible"' in html
 
 
 def test_consortium_eligible_in_xiamen_and_english():
-    view = D.compute_consortium(D.sample_values("consortia", "C-XM-ELIGIBLE"), AS_OF, "en")
+    view = C.compute_consortium(F.sample_values("consortia", "C-XM-ELIGIBLE"), AS_OF, "en")
     assert view.overall["xiamen"] == {"status": "eligible", "label": "eligible", "in_force": True,
                                       "talent": "incomplete", "talent_label": "incomplete"}
     # members 6 + 2 + 1 + 1 = 10 ≥ 7
@@ -328,22 +330,22 @@ def test_consortium_eligible_in_xiamen_and_english():
     assert (cell.state, cell.label, cell.value) == ("pass", "pass", "10")
     # the lead is registered in Xiamen, so Qingdao's registration criterion fails there
     assert view.matrix.at["lead_registered_enterprise", "qingdao"].state == "fail"
-    assert "Criterion" in D.matrix_html(view)
+    assert "Criterion" in C.matrix_html(view)
 
 
 def test_soft_fail_and_blank_form():
-    soft = D.compute_consortium(D.sample_values("consortia", "C-XM-SOFT-REVENUE-3.2YI"), dt.date(2026, 3, 31))
+    soft = C.compute_consortium(F.sample_values("consortia", "C-XM-SOFT-REVENUE-3.2YI"), dt.date(2026, 3, 31))
     assert soft.overall["xiamen"]["status"] == "eligible_with_exceptions"
     assert soft.matrix.at["lead_revenue", "xiamen"].state == "soft_fail"
     # revenue 3.2亿 against 原则上 5亿: 1.8亿 short
     assert soft.matrix.at["lead_revenue", "xiamen"].margin == "差1.8亿元"
-    blank = D.compute_consortium(D.blank_values("consortia"), AS_OF)
+    blank = C.compute_consortium(F.blank_values("consortia"), AS_OF)
     assert blank.overall["xiamen"]["status"] == "incomplete"
     assert blank.matrix.at["members_total", "xiamen"].state == "needs_input"
 
 
 def test_supports():
-    sup = D.supports(AS_OF, "zh")
+    sup = C.supports(AS_OF, "zh")
     matching = next(s for s in sup["xiamen"] if s["title"] == "国家科技重大项目配套支持")
     assert matching["amount"] == "50%、1000万元"
     assert all(s["amount"] == "政策未规定金额" for j in ("liaoyang", "qingdao", "hainan") for s in sup[j])
@@ -355,7 +357,7 @@ def test_support_quotes_stand_verbatim_in_the_law():
     sources = {"liaoyang_consortium_2023": "liaoyang-consortium-measures-2023.txt",
                "qingdao_consortium_2025": "qingdao-consortium-guidelines-2025.txt",
                "hainan_consortium_2022": "hainan-consortium-plan-2022.txt"}
-    for pid, article, quotes in D.SUPPORT_ARTICLES.values():
+    for pid, article, quotes in C.SUPPORT_ARTICLES.values():
         law = normalise_text((POLICIES / sources[pid]).read_text(encoding="utf-8"))
         assert normalise_text(article) in law
         for quote in quotes:
@@ -363,13 +365,13 @@ def test_support_quotes_stand_verbatim_in_the_law():
 
 
 def test_landing_links_every_dashboard():
-    html = D.landing_html("en")
+    html = L.landing_html("en")
     assert re.findall(r'href="([^"]+)"', html) == ["enterprise.ipynb", "consortium.ipynb", "budget.ipynb",
                                                     "analyst.ipynb"]
     assert "Analysts and developers" in html and "Finance officers" in html
-    assert "企业补贴测算" in D.landing_html("zh")
+    assert "企业补贴测算" in L.landing_html("zh")
 
 
 def test_download_link():
-    link = D.download_link(b"abc", "report.xlsx", "下载")
+    link = H.download_link(b"abc", "report.xlsx", "下载")
     assert 'download="report.xlsx"' in link and "base64,YWJj" in link

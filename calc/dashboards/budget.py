@@ -1,4 +1,4 @@
-"""What the 财政预算测算 (budget) dashboard computes, so that ``notebooks/budget.ipynb`` holds only widgets.
+"""The 财政预算测算 (budget) page, so that ``notebooks/budget.ipynb`` holds only widgets.
 
 - **Parameters.** :func:`parameter_groups` lists every editable parameter of the policies in force (seeded
   from ``data/``: the law's own text, the current value and its quoted article); :func:`scenario_reform`
@@ -11,7 +11,7 @@
   items, winners and losers, breakdowns, what binds, and the pro-rating of a budget line.
 - **Projection.** :func:`compute_projection` runs :func:`calc.project` (seeded Monte Carlo) for the fan chart.
 - **Reproduce.** :func:`reproduce` writes the Python that gives the same numbers in a notebook;
-  :func:`budget_report_xlsx` the XLSX report (:func:`calc.budget_report.write_budget_workbook`).
+  the XLSX report is in :mod:`.reports`.
 
 Every amount stays an integer (yuan) from the core to the page; percentages typed in are read exactly.
 """
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import io
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
@@ -29,26 +28,22 @@ from typing import Any, Mapping, Sequence
 import pandas as pd
 
 from calc import explain
-from calc.budget import (
-    Comparison, Projection, Reform, compare, editable_parameters, project, reform_parameters, reproduce_code,
-)
-from calc.budget_report import write_budget_workbook
-from calc.dashboard import (
-    CHART_FONT, MAX_TEXT, SAMPLES, TEXT, _e, _lang, _policies, card_html, download_link, parse_date_field, parse_money_field,
-    policy_short, policy_title, table_html, text, translate_message,
-)
+from calc.budget import Comparison, Projection, Reform, compare, editable_parameters, project, reproduce_code
+from calc.dashboards.common import DEFAULT_AS_OF, MAX_TEXT, SAMPLES, lang_of, policy_set
+from calc.dashboards.forms import parse_date_field, parse_money_field
+from calc.dashboards.html import CHART_FONT, card_html, esc, table_html
+from calc.dashboards.words import policy_short, policy_title, text, translate_message, word
 from calc.explain import format_value
 from calc.inputs import ParsedInput, load_enterprises
 from calc.money import MoneyError, exact_sum, format_money
 from calc.policies import PolicyDataError, normalise_text
 from calc.rules.base import FEN_PER_YUAN
 
-DEFAULT_AS_OF = dt.date(2026, 12, 31)       # the sample population's claims are for 2026
+
 SAMPLE_POPULATIONS = {
-    # key: (file in data/samples, words)
-    "population": ("population.csv", ("厦门申报企业样本（2,400 家，含区、行业、规模）",
-                                      "Xiamen applicants sample (2,400, with district, industry, size)")),
-    "enterprises": ("enterprises.csv", ("企业示例表（278 家，含边界样例）", "Sample enterprises (278, with edge cases)")),
+    # key: file in data/samples (its words: the catalogs' populations section)
+    "population": "population.csv",
+    "enterprises": "enterprises.csv",
 }
 DEFAULT_POPULATION = "population"
 BREAKDOWN_COLUMNS = ("district", "industry", "size_band", "city")
@@ -60,140 +55,9 @@ CLAIM_DATES = ("12-31", "06-30")
 R_AND_D_GROUP = "xiamen_sti_measures.rd_step_subsidy+xiamen_sti_measures.rd_growth_bonus"
 DEFAULT_BUDGET_LINE = "xiamen_sti_measures.rd_step_subsidy"
 
-# ============================================================================ words
-
-TEXT.update({
-    "budget_intro": ("对一批企业比较现行政策（基线）与调整后的参数（改革方案）：总成本、受益企业、增减、分区分行业、"
-                     "触及上限或门槛的企业数、按预算比例核减，以及多年预测。金额可写 300万、0.5亿；比例写 20%。",
-                     "Compare the law as it stands (baseline) with changed parameters (the reform) over a population "
-                     "of enterprises: total cost, recipients, winners and losers, breakdowns, what binds, pro-rating "
-                     "to a budget, and a projection over the years. Amounts may be written 300万 or 0.5亿; rates 20%."),
-    "population": ("测算对象", "Population"),
-    "population_upload": ("上传的文件：{name}", "Uploaded file: {name}"),
-    "population_help": ("也可上传自己的企业表（CSV/XLSX，表头同企业测算；上限 {size}、{rows} 行）：",
-                        "Or upload your own table of enterprises (CSV/XLSX, the estimator's columns; up to {size} and "
-                        "{rows} rows):"),
-    "population_summary": ("{name}：{ok:,} 家企业参与测算，{bad:,} 行有误未计入", "{name}: {ok:,} enterprises computed, "
-                           "{bad:,} rows rejected"),
-    "params_title": ("改革参数（默认值即现行政策）", "Reform parameters (the defaults are the law as it stands)"),
-    "params_help": ("修改数值后按回车生效；清空即恢复现行值；取消勾选“支付”即停发该项。",
-                    "Press Enter to apply a value; clear a field to restore the law's value; untick “pay” to switch "
-                    "an item off."),
-    "pay_item": ("支付", "pay"),
-    "current": ("现行", "now"),
-    "reset": ("全部恢复现行", "Restore the law"),
-    "scenario_name": ("方案名称", "Scenario name"),
-    "scenario_default_name": ("改革方案", "reform"),
-    "award_share": ("最高限额类项目按比例计入", "Ceiling items counted at"),
-    "award_share_help": ("“最高……”类项目（择优/酌定）按此比例计入成本；默认 100%，即按上限计。",
-                         "Items the law gives “up to” an amount are counted at this share of the maximum; "
-                         "100% (the default) counts the maximum."),
-    "budget_line": ("预算科目", "Budget line"),
-    "budget_amount": ("预算额度", "Budget"),
-    "no_budget": ("（不设预算）", "(no budget)"),
-    "rd_group": ("研发补助 + 增长叠加奖励（合并）", "R&D step subsidy + growth bonus (together)"),
-    "scenario_errors": ("以下参数无法读取，改革方案未计算（两侧均为现行政策）：",
-                        "These values cannot be read, so the reform was not run (both sides show the law as it stands):"),
-    "card_baseline": ("现行政策（基线）", "Baseline (the law)"),
-    "card_reform": ("改革方案", "Reform"),
-    "card_change": ("变化", "Change"),
-    "card_recipients": ("受益企业（基线 → 改革）", "Recipients (baseline → reform)"),
-    "card_outcomes": ("增加 / 减少 / 不变", "Gain / lose / unchanged"),
-    "card_average": ("每家受益企业平均", "Average per recipient"),
-    "card_share_note": ("最高限额类按 {share} 计入", "ceiling items counted at {share}"),
-    "items_budget_title": ("逐项成本", "Cost by item"),
-    "col_baseline": ("基线", "Baseline"),
-    "col_reform": ("改革", "Reform"),
-    "col_change": ("变化", "Change"),
-    "col_recipients_b": ("受益（基线）", "Recipients (baseline)"),
-    "col_recipients_r": ("受益（改革）", "Recipients (reform)"),
-    "col_prorated": ("按预算核减后", "Pro-rated"),
-    "chart_items_title": ("逐项成本：基线与改革", "Cost by item: baseline and reform"),
-    "chart_breakdown_title": ("按{by}：基线与改革", "By {by}: baseline and reform"),
-    "breakdown_by": ("分组", "Group by"),
-    "winners_title": ("增减最多的企业", "Largest gains and losses"),
-    "losers": ("减少最多", "Largest losses"),
-    "gainers": ("增加最多", "Largest gains"),
-    "no_change": ("没有企业的金额发生变化", "No enterprise's amount changes"),
-    "binding_title": ("触及上限、未达门槛、就高不重复", "At a cap, below a threshold, lost to 就高不重复"),
-    "col_at_cap": ("触及上限", "At the cap"),
-    "col_below": ("未达门槛", "Below a threshold"),
-    "col_duplicate": ("就高不重复未计入", "Lost to 就高不重复"),
-    "col_granted_n": ("可享受", "Granted"),
-    "prorate_title": ("预算比例核减", "Pro-rating to the budget"),
-    "prorate_none": ("未设预算：按全部申领计。", "No budget set: every claim is counted in full."),
-    "prorate_text": ("{line}：申领 {claims}，预算 {budget}，系数 {factor}（= {exact}），核减后 {paid}，取整余额 {rest}。",
-                     "{line}: claims {claims}, budget {budget}, factor {factor} (= {exact}), pro-rated {paid}, "
-                     "rounding remainder {rest}."),
-    "prorate_full": ("{line}：申领 {claims} 未超出预算 {budget}，全额支付（系数 1）。",
-                     "{line}: claims of {claims} fit the budget of {budget}; paid in full (factor 1)."),
-    "projection_title": ("多年预测（蒙特卡洛）", "Projection over the years (Monte Carlo)"),
-    "projection_help": ("第一年用表中数据；之后研发费用每年按“平均增长 ± 波动”（正态）增长，一次性事项不再重复。"
-                        "阴影为 P10–P90，线为 P50。",
-                        "The first year is the table's; each later year R&D grows by the mean growth ± spread "
-                        "(normal); one-off events do not recur. Bands are P10–P90, lines P50."),
-    "growth": ("研发平均增长", "Mean R&D growth"),
-    "growth_sd": ("增长波动（标准差）", "Growth spread (sd)"),
-    "platform_rate": ("每家每年新增国家级平台概率", "New national platforms per enterprise-year"),
-    "draws": ("模拟次数", "Draws"),
-    "seed": ("随机种子", "Seed"),
-    "claim_date": ("申领日期（每年）", "Claim date (each year)"),
-    "claim_12-31": ("年末 12-31", "year end, 12-31"),
-    "claim_06-30": ("年中 06-30", "mid-year, 06-30"),
-    "chart_fan_title": ("各年成本（P10–P90）", "Cost per year (P10–P90)"),
-    "col_year": ("年度", "Year"),
-    "col_scenario": ("方案", "Scenario"),
-    "col_cost": ("成本", "Cost"),
-    "projection_errors": ("预测假设无法读取：", "The projection's assumptions cannot be read:"),
-    "reproduce_title": ("在 Python 中复现", "Reproduce in Python"),
-    "reproduce_help": ("在笔记本中运行以下代码可得到与本页相同的数字：", "This code gives the same numbers in a notebook:"),
-    "budget_report": ("生成 XLSX 报告", "Prepare the XLSX report"),
-    "budget_download": ("下载 XLSX 报告", "Download the XLSX report"),
-    "bad_percent": ("无法识别比例“{value}”（应写如 12%、-5%）", "cannot read “{value}” as a percentage (e.g. 12%, -5%)"),
-    "bad_share": ("比例须大于 0% 且不超过 100%：“{value}”", "the share must be above 0% and at most 100%: “{value}”"),
-    "bad_growth": ("增长率须大于 -100% 且不超过 1000%：“{value}”", "growth must be above -100% and at most 1000%: “{value}”"),
-    "bad_draws": ("模拟次数须为 0 到 {max} 的整数", "draws must be a whole number from 0 to {max}"),
-    "bad_value": ("无法识别“{value}”：{why}", "cannot read “{value}”: {why}"),
-    "same_as_law": ("= 现行", "= the law"),
-})
-
-PARAMETER_WORDS: dict[str, tuple[str, str]] = {
-    "threshold": ("门槛（高于）", "threshold (above)"),
-    "step": ("每档", "step"),
-    "amount_per_step": ("每档金额", "amount per step"),
-    "cap": ("上限", "cap"),
-    "growth_rate": ("增长率（超过）", "growth rate (above)"),
-    "amount": ("金额", "amount"),
-    "rate": ("比例", "rate"),
-    "max_rate": ("最高比例", "maximum rate"),
-    "max": ("最高", "maximum"),
-    "max_excellent": ("优秀最高", "maximum, excellent"),
-    "max_good": ("良好最高", "maximum, good"),
-    "max_per_project": ("每个项目最高", "maximum per project"),
-    "max_per_platform": ("每个平台最高", "maximum per platform"),
-    "max_per_year": ("每年最高", "maximum per year"),
-    "max_per_person_year": ("每人每年最高", "maximum per person-year"),
-    "amount_per_hire": ("每人金额", "amount per hire"),
-    "cap_per_project": ("每个项目上限", "cap per project"),
-    "years": ("年数", "years"),
-    "max_years": ("最长年数", "longest, in years"),
-}
-SCENARIO_WORDS = {"baseline": ("基线", "baseline"), "reform": ("改革", "reform")}
-OUTCOME_WORDS = {"gains": ("增加", "gains"), "loses": ("减少", "loses"), "unchanged": ("不变", "unchanged")}
-COLUMN_WORDS = {"district": ("区", "district"), "industry": ("行业", "industry"), "size_band": ("规模", "size band"),
-                "city": ("城市", "city")}
-
-
-def parameter_words(name: str, lang: str = "zh") -> str:
-    return explain.pick(PARAMETER_WORDS.get(name, (name, name)), _lang(lang))
-
-
-def _words(pair_map: Mapping[str, tuple[str, str]], key: Any, lang: str) -> str:
-    return explain.pick(pair_map.get(str(key), (str(key), str(key))), _lang(lang))
-
 
 def yuan_text(yuan: int, lang: str = "zh") -> str:
-    return format_money(int(yuan) * FEN_PER_YUAN, _lang(lang))
+    return format_money(int(yuan) * FEN_PER_YUAN, lang_of(lang))
 
 
 def signed_yuan_text(yuan: int, lang: str = "zh") -> str:
@@ -202,8 +66,6 @@ def signed_yuan_text(yuan: int, lang: str = "zh") -> str:
         return yuan_text(0, lang)
     return ("+" if yuan > 0 else "−") + yuan_text(abs(yuan), lang)
 
-
-# ============================================================================ parameters
 
 @dataclass(frozen=True)
 class ParameterRow:
@@ -227,7 +89,7 @@ class ItemRow:
 @lru_cache(maxsize=8)
 def _parameter_groups(as_of: dt.date, lang: str) -> tuple[tuple[str, str, tuple[ItemRow, ...]], ...]:
     # which parameters are editable is decided once, by calc.budget.editable_parameters; here they are grouped
-    policies = _policies()
+    policies = policy_set()
     table = editable_parameters(policies, as_of, lang)
     groups = []
     for policy_id, in_policy in table.groupby("policy_id", sort=False):
@@ -244,7 +106,7 @@ def _parameter_groups(as_of: dt.date, lang: str) -> tuple[tuple[str, str, tuple[
 
 def parameter_groups(as_of: Any = DEFAULT_AS_OF, lang: str = "zh") -> list[tuple[str, str, tuple[ItemRow, ...]]]:
     """Policies in force on ``as_of`` → their items with an amount → the items' editable parameters."""
-    return list(_parameter_groups(parse_date_field(as_of, DEFAULT_AS_OF), _lang(lang)))
+    return list(_parameter_groups(parse_date_field(as_of, DEFAULT_AS_OF), lang_of(lang)))
 
 
 def editable_items(as_of: Any = DEFAULT_AS_OF, lang: str = "zh") -> list[ItemRow]:
@@ -261,15 +123,15 @@ class ParameterReading:
 
 def read_parameter(row: ParameterRow, typed: Any, as_of: Any = DEFAULT_AS_OF, lang: str = "zh") -> ParameterReading:
     """One parameter widget: blank = the law's value; otherwise read exactly in the parameter's unit."""
-    lang = _lang(lang)
-    law = _policies().parameter(row.parameter_id).value_at(parse_date_field(as_of, DEFAULT_AS_OF))
+    lang = lang_of(lang)
+    law = policy_set().parameter(row.parameter_id).value_at(parse_date_field(as_of, DEFAULT_AS_OF))
     if typed is None or (isinstance(typed, str) and not typed.strip()):
         return ParameterReading(law, False, text("same_as_law", lang))
     if not isinstance(typed, str) or len(typed) > MAX_TEXT:
         shown = str(typed)[:20]
         return ParameterReading(error=text("bad_value", lang, value=shown, why=type(typed).__name__))
     try:
-        value = _policies().parameter(row.parameter_id).coerce(typed)  # read and range-checked like a reform
+        value = policy_set().parameter(row.parameter_id).coerce(typed)  # read and range-checked like a reform
     except (PolicyDataError, MoneyError, ValueError, TypeError) as exc:
         # the core's message names the value already (the field names the parameter, so its id is dropped);
         # in Chinese, its translation or a plain hint by unit
@@ -298,7 +160,7 @@ def scenario_reform(values: Mapping[str, Any], paid: Mapping[str, bool] | None =
     Only values that differ from the law become overrides; an item not paid is switched off.  Ids not among
     the editable parameters are ignored (a client can send anything).
     """
-    lang = _lang(lang)
+    lang = lang_of(lang)
     rows = parameter_rows(as_of, lang)
     readings: dict[str, ParameterReading] = {}
     for parameter_id, typed in values.items():
@@ -316,17 +178,15 @@ def scenario_reform(values: Mapping[str, Any], paid: Mapping[str, bool] | None =
 
 def parameter_note_html(row: ParameterRow, reading: ParameterReading, lang: str = "zh") -> str:
     """Beside a parameter's field: what was read (or why not), then the law's value and its quoted article."""
-    lang = _lang(lang)
+    lang = lang_of(lang)
     shown = f"⚠ {reading.error}" if reading.error else reading.shown
-    return (f'<span class="money-shown{" bad" if reading.error else ""}">{_e(shown)}</span>'
-            f'<div class="w-b-cite">{_e(text("current", lang))} {_e(row.current)} · {_e(row.citation)}</div>')
+    return (f'<span class="money-shown{" bad" if reading.error else ""}">{esc(shown)}</span>'
+            f'<div class="w-b-cite">{esc(text("current", lang))} {esc(row.current)} · {esc(row.citation)}</div>')
 
 
 def parameter_rows(as_of: Any = DEFAULT_AS_OF, lang: str = "zh") -> dict[str, ParameterRow]:
     return {p.parameter_id: p for item in editable_items(as_of, lang) for p in item.parameters}
 
-
-# ============================================================================ scenario inputs
 
 _PERCENT = re.compile(r"^\s*([-+−]?)\s*(\d+(?:\.\d+)?)\s*%\s*$")
 
@@ -334,7 +194,7 @@ _PERCENT = re.compile(r"^\s*([-+−]?)\s*(\d+(?:\.\d+)?)\s*%\s*$")
 def read_percent(value: Any, lang: str = "zh", *, lower: Fraction | None = None,
                  upper: Fraction | None = None) -> tuple[Fraction | None, str | None]:
     """'12%', '-5%', '0.5%' → an exact Fraction; (None, message) when unreadable or out of bounds."""
-    lang = _lang(lang)
+    lang = lang_of(lang)
     raw = normalise_text(str(value if value is not None else ""))[:MAX_TEXT]
     m = _PERCENT.match(raw)
     if not m:
@@ -355,24 +215,22 @@ def read_budget(value: Any, lang: str = "zh") -> tuple[int | None, str | None]:
 
 def budget_lines(as_of: Any = DEFAULT_AS_OF, lang: str = "zh") -> list[tuple[str, str]]:
     """(label, key) of the budget lines a user may pick: none, the R&D pair, each item with an amount."""
-    lang = _lang(lang)
+    lang = lang_of(lang)
     out = [(text("no_budget", lang), ""), (text("rd_group", lang), R_AND_D_GROUP)]
     for item in editable_items(as_of, lang):
         out.append((f"{policy_short(item.policy_id, lang)} · {item.title}", item.item_id))
     return out
 
 
-# ============================================================================ populations
-
 @lru_cache(maxsize=2)
 def sample_population(key: str) -> ParsedInput:
     """One of the sample tables, parsed once per kernel."""
-    filename, _ = SAMPLE_POPULATIONS[key]
+    filename = SAMPLE_POPULATIONS[key]
     return load_enterprises(SAMPLES / filename)
 
 
 def population_choices(lang: str = "zh", uploaded: str = "") -> list[tuple[str, str]]:
-    out = [(explain.pick(words, _lang(lang)), key) for key, (_, words) in SAMPLE_POPULATIONS.items()]
+    out = [(word("populations", key, lang), key) for key in SAMPLE_POPULATIONS]
     if uploaded:
         out.append((text("population_upload", lang, name=uploaded), "upload"))
     return out
@@ -380,11 +238,9 @@ def population_choices(lang: str = "zh", uploaded: str = "") -> list[tuple[str, 
 
 def breakdown_choices(population: ParsedInput, lang: str = "zh") -> list[tuple[str, str]]:
     frame = population.frame
-    return [(_words(COLUMN_WORDS, c, lang), c) for c in BREAKDOWN_COLUMNS
+    return [(word("columns", c, lang), c) for c in BREAKDOWN_COLUMNS
             if c in frame.columns and frame[c].notna().any()]
 
-
-# ============================================================================ comparison
 
 @dataclass
 class BudgetView:
@@ -426,7 +282,7 @@ def compute_budget(population: ParsedInput, values: Mapping[str, Any], paid: Map
                    as_of: Any = DEFAULT_AS_OF, share: Any = "100%", budget_line: str = "", budget: Any = "",
                    breakdown_by: str = "district", name: str = "", lang: str = "zh") -> BudgetView:
     """Baseline vs the widgets' reform over ``population``; errors by field (parameters, share, budget)."""
-    lang = _lang(lang)
+    lang = lang_of(lang)
     as_of = parse_date_field(as_of, DEFAULT_AS_OF)
     reform, readings, errors = scenario_reform(values, paid, as_of, lang, name)
     share_value, share_error = read_percent(share, lang, lower=Fraction(0), upper=Fraction(1))
@@ -443,7 +299,7 @@ def compute_budget(population: ParsedInput, values: Mapping[str, Any], paid: Map
             errors["budget"] = budget_error
         elif amount is not None:
             budgets = {budget_line: normalise_text(str(budget))}
-    comparison = compare(population, [reform], as_of, policies=_policies(), award_share=share_text, budgets=budgets)
+    comparison = compare(population, [reform], as_of, policies=policy_set(), award_share=share_text, budgets=budgets)
     choices = [c for _, c in breakdown_choices(population, lang)]
     by = breakdown_by if breakdown_by in choices else (choices[0] if choices else "")
     return BudgetView(lang, comparison, reform, errors, share_value, share_text, by, budgets, readings)
@@ -476,12 +332,12 @@ def errors_html(view: BudgetView, labels: Mapping[str, str] | None = None) -> st
     if not view.errors:
         return ""
     labels = labels or {}
-    lis = "".join(f"<li><b>{_e(labels.get(k, k))}</b>：{_e(v)}</li>" for k, v in view.errors.items())
-    return f'<div class="dash-error w-b-errors"><b>{_e(text("scenario_errors", view.lang))}</b><ul>{lis}</ul></div>'
+    lis = "".join(f"<li><b>{esc(labels.get(k, k))}</b>：{esc(v)}</li>" for k, v in view.errors.items())
+    return f'<div class="dash-error w-b-errors"><b>{esc(text("scenario_errors", view.lang))}</b><ul>{lis}</ul></div>'
 
 
 def item_titles(lang: str = "zh") -> dict[str, str]:
-    return {n.id: (n.title_zh if _lang(lang) == "zh" else n.title_en) for n in _policies().items()}
+    return {n.id: (n.title_zh if lang_of(lang) == "zh" else n.title_en) for n in policy_set().items()}
 
 
 def items_table(view: BudgetView) -> pd.DataFrame:
@@ -511,15 +367,15 @@ ITEM_CELLS = ("policy", "item", "baseline", "reform", "change", "recipients-base
 
 def items_html(view: BudgetView) -> str:
     table = items_table(view)
-    head = "".join(f"<th>{_e(c)}</th>" for c in table.columns[1:])
+    head = "".join(f"<th>{esc(c)}</th>" for c in table.columns[1:])
     rows = []
     for row in table.itertuples(index=False):
-        cells = "".join(f'<td class="{c}">{_e(v)}</td>' for c, v in zip(ITEM_CELLS, row[1:]))
-        rows.append(f'<tr data-item="{_e(row[0])}">{cells}</tr>')
+        cells = "".join(f'<td class="{c}">{esc(v)}</td>' for c, v in zip(ITEM_CELLS, row[1:]))
+        rows.append(f'<tr data-item="{esc(row[0])}">{cells}</tr>')
     total = view.totals
     L = view.lang
-    foot = (f'<tr class="total"><td colspan="2">{_e(text("total_all", L))}</td><td>{_e(yuan_text(total["baseline"], L))}'
-            f'</td><td>{_e(yuan_text(total["reform"], L))}</td><td>{_e(signed_yuan_text(total["change"], L))}</td>'
+    foot = (f'<tr class="total"><td colspan="2">{esc(text("total_all", L))}</td><td>{esc(yuan_text(total["baseline"], L))}'
+            f'</td><td>{esc(yuan_text(total["reform"], L))}</td><td>{esc(signed_yuan_text(total["change"], L))}</td>'
             + "<td></td>" * (len(table.columns) - 6) + "</tr>")
     return (f'<table class="dash-table w-b-items"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody>'
             f"<tfoot>{foot}</tfoot></table>")
@@ -550,7 +406,7 @@ def _pair_traces(labels: list[str], baseline: Sequence[int], reform: Sequence[in
     traces = []
     for scenario, values in (("baseline", baseline), ("reform", reform)):
         values = [int(v) for v in values]
-        trace = {"type": "bar", "name": _words(SCENARIO_WORDS, scenario, lang), "marker": {"color": COLOURS[scenario]},
+        trace = {"type": "bar", "name": word("scenarios", scenario, lang), "marker": {"color": COLOURS[scenario]},
                  "text": [yuan_text(v, lang) for v in values], "hovertemplate": "%{text}<extra>%{fullData.name}</extra>"}
         if horizontal:
             trace.update(orientation="h", y=labels, x=values)
@@ -585,7 +441,7 @@ def breakdown_figure(view: BudgetView) -> dict[str, Any]:
     if table.empty:
         return {"data": [], "layout": _layout("", L)}
     labels = [str(v) for v in table[view.breakdown_by]]
-    title = text("chart_breakdown_title", L, by=_words(COLUMN_WORDS, view.breakdown_by, L))
+    title = text("chart_breakdown_title", L, by=word("columns", view.breakdown_by, L))
     return {"data": _pair_traces(labels, table["baseline_yuan"], table["reform_yuan"], L, horizontal=False),
             "layout": _layout(title, L, horizontal=False)}
 
@@ -595,7 +451,7 @@ def winners_html(view: BudgetView, limit: int = SHOWN_ENTERPRISES) -> str:
     ent = view.comparison.enterprises
     changed = ent[ent["change_yuan"] != 0]
     if changed.empty:
-        return f'<div class="w-b-winners"><i>{_e(text("no_change", L))}</i></div>'
+        return f'<div class="w-b-winners"><i>{esc(text("no_change", L))}</i></div>'
     blocks = []
     for key, part in (("losers", changed[changed["change_yuan"] < 0].sort_values("change_yuan", kind="stable")),
                       ("gainers", changed[changed["change_yuan"] > 0].sort_values("change_yuan", ascending=False,
@@ -610,7 +466,7 @@ def winners_html(view: BudgetView, limit: int = SHOWN_ENTERPRISES) -> str:
             text("col_reform", L): [yuan_text(v, L) for v in part["reform_yuan"]],
             text("col_change", L): [signed_yuan_text(v, L) for v in part["change_yuan"]],
         })
-        blocks.append(f'<div class="w-b-{key}"><h4>{_e(text(key, L))}</h4>{table_html(frame)}</div>')
+        blocks.append(f'<div class="w-b-{key}"><h4>{esc(text(key, L))}</h4>{table_html(frame)}</div>')
     return f'<div class="w-b-winners">{"".join(blocks)}</div>'
 
 
@@ -619,17 +475,17 @@ def binding_html(view: BudgetView) -> str:
     binding = view.comparison.binding()
     wide = binding.pivot(index="item_id", columns="scenario", values=["at_cap", "below_threshold", "duplicate"])
     wide = wide[(wide != 0).any(axis=1)]
-    order = [n.id for n in _policies().items() if n.id in wide.index]
+    order = [n.id for n in policy_set().items() if n.id in wide.index]
     titles = item_titles(L)
-    head = ("<tr><th rowspan=2>" + _e(text("col_item", L)) + "</th>"
-            + "".join(f"<th colspan=2>{_e(text(k, L))}</th>" for k in ("col_at_cap", "col_below", "col_duplicate"))
-            + "</tr><tr>" + "".join(f"<th>{_e(_words(SCENARIO_WORDS, s, L))}</th>" for s in ("baseline", "reform") * 3)
+    head = ("<tr><th rowspan=2>" + esc(text("col_item", L)) + "</th>"
+            + "".join(f"<th colspan=2>{esc(text(k, L))}</th>" for k in ("col_at_cap", "col_below", "col_duplicate"))
+            + "</tr><tr>" + "".join(f"<th>{esc(word('scenarios', s, L))}</th>" for s in ("baseline", "reform") * 3)
             + "</tr>")
     rows = []
     for item_id in order:
         cells = "".join(f"<td>{int(wide.loc[item_id, (m, s)]):,}</td>" for m in ("at_cap", "below_threshold", "duplicate")
                         for s in ("baseline", "reform"))
-        rows.append(f'<tr data-item="{_e(item_id)}"><td>{_e(titles[item_id])}</td>{cells}</tr>')
+        rows.append(f'<tr data-item="{esc(item_id)}"><td>{esc(titles[item_id])}</td>{cells}</tr>')
     return f'<table class="dash-table w-b-binding"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
 
 
@@ -637,7 +493,7 @@ def prorate_html(view: BudgetView) -> str:
     L = view.lang
     lines = view.comparison.budget_lines
     if lines.empty:
-        return f'<div class="w-b-prorate"><i>{_e(text("prorate_none", L))}</i></div>'
+        return f'<div class="w-b-prorate"><i>{esc(text("prorate_none", L))}</i></div>'
     labels = {key: label for label, key in budget_lines(view.as_of, L)}
     parts = []
     for r in lines.itertuples(index=False):
@@ -649,10 +505,8 @@ def prorate_html(view: BudgetView) -> str:
             parts.append(text("prorate_text", L, line=line, claims=yuan_text(r.claims_yuan, L),
                               budget=yuan_text(r.budget_yuan, L), factor=f"{float(Fraction(r.factor_exact)):.4%}", exact=r.factor_exact,
                               paid=yuan_text(r.prorated_yuan, L), rest=yuan_text(r.remainder_yuan, L)))
-    return '<div class="w-b-prorate">' + "".join(f"<p>{_e(p)}</p>" for p in parts) + "</div>"
+    return '<div class="w-b-prorate">' + "".join(f"<p>{esc(p)}</p>" for p in parts) + "</div>"
 
-
-# ============================================================================ projection
 
 @dataclass
 class ProjectionView:
@@ -665,7 +519,7 @@ class ProjectionView:
 def projection_settings(growth: Any = "12%", growth_sd: Any = "5%", platform_rate: Any = "0%", draws: Any = 100,
                         seed: Any = 0, claim_date: Any = "12-31", lang: str = "zh") -> tuple[dict[str, Any], dict[str, str]]:
     """The projection's assumptions read from the widgets: (settings for calc.project, errors by field)."""
-    lang = _lang(lang)
+    lang = lang_of(lang)
     errors: dict[str, str] = {}
     g, err = read_percent(growth, lang, lower=Fraction(-1), upper=Fraction(10))
     if g == -1:  # −100% would leave no R&D at all (calc.budget.check_projection_args refuses it too)
@@ -699,10 +553,10 @@ def projection_settings(growth: Any = "12%", growth_sd: Any = "5%", platform_rat
 
 def compute_projection(population: ParsedInput, reform: Reform, settings: Mapping[str, Any], share: str = "100%",
                        lang: str = "zh", errors: Mapping[str, str] | None = None) -> ProjectionView:
-    lang = _lang(lang)
+    lang = lang_of(lang)
     if errors:
         return ProjectionView(lang, None, dict(settings), dict(errors))
-    result = project(population, reforms=[reform], policies=_policies(), award_share=share,
+    result = project(population, reforms=[reform], policies=policy_set(), award_share=share,
                      **settings)
     return ProjectionView(lang, result, dict(settings))
 
@@ -720,7 +574,7 @@ def fan_figure(view: ProjectionView) -> dict[str, Any]:
     for scenario in ("baseline", "reform"):
         part = by_year[by_year["scenario"] == scenario].sort_values("year")
         years = [str(y) for y in part["year"]]
-        name = _words(SCENARIO_WORDS, scenario, L)
+        name = word("scenarios", scenario, L)
         if drawn:
             traces.append({"type": "scatter", "mode": "lines", "x": years, "y": [int(v) for v in part["p10_yuan"]],
                            "line": {"width": 0}, "showlegend": False, "hoverinfo": "skip", "legendgroup": scenario})
@@ -739,26 +593,24 @@ def fan_figure(view: ProjectionView) -> dict[str, Any]:
 def projection_html(view: ProjectionView) -> str:
     L = view.lang
     if view.projection is None:
-        lis = "".join(f"<li>{_e(v)}</li>" for v in view.errors.values())
-        return f'<div class="dash-error w-p-errors"><b>{_e(text("projection_errors", L))}</b><ul>{lis}</ul></div>'
+        lis = "".join(f"<li>{esc(v)}</li>" for v in view.errors.values())
+        return f'<div class="dash-error w-p-errors"><b>{esc(text("projection_errors", L))}</b><ul>{lis}</ul></div>'
     by_year = view.projection.by_year.sort_values(["year", "scenario"])
     cols = [c for c in ("cost_yuan", "p10_yuan", "p50_yuan", "p90_yuan") if c in by_year.columns]
-    head = "".join(f"<th>{_e(h)}</th>" for h in [text("col_year", L), text("col_scenario", L)]
+    head = "".join(f"<th>{esc(h)}</th>" for h in [text("col_year", L), text("col_scenario", L)]
                    + [text("col_cost", L) if c == "cost_yuan" else c[:3].upper() for c in cols])
     rows = "".join(
-        f'<tr data-year="{r.year}" data-scenario="{_e(r.scenario)}"><td>{r.year}</td>'
-        f"<td>{_e(_words(SCENARIO_WORDS, r.scenario, L))}</td>"
-        + "".join(f"<td>{_e(yuan_text(getattr(r, c), L))}</td>" for c in cols) + "</tr>"
+        f'<tr data-year="{r.year}" data-scenario="{esc(r.scenario)}"><td>{r.year}</td>'
+        f"<td>{esc(word('scenarios', r.scenario, L))}</td>"
+        + "".join(f"<td>{esc(yuan_text(getattr(r, c), L))}</td>" for c in cols) + "</tr>"
         for r in by_year.itertuples(index=False))
     return f'<table class="dash-table w-p-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
 
 
-# ============================================================================ reproduce and report
-
 def population_code(key: str, uploaded_name: str = "") -> str:
     """The Python expression for the population the page used."""
     if key in SAMPLE_POPULATIONS:
-        return f'calc.SAMPLES / "{SAMPLE_POPULATIONS[key][0]}"'
+        return f'calc.SAMPLES / "{SAMPLE_POPULATIONS[key]}"'
     return repr(uploaded_name or "your_file.csv")
 
 
@@ -770,18 +622,6 @@ def reproduce(view: BudgetView, population: str, as_of: Any, projection: Project
     return reproduce_code(population, [view.reform], parse_date_field(as_of, DEFAULT_AS_OF), budgets=view.budgets,
                           award_share=None if view.share == 1 else view.share_text,
                           projection=settings, population_is_code=True)
-
-
-def budget_report_xlsx(view: BudgetView, projection: ProjectionView | None = None) -> bytes:
-    """The XLSX report of the page's scenario (totals, enterprises, breakdowns, binding, projection, parameters)."""
-    table = reform_parameters(_policies(), [view.reform], view.comparison.baseline.as_of)
-    buffer = io.BytesIO()
-    write_budget_workbook(buffer, view.comparison, table, projection.projection if projection is not None else None)
-    return buffer.getvalue()
-
-
-def report_link(view: BudgetView, projection: ProjectionView | None = None) -> str:
-    return download_link(budget_report_xlsx(view, projection), "budget.xlsx", text("budget_download", view.lang))
 
 
 CSS = """

@@ -1,0 +1,272 @@
+"""The 创新联合体资格自测 (consortium checker) page: one consortium against the four jurisdictions.
+
+``compute_consortium`` assesses it and builds the criteria × jurisdiction matrix, the overall status per
+jurisdiction and the supports each would open; ``*_html`` draw them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import pandas as pd
+
+import calc
+from calc import explain
+from calc.dashboards.common import DEFAULT_AS_OF, lang_of, policy_set
+from calc.dashboards.forms import _one_row, clean_values, errors_table, parse_date_field
+from calc.dashboards.html import card_html, esc
+from calc.dashboards.words import has_word, jurisdiction_label, option_label, text, word
+from calc.explain import KIND_LABELS, OVERALL_LABELS, RESULT_LABELS
+from calc.inputs import JURISDICTIONS
+
+
+@dataclass
+class ConsortiumView:
+    lang: str
+    as_of: dt.date
+    matrix: pd.DataFrame          # rows: criterion name; columns: jurisdictions; cells: Cell
+    row_labels: dict[str, str]
+    overall: dict[str, dict]      # jurisdiction -> {"status", "label", "in_force", "talent", "talent_label"}
+    supports: dict[str, list[dict]]
+    manual: pd.DataFrame
+    field_errors: dict[str, str]
+    row_errors: pd.DataFrame
+
+
+@dataclass
+class Cell:
+    state: str                    # pass | soft_fail | fail | needs_input | not_applicable | not_in_force | absent
+    result: str = ""              # the criterion's own result (also when the policy is not in force)
+    label: str = ""
+    title: str = ""
+    value: str = ""
+    threshold: str = ""
+    margin: str = ""
+    citation: str = ""
+    soft: bool = False
+
+
+CELL_COLOURS = {
+    "pass": ("#e6f4ea", "#1e7b34"), "soft_fail": ("#fff4e0", "#a05a00"), "fail": ("#fde7e9", "#b3261e"),
+    "needs_input": ("#e8f0fe", "#1a4fa0"), "not_in_force": ("#eeeeee", "#616161"),
+    "not_applicable": ("#f7f7f7", "#757575"), "absent": ("#ffffff", "#9e9e9e"),
+}
+
+
+OVERALL_COLOURS = {
+    "eligible": CELL_COLOURS["pass"], "eligible_with_exceptions": CELL_COLOURS["soft_fail"],
+    "ineligible": CELL_COLOURS["fail"], "incomplete": CELL_COLOURS["needs_input"],
+    "not_in_force": CELL_COLOURS["not_in_force"],
+}
+
+
+def cell_label(state: str, lang: str = "zh") -> str:
+    if state == "absent":
+        return text("absent", lang)
+    if state == "not_in_force":
+        return text("policy_not_in_force", lang)
+    return explain.pick(RESULT_LABELS[state], lang_of(lang))
+
+
+def compute_consortium(values: Mapping[str, Any], as_of: Any = DEFAULT_AS_OF, lang: str = "zh",
+                       consortium_id: str = "C-DASHBOARD") -> ConsortiumView:
+    """One consortium against the four jurisdictions, from the widgets' values."""
+    lang = lang_of(lang)
+    as_of = parse_date_field(as_of)
+    row, field_errors = clean_values("consortia", values, lang)
+    if row.get("jurisdiction") is None:
+        row["jurisdiction"] = "xiamen"
+    # what-if across the four: the local members are counted for whichever jurisdiction is checked
+    for j in JURISDICTIONS:
+        row[f"local_units_{j}"] = row.get("local_units")
+    check = calc.assess_consortia(_one_row("consortia", row, consortium_id), as_of=as_of, jurisdictions="all",
+                                  policies=policy_set())
+    return consortium_view(check, lang, field_errors)
+
+
+def consortium_view(check, lang: str = "zh", field_errors: Mapping[str, str] | None = None) -> ConsortiumView:
+    lang = lang_of(lang)
+    as_of = check.as_of
+    in_force = {a.jurisdiction: a.policy.in_force(as_of) for a in check.assessments}
+    crit = check.criteria(lang)
+    if len(check.inputs.frame):
+        ident = check.inputs.frame["consortium_id"].iloc[0]
+        crit = crit[crit["consortium_id"] == ident]
+    # rows in the order the jurisdictions are listed (Xiamen, the fullest, first)
+    crit = crit.assign(_j=crit["jurisdiction"].map({j: i for i, j in enumerate(JURISDICTIONS)}))
+    crit = crit.sort_values("_j", kind="stable").drop(columns="_j")
+    strengths = {}
+    order: list[str] = []
+    labels: dict[str, str] = {}
+    cells: dict[tuple[str, str], Cell] = {}
+    for r in crit.itertuples(index=False):
+        name = r.criterion_id.split(".", 1)[1]
+        key = name if r.scope == "recognition" else f"{name}"
+        if key not in labels:
+            order.append(key)
+            labels[key] = word("shared_rows", key, lang) if has_word("shared_rows", key) else r.title
+        strengths[key] = r.strength
+        state = r.result if in_force.get(r.jurisdiction, True) else "not_in_force"
+        cells[(key, r.jurisdiction)] = Cell(
+            state=state, result=r.result, label=cell_label(state, lang), title=r.title,
+            value=option_label(r.value, lang) if has_word("options", r.value) else r.value,
+            threshold=r.threshold, margin=r.margin, citation=r.citation, soft=r.strength == "soft")
+    # recognition criteria first (in the order the jurisdictions list them), talent-consortium ones last
+    talent = set(crit.loc[crit["scope"] != "recognition", "criterion_id"].str.split(".", n=1).str[1])
+    order = [k for k in order if k not in talent] + [k for k in order if k in talent]
+    matrix = pd.DataFrame(
+        [[cells.get((k, j), Cell("absent", label=cell_label("absent", lang))) for j in JURISDICTIONS] for k in order],
+        index=order, columns=list(JURISDICTIONS), dtype=object)
+
+    summary = check.summary(lang)
+    overall = {}
+    for r in summary.itertuples(index=False):
+        talent_status = r.talent_consortium or ""
+        overall[r.jurisdiction] = {
+            "status": r.status, "label": explain.pick(OVERALL_LABELS[r.status], lang),
+            "in_force": in_force.get(r.jurisdiction, True),
+            "talent": talent_status,
+            "talent_label": explain.pick(OVERALL_LABELS[talent_status], lang) if talent_status else "",
+        }
+    return ConsortiumView(lang, as_of, matrix, labels, overall, supports(as_of, lang), check.manual_checks(lang),
+                          dict(field_errors or {}), errors_table(check.errors, lang, "consortia"))
+
+
+# supports without amounts: the articles as written (verified against data/sources by the tests)
+SUPPORT_ARTICLES: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "liaoyang": ("liaoyang_consortium_2023", "第十八条", (
+        "支持创新联合体“出题”并承担市重大科技专项、重点研发项目",
+        "优先推荐省级技术创新平台,支持创新联合体及其核心成员单位组建技术创新中心、中试基地、新型研发机构等创新平台",
+        "对创新联合体内部产生的创新创业载体,优先认定为市级孵化载体",
+        "支持创新联合体引进或培育一流创新人才和团队,优先按照相关人才政策给予支持",
+        "对创新联合体核心成员单位融资需求,市“科技贷”优先给予支持。",
+    )),
+    "qingdao": ("qingdao_consortium_2025", "六、支持措施", (
+        "在科技示范工程、關鍵技術攻關示范類項目上予以支持。推薦申報國家、省級重點研發計劃項目。",
+        "組建或參與建設青島市級以上重點實驗室、技術創新中心、新型研發機構、概念驗證平臺等創新平臺。",
+        "通過青島市產業領軍人才計劃等政策予以支持",
+        "對技術創新度高、行業帶動性強、示范效果好的應用場景建設,擇優給予政策支持。",
+    )),
+    "hainan": ("hainan_consortium_2022", "七、支持措施", (
+        "支持创新联合体申报和承担省级科技专项项目。",
+        "支持创新联合体内形成稳定合作关系的成员单位组建或参与建设省级重点实验室、技术创新中心、工程技术研究中心、中试研究基地等创新平台。",
+        "对创新联合体内部设立的创新创业载体，优先认定为省级众创空间、孵化器、星创天地，享受相应支持政策。",
+    )),
+}
+
+
+def supports(as_of: dt.date, lang: str = "zh") -> dict[str, list[dict]]:
+    """Per jurisdiction: the supports its consortium policy opens, with amounts where the policy gives them."""
+    lang = lang_of(lang)
+    pol = policy_set()
+    out: dict[str, list[dict]] = {j: [] for j in JURISDICTIONS}
+    for p in pol.policies.values():
+        if not p.criteria or p.jurisdiction not in out:
+            continue
+        for node in p.items.values():
+            amounts = []
+            for prm in node.parameters.values():
+                version = prm.version_at(as_of) or (prm.versions[0] if prm.versions else None)
+                if version is not None and prm.unit in ("yuan", "ratio"):
+                    amounts.append(version.text)
+            out[p.jurisdiction].append({
+                "title": node.title_zh if lang == "zh" else node.title_en,
+                "kind": explain.pick(KIND_LABELS[node.kind], lang),
+                "amount": "、".join(amounts) if amounts else text("supports_no_amount", lang),
+                "citation": f"{p.title} {node.citation.short()}",
+            })
+    for j, (pid, article, quotes) in SUPPORT_ARTICLES.items():
+        title = pol.policies[pid].title
+        for q in quotes:
+            out[j].append({"title": q, "kind": explain.pick(KIND_LABELS["info"], lang),
+                           "amount": text("supports_no_amount", lang), "citation": f"{title} {article}"})
+    return out
+
+
+def _cell_html(cell: Cell, j: str, key: str, lang: str) -> str:
+    bg, fg = CELL_COLOURS[cell.state]
+    if cell.state == "absent":
+        return (f'<td class="mx-cell mx-absent" data-j="{j}" data-c="{esc(key)}" data-state="absent" '
+                f'style="background:{bg};color:{fg}">—</td>')
+    detail = [(text("value", lang), cell.value), (text("threshold", lang), cell.threshold),
+              (text("margin", lang), cell.margin), (text("citation", lang), cell.citation)]
+    if cell.state == "not_in_force":
+        detail.insert(0, (text("col_status", lang), explain.pick(RESULT_LABELS[cell.result], lang)))
+    if cell.soft:
+        detail.append(("", text("strength_soft", lang)))
+    tip = "\n".join(f"{k}：{v}" if k else v for k, v in detail if v)
+    body = "".join(f"<div><b>{esc(k)}</b>{'：' if k else ''}{esc(v)}</div>" for k, v in detail if v)
+    short = cell.label + (f" · {cell.value}" if cell.value and cell.state != "not_in_force" else "")
+    return (f'<td class="mx-cell mx-{cell.state}" data-j="{j}" data-c="{esc(key)}" data-state="{cell.state}" '
+            f'title="{esc(tip)}" style="background:{bg};color:{fg}"><details><summary>{esc(short)}</summary>'
+            f'<div class="mx-detail"><div class="mx-crit">{esc(cell.title)}</div>{body}</div></details></td>')
+
+
+def matrix_html(view: ConsortiumView) -> str:
+    lang = view.lang
+    head = f"<th>{esc(text('col_criterion', lang))}</th>" + "".join(
+        f'<th data-j="{j}">{esc(jurisdiction_label(j, lang))}</th>' for j in JURISDICTIONS)
+    rows = []
+    for key in view.matrix.index:
+        cells = "".join(_cell_html(view.matrix.at[key, j], j, key, lang) for j in JURISDICTIONS)
+        rows.append(f'<tr data-c="{esc(key)}"><th class="mx-row">{esc(view.row_labels[key])}</th>{cells}</tr>')
+    overall = []
+    for j in JURISDICTIONS:
+        o = view.overall.get(j)
+        if not o:
+            overall.append("<td></td>")
+            continue
+        bg, fg = OVERALL_COLOURS[o["status"]]
+        talent = (f'<div class="mx-talent">{esc(text("talent_status", lang))}：{esc(o["talent_label"])}</div>'
+                  if o["talent"] else "")
+        overall.append(f'<td class="mx-overall ov-{o["status"]}" data-j="{j}" data-status="{o["status"]}" '
+                       f'style="background:{bg};color:{fg}"><b>{esc(o["label"])}</b>{talent}</td>')
+    foot = f'<tr class="mx-overall-row"><th>{esc(text("overall", lang))}</th>{"".join(overall)}</tr>'
+    legend = " ".join(
+        f'<span class="mx-legend" style="background:{CELL_COLOURS[s][0]};color:{CELL_COLOURS[s][1]}">'
+        f"{esc(cell_label(s, lang))}</span>"
+        for s in ("pass", "soft_fail", "fail", "needs_input", "not_in_force", "not_applicable", "absent"))
+    return (f'<div class="w-matrix"><table class="dash-table mx"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}{foot}</tbody></table>'
+            f'<div class="mx-legend-row">{esc(text("legend", lang))}：{legend}</div></div>')
+
+
+def overall_html(view: ConsortiumView) -> str:
+    lang = view.lang
+    cards = []
+    for j in JURISDICTIONS:
+        o = view.overall.get(j)
+        if not o:
+            continue
+        bg, fg = OVERALL_COLOURS[o["status"]]
+        cards.append(card_html("ov-card", jurisdiction_label(j, lang), o["label"],
+                               attrs=f' data-j="{j}" data-status="{o["status"]}" style="background:{bg};color:{fg}"'))
+    return f'<div class="dash-cards w-overall">{"".join(cards)}</div>'
+
+
+def supports_html(view: ConsortiumView) -> str:
+    lang = view.lang
+    parts = []
+    for j in JURISDICTIONS:
+        o = view.overall.get(j, {})
+        dim = o.get("status") in ("ineligible", "not_in_force")
+        items = "".join(
+            f'<li><b>{esc(s["title"])}</b> — {esc(s["amount"])} <span class="sup-kind">({esc(s["kind"])})</span>'
+            f'<div class="cite">{esc(s["citation"])}</div></li>' for s in view.supports.get(j, []))
+        parts.append(f'<div class="sup-block{" sup-dim" if dim else ""}" data-j="{j}"><h4>{esc(jurisdiction_label(j, lang))}'
+                     f' <small>{esc(o.get("label", ""))}</small></h4><ul>{items}</ul></div>')
+    return f'<div class="w-supports">{"".join(parts)}</div>'
+
+
+def manual_html(view: ConsortiumView) -> str:
+    lang = view.lang
+    parts = []
+    for j in JURISDICTIONS:
+        rows = view.manual[view.manual["jurisdiction"] == j]
+        if not len(rows):
+            continue
+        lis = "".join(f'<li>{esc(r.title)} <span class="cite">{esc(r.citation)}</span></li>'
+                      for r in rows.itertuples(index=False))
+        parts.append(f"<div><b>{esc(jurisdiction_label(j, lang))}</b><ul>{lis}</ul></div>")
+    return f'<div class="w-manual">{"".join(parts)}</div>'

@@ -1,0 +1,274 @@
+"""The 企业补贴测算 (enterprise estimator) page: one enterprise from the widgets, and a batch from an upload.
+
+``compute_enterprise`` runs the core on the one row the widgets describe and returns an
+:class:`EnterpriseView`: totals, the composition for the chart, every item with status, amount, kind, reason,
+the item that won a 就高不重复 group and the quoted article, and the core's next-step hints; ``*_html`` draw
+the parts.  ``compute_batch`` runs a whole uploaded table (vectorised); its report is in :mod:`.reports`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+import calc
+from calc import explain
+from calc.dashboards.common import DEFAULT_AS_OF, lang_of, policy_set
+from calc.dashboards.forms import _one_row, clean_values, errors_table, parse_date_field
+from calc.dashboards.html import CHART_FONT, card_html, esc, table_html
+from calc.dashboards.words import policy_short, text
+from calc.explain import KIND_LABELS, STATUS_LABELS
+from calc.hints import next_steps
+from calc.money import exact_sum, format_money
+from calc.rules.base import FEN_PER_YUAN, GRANTED
+
+
+SHOWN_BATCH_ROWS = 200                      # rows of the batch table drawn in the page
+
+
+@dataclass
+class EnterpriseView:
+    lang: str
+    as_of: dt.date
+    totals: dict[str, int]              # formula_fixed_yuan, ceiling_yuan, total_yuan
+    items: pd.DataFrame                 # one row per item, in display order (see ITEM_COLUMNS)
+    composition: pd.DataFrame           # counted items with an amount: policy, item, group, amount_yuan
+    hints: list[str]
+    field_errors: dict[str, str]
+    row_errors: pd.DataFrame
+
+    def total_text(self, key: str) -> str:
+        return format_money(self.totals[key] * FEN_PER_YUAN, self.lang)
+
+
+STATUS_ORDER = {"granted": 0, "duplicate": 1, "needs_input": 2, "not_eligible": 3, "not_in_force": 4}
+
+
+def compute_enterprise(values: Mapping[str, Any], as_of: Any = DEFAULT_AS_OF, lang: str = "zh",
+                       enterprise_id: str = "E-DASHBOARD") -> EnterpriseView:
+    """Everything the estimator shows for one enterprise, from the widgets' values."""
+    lang = lang_of(lang)
+    as_of = parse_date_field(as_of)
+    row, field_errors = clean_values("enterprises", values, lang)
+    result = calc.entitlements(_one_row("enterprises", row, enterprise_id), as_of=as_of, policies=policy_set())
+    return enterprise_view(result, lang, field_errors)
+
+
+def enterprise_view(result, lang: str = "zh", field_errors: Mapping[str, str] | None = None) -> EnterpriseView:
+    """The view of the first enterprise of an entitlement result."""
+    lang = lang_of(lang)
+    if len(result.frame) == 0:
+        items = pd.DataFrame(columns=ITEM_COLUMNS)
+        return EnterpriseView(lang, result.as_of, {"formula_fixed_yuan": 0, "ceiling_yuan": 0, "total_yuan": 0},
+                              items, pd.DataFrame(columns=["policy", "item", "group", "amount_yuan"]), [],
+                              dict(field_errors or {}), errors_table(result.errors, lang))
+    ident = result.frame["enterprise_id"].iloc[0]
+    totals = {k: int(v) for k, v in result.totals().iloc[0].items() if k != "enterprise_id"}
+    # the first enterprise only (the page computes one row; .items(lang, ids) trips a pandas string-dtype
+    # bug when pyarrow is installed, seen with pandas 3.1.1 + pyarrow 26)
+    raw = result.items(lang) if len(result.frame) == 1 else result.items(lang, [ident])
+    items = item_rows(raw, lang)
+    hints = next_steps(result, lang)
+    return EnterpriseView(lang, result.as_of, totals, items, composition(raw, lang),
+                          [str(m) for m in hints["message"]], dict(field_errors or {}),
+                          errors_table(result.errors, lang))
+
+
+ITEM_COLUMNS = ["item_id", "policy", "item", "status", "status_label", "amount_yuan", "amount", "kind",
+                "kind_label", "reason", "won_by", "won_by_label", "citation"]
+
+
+def item_rows(raw: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The core's long table for one enterprise, in words, in display order (granted first, then lost to
+    就高不重复, then missing inputs, then the rest)."""
+    pol = policy_set()
+    out = pd.DataFrame({
+        "item_id": raw["item_id"].to_numpy(dtype=object),
+        "policy": [policy_short(p, lang) for p in raw["policy_id"]],
+        "item": raw["title"].to_numpy(dtype=object),
+        "status": raw["status"].to_numpy(dtype=object),
+        "status_label": [explain.pick(STATUS_LABELS[s], lang) for s in raw["status"]],
+        "amount_yuan": raw["amount_yuan"].to_numpy(dtype=np.int64),
+        "amount": [format_money(int(a) * FEN_PER_YUAN, lang) if s in ("granted", "duplicate") and a else "—"
+                   for a, s in zip(raw["amount_yuan"], raw["status"])],
+        "kind": raw["kind"].to_numpy(dtype=object),
+        "kind_label": [explain.pick(KIND_LABELS[k], lang) for k in raw["kind"]],
+        "reason": raw["reason"].to_numpy(dtype=object),
+        "won_by": raw["won_by"].to_numpy(dtype=object),
+        "won_by_label": [_item_title(pol, w, lang) for w in raw["won_by"]],
+        "citation": raw["citation"].to_numpy(dtype=object),
+    })
+    order = out["status"].map(STATUS_ORDER).fillna(9)
+    out = out.assign(_o=order, _a=-out["amount_yuan"]).sort_values(["_o", "_a", "item_id"], kind="stable")
+    return out.drop(columns=["_o", "_a"]).reset_index(drop=True)
+
+
+def _item_title(pol, item_id: str, lang: str) -> str:
+    if not item_id:
+        return ""
+    node = pol.node(item_id)
+    return f"{policy_short(node.policy_id, lang)} · {node.title_zh if lang == 'zh' else node.title_en}"
+
+
+def composition(raw: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """Counted items with an amount, for the chart: policy, item, group (firm / ceiling), amount in yuan."""
+    counted = raw[raw["counted"].to_numpy(dtype=bool) & (raw["amount_yuan"].to_numpy() > 0)]
+    out = pd.DataFrame({
+        "policy": [policy_short(p, lang) for p in counted["policy_id"]],
+        "item": counted["title"].to_numpy(dtype=object),
+        "group": np.where(counted["kind"].to_numpy(dtype=object) == "ceiling", "ceiling", "firm"),
+        "amount_yuan": counted["amount_yuan"].to_numpy(dtype=np.int64),
+    })
+    return out.sort_values(["policy", "amount_yuan"], ascending=[True, False], kind="stable").reset_index(drop=True)
+
+
+def chart_traces(comp: pd.DataFrame, lang: str = "zh") -> list[dict[str, Any]]:
+    """Two horizontal bar traces (formula/fixed, ceiling) on a policy › item axis, as plotly JSON.
+
+    Always two traces (possibly empty), so the legend and colours stay put while the data change."""
+    lang = lang_of(lang)
+    traces = []
+    for group, color in (("firm", "#1f77b4"), ("ceiling", "#ff9f1c")):
+        part = comp[comp["group"] == group]
+        traces.append({
+            "type": "bar", "orientation": "h", "textposition": "auto",
+            "name": text(group, lang),
+            "y": [part["policy"].tolist(), part["item"].tolist()],
+            "x": [int(a) for a in part["amount_yuan"]],
+            "text": [format_money(int(a) * FEN_PER_YUAN, lang) for a in part["amount_yuan"]],
+            "hovertemplate": "%{y}<br>%{text}<extra></extra>",
+            "marker": {"color": color},
+        })
+    return traces
+
+
+def figure(comp: pd.DataFrame, title_key: str, lang: str = "zh") -> dict[str, Any]:
+    """The composition chart as plotly JSON, for :class:`calc.widgets.Chart`."""
+    return {"data": chart_traces(comp, lang), "layout": chart_layout(title_key, lang, len(comp))}
+
+
+def chart_layout(title_key: str, lang: str = "zh", rows: int = 1) -> dict[str, Any]:
+    return {
+        "title": {"text": text(title_key, lang), "x": 0.01, "xanchor": "left"},
+        "barmode": "stack",
+        "font": {"family": CHART_FONT, "size": 13},
+        "height": max(260, 90 + 34 * rows),
+        "margin": {"l": 10, "r": 20, "t": 50, "b": 40},
+        "xaxis": {"title": {"text": text("chart_axis", lang)}, "tickformat": ",d"},
+        "yaxis": {"automargin": True, "autorange": "reversed"},
+        "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"},
+    }
+
+
+def totals_html(view: EnterpriseView) -> str:
+    lang = view.lang
+    cards = [
+        ("w-total-firm", "total_firm", "formula_fixed_yuan", "total_firm_note"),
+        ("w-total-ceiling", "total_ceiling", "ceiling_yuan", "total_ceiling_note"),
+        ("w-total-all", "total_all", "total_yuan", None),
+    ]
+    parts = [card_html(cls, text(label, lang), view.total_text(key), yuan=view.totals[key],
+                       note=text(note, lang) if note else "") for cls, label, key, note in cards]
+    return f'<div class="dash-cards">{"".join(parts)}</div>'
+
+
+def items_html(view: EnterpriseView) -> str:
+    lang = view.lang
+    head = "".join(f"<th>{esc(text(k, lang))}</th>" for k in
+                   ("col_policy", "col_item", "col_status", "col_amount", "col_kind", "col_reason", "col_won_by",
+                    "col_citation"))
+    rows = []
+    for r in view.items.itertuples(index=False):
+        rows.append(
+            f'<tr class="st-{esc(r.status)}" data-item="{esc(r.item_id)}">'
+            f"<td>{esc(r.policy)}</td><td>{esc(r.item)}</td>"
+            f'<td class="status">{esc(r.status_label)}</td><td class="amount">{esc(r.amount)}</td>'
+            f"<td>{esc(r.kind_label)}</td><td>{esc(r.reason)}</td><td>{esc(r.won_by_label)}</td>"
+            f'<td class="cite">{esc(r.citation)}</td></tr>')
+    return f'<table class="dash-table w-items"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def hints_html(view: EnterpriseView) -> str:
+    lang = view.lang
+    if not view.hints:
+        return f'<div class="w-hints"><i>{esc(text("no_hints", lang))}</i></div>'
+    lis = "".join(f"<li>{esc(h)}</li>" for h in view.hints)
+    return f'<div class="w-hints"><ul>{lis}</ul></div>'
+
+
+@dataclass
+class BatchView:
+    lang: str
+    name: str
+    result: Any                       # EntitlementResult
+    table: pd.DataFrame               # per enterprise, in words
+    errors: pd.DataFrame              # rejected rows, in words
+    by_item: pd.DataFrame             # counted totals per item: policy, item, group, amount_yuan
+    unknown_columns: list[str]
+
+    def summary(self) -> str:
+        return text("batch_summary", self.lang, name=self.name, ok=len(self.result.frame),
+                    bad=self.result.inputs.bad_row_count)
+
+
+def compute_batch(parsed, as_of: Any = DEFAULT_AS_OF, lang: str = "zh", name: str = "") -> BatchView:
+    """Entitlements for every good row of an uploaded table (vectorised), and what the page shows."""
+    lang = lang_of(lang)
+    result = calc.entitlements(parsed, as_of=parse_date_field(as_of), policies=policy_set())
+    return batch_view(result, lang, name)
+
+
+def batch_view(result, lang: str = "zh", name: str = "") -> BatchView:
+    lang = lang_of(lang)
+    totals = result.totals()
+    granted = np.zeros(len(result.frame), dtype=np.int64)
+    rows = []
+    for node in result.nodes:
+        award = result.awards[node.id]
+        counted = award.status == GRANTED
+        granted += counted & (node.kind != "info")
+        amount = exact_sum(award.amount[counted]) // FEN_PER_YUAN
+        if amount:
+            rows.append((policy_short(node.policy_id, lang), node.title_zh if lang == "zh" else node.title_en,
+                         "ceiling" if node.kind == "ceiling" else "firm", amount))
+    by_item = pd.DataFrame(rows, columns=["policy", "item", "group", "amount_yuan"])
+    by_item = by_item.sort_values(["policy", "amount_yuan"], ascending=[True, False], kind="stable")
+    by_item = by_item.reset_index(drop=True)
+    names = result.frame["name"].to_numpy(dtype=object) if "name" in result.frame.columns else None
+    table = pd.DataFrame({
+        text("col_enterprise_id", lang): totals["enterprise_id"].to_numpy(dtype=object),
+        text("col_name", lang): ["" if v is None or v is pd.NA else v for v in names] if names is not None else "",
+        text("total_firm", lang): totals["formula_fixed_yuan"].to_numpy(),
+        text("total_ceiling", lang): totals["ceiling_yuan"].to_numpy(),
+        text("total_all", lang): totals["total_yuan"].to_numpy(),
+        text("col_granted", lang): granted,
+    })
+    unknown = [str(c) for c in result.inputs.unknown_columns]
+    return BatchView(lang, name, result, table, errors_table(result.errors, lang), by_item, unknown)
+
+
+def batch_html(view: BatchView, limit: int = SHOWN_BATCH_ROWS) -> str:
+    """The first ``limit`` rows, money in words."""
+    lang = view.lang
+    shown = view.table.head(limit).copy()
+    for key in ("total_firm", "total_ceiling", "total_all"):
+        col = text(key, lang)
+        shown[col] = [format_money(int(v) * FEN_PER_YUAN, lang) for v in shown[col]]
+    note = text("batch_shown", lang, n=limit) if len(view.table) > limit else ""
+    return (f'<div class="w-batch-results"><b>{esc(text("batch_results", lang))}</b> {esc(note)}'
+            + table_html(shown, "w-batch-table") + "</div>")
+
+
+def batch_errors_html(view: BatchView) -> str:
+    lang = view.lang
+    parts = []
+    if view.unknown_columns:
+        parts.append(f'<div class="dash-warn">{esc(text("batch_unknown_columns", lang, cols="、".join(view.unknown_columns)))}</div>')
+    if len(view.errors):
+        parts.append(f'<div class="dash-error w-batch-errors"><b>{esc(text("batch_errors", lang))}</b>'
+                     + table_html(view.errors.head(SHOWN_BATCH_ROWS)) + "</div>")
+    return "".join(parts)
