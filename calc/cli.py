@@ -17,8 +17,8 @@ from typing import Any, Sequence
 
 import pandas as pd
 
-from calc.files import InputError, OutputError, check_output_paths, terminal_text, write_csv, write_xlsx, \
-    XLSX_MAX_ROWS
+from calc.files import InputError, OutputError, check_output_paths, terminal_text, write_csv, write_parquet, \
+    write_xlsx, XLSX_MAX_ROWS
 from calc.limits import DEFAULT, MAX_DATE, MAX_DRAWS, MIN_DATE, Limits, parse_limit
 from calc.money import MoneyError, exact_sum
 from calc.policies import PolicyDataError, default_policies
@@ -85,10 +85,15 @@ def _limits(pairs: Sequence[str] | None) -> Limits:
     return limits
 
 
-def _output_kind(path: Path, flag: str = "--output") -> str:
+OUTPUT_KINDS = (".csv", ".xlsx")
+ENTITLEMENT_KINDS = (".csv", ".parquet", ".xlsx")
+
+
+def _output_kind(path: Path, flag: str = "--output", kinds: Sequence[str] = OUTPUT_KINDS) -> str:
     suffix = path.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise UsageError(f"{flag} must end in .csv or .xlsx, got {path.name!r}")
+    if suffix not in kinds:
+        allowed = ", ".join(kinds[:-1]) + " or " + kinds[-1]
+        raise UsageError(f"{flag} must end in {allowed}, got {path.name!r}")
     return suffix[1:]
 
 
@@ -96,11 +101,19 @@ def _errors_path(path: Path) -> Path:
     return path.with_name(path.stem + ".errors.csv")
 
 
-def _outputs(output: Path, **others: Path | None) -> dict[str, Path]:
-    """Every file a run will write, by the name its messages use: the output, its errors file (CSV), others."""
+def _citations_path(path: Path) -> Path:
+    return path.with_name(path.stem + ".citations.csv")
+
+
+def _outputs(output: Path, kinds: Sequence[str] = OUTPUT_KINDS, citations: bool = False,
+             **others: Path | None) -> dict[str, Path]:
+    """Every file a run will write, by the name its messages use: the output, its errors file (CSV and Parquet
+    outputs), its citations file (when asked), others."""
     files = {"--output": output}
-    if _output_kind(output) == "csv":
+    if _output_kind(output, kinds=kinds) in ("csv", "parquet"):
         files["errors file"] = _errors_path(output)
+        if citations:
+            files["citations file"] = _citations_path(output)
     for flag, path in others.items():
         if path is not None:
             files[f"--{flag}"] = path
@@ -155,9 +168,11 @@ def _write(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
 
 
 def _check_fits_xlsx(path: Path, rows: int, what: str) -> None:
-    if _output_kind(path) == "xlsx" and rows + 1 > XLSX_MAX_ROWS:
+    """An XLSX output that would not fit one Excel sheet is refused (not split), before it is written."""
+    if path.suffix.lower() == ".xlsx" and rows + 1 > XLSX_MAX_ROWS:
         raise OutputError(f"the {what} would take {rows:,} rows; an Excel sheet holds {XLSX_MAX_ROWS - 1:,} below "
-                          f"its header: write {path.with_suffix('.csv').name} instead")
+                          f"its header: write {path.with_suffix('.csv').name} or {path.with_suffix('.parquet').name} "
+                          "instead (or --shape wide, one row per enterprise)")
 
 
 def _warn_if_nothing_in_force(as_of: dt.date, policy_ids: Sequence[str]) -> None:
@@ -176,26 +191,124 @@ CRITERIA_COLUMNS = ["consortium_id", "jurisdiction", "criterion_id", "result", "
                     "citation", "title", "strength", "scope"]
 
 
+#: seconds a run must last before its progress bar appears (CALC_PROGRESS_DELAY overrides it, for tests)
+PROGRESS_DELAY = 2.0
+
+
+class Progress:
+    """A progress bar on stderr, in percent of the run, shown once a run has lasted :data:`PROGRESS_DELAY`
+    seconds; silent when stderr is not a terminal or with ``--quiet``.  ``stage(name, share)`` starts a stage
+    worth ``share`` percent; ``step(fraction)`` advances within it."""
+
+    def __init__(self, quiet: bool):
+        from tqdm import tqdm
+
+        delay = float(os.environ.get("CALC_PROGRESS_DELAY", PROGRESS_DELAY))
+        disabled = quiet or not sys.stderr.isatty()
+        self.bar = tqdm(total=100, delay=delay, disable=disabled, file=sys.stderr, leave=False, dynamic_ncols=True,
+                        bar_format="{desc} {percentage:3.0f}%|{bar}| {elapsed}")
+        self.done, self.share, self.stage_start = 0.0, 0.0, 0.0
+
+    def stage(self, name: str, share: float) -> None:
+        self._to(self.stage_start + self.share)
+        self.stage_start, self.share = self.done, share
+        self.bar.set_description_str(name, refresh=False)
+
+    def step(self, fraction: float) -> None:
+        self._to(min(self.stage_start + self.share, self.done + self.share * fraction))
+
+    def _to(self, value: float) -> None:
+        value = min(value, 100.0)
+        if value > self.done:
+            self.bar.update(value - self.done)
+            self.done = value
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _entitlement_sheets(result, args, output: Path, progress: Progress) -> dict[str, pd.DataFrame]:
+    from calc.outputs import citations_table, long_row_count, long_table, wide_table
+
+    kind = output.suffix.lower()
+    if args.shape == "wide":
+        progress.stage("table", 20)
+        sheets = {"entitlements": wide_table(result)}
+    else:
+        if kind == ".xlsx" and args.rows == "matter":
+            _check_fits_xlsx(output, long_row_count(result, "matter"), "items table (the rows that matter)")
+        progress.stage("reasons", 40)
+        n = max(len(result.nodes), 1)
+        table = long_table(result, lang=args.lang, rows=args.rows, citations=args.citations,
+                           progress=lambda k: progress.step(k / n))
+        sheets = {"items": table}
+        if kind == ".xlsx":
+            sheets["totals"] = result.totals()
+    if not (args.shape == "long" and args.citations == "inline"):
+        sheets["citations"] = citations_table(result)
+    sheets["errors"] = result.errors
+    return sheets
+
+
+def _write_entitlements(path: Path, sheets: dict[str, pd.DataFrame], progress: Progress, created: dt.datetime) -> None:
+    """CSV / Parquet: the first table, and beside it the errors (always, empty when none) and the citations
+    (when a table of them is written) as CSV; XLSX: every table as a sheet."""
+    kind = path.suffix.lower()
+    first = next(iter(sheets.values()))
+    rows = max(len(first), 1)
+    progress.stage("writing", 100 - progress.done)
+    if kind == ".xlsx":
+        write_xlsx(path, sheets, created=created)
+        return
+    writer = write_parquet if kind == ".parquet" else write_csv
+    writer(path, first, progress=lambda k: progress.step(k / rows))
+    write_csv(_errors_path(path), sheets["errors"])
+    if "citations" in sheets:
+        write_csv(_citations_path(path), sheets["citations"])
+
+
 def cmd_entitlements(args) -> int:
     from calc.entitlements import entitlements
     from calc.inputs import load_enterprises
 
     output = Path(args.output)
     options = _checked_options(args.option)
-    check_output_paths([args.input], _outputs(output))
+    distributed = args.workers is not None or args.scheduler is not None
+    if distributed:
+        from calc import distributed as dist
+
+        return dist.cli_entitlements(args, options, say=_say, warn=_warn, usage_error=UsageError)
+    if output.is_dir() or not output.suffix:
+        raise UsageError(f"--output {terminal_text(str(output))!r} is a folder: a partitioned Parquet dataset is "
+                         "written with --workers N or --scheduler ADDRESS; otherwise --output must end in .csv, "
+                         ".parquet or .xlsx")
+    with_citations = not (args.shape == "long" and args.citations == "inline")
+    check_output_paths([args.input], _outputs(output, ENTITLEMENT_KINDS, citations=with_citations))
     as_of = args.as_of or dt.date.today()
-    parsed = _load(load_enterprises, args)
-    policies = default_policies()
-    _check_fits_xlsx(output, len(parsed.frame) * len(policies.items()), "items table")
-    result = entitlements(parsed, as_of=as_of, options=options)
-    table = result.items(lang=args.lang)
-    totals = result.totals()
-    _write(output, {"items": table.reindex(columns=ITEM_COLUMNS), "totals": totals, "errors": parsed.errors})
+    progress = Progress(args.quiet)
+    try:
+        progress.stage("reading", 30)
+        parsed = _load(load_enterprises, args)
+        policies = default_policies()
+        if output.suffix.lower() == ".xlsx":  # what is known before any computation
+            n_items = len(policies.items())
+            if args.shape == "wide":
+                _check_fits_xlsx(output, len(parsed.frame), "entitlements sheet")
+            elif args.rows == "all":
+                _check_fits_xlsx(output, len(parsed.frame) * n_items, "items table")
+        progress.stage("computing", 10)
+        result = entitlements(parsed, as_of=as_of, options=options)
+        sheets = _entitlement_sheets(result, args, output, progress)
+        _write_entitlements(output, sheets, progress, dt.datetime.combine(as_of, dt.time()))
+        totals = result.totals()
+    finally:
+        progress.close()
     _report_errors(parsed)
     _warn_if_nothing_in_force(as_of, sorted({n.policy_id for n in policies.items()}))
-    _say(f"{len(parsed.frame)} enterprises computed, {parsed.bad_row_count} rejected; "
-         f"formula+fixed {exact_sum(totals['formula_fixed_yuan'].to_numpy()):,} yuan, "
-         f"ceilings {exact_sum(totals['ceiling_yuan'].to_numpy()):,} yuan → {args.output}")
+    if not args.quiet:
+        _say(f"{len(parsed.frame)} enterprises computed, {parsed.bad_row_count} rejected; "
+             f"formula+fixed {exact_sum(totals['formula_fixed_yuan'].to_numpy()):,} yuan, "
+             f"ceilings {exact_sum(totals['ceiling_yuan'].to_numpy()):,} yuan → {args.output}")
     return EXIT_ROWS_REJECTED if len(parsed.errors) else EXIT_OK
 
 
@@ -335,11 +448,28 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("entitlements", parents=[debug], help="what each enterprise can claim, item by item")
     _reading(p, "enterprises")
     p.add_argument("--as-of", type=_date, default=None, help="date the policies are read at (default: today)")
-    p.add_argument("--output", required=True, help="OUT.csv (one row per enterprise and item; errors beside it in "
-                   "OUT.errors.csv) or OUT.xlsx")
+    p.add_argument("--output", required=True, help="OUT.csv, OUT.parquet (errors beside it in OUT.errors.csv, "
+                   "citations in OUT.citations.csv), OUT.xlsx (a sheet each), or a folder (a partitioned Parquet "
+                   "dataset, with --workers or --scheduler)")
+    p.add_argument("--shape", choices=("long", "wide"), default="long", help="long: one row per enterprise and item, "
+                   "with reasons (default); wide: one row per enterprise, a column per item amount and status code")
+    p.add_argument("--rows", choices=("matter", "all"), default="matter", help="the long table's rows: those that "
+                   "matter (granted, lost to 就高不重复, or not granted where the enterprise gave something for the "
+                   "item; default) or all")
+    p.add_argument("--citations", choices=("id", "inline"), default="id", help="id: a citation id per row and a "
+                   "table of citations (a sheet, or OUT.citations.csv; default); inline: the article and quote "
+                   "in every row")
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
     p.add_argument("--option", action="append", metavar="ID=VALUE", help="a reading, e.g. "
                    "xiamen_sti_measures.rd_step_subsidy.reading=increment")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no summary line (errors and "
+                   "warnings still on stderr)")
+    p.add_argument("--workers", type=int, default=None, metavar="N", help="run on Dask: a local cluster of N "
+                   "worker processes (needs the dask extra); the output is a folder (partitioned Parquet)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="run on an existing Dask cluster, e.g. "
+                   "tcp://10.0.0.5:8786; the input and the output folder must be reachable from the workers")
+    p.add_argument("--partition-rows", type=int, default=None, metavar="N", help="with Dask: rows per partition "
+                   "when the input is one file (default 250000)")
     p.set_defaults(run=cmd_entitlements)
 
     p = sub.add_parser("consortium", parents=[debug], help="consortium eligibility, criterion by criterion")

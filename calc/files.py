@@ -751,13 +751,16 @@ def write_parquet(path: Path | str, frame: pd.DataFrame | Any, *, progress: Call
 
 
 def write_xlsx(target: Path | str | BinaryIO, sheets: Mapping[str, pd.DataFrame], *,
-               decorate: Callable[[Any, dict[str, Any], Mapping[str, pd.DataFrame]], None] | None = None) -> None:
+               decorate: Callable[[Any, dict[str, Any], Mapping[str, pd.DataFrame]], None] | None = None,
+               created: Any = None) -> None:
     """Tables as sheets of an XLSX (xlsxwriter), atomically when ``target`` is a path.
 
     Text is written as text (never a formula, a link or a number), made safe; integers as numbers (as text
     beyond 2^53, so they stay exact); missing values as empty cells.  A sheet longer than Excel's 1,048,576
     rows or a text longer than 32,767 characters is an :class:`OutputError`, raised before anything is
     written.  ``decorate(book, worksheets, sheets)`` may add formats and charts after the cells are written.
+    ``created`` (a datetime) is the workbook's creation date; with it, the same sheets give the same bytes
+    (xlsxwriter dates the zip entries 1980-01-01 and otherwise stamps the workbook with the current time).
     """
     import xlsxwriter
 
@@ -775,6 +778,8 @@ def write_xlsx(target: Path | str | BinaryIO, sheets: Mapping[str, pd.DataFrame]
                                          "strings_to_numbers": False, "nan_inf_to_errors": False,
                                          "constant_memory": not isinstance(out, io.BytesIO),
                                          "in_memory": isinstance(out, io.BytesIO)})
+        if created is not None:
+            book.set_properties({"created": created})
         bold = book.add_format({"bold": True})
         worksheets = {}
         for name, frame in sheets.items():

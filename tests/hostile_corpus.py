@@ -283,9 +283,10 @@ def make_corpus(d: Path) -> list[Case]:
                       str(out / "same.csv"), "--summary", str(out / "same.csv")], 2, "it would be overwritten",
                       [consortia_good], absent=[out / "same.csv"]))
     cases.append(Case("output is a folder", ["entitlements", str(good), "--as-of", AS_OF, "--output", str(d / "sub")],
-                      2, "must end in .csv or .xlsx", [good]))
+                      2, "is a folder: a partitioned Parquet dataset is written with --workers", [good]))
     cases.append(Case("output of an unknown type", ["entitlements", str(good), "--as-of", AS_OF, "--output",
-                      str(d / "newdir" / "x.txt")], 2, "must end in .csv or .xlsx", [good], absent=[d / "newdir"]))
+                      str(d / "newdir" / "x.txt")], 2, "must end in .csv, .parquet or .xlsx", [good],
+                      absent=[d / "newdir"]))
     cases.append(Case("no policy in force", ["entitlements", str(good), "--as-of", "2035-01-01", "--output",
                       str(out / "future.csv")], 0, "no policy is in force on 2035-01-01", [good],
                       [out / "future.csv"]))

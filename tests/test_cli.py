@@ -77,9 +77,10 @@ E3,xiamen,200万,100万
 
 
 def test_entitlements_csv_has_one_row_per_enterprise_and_item_and_the_hand_worked_amounts(tmp_path):
+    # --rows all: every item of every enterprise; --citations inline: the article and its quote in every row
     out = tmp_path / "out.csv"
     done = calc_cli("entitlements", write_csv(tmp_path / "in.csv", ENTERPRISES), "--as-of", "2026-06-30",
-                    "--output", out, "--lang", "en")
+                    "--output", out, "--lang", "en", "--rows", "all", "--citations", "inline")
     assert done.returncode == 0, done.stderr
     table = read_csv(out)
     assert set(ITEM_COLUMNS) <= set(table.columns)
@@ -124,7 +125,7 @@ E4,xiamen,500万,-5万
 def test_bad_rows_exit_1_the_good_rows_are_written_and_the_errors_are_named(tmp_path):
     out = tmp_path / "out.csv"
     done = calc_cli("entitlements", write_csv(tmp_path / "in.csv", BAD_ROWS), "--as-of", "2026-06-30",
-                    "--output", out)
+                    "--output", out, "--rows", "all")
     assert done.returncode == 1, done.stderr
     table = read_csv(out)
     assert set(table["enterprise_id"]) == {"E1", "E3"}
@@ -198,7 +199,8 @@ def unusable_cases(d: Path) -> dict[str, tuple[list, str]]:
         "missing input file": (["entitlements", d / "nowhere.csv", "--output", d / "o.csv"], "file not found"),
         "input neither CSV nor XLSX": (["entitlements", write_csv(d / "in.txt", ENTERPRISES), "--output", d / "o.csv"],
                                        "unsupported file type"),
-        "output neither CSV nor XLSX": (["entitlements", good, "--output", d / "o.txt"], ".csv or .xlsx"),
+        "output neither CSV, Parquet nor XLSX": (["entitlements", good, "--output", d / "o.txt"],
+                                                 ".csv, .parquet or .xlsx"),
         "month 13": (["entitlements", good, "--as-of", "2026-13-01", "--output", d / "o.csv"], "not a date"),
         "day/month/year": (["entitlements", good, "--as-of", "30/06/2026", "--output", d / "o.csv"], "not a date"),
         "policies, not a date": (["policies", "--as-of", "yesterday"], "not a date"),

@@ -192,19 +192,23 @@ def test_a_writer_killed_midway_leaves_the_previous_output_intact(tmp_path):
     out.write_text("the previous output\n", encoding="utf-8")
     before = digest(out)
     proc = subprocess.Popen([sys.executable, "-m", "calc", "entitlements", str(source), "--as-of", AS_OF,
-                             "--output", str(out)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                             "--output", str(out), "--rows", "all"], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
-    while not list(tmp_path.glob(".out.csv.*.tmp")) and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.005)
+
+    def writing() -> bool:  # the temporary output holds its first bytes: the writer is midway
+        return any(p.stat().st_size > 0 for p in tmp_path.glob(".out.csv.*.tmp"))
+
+    while not writing() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.001)
     assert proc.poll() is None, "the run ended before its temporary output appeared"
-    time.sleep(0.2)  # midway through writing
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     assert digest(out) == before  # the previous output, byte for byte
     assert out.read_text(encoding="utf-8") == "the previous output\n"
     # and a run that finishes replaces it whole
     done = subprocess.run([sys.executable, "-m", "calc", "entitlements", str(source), "--as-of", AS_OF, "--output",
-                           str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+                           str(out), "--rows", "all"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert len(pd.read_csv(out, usecols=["enterprise_id"])) == 40_000 * 26
 
