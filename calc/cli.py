@@ -277,7 +277,13 @@ def cmd_entitlements(args) -> int:
     if distributed:
         from calc import distributed as dist
 
-        return dist.cli_entitlements(args, options, say=_say, warn=_warn, usage_error=UsageError)
+        progress = Progress(args.quiet)
+        try:
+            progress.stage("partitions", 100)
+            return dist.cli_entitlements(args, options, say=_say, warn=_warn, usage_error=UsageError,
+                                         progress=progress.step)
+        finally:
+            progress.close()
     if output.is_dir() or not output.suffix:
         raise UsageError(f"--output {terminal_text(str(output))!r} is a folder: a partitioned Parquet dataset is "
                          "written with --workers N or --scheduler ADDRESS; otherwise --output must end in .csv, "

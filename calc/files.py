@@ -42,7 +42,7 @@ from calc.limits import DEFAULT, Limits, size_text
 __all__ = [
     "InputError", "LimitError", "OutputError", "cut", "shown", "escape_controls", "has_control", "safe_cell", "terminal_text",
     "read_table_file", "atomic_output", "check_output_paths", "write_csv", "write_xlsx", "write_parquet",
-    "arrow_table", "safe_strings", "parquet_files",
+    "arrow_table", "safe_strings", "parquet_files", "parquet_layout", "read_parquet_part",
     "XLSX_MAX_ROWS", "XLSX_MAX_CELL_CHARS",
 ]
 
@@ -221,22 +221,26 @@ def _plain_arrow_type(t: Any) -> bool:
             or pa.types.is_date(t) or pa.types.is_timestamp(t))
 
 
-def _read_parquet(files: Sequence[Path], described: str, limits: Limits) -> pd.DataFrame:
-    """One Parquet file or the files of a dataset, bounded by what their footers declare before any data is read:
-    total size, rows, columns, cells; the columns must be the same in every file and of plain types."""
+def parquet_layout(files: Sequence[Path], described: str, limits: Limits,
+                   per_part: bool = False) -> tuple[list[str], list[tuple[Path, int, int]]]:
+    """What the footers of Parquet files declare, checked against ``limits`` before any data is read: the column
+    names (the same in every file, of plain types, the header checked as a CSV's) and every row group as
+    ``(file, row group, rows)``.  The file size, rows and cells bound the whole (``per_part=False``) or each
+    file (``per_part=True``, the Dask path, where a partition is what one worker holds)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    size = sum(f.stat().st_size for f in files)
-    if size > limits.max_file_bytes:
-        raise LimitError(f"{described} is {size_text(size)}, above the limit of {size_text(limits.max_file_bytes)} "
-                         "(raise it with --limit file=…, or limits=Limits(max_file_bytes=…))",
-                         "file", size, limits.max_file_bytes)
-    schema, rows = None, 0
+    sizes = [f.stat().st_size for f in files]
+    for size, what in ([(max(sizes, default=0), "a file of " + described)] if per_part else [(sum(sizes), described)]):
+        if size > limits.max_file_bytes:
+            raise LimitError(f"{what} is {size_text(size)}, above the limit of {size_text(limits.max_file_bytes)} "
+                             "(raise it with --limit file=…, or limits=Limits(max_file_bytes=…))",
+                             "file", size, limits.max_file_bytes)
+    schema, rows, groups = None, 0, []
     for f in files:
         try:
             meta = pq.read_metadata(f)
-            file_schema = pq.read_schema(f)
+            file_schema = meta.schema.to_arrow_schema()
         except (pa.ArrowException, OSError, ValueError) as exc:
             raise InputError(f"cannot read {escape_controls(str(f))} as Parquet: {escape_controls(str(exc))}") from None
         names = [n for n in file_schema.names if n != "__index_level_0__"]
@@ -248,39 +252,64 @@ def _read_parquet(files: Sequence[Path], described: str, limits: Limits) -> pd.D
         elif [n for n in schema.names if n != "__index_level_0__"] != names:
             raise InputError(f"{escape_controls(str(f))} has other columns than {escape_controls(str(files[0]))}: "
                              "every file of a dataset must have the same columns")
-        rows += meta.num_rows
-        if rows > limits.max_rows:
-            raise LimitError(f"{described} has {'more than ' if f != files[-1] else ''}{rows:,} rows, above the limit "
-                             f"of {limits.max_rows:,} " + _limit_hint("rows"), "rows", rows, limits.max_rows)
+        rows = meta.num_rows if per_part else rows + meta.num_rows
+        if rows > limits.max_rows or rows * len(names) > limits.max_cells:
+            where = f"{escape_controls(str(f))} (in {described})" if per_part else described
+            if rows > limits.max_rows:
+                raise LimitError(f"{where} has {'more than ' if f != files[-1] and not per_part else ''}{rows:,} rows, "
+                                 f"above the limit of {limits.max_rows:,} " + _limit_hint("rows"), "rows", rows,
+                                 limits.max_rows)
+            raise LimitError(f"{where} has {len(names):,} columns × {rows:,} rows = {rows * len(names):,} cells, above "
+                             f"the limit of {limits.max_cells:,} " + _limit_hint("cells"), "cells",
+                             rows * len(names), limits.max_cells)
+        groups.extend((f, g, meta.row_group(g).num_rows) for g in range(meta.num_row_groups))
     names = [n for n in schema.names if n != "__index_level_0__"]
     header = _check_header(list(names), described, limits)
-    cells = rows * len(header)
-    if cells > limits.max_cells:
-        raise LimitError(f"{described} has {len(header):,} columns × {rows:,} rows = {cells:,} cells, above the limit "
-                         f"of {limits.max_cells:,} " + _limit_hint("cells"), "cells", cells, limits.max_cells)
     for name in names:
         t = schema.field(name).type
         if not _plain_arrow_type(t):
             raise InputError(f"{described}: column {shown(name)} is of Parquet type {escape_controls(str(t))}; a table "
                              "of inputs holds numbers, text, yes/no and dates")
+    return names, groups
+
+
+def read_parquet_part(pieces: Sequence[tuple[Path, Sequence[int]]], names: Sequence[str], described: str) -> pd.DataFrame:
+    """Row groups of Parquet files, ``[(file, [row group, …]), …]``, as a frame of raw cells (text as str or None,
+    integers with gaps as Python ints), the columns ``names`` under their checked headers."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     try:
-        tables = [pq.read_table(f, columns=names) for f in files]
+        tables = [pq.ParquetFile(f).read_row_groups(list(g), columns=list(names)) for f, g in pieces]
         table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise InputError(f"cannot read {described} as Parquet: {escape_controls(str(exc))}") from None
+    header = [n if n.strip() else f"(column {_column_letter(i)})" for i, n in enumerate(names)]
+    header = [h.strip() for h in header]
     columns = {}
-    for i, name in enumerate(names):
+    for i, name in enumerate(header):
         column = table.column(i)
         if pa.types.is_dictionary(column.type):
             column = column.cast(column.type.value_type)
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             # text as str (None where missing), as a CSV is read; an over-long cell is named by the loaders
-            columns[header[i]] = column.to_numpy(zero_copy_only=False).astype(object, copy=False)
+            columns[name] = column.to_numpy(zero_copy_only=False).astype(object, copy=False)
         else:  # integers with gaps as Python ints (exact), not floats
-            columns[header[i]] = column.to_pandas(integer_object_nulls=True, date_as_object=True)
+            columns[name] = column.to_pandas(integer_object_nulls=True, date_as_object=True)
     frame = pd.DataFrame(columns)
     frame.columns = header
     return frame
+
+
+def _read_parquet(files: Sequence[Path], described: str, limits: Limits) -> pd.DataFrame:
+    """One Parquet file or the files of a dataset, bounded by what their footers declare (:func:`parquet_layout`)."""
+    names, groups = parquet_layout(files, described, limits)
+    pieces: dict[Path, list[int]] = {}
+    for f, g, _ in groups:
+        pieces.setdefault(f, []).append(g)
+    if not pieces:
+        pieces = {files[0]: []}
+    return read_parquet_part(list(pieces.items()), names, described)
 
 
 def _limit_hint(name: str) -> str:

@@ -1,0 +1,434 @@
+"""Beyond one machine: ``entitlements`` and ``assess_consortia`` partition by partition on Dask.
+
+A province's or the country's enterprises do not fit one process comfortably; the same calls run here one
+partition at a time on the workers of a ``dask.distributed`` cluster (a :class:`distributed.LocalCluster` of N
+processes, or an existing cluster by its scheduler's address):
+
+* the input is a partitioned Parquet dataset (a folder, as Dask or Spark write it), a Parquet file, a Dask
+  DataFrame of raw cells, or any table the loaders take (read on the client, bounded, then split);
+* the policies are shipped once to every worker (``Client.scatter(…, broadcast=True)``), not with every task;
+* each task loads its partition with the same loader (:func:`calc.inputs.load_enterprises`), computes it with
+  the same :func:`calc.entitlements.entitlements`, shapes it with :mod:`calc.outputs` and writes its own part
+  ``part.NNNNN.parquet`` of the output folder: the results are never gathered on the client.  Only small
+  things come back: counts, exact sums, the rejected rows.
+
+Results are identical to the single-process run, row for row and cell for cell, with two exceptions that come
+from splitting: the bounds of :class:`calc.limits.Limits` apply to each partition (what one worker holds) rather
+than to the whole; and an id used twice *in two different partitions* is not detected (within a partition it is,
+as in one process).  Row numbers in the errors are the input's own (each partition's offset added).
+
+The output folder is written whole or not at all: the parts go to a hidden folder beside it, renamed into place
+at the end, with a ``_calc_dataset.json`` describing the run (readers of Parquet datasets skip files starting
+with ``_``); an existing output folder is replaced only if that file says this program wrote it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import re
+import resource
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from calc.files import InputError, OutputError, escape_controls, parquet_files, parquet_layout, read_parquet_part, \
+    read_table_file, write_csv, write_parquet
+from calc.limits import DEFAULT, Limits
+
+MARKER = "_calc_dataset.json"
+PARTITION_ROWS = 250_000
+
+__all__ = ["local_client", "entitlements_dataset", "consortia_dataset", "DatasetRun", "cli_entitlements",
+           "PARTITION_ROWS", "MARKER"]
+
+
+def _dask():
+    try:
+        import dask  # noqa: F401
+        import distributed
+    except ImportError:
+        raise InputError("running on Dask needs the dask extra: pip install 'sti-subsidy-calc[dask]'") from None
+    return distributed
+
+
+# ============================================================================================ the cluster
+
+@contextlib.contextmanager
+def local_client(workers: int | None = None, scheduler: str | None = None, *, processes: bool = True,
+                 memory_limit: str | int | None = "auto", threads_per_worker: int = 1) -> Iterator[Any]:
+    """A ``distributed.Client``: on the cluster at ``scheduler``, or on a :class:`LocalCluster` of ``workers``
+    processes (one thread each: the engine uses numpy on whole columns, one core per worker); closed after."""
+    distributed = _dask()
+    if scheduler:
+        client = distributed.Client(scheduler)
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    with distributed.LocalCluster(n_workers=workers or 1, threads_per_worker=threads_per_worker,
+                                  processes=processes, memory_limit=memory_limit, dashboard_address=":0",
+                                  silence_logs=40) as cluster, distributed.Client(cluster) as client:
+        yield client
+
+
+# ============================================================================================ one partition
+
+@dataclass
+class PartResult:
+    index: int
+    rows: int                  # enterprises (consortia) computed
+    rejected_rows: int
+    errors: pd.DataFrame
+    sums: dict[str, int]
+    peak_rss_bytes: int
+    worker: str = ""
+
+
+_ROW = re.compile(r"^row (\d+)")
+_FIRST = re.compile(r"\(first used in row (\d+)\)")
+
+
+def _renumbered(errors: pd.DataFrame, offset: int) -> pd.DataFrame:
+    """A partition's errors with the input's own row numbers (the partition's offset added)."""
+    if not len(errors) or not offset:
+        return errors
+    errors = errors.copy()
+    errors["input_row"] = errors["input_row"] + offset
+    errors["message"] = [
+        _FIRST.sub(lambda m: f"(first used in row {int(m.group(1)) + offset})",
+                   _ROW.sub(lambda m: f"row {int(m.group(1)) + offset}", msg))
+        for msg in errors["message"]]
+    return errors
+
+
+def _peak_rss() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: kilobytes
+
+
+def _source_frame(source: Any) -> pd.DataFrame:
+    if isinstance(source, pd.DataFrame):
+        return source
+    pieces, names, described = source
+    return read_parquet_part([(Path(f), g) for f, g in pieces], names, described)
+
+
+def _entitlement_part(source: Any, index: int, offset: int, policies: Any, settings: Mapping[str, Any]) -> PartResult:
+    from calc.entitlements import entitlements
+    from calc.inputs import load_enterprises
+    from calc.money import exact_sum
+    from calc.outputs import long_table, wide_table
+
+    raw = _source_frame(source)
+    parsed = load_enterprises(raw, limits=settings["limits"])
+    parsed.frame["input_row"] = parsed.frame["input_row"].to_numpy() + offset
+    result = entitlements(parsed, as_of=settings["as_of"], policies=policies, options=settings["options"])
+    if settings["shape"] == "wide":
+        table = wide_table(result)
+    else:
+        table = long_table(result, lang=settings["lang"], rows=settings["rows"], citations=settings["citations"])
+    write_parquet(Path(settings["folder"]) / f"part.{index:05d}.parquet", table)
+    totals = result.totals()
+    sums = {name: exact_sum(totals[name].to_numpy()) for name in ("formula_fixed_yuan", "ceiling_yuan", "total_yuan")}
+    return PartResult(index, len(parsed.frame), parsed.bad_row_count, _renumbered(parsed.errors, offset), sums,
+                      _peak_rss(), _worker_name())
+
+
+def _consortium_part(source: Any, index: int, offset: int, policies: Any, settings: Mapping[str, Any]) -> PartResult:
+    from calc.eligibility import assess_consortia
+    from calc.inputs import load_consortia
+
+    raw = _source_frame(source)
+    parsed = load_consortia(raw, limits=settings["limits"])
+    parsed.frame["input_row"] = parsed.frame["input_row"].to_numpy() + offset
+    result = assess_consortia(parsed, as_of=settings["as_of"], jurisdictions=settings["jurisdictions"],
+                              policies=policies, options=settings["options"])
+    folder = Path(settings["folder"])
+    write_parquet(folder / "criteria" / f"part.{index:05d}.parquet", result.criteria(lang=settings["lang"]))
+    summary = result.summary(lang=settings["lang"])
+    write_parquet(folder / "summary" / f"part.{index:05d}.parquet", summary)
+    counts = summary["status"].value_counts().to_dict() if len(summary) else {}
+    return PartResult(index, len(parsed.frame), parsed.bad_row_count, _renumbered(parsed.errors, offset),
+                      {str(k): int(v) for k, v in counts.items()}, _peak_rss(), _worker_name())
+
+
+def _worker_name() -> str:
+    try:
+        from distributed import get_worker
+
+        return get_worker().address
+    except (ImportError, ValueError):
+        return ""
+
+
+# ============================================================================================ planning
+
+@dataclass
+class _Plan:
+    sources: list[Any]          # per partition: a pandas frame, a Dask future/delayed, or (pieces, names, described)
+    offsets: list[int]          # rows of the input before each partition
+    described: str
+
+
+def _plan(client: Any, source: Any, partition_rows: int, limits: Limits, table: str) -> _Plan:
+    """Partitions of the input, each with the number of input rows before it."""
+    if _is_dask_frame(source):
+        lengths = [int(n) for n in source.map_partitions(len).compute()]
+        parts = client.compute(source.to_delayed())
+        return _Plan(list(parts), list(np.cumsum([0, *lengths[:-1]])), "Dask DataFrame")
+    if isinstance(source, (str, Path)) and (Path(source).is_dir() or Path(source).suffix.lower() == ".parquet"):
+        path = Path(source)
+        described = escape_controls(str(path))
+        if not path.exists():
+            raise InputError(f"file not found: {described}")
+        files = parquet_files(path) if path.is_dir() else [path]
+        names, groups = parquet_layout(files, described, limits, per_part=True)
+        sources, offsets, offset = [], [], 0
+        batch: list[tuple[Path, int, int]] = []
+
+        def flush() -> None:
+            nonlocal offset
+            if not batch:
+                return
+            pieces: dict[str, list[int]] = {}
+            for f, g, _ in batch:
+                pieces.setdefault(str(f), []).append(g)
+            sources.append((list(pieces.items()), names, described))
+            offsets.append(offset)
+            offset += sum(n for *_, n in batch)
+            batch.clear()
+
+        for group in groups:  # row groups, in order, batched up to partition_rows (a big group is a part alone)
+            if batch and sum(n for *_, n in batch) + group[2] > partition_rows:
+                flush()
+            batch.append(group)
+        flush()
+        return _Plan(sources, offsets, described)
+    if isinstance(source, pd.DataFrame):
+        frame, described = source, "DataFrame"
+    elif isinstance(source, (str, Path)):
+        from calc.inputs import TABLES, _match_header  # the loader's own sheet choice for a workbook
+
+        id_col = next(c for c in TABLES[table] if c.kind == "id" and c.required)
+        frame, described = read_table_file(source, limits=limits, sheet_names=(table,),
+                                           prefer=lambda hs: any(_match_header(h, table, strict=False)[0] is id_col
+                                                                 for h in hs))
+    else:
+        raise InputError(f"cannot run on Dask from {type(source).__name__}: pass a Dask DataFrame, a Parquet dataset "
+                         "(folder) or file, a DataFrame, or the path of a .csv or .xlsx file")
+    starts = list(range(0, max(len(frame), 1), partition_rows))
+    return _Plan([frame.iloc[s:s + partition_rows].reset_index(drop=True) for s in starts], starts, described)
+
+
+def _is_dask_frame(source: Any) -> bool:
+    return type(source).__module__.startswith("dask") and hasattr(source, "to_delayed")
+
+
+# ============================================================================================ the output folder
+
+@contextlib.contextmanager
+def _dataset_folder(folder: Path, marker: Mapping[str, Any]) -> Iterator[Path]:
+    """A hidden folder beside ``folder`` to write the parts into, renamed into place when the block succeeds;
+    an existing ``folder`` is replaced only when this program wrote it (its ``_calc_dataset.json``)."""
+    folder = Path(folder)
+    if folder.exists():
+        if not folder.is_dir():
+            raise OutputError(f"--output {escape_controls(str(folder))} is a file, not a folder")
+        if any(folder.iterdir()) and not (folder / MARKER).is_file():
+            raise OutputError(f"--output {escape_controls(str(folder))} is a folder this program did not write (no "
+                              f"{MARKER}): choose a new or empty folder")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
+    try:
+        yield tmp
+        (tmp / MARKER).write_text(json.dumps(marker, ensure_ascii=False, sort_keys=True, indent=1) + "\n",
+                                  encoding="utf-8")
+        os.chmod(tmp, 0o755 & ~_umask())
+        old = None
+        if folder.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".old", dir=folder.parent))
+            os.replace(folder, old / "dataset")
+        os.replace(tmp, folder)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# ============================================================================================ runs
+
+@dataclass
+class DatasetRun:
+    """What came back from a run: the folder, counts, exact sums, the rejected rows, and per worker the peak
+    memory (resident set size, bytes) of its process."""
+
+    folder: Path
+    parts: int
+    rows: int
+    rejected_rows: int
+    errors: pd.DataFrame
+    sums: dict[str, int]
+    peak_rss_by_worker: dict[str, int] = field(default_factory=dict)
+
+
+def _run(kind: str, client: Any, source: Any, folder: Path | str, settings: dict[str, Any], policies: Any,
+         partition_rows: int, limits: Limits, progress: Callable[[float], None] | None) -> DatasetRun:
+    from distributed import as_completed
+
+    from calc.policies import default_policies
+
+    table = "enterprises" if kind == "entitlements" else "consortia"
+    plan = _plan(client, source, partition_rows, limits, table)
+    policies = policies or default_policies()
+    shipped = client.scatter(policies, broadcast=True, hash=False)  # once per worker, not per task
+    marker = {"command": kind, "as_of": settings["as_of"].isoformat(), "parts": len(plan.sources),
+              **{k: v for k, v in settings.items() if k in ("shape", "rows", "lang", "citations", "options",
+                                                              "jurisdictions")}}
+    work = _entitlement_part if kind == "entitlements" else _consortium_part
+    results: list[PartResult] = []
+    with _dataset_folder(Path(folder), marker) as tmp:
+        settings = {**settings, "folder": str(tmp), "limits": limits}
+        futures = [client.submit(work, src, i, off, shipped, settings, pure=False)
+                   for i, (src, off) in enumerate(zip(plan.sources, plan.offsets))]
+        try:
+            for future in as_completed(futures):
+                results.append(future.result())
+                future.release()
+                if progress is not None:
+                    progress(1 / max(len(futures), 1))
+        finally:
+            for f in futures:
+                f.cancel()
+        results.sort(key=lambda r: r.index)
+        marker.update(rows=sum(r.rows for r in results), rejected_rows=sum(r.rejected_rows for r in results))
+    errors = [r.errors for r in results if len(r.errors)]
+    sums: dict[str, int] = {}
+    for r in results:
+        for k, v in r.sums.items():
+            sums[k] = sums.get(k, 0) + v
+    peaks: dict[str, int] = {}
+    for r in results:
+        peaks[r.worker] = max(peaks.get(r.worker, 0), r.peak_rss_bytes)
+    from calc.inputs import _empty_errors
+
+    return DatasetRun(Path(folder), len(results), sum(r.rows for r in results),
+                      sum(r.rejected_rows for r in results),
+                      pd.concat(errors, ignore_index=True) if errors else _empty_errors(), sums, peaks)
+
+
+def entitlements_dataset(source: Any, folder: Path | str, *, as_of: dt.date | str | None = None,
+                         options: Mapping[str, str] | None = None, policies: Any = None, shape: str = "long",
+                         rows: str = "matter", lang: str = "zh", citations: str = "id", client: Any = None,
+                         workers: int | None = None, scheduler: str | None = None,
+                         partition_rows: int = PARTITION_ROWS, limits: Limits = DEFAULT,
+                         progress: Callable[[float], None] | None = None) -> DatasetRun:
+    """``entitlements`` over ``source`` partition by partition, each part of the table (:mod:`calc.outputs`'s
+    ``shape``, ``rows``, ``citations``) written to ``folder`` as ``part.NNNNN.parquet``; on ``client``, or on a
+    cluster made for the call (``workers`` local processes, or the one at ``scheduler``)."""
+    from calc.entitlements import _as_date, _check_options
+    from calc.outputs import CITATIONS, ROWS, SHAPES
+    from calc.policies import default_policies
+
+    for name, value, allowed in (("shape", shape, SHAPES), ("rows", rows, ROWS), ("citations", citations, CITATIONS)):
+        if value not in allowed:
+            raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    as_of = _as_date(as_of)
+    _check_options(policies or default_policies(), options)
+    settings = {"as_of": as_of, "options": dict(options or {}), "shape": shape, "rows": rows, "lang": lang,
+                "citations": citations}
+    if client is not None:
+        return _run("entitlements", client, source, folder, settings, policies, partition_rows, limits, progress)
+    with local_client(workers, scheduler) as own:
+        return _run("entitlements", own, source, folder, settings, policies, partition_rows, limits, progress)
+
+
+def consortia_dataset(source: Any, folder: Path | str, *, as_of: dt.date | str | None = None,
+                      jurisdictions: str | Sequence[str] | None = None, options: Mapping[str, str] | None = None,
+                      policies: Any = None, lang: str = "zh", client: Any = None, workers: int | None = None,
+                      scheduler: str | None = None, partition_rows: int = PARTITION_ROWS, limits: Limits = DEFAULT,
+                      progress: Callable[[float], None] | None = None) -> DatasetRun:
+    """``assess_consortia`` partition by partition: ``folder/criteria/`` and ``folder/summary/`` are two
+    partitioned Parquet datasets (the criteria table and the summary of each part)."""
+    from calc.entitlements import _as_date, _check_options
+    from calc.policies import default_policies
+
+    as_of = _as_date(as_of)
+    _check_options(policies or default_policies(), options)
+    settings = {"as_of": as_of, "options": dict(options or {}), "lang": lang, "jurisdictions": jurisdictions}
+    if client is not None:
+        return _run("consortia", client, source, folder, settings, policies, partition_rows, limits, progress)
+    with local_client(workers, scheduler) as own:
+        return _run("consortia", own, source, folder, settings, policies, partition_rows, limits, progress)
+
+
+# ============================================================================================ the command line
+
+def cli_entitlements(args: Any, options: Mapping[str, str], *, say: Callable[[str], None],
+                     warn: Callable[[str], None], usage_error: type[Exception], progress: Any = None) -> int:
+    """``python -m calc entitlements INPUT --workers N|--scheduler ADDRESS --output FOLDER``."""
+    from calc.files import check_output_paths
+    from calc.outputs import citations_table
+
+    output = Path(args.output)
+    if args.workers is not None and args.scheduler is not None:
+        raise usage_error("give --workers N (a local cluster) or --scheduler ADDRESS (an existing one), not both")
+    if args.workers is not None and not 1 <= args.workers <= 1024:
+        raise usage_error(f"--workers must be 1 … 1024, got {args.workers}")
+    if output.suffix and not output.is_dir():
+        raise usage_error(f"with --workers or --scheduler, --output is a folder (a partitioned Parquet dataset), got "
+                          f"{escape_controls(output.name)!r}")
+    if output.suffix.lower() == ".xlsx":
+        raise usage_error("an XLSX cannot be written partition by partition: give a folder")
+    partition_rows = args.partition_rows or PARTITION_ROWS
+    if partition_rows < 1:
+        raise usage_error(f"--partition-rows must be at least 1, got {partition_rows}")
+    side = {"errors file": output.with_name(output.name + ".errors.csv"),
+            "citations file": output.with_name(output.name + ".citations.csv")}
+    check_output_paths([args.input], side)
+    if _identity(output) == _identity(Path(args.input)):
+        raise OutputError(f"--output {escape_controls(str(output))} is the input: it would be overwritten")
+    as_of = args.as_of or dt.date.today()
+    run = entitlements_dataset(args.input, output, as_of=as_of, options=options, shape=args.shape, rows=args.rows,
+                               lang=args.lang, citations=args.citations, workers=args.workers,
+                               scheduler=args.scheduler, partition_rows=partition_rows, limits=args.limits,
+                               progress=progress)
+    write_csv(side["errors file"], run.errors)
+    if not (args.shape == "long" and args.citations == "inline"):
+        from calc.entitlements import EntitlementResult  # noqa: F401 - the citations need only the nodes
+        from calc.policies import default_policies
+
+        policies = default_policies()
+        write_csv(side["citations file"], citations_table(_NodesOnly(policies, list(policies.items()))))
+    for message in run.errors["message"]:
+        warn(f"error: {message}")
+    if not args.quiet:
+        say(f"{run.rows} enterprises computed in {run.parts} partitions, {run.rejected_rows} rejected; "
+            f"formula+fixed {run.sums.get('formula_fixed_yuan', 0):,} yuan, ceilings {run.sums.get('ceiling_yuan', 0):,} "
+            f"yuan → {args.output}/")
+    return 1 if len(run.errors) else 0
+
+
+@dataclass
+class _NodesOnly:
+    policies: Any
+    nodes: list[Any]
+
+
+def _identity(path: Path) -> str:
+    return os.path.realpath(path)
