@@ -807,6 +807,8 @@ class Projection:
     by_item: pd.DataFrame  # year, scenario, item_id, cost_yuan, recipients
     by_year: pd.DataFrame  # year, scenario, cost_yuan (+ p10/p50/p90 when drawn)
     assumptions: dict
+    # year, change_yuan (reform − baseline) (+ p10/p50/p90 of the change over the same draws, when drawn)
+    change: pd.DataFrame | None = None
 
 
 PERCENTILES = (10, 50, 90)  # the fan chart's P10 / P50 / P90
@@ -929,26 +931,31 @@ def project(
     by_year = pd.DataFrame({"year": [y for y, _ in keys], "scenario": [sc for _, sc in keys],
                             "cost_yuan": _int_column([totals[k] for k in keys])})
     held_draws = 0
+    change = pd.DataFrame({"year": list(years),
+                           "change_yuan": _int_column([totals.get((y, "reform"), 0) - totals.get((y, "baseline"), 0)
+                                                       for y in years])})
     if draws > 0:
-        drawn, held_draws = _monte_carlo(first, years, policies, reformed, share, rd_growth, rd_growth_sd, draws, seed,
-                                         claim_date, by_item, options)
+        drawn, held_draws, drawn_change = _monte_carlo(first, years, policies, reformed, share, rd_growth, rd_growth_sd,
+                                                       draws, seed, claim_date, by_item, options)
         by_year = by_year.merge(drawn, on=["year", "scenario"], how="left")
+        change = change.merge(drawn_change, on="year", how="left")
     assumptions = {"rd_growth": rd_growth, "rd_growth_sd": rd_growth_sd, "platform_rate": platform_rate,
                    "draws": draws, "seed": seed, "award_share": str(share),
                    "claim_date": f"{claim_date[0]:02d}-{claim_date[1]:02d}",
                    "rd_ceiling_yuan": MAX_MONEY_FEN // FEN_PER_YUAN, "rd_held_at_ceiling": held}
     if draws > 0:
         assumptions["rd_held_at_ceiling_draws"] = held_draws
-    return Projection(years, by_item, by_year, assumptions)
+    return Projection(years, by_item, by_year, assumptions, change)
 
 
 def _monte_carlo(first, years, policies, reformed, share, mean, sd, draws, seed, claim_date, by_item, options,
-                 chunk_rows: int = 1_000_000) -> tuple[pd.DataFrame, int]:
+                 chunk_rows: int = 1_000_000) -> tuple[pd.DataFrame, int, pd.DataFrame]:
     """P10/P50/P90 of each year's total cost over ``draws`` growth paths; only the R&D items vary by draw.
 
     Per-draw totals are exact (Python integers); the percentiles are numpy's "lower" method computed exactly
     (the value at index ⌊q × (draws − 1) / 100⌋ of the sorted totals).  Returns (table, R&D values held at the
-    money ceiling).
+    money ceiling, the P10/P50/P90 of reform − baseline per year: both scenarios see the same draws, so the
+    change is taken draw by draw, not as a difference of percentiles).
     """
     rd_items = [RD_STEP, RD_BONUS]
     n = len(first)
@@ -996,7 +1003,19 @@ def _monte_carlo(first, years, policies, reformed, share, mean, sd, draws, seed,
     table = pd.DataFrame(rows, columns=["year", "scenario", "p10_yuan", "p50_yuan", "p90_yuan"])
     for column in ("p10_yuan", "p50_yuan", "p90_yuan"):
         table[column] = _int_column(table[column])
-    return table, held
+    change_rows = []
+    for year in years:  # the fixed items' costs differ by the same amount in every draw
+        fixed = by_item[(by_item.year == year) & ~by_item.item_id.isin(rd_items)]
+        other = (sum(int(v) for v in fixed.loc[fixed.scenario == "reform", "cost_yuan"])
+                 - sum(int(v) for v in fixed.loc[fixed.scenario == "baseline", "cost_yuan"]))
+        ordered = sorted(int(r) - int(b) + other
+                         for r, b in zip(totals[("reform", year)], totals[("baseline", year)]))
+        p10, p50, p90 = (ordered[q * (len(ordered) - 1) // PERCENT] for q in PERCENTILES)
+        change_rows.append({"year": year, "p10_yuan": p10, "p50_yuan": p50, "p90_yuan": p90})
+    change = pd.DataFrame(change_rows, columns=["year", "p10_yuan", "p50_yuan", "p90_yuan"])
+    for column in ("p10_yuan", "p50_yuan", "p90_yuan"):
+        change[column] = _int_column(change[column])
+    return table, held, change
 
 
 # --------------------------------------------------------------------------- for the budget dashboard
@@ -1021,7 +1040,9 @@ def editable_parameters(policies: PolicySet | None = None, as_of: dt.date | str 
                 "current": format_value(version.value, prm.unit, lang), "text": version.text,
                 "citation": f"{version.citation.article}：「{version.citation.quote}」",
             })
-    return pd.DataFrame(rows)
+    # a date when no policy is in force gives no rows, with the same columns (callers group by them)
+    return pd.DataFrame(rows, columns=["parameter_id", "item_id", "policy_id", "item", "name", "unit", "current",
+                                       "text", "citation"])
 
 
 def reproduce_code(population: str, reforms: Sequence[Reform | Mapping], as_of: dt.date | str, *,

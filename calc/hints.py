@@ -59,7 +59,15 @@ def next_steps(result: EntitlementResult, lang: str = "zh") -> pd.DataFrame:
             "message": sentences,
         }, index=frame.index[where]))
 
-    if STEP in result.awards:
+    def live(item_id: str) -> bool:
+        # an item whose policy is not in force on the as-of date has no parameters then: no hint to give
+        if item_id not in result.awards:
+            return False
+        node = policies.node(item_id)
+        return (policies.policies[node.policy_id].in_force(as_of)
+                and all(prm.version_at(as_of) is not None for prm in node.parameters.values()))
+
+    if live(STEP):
         node = policies.node(STEP)
         c = ctx.for_node(node)
         step, per_step, cap, threshold = c.p("step"), c.p("amount_per_step"), c.p("cap"), c.p("threshold")
@@ -77,7 +85,7 @@ def next_steps(result: EntitlementResult, lang: str = "zh") -> pd.DataFrame:
         target = _ceil_to_yuan(np.maximum(threshold, prev.values) + 1)
         emit(short, "rd_to_qualify", STEP, target - rd.values, {"needed": target - rd.values, "target": target})
 
-    if BONUS in result.awards:
+    if live(BONUS):
         node = policies.node(BONUS)
         c = ctx.for_node(node)
         threshold, rate, amount = c.p("threshold"), c.p("growth_rate"), c.p("amount")
@@ -93,7 +101,7 @@ def next_steps(result: EntitlementResult, lang: str = "zh") -> pd.DataFrame:
               "threshold": explain.format_value(threshold, "yuan", lang),
               "rate": explain.format_value(rate, "ratio", lang), "amount": explain.format_value(amount, "yuan", lang)})
 
-    if MATCH in result.awards:
+    if live(MATCH):
         c = ctx.for_node(policies.node(MATCH))
         cap = c.p("cap")
         award = result.awards[MATCH]

@@ -164,11 +164,12 @@ def test_baseline_and_a_cap_of_300_wan(population):
     assert ent.to_dict() == {"A": 0, "B": -200 * WAN, "C": 0, "D": -50 * WAN}
 
     cards = B.cards_html(view)
-    assert 'data-yuan="10100000">1,010万元' in cards and 'data-yuan="7600000">760万元' in cards
+    assert 'data-yuan="10100000" title="10,100,000元">1,010万元' in cards and 'data-yuan="7600000" title="7,600,000元">760万元' in cards
     assert "−250万元" in cards and "-24.8%" in cards  # −250 / 1,010
     assert "3 → 3" in cards and "0 / 2 / 2" in cards
-    # average per recipient: 1,010万 / 3 = 3,366,666.67 → 336.6666万 (floored to the yuan); 760万 / 3 → 253.3333万
-    assert "336.6666万元 → 253.3333万元" in cards
+    # average per recipient: 1,010万 / 3 = 3,366,666 yuan (floored) → shown 336.67万元 (two decimals, half up);
+    # 760万 / 3 = 2,533,333 → 253.33万元
+    assert "336.67万元 → 253.33万元" in cards
 
     table = B.items_table(view).set_index("item_id")
     assert list(table.index) == [STEP, BONUS]  # only items that cost something
@@ -205,7 +206,7 @@ def test_pro_rating_the_r_and_d_pair_to_a_budget(population):
     assert (line.claims_yuan, line.budget_yuan, line.factor_exact, line.prorated_yuan, line.remainder_yuan) == (
         760 * WAN, 500 * WAN, "25/38", 4_999_998, 2)
     text = B.prorate_html(view)
-    assert "系数 65.7895%（= 25/38）" in text and "核减后 499.9998万元" in text and "取整余额 2元" in text
+    assert "系数 65.7895%（= 25/38）" in text and "核减后 4,999,998元" in text and "取整余额 2元" in text
     per = view.comparison.enterprises.set_index("enterprise_id")["prorated_yuan"].to_dict()
     assert per == {"A": 394_736 + 328_947, "B": 1_973_684, "C": 0, "D": 1_973_684 + 328_947}
     # a budget above the claims pays in full
@@ -225,7 +226,10 @@ def test_breakdown_by_district(population):
     assert table.loc["湖里区", ["baseline_yuan", "reform_yuan", "losers"]].tolist() == [500 * WAN, 300 * WAN, 1]
     assert table.loc["集美区", ["baseline_yuan", "reform_yuan"]].tolist() == [400 * WAN, 350 * WAN]
     fig = B.breakdown_figure(view)
-    assert fig["data"][0]["x"] == ["思明区", "湖里区", "集美区"] and fig["data"][1]["y"] == [110 * WAN, 300 * WAN, 350 * WAN]
+    # drawn in 万元, the unit of the bars' labels (the hover carries the exact yuan)
+    assert fig["data"][0]["x"] == ["思明区", "湖里区", "集美区"] and fig["data"][1]["y"] == [110, 300, 350]
+    assert fig["data"][1]["customdata"] == ["1,100,000元", "3,000,000元", "3,500,000元"]
+    assert fig["layout"]["yaxis"]["title"]["text"] == "金额（万元）"
     assert [v for _, v in B.breakdown_choices(population)] == ["district", "city"]  # no industry or size given
 
 
@@ -263,9 +267,18 @@ def test_projection_by_hand(population):
     assert got == {(2026, "baseline"): 1010 * WAN, (2026, "reform"): 760 * WAN,
                    (2027, "baseline"): 950 * WAN, (2027, "reform"): 670 * WAN,
                    (2028, "baseline"): 0, (2028, "reform"): 0}
+    # the chart is reform − baseline: 760 − 1,010 = −250万 (2026), 670 − 950 = −280万 (2027), 0 (2028)
+    assert pv.projection.change.set_index("year")["change_yuan"].to_dict() == {2026: -250 * WAN, 2027: -280 * WAN,
+                                                                               2028: 0}
     fig = B.fan_figure(pv)
-    assert [t["name"] for t in fig["data"]] == ["基线", "改革"]  # no draws: one line per scenario, no band
-    assert fig["data"][1]["y"] == [760 * WAN, 670 * WAN, 0]
+    assert [t["name"] for t in fig["data"]] == ["改革−基线"]  # no draws: one line, no band
+    assert fig["data"][0]["y"] == [-250, -280, 0] and fig["layout"]["yaxis"]["title"]["text"] == "金额（万元）"
+    assert fig["data"][0]["text"] == ["−250万元", "−280万元", "0元"]
+    # the measures end 2027-12-31 (and Xiamen's consortium measures 2028-08-09, before the 2028 claim date):
+    # marked between 2027 and 2028
+    assert fig["layout"]["meta"]["expiries"] == ["xiamen_consortium_2025", "xiamen_sti_measures"]
+    assert {s["x0"] for s in fig["layout"]["shapes"]} == {2027.5}
+    assert any("2027-12-31" in a["text"] for a in fig["layout"]["annotations"])
 
 
 def test_the_fan_chart_has_bands_when_drawn_and_is_reproducible(population):
@@ -277,7 +290,10 @@ def test_the_fan_chart_has_bands_when_drawn_and_is_reproducible(population):
     by_year = first.projection.by_year
     assert (by_year["p10_yuan"] <= by_year["p50_yuan"]).all() and (by_year["p50_yuan"] <= by_year["p90_yuan"]).all()
     names = [t.get("name") for t in B.fan_figure(first)["data"]]
-    assert names == [None, "基线 P10–P90", "基线 P50", None, "改革 P10–P90", "改革 P50"]
+    assert names == ["P10", "P10–P90", "改革−基线 P50"]
+    # the reform is the law: every draw's change is 0, so the band is 0 (taken draw by draw, not P90 − P10)
+    change = first.projection.change
+    assert (change[["change_yuan", "p10_yuan", "p50_yuan", "p90_yuan"]] == 0).all().all()
     assert "P90" in B.projection_html(first)
     failed = B.compute_projection(population, view.reform, settings, "100%", errors={"growth": "bad"})
     assert failed.projection is None and "bad" in B.projection_html(failed) and B.fan_figure(failed)["data"] == []
@@ -346,24 +362,24 @@ def test_the_notebook_recomputes_on_every_change(page):
     assert "无法识别金额“很多”" in page["population_errors"].value
     assert 'data-yuan="10100000"' in page["cards_w"].value
     page["params"][f"{STEP}.cap"].value = "300万"
-    assert 'data-yuan="7600000">760万元' in page["cards_w"].value
+    assert 'data-yuan="7600000" title="7,600,000元">760万元' in page["cards_w"].value
     assert f'<tr data-item="{STEP}"><td class="policy">厦门《若干措施》</td>' in page["items_w"].value
     assert '<td class="reform">660万元</td><td class="change">−250万元</td>' in page["items_w"].value
     assert "= 300万元" in page["param_shown"][f"{STEP}.cap"].value
     page["line_w"].value = B.R_AND_D_GROUP
     page["amount_w"].value = "500万"
-    assert "核减后 499.9998万元" in page["prorate_w"].value
+    assert "核减后 4,999,998元" in page["prorate_w"].value
     assert "'xiamen_sti_measures.rd_step_subsidy.cap': '300万'" in page["reproduce_w"].value.replace("&#x27;", "'")
     assert 'data-year="2027" data-scenario="reform"' in page["projection_w"].value
     # an unreadable value: said beside the field and above the results, and the reform is not run
     page["params"][f"{STEP}.step"].value = "二百万"
     assert "无法识别金额“二百万”" in page["param_shown"][f"{STEP}.step"].value
-    assert "w-b-errors" in page["errors_w"].value and 'data-yuan="10100000">1,010万元' in page["cards_w"].value
+    assert "w-b-errors" in page["errors_w"].value and 'data-yuan="10100000" title="10,100,000元">1,010万元' in page["cards_w"].value
     page["params"][f"{STEP}.step"].value = ""  # blank restores the law
     assert page["errors_w"].value == "" and 'data-yuan="7600000"' in page["cards_w"].value
     page["lang_w"].value = "en"
     assert "Baseline (the law)" in page["cards_w"].value and "¥7,600,000" in page["cards_w"].value
     page["reset"]()
-    assert 'data-yuan="10100000">¥10,100,000</div><div class="dash-card-note">ceiling' in page["cards_w"].value
+    assert 'data-yuan="10100000" title="¥10,100,000">¥10.1m</div><div class="dash-card-note">ceiling' in page["cards_w"].value
     assert "−" not in page["cards_w"].value.split("w-b-change")[1].split("</div>")[1]
     page["lang_w"].value = "zh"

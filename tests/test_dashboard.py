@@ -185,9 +185,13 @@ def test_composition_and_chart_traces():
     assert list(comp["amount_yuan"]) == [600_000, 500_000]
     assert list(comp["group"]) == ["firm", "ceiling"]
     firm, ceiling = E.chart_traces(comp, "zh")
-    assert firm["x"] == [600_000] and firm["text"] == ["60万元"] and firm["name"] == "公式/定额"
-    assert firm["y"] == [["厦门《若干措施》"], ["研发费用补助（每满200万元补10万元）"]]
-    assert ceiling["x"] == [500_000] and ceiling["text"] == ["50万元"]
+    # drawn in 万元 (the unit of the labels): 600,000 yuan = 60万元; the hover has the exact yuan
+    assert firm["x"] == [60] and firm["text"] == ["60万元"] and firm["name"] == "公式/定额"
+    assert firm["customdata"] == ["600,000元"]
+    assert firm["y"] == [["厦门《若干措施》"], ["研发费用补助（每满200万元补<br>10万元）"]]
+    assert ceiling["x"] == [50] and ceiling["text"] == ["50万元"]
+    fig = E.figure(comp, "chart_title", "zh")
+    assert fig["layout"]["xaxis"]["title"]["text"] == "金额（万元）"
     empty = E.chart_traces(comp.iloc[:0], "en")
     assert [t["x"] for t in empty] == [[], []] and empty[1]["name"] == "ceiling"
 
@@ -195,7 +199,8 @@ def test_composition_and_chart_traces():
 def test_totals_html():
     view = E.compute_enterprise(rd_only("1,234.56万", "1000万"), AS_OF, "en")
     html = E.totals_html(view)
-    assert 'data-yuan="1100000">¥1,100,000<' in html
+    # 1,100,000 yuan reads ¥1.1m; the exact amount is the hover title and data-yuan
+    assert 'data-yuan="1100000" title="¥1,100,000">¥1.1m<' in html
     assert "Formula and fixed total" in html
 
 

@@ -31,11 +31,13 @@ from calc import explain
 from calc.budget import Comparison, Projection, Reform, compare, editable_parameters, project, reproduce_code
 from calc.dashboards.common import DEFAULT_AS_OF, MAX_TEXT, SAMPLES, lang_of, policy_set
 from calc.dashboards.forms import parse_date_field, parse_money_field
+from calc.dashboards.money import axis_unit, exact, scaled, short, signed
+from calc.dashboards.enterprise import wrap
 from calc.dashboards.html import CHART_FONT, card_html, esc, table_html
 from calc.dashboards.words import policy_short, policy_title, text, translate_message, word
 from calc.explain import format_value
 from calc.inputs import ParsedInput, load_enterprises
-from calc.money import MoneyError, exact_sum, format_money
+from calc.money import MoneyError, exact_sum
 from calc.policies import PolicyDataError, normalise_text
 from calc.rules.base import FEN_PER_YUAN
 
@@ -54,17 +56,6 @@ DEFAULT_PROJECTION = {"growth": "12%", "growth_sd": "5%", "platform_rate": "0%",
 CLAIM_DATES = ("12-31", "06-30")
 R_AND_D_GROUP = "xiamen_sti_measures.rd_step_subsidy+xiamen_sti_measures.rd_growth_bonus"
 DEFAULT_BUDGET_LINE = "xiamen_sti_measures.rd_step_subsidy"
-
-
-def yuan_text(yuan: int, lang: str = "zh") -> str:
-    return format_money(int(yuan) * FEN_PER_YUAN, lang_of(lang))
-
-
-def signed_yuan_text(yuan: int, lang: str = "zh") -> str:
-    yuan = int(yuan)
-    if yuan == 0:
-        return yuan_text(0, lang)
-    return ("+" if yuan > 0 else "−") + yuan_text(abs(yuan), lang)
 
 
 @dataclass(frozen=True)
@@ -311,14 +302,14 @@ def cards_html(view: BudgetView) -> str:
 
     def average(column: str) -> str:
         paid = ent[column][ent[column] > 0]
-        return yuan_text(exact_sum(paid.to_numpy()) // len(paid), L) if len(paid) else "—"
+        return short(exact_sum(paid.to_numpy()) // len(paid), L) if len(paid) else "—"
 
     cards = [
-        card_html("w-b-baseline", text("card_baseline", L), yuan_text(t["baseline"], L), yuan=t["baseline"],
+        card_html("w-b-baseline", text("card_baseline", L), short(t["baseline"], L), yuan=t["baseline"], title=exact(t["baseline"], L),
                   note=text("card_share_note", L, share=format_value(view.share, "ratio"))),
-        card_html("w-b-reform", text("card_reform", L), yuan_text(t["reform"], L), yuan=t["reform"],
+        card_html("w-b-reform", text("card_reform", L), short(t["reform"], L), yuan=t["reform"], title=exact(t["reform"], L),
                   note=view.reform.name),
-        card_html("w-b-change", text("card_change", L), signed_yuan_text(t["change"], L), yuan=t["change"],
+        card_html("w-b-change", text("card_change", L), signed(t["change"], L), yuan=t["change"], title=exact(t["change"], L),
                   note=f"{t['change'] / t['baseline']:+.1%}" if t["baseline"] else ""),
         card_html("w-b-recipients", text("card_recipients", L),
                   f"{t['baseline_recipients']:,} → {t['reform_recipients']:,}"),
@@ -351,14 +342,14 @@ def items_table(view: BudgetView) -> pd.DataFrame:
         "item_id": shown["item_id"].to_numpy(),
         text("col_policy", L): [policy_short(p, L) for p in shown["policy_id"]],
         text("col_item", L): [titles[i] for i in shown["item_id"]],
-        text("col_baseline", L): [yuan_text(v, L) for v in shown["baseline_yuan"]],
-        text("col_reform", L): [yuan_text(v, L) for v in shown["reform_yuan"]],
-        text("col_change", L): [signed_yuan_text(v, L) for v in shown["change_yuan"]],
+        text("col_baseline", L): [short(v, L) for v in shown["baseline_yuan"]],
+        text("col_reform", L): [short(v, L) for v in shown["reform_yuan"]],
+        text("col_change", L): [signed(v, L) for v in shown["change_yuan"]],
         text("col_recipients_b", L): [f"{v:,}" for v in shown["baseline_recipients"]],
         text("col_recipients_r", L): [f"{v:,}" for v in shown["reform_recipients"]],
     })
     if "prorated_yuan" in shown.columns:
-        out[text("col_prorated", L)] = [yuan_text(v, L) for v in shown["prorated_yuan"]]
+        out[text("col_prorated", L)] = [short(v, L) for v in shown["prorated_yuan"]]
     return out
 
 
@@ -374,23 +365,25 @@ def items_html(view: BudgetView) -> str:
         rows.append(f'<tr data-item="{esc(row[0])}">{cells}</tr>')
     total = view.totals
     L = view.lang
-    foot = (f'<tr class="total"><td colspan="2">{esc(text("total_all", L))}</td><td>{esc(yuan_text(total["baseline"], L))}'
-            f'</td><td>{esc(yuan_text(total["reform"], L))}</td><td>{esc(signed_yuan_text(total["change"], L))}</td>'
+    foot = (f'<tr class="total"><td colspan="2">{esc(text("total_all", L))}</td><td>{esc(short(total["baseline"], L))}'
+            f'</td><td>{esc(short(total["reform"], L))}</td><td>{esc(signed(total["change"], L))}</td>'
             + "<td></td>" * (len(table.columns) - 6) + "</tr>")
     return (f'<table class="dash-table w-b-items"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody>'
             f"<tfoot>{foot}</tfoot></table>")
 
 
-def _layout(title: str, lang: str, *, rows: int = 1, horizontal: bool = True) -> dict[str, Any]:
+def _layout(title: str, lang: str, *, rows: int = 1, horizontal: bool = True, unit: str = "") -> dict[str, Any]:
     layout = {
         "title": {"text": title, "x": 0.01, "xanchor": "left"},
         "barmode": "group",
         "font": {"family": CHART_FONT, "size": 13},
-        "height": max(300, 100 + 44 * rows) if horizontal else 360,
-        "margin": {"l": 10, "r": 20, "t": 50, "b": 40},
-        "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"},
+        "height": max(300, 100 + 48 * rows) if horizontal else 380,
+        "margin": {"l": 10, "r": 40, "t": 60, "b": 40},
+        "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"},
     }
-    money_axis = {"title": {"text": text("chart_axis", lang)}, "tickformat": ",d", "rangemode": "tozero"}
+    # the money axis in the unit the bars' labels use (万元 / 亿元), never bare yuan beside 万元 labels
+    money_axis = {"title": {"text": text("chart_axis", lang, unit=unit or axis_unit([], lang)[1])},
+                  "tickformat": ",~r", "rangemode": "tozero", "automargin": True}
     if horizontal:
         layout.update(xaxis=money_axis, yaxis={"automargin": True, "autorange": "reversed"})
     else:
@@ -398,20 +391,21 @@ def _layout(title: str, lang: str, *, rows: int = 1, horizontal: bool = True) ->
     return layout
 
 
-COLOURS = {"baseline": "#7f8c9a", "reform": "#1f77b4"}
+COLOURS = {"baseline": "#7f8c9a", "reform": "#1f77b4", "change": "#d62728"}
 
 
 def _pair_traces(labels: list[str], baseline: Sequence[int], reform: Sequence[int], lang: str,
-                 horizontal: bool = True) -> list[dict[str, Any]]:
+                 horizontal: bool = True, per: int = 1) -> list[dict[str, Any]]:
     traces = []
     for scenario, values in (("baseline", baseline), ("reform", reform)):
         values = [int(v) for v in values]
         trace = {"type": "bar", "name": word("scenarios", scenario, lang), "marker": {"color": COLOURS[scenario]},
-                 "text": [yuan_text(v, lang) for v in values], "hovertemplate": "%{text}<extra>%{fullData.name}</extra>"}
+                 "text": [short(v, lang) for v in values], "customdata": [exact(v, lang) for v in values],
+                 "hovertemplate": "%{text} (%{customdata})<extra>%{fullData.name}</extra>", "cliponaxis": False}
         if horizontal:
-            trace.update(orientation="h", y=labels, x=values)
+            trace.update(orientation="h", y=labels, x=scaled(values, per))
         else:
-            trace.update(x=labels, y=values)
+            trace.update(x=labels, y=scaled(values, per))
         traces.append(trace)
     return traces
 
@@ -421,9 +415,10 @@ def items_figure(view: BudgetView) -> dict[str, Any]:
     items = view.comparison.items
     shown = items[(items["baseline_yuan"] != 0) | (items["reform_yuan"] != 0)]
     titles = item_titles(L)
-    labels = [f"{policy_short(p, L)} · {titles[i]}" for p, i in zip(shown["policy_id"], shown["item_id"])]
-    return {"data": _pair_traces(labels, shown["baseline_yuan"], shown["reform_yuan"], L),
-            "layout": _layout(text("chart_items_title", L), L, rows=len(shown))}
+    labels = [wrap(f"{policy_short(p, L)} · {titles[i]}", L) for p, i in zip(shown["policy_id"], shown["item_id"])]
+    per, unit = axis_unit(list(shown["baseline_yuan"]) + list(shown["reform_yuan"]), L)
+    return {"data": _pair_traces(labels, shown["baseline_yuan"], shown["reform_yuan"], L, per=per),
+            "layout": _layout(text("chart_items_title", L), L, rows=len(shown), unit=unit)}
 
 
 def breakdown_table(view: BudgetView) -> pd.DataFrame:
@@ -440,10 +435,11 @@ def breakdown_figure(view: BudgetView) -> dict[str, Any]:
     table = breakdown_table(view)
     if table.empty:
         return {"data": [], "layout": _layout("", L)}
-    labels = [str(v) for v in table[view.breakdown_by]]
+    labels = [wrap(str(v), L, 8 if L == "zh" else 14) for v in table[view.breakdown_by]]
     title = text("chart_breakdown_title", L, by=word("columns", view.breakdown_by, L))
-    return {"data": _pair_traces(labels, table["baseline_yuan"], table["reform_yuan"], L, horizontal=False),
-            "layout": _layout(title, L, horizontal=False)}
+    per, unit = axis_unit(list(table["baseline_yuan"]) + list(table["reform_yuan"]), L)
+    return {"data": _pair_traces(labels, table["baseline_yuan"], table["reform_yuan"], L, horizontal=False, per=per),
+            "layout": _layout(title, L, horizontal=False, unit=unit)}
 
 
 def winners_html(view: BudgetView, limit: int = SHOWN_ENTERPRISES) -> str:
@@ -462,9 +458,9 @@ def winners_html(view: BudgetView, limit: int = SHOWN_ENTERPRISES) -> str:
         frame = pd.DataFrame({
             text("col_enterprise_id", L): part["enterprise_id"].to_numpy(),
             text("col_name", L): part["name"].fillna("").to_numpy() if "name" in part else "",
-            text("col_baseline", L): [yuan_text(v, L) for v in part["baseline_yuan"]],
-            text("col_reform", L): [yuan_text(v, L) for v in part["reform_yuan"]],
-            text("col_change", L): [signed_yuan_text(v, L) for v in part["change_yuan"]],
+            text("col_baseline", L): [short(v, L) for v in part["baseline_yuan"]],
+            text("col_reform", L): [short(v, L) for v in part["reform_yuan"]],
+            text("col_change", L): [signed(v, L) for v in part["change_yuan"]],
         })
         blocks.append(f'<div class="w-b-{key}"><h4>{esc(text(key, L))}</h4>{table_html(frame)}</div>')
     return f'<div class="w-b-winners">{"".join(blocks)}</div>'
@@ -499,12 +495,12 @@ def prorate_html(view: BudgetView) -> str:
     for r in lines.itertuples(index=False):
         line = labels.get(r.budget_line, r.budget_line)
         if r.factor_exact == "1":
-            parts.append(text("prorate_full", L, line=line, claims=yuan_text(r.claims_yuan, L),
-                              budget=yuan_text(r.budget_yuan, L)))
+            parts.append(text("prorate_full", L, line=line, claims=short(r.claims_yuan, L),
+                              budget=short(r.budget_yuan, L)))
         else:
-            parts.append(text("prorate_text", L, line=line, claims=yuan_text(r.claims_yuan, L),
-                              budget=yuan_text(r.budget_yuan, L), factor=f"{float(Fraction(r.factor_exact)):.4%}", exact=r.factor_exact,
-                              paid=yuan_text(r.prorated_yuan, L), rest=yuan_text(r.remainder_yuan, L)))
+            parts.append(text("prorate_text", L, line=line, claims=short(r.claims_yuan, L),
+                              budget=short(r.budget_yuan, L), factor=f"{float(Fraction(r.factor_exact)):.4%}", exact=r.factor_exact,
+                              paid=exact(r.prorated_yuan, L), rest=exact(r.remainder_yuan, L)))
     return '<div class="w-b-prorate">' + "".join(f"<p>{esc(p)}</p>" for p in parts) + "</div>"
 
 
@@ -561,32 +557,66 @@ def compute_projection(population: ParsedInput, reform: Reform, settings: Mappin
     return ProjectionView(lang, result, dict(settings))
 
 
+def expiries(years: Sequence[int], claim_date: tuple[int, int] = (12, 31)) -> list[tuple[float, str, dt.date]]:
+    """Where a policy with amounts stops within the projected years: (x between the last year it is in force
+    and the next, policy id, its last day), for the fan chart's markers."""
+    out = []
+    years = [int(y) for y in years]
+    for pid, p in policy_set().policies.items():
+        until = p.in_force_until
+        if not p.items or until is None:
+            continue
+        live = [y for y in years if p.in_force(dt.date(y, *claim_date))]
+        if live and live[-1] + 1 in years:
+            out.append((live[-1] + 0.5, pid, until))
+    return out
+
+
 def fan_figure(view: ProjectionView) -> dict[str, Any]:
+    """Reform minus baseline per year: the P50 line (or the single path without draws) inside its P10–P90 band
+    (taken draw by draw), a zero line, and a dashed marker where a policy expires."""
     L = view.lang
     layout = _layout(text("chart_fan_title", L), L, horizontal=False)
-    layout["xaxis"] = {"type": "category", "title": {"text": text("col_year", L)}}
-    if view.projection is None:
+    if view.projection is None or view.projection.change is None:
         return {"data": [], "layout": layout}
-    by_year = view.projection.by_year
-    drawn = "p50_yuan" in by_year.columns
+    change = view.projection.change.sort_values("year")
+    years = [int(y) for y in change["year"]]
+    drawn = "p50_yuan" in change.columns and change["p50_yuan"].notna().all()
+    columns = ("p10_yuan", "p50_yuan", "p90_yuan") if drawn else ("change_yuan",)
+    per, unit = axis_unit([v for c in columns for v in change[c]], L)
     traces = []
-    fills = {"baseline": "rgba(127,140,154,0.25)", "reform": "rgba(31,119,180,0.25)"}
-    for scenario in ("baseline", "reform"):
-        part = by_year[by_year["scenario"] == scenario].sort_values("year")
-        years = [str(y) for y in part["year"]]
-        name = word("scenarios", scenario, L)
-        if drawn:
-            traces.append({"type": "scatter", "mode": "lines", "x": years, "y": [int(v) for v in part["p10_yuan"]],
-                           "line": {"width": 0}, "showlegend": False, "hoverinfo": "skip", "legendgroup": scenario})
-            traces.append({"type": "scatter", "mode": "lines", "x": years, "y": [int(v) for v in part["p90_yuan"]],
-                           "fill": "tonexty", "fillcolor": fills[scenario], "line": {"width": 0},
-                           "name": f"{name} P10–P90", "hoverinfo": "skip", "legendgroup": scenario})
-        column = "p50_yuan" if drawn else "cost_yuan"
-        values = [int(v) for v in part[column]]
-        traces.append({"type": "scatter", "mode": "lines+markers", "x": years, "y": values,
-                       "name": f"{name} P50" if drawn else name, "line": {"color": COLOURS[scenario], "width": 3},
-                       "text": [yuan_text(v, L) for v in values], "hovertemplate": "%{x}: %{text}<extra>%{fullData.name}</extra>",
-                       "legendgroup": scenario})
+    name = text("fan_change", L)
+    if drawn:
+        low, high = [int(v) for v in change["p10_yuan"]], [int(v) for v in change["p90_yuan"]]
+        traces.append({"type": "scatter", "mode": "lines", "x": years, "y": scaled(low, per),
+                       "line": {"width": 1, "color": "rgba(214,39,40,0.45)", "dash": "dot"}, "showlegend": False,
+                       "hoverinfo": "skip", "name": "P10"})
+        traces.append({"type": "scatter", "mode": "lines", "x": years, "y": scaled(high, per), "fill": "tonexty",
+                       "fillcolor": "rgba(214,39,40,0.22)", "line": {"width": 1, "color": "rgba(214,39,40,0.45)",
+                                                                     "dash": "dot"},
+                       "name": "P10–P90", "customdata": [f"{short(lo, L)} … {short(hi, L)}" for lo, hi in zip(low, high)],
+                       "hovertemplate": "%{x}: %{customdata}<extra>P10–P90</extra>"})
+    values = [int(v) for v in change[columns[1] if drawn else columns[0]]]
+    traces.append({"type": "scatter", "mode": "lines+markers", "x": years, "y": scaled(values, per),
+                   "name": f"{name} P50" if drawn else name, "line": {"color": COLOURS["change"], "width": 3},
+                   "text": [signed(v, L) for v in values], "customdata": [exact(v, L) for v in values],
+                   "hovertemplate": "%{x}: %{text} (%{customdata})<extra>%{fullData.name}</extra>"})
+    layout["xaxis"] = {"title": {"text": text("col_year", L)}, "tickmode": "array", "tickvals": years,
+                       "ticktext": [str(y) for y in years], "range": [years[0] - 0.5, years[-1] + 0.5]}
+    layout["yaxis"]["title"] = {"text": text("chart_axis", L, unit=unit)}
+    layout["yaxis"]["rangemode"] = "normal"
+    layout["yaxis"]["zeroline"] = True
+    layout["yaxis"]["zerolinewidth"] = 2
+    shapes, notes = [], []
+    claim = tuple(view.settings.get("claim_date", (12, 31)))
+    for i, (x, pid, until) in enumerate(expiries(years, claim)):
+        shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1,
+                       "line": {"color": "#616161", "width": 1.5, "dash": "dash"}})
+        notes.append({"x": x, "xref": "x", "yref": "paper", "y": 1 - 0.09 * i, "yanchor": "top", "xanchor": "left",
+                      "showarrow": False, "font": {"size": 11, "color": "#616161"},
+                      "text": text("expires", L, policy=policy_short(pid, L), date=until.isoformat())})
+    layout.update(shapes=shapes, annotations=notes)
+    layout["meta"] = {"expiries": [pid for _, pid, _ in expiries(years, claim)]}
     return {"data": traces, "layout": layout}
 
 
@@ -602,7 +632,7 @@ def projection_html(view: ProjectionView) -> str:
     rows = "".join(
         f'<tr data-year="{r.year}" data-scenario="{esc(r.scenario)}"><td>{r.year}</td>'
         f"<td>{esc(word('scenarios', r.scenario, L))}</td>"
-        + "".join(f"<td>{esc(yuan_text(getattr(r, c), L))}</td>" for c in cols) + "</tr>"
+        + "".join(f"<td>{esc(short(getattr(r, c), L))}</td>" for c in cols) + "</tr>"
         for r in by_year.itertuples(index=False))
     return f'<table class="dash-table w-p-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
 

@@ -19,11 +19,12 @@ import calc
 from calc import explain
 from calc.dashboards.common import DEFAULT_AS_OF, lang_of, policy_set
 from calc.dashboards.forms import _one_row, clean_values, errors_table, parse_date_field
+from calc.dashboards.money import axis_unit, exact, scaled, short
 from calc.dashboards.html import CHART_FONT, card_html, esc, table_html
 from calc.dashboards.words import policy_short, text
 from calc.explain import KIND_LABELS, STATUS_LABELS
 from calc.hints import next_steps
-from calc.money import exact_sum, format_money
+from calc.money import exact_sum
 from calc.rules.base import FEN_PER_YUAN, GRANTED
 
 
@@ -42,7 +43,7 @@ class EnterpriseView:
     row_errors: pd.DataFrame
 
     def total_text(self, key: str) -> str:
-        return format_money(self.totals[key] * FEN_PER_YUAN, self.lang)
+        return short(self.totals[key], self.lang)
 
 
 STATUS_ORDER = {"granted": 0, "duplicate": 1, "needs_input": 2, "not_eligible": 3, "not_in_force": 4}
@@ -93,7 +94,7 @@ def item_rows(raw: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         "status": raw["status"].to_numpy(dtype=object),
         "status_label": [explain.pick(STATUS_LABELS[s], lang) for s in raw["status"]],
         "amount_yuan": raw["amount_yuan"].to_numpy(dtype=np.int64),
-        "amount": [format_money(int(a) * FEN_PER_YUAN, lang) if s in ("granted", "duplicate") and a else "—"
+        "amount": [short(int(a), lang) if s in ("granted", "duplicate") and a else "—"
                    for a, s in zip(raw["amount_yuan"], raw["status"])],
         "kind": raw["kind"].to_numpy(dtype=object),
         "kind_label": [explain.pick(KIND_LABELS[k], lang) for k in raw["kind"]],
@@ -126,39 +127,74 @@ def composition(raw: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     return out.sort_values(["policy", "amount_yuan"], ascending=[True, False], kind="stable").reset_index(drop=True)
 
 
-def chart_traces(comp: pd.DataFrame, lang: str = "zh") -> list[dict[str, Any]]:
+def chart_traces(comp: pd.DataFrame, lang: str = "zh", per: int | None = None) -> list[dict[str, Any]]:
     """Two horizontal bar traces (formula/fixed, ceiling) on a policy › item axis, as plotly JSON.
 
-    Always two traces (possibly empty), so the legend and colours stay put while the data change."""
+    The bars are drawn in the unit their labels use (``per`` yuan: 万元 or 亿元, from :func:`axis_unit`); each
+    label is the readable amount, the hover the exact one.  Always two traces (possibly empty), so the legend
+    and colours stay put while the data change."""
     lang = lang_of(lang)
+    if per is None:
+        per = axis_unit(comp["amount_yuan"], lang)[0]
     traces = []
     for group, color in (("firm", "#1f77b4"), ("ceiling", "#ff9f1c")):
         part = comp[comp["group"] == group]
+        amounts = [int(a) for a in part["amount_yuan"]]
         traces.append({
-            "type": "bar", "orientation": "h", "textposition": "auto",
+            "type": "bar", "orientation": "h", "textposition": "auto", "cliponaxis": False,
             "name": text(group, lang),
-            "y": [part["policy"].tolist(), part["item"].tolist()],
-            "x": [int(a) for a in part["amount_yuan"]],
-            "text": [format_money(int(a) * FEN_PER_YUAN, lang) for a in part["amount_yuan"]],
-            "hovertemplate": "%{y}<br>%{text}<extra></extra>",
+            "y": [part["policy"].tolist(), [wrap(t, lang) for t in part["item"]]],
+            "x": scaled(amounts, per),
+            "text": [short(a, lang) for a in amounts],
+            "customdata": [exact(a, lang) for a in amounts],
+            "hovertemplate": "%{y}<br>%{text} (%{customdata})<extra></extra>",
             "marker": {"color": color},
         })
     return traces
 
 
+def wrap(label: str, lang: str = "zh", width: int | None = None) -> str:
+    """A long axis label broken over lines (plotly's ``<br>``), so that it does not squeeze the plot."""
+    width = width or (16 if lang_of(lang) == "zh" else 30)
+    label = str(label)
+    if len(label) <= width:
+        return label
+    if lang_of(lang) == "zh":  # every ``width`` characters, but never inside a number or a Latin word
+        lines, start = [], 0
+        while len(label) - start > width:
+            cut = start + width
+            while cut > start + 1 and label[cut - 1].isascii() and label[cut - 1].isalnum() \
+                    and label[cut].isascii() and label[cut].isalnum():
+                cut -= 1
+            lines.append(label[start:cut])
+            start = cut
+        return "<br>".join(lines + [label[start:]])
+    lines, line = [], ""
+    for word_ in label.split():
+        if line and len(line) + 1 + len(word_) > width:
+            lines.append(line)
+            line = word_
+        else:
+            line = f"{line} {word_}".strip()
+    lines.append(line)
+    return "<br>".join(lines)
+
+
 def figure(comp: pd.DataFrame, title_key: str, lang: str = "zh") -> dict[str, Any]:
     """The composition chart as plotly JSON, for :class:`calc.widgets.Chart`."""
-    return {"data": chart_traces(comp, lang), "layout": chart_layout(title_key, lang, len(comp))}
+    per, unit = axis_unit(comp["amount_yuan"], lang)
+    return {"data": chart_traces(comp, lang, per), "layout": chart_layout(title_key, lang, len(comp), unit)}
 
 
-def chart_layout(title_key: str, lang: str = "zh", rows: int = 1) -> dict[str, Any]:
+def chart_layout(title_key: str, lang: str = "zh", rows: int = 1, unit: str = "") -> dict[str, Any]:
     return {
         "title": {"text": text(title_key, lang), "x": 0.01, "xanchor": "left"},
         "barmode": "stack",
         "font": {"family": CHART_FONT, "size": 13},
-        "height": max(260, 90 + 34 * rows),
-        "margin": {"l": 10, "r": 20, "t": 50, "b": 40},
-        "xaxis": {"title": {"text": text("chart_axis", lang)}, "tickformat": ",d"},
+        "height": max(260, 90 + 40 * rows),
+        "margin": {"l": 10, "r": 40, "t": 50, "b": 40},
+        "xaxis": {"title": {"text": text("chart_axis", lang, unit=unit or axis_unit([], lang)[1])},
+                  "tickformat": ",~r", "rangemode": "tozero", "automargin": True},
         "yaxis": {"automargin": True, "autorange": "reversed"},
         "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"},
     }
@@ -172,6 +208,7 @@ def totals_html(view: EnterpriseView) -> str:
         ("w-total-all", "total_all", "total_yuan", None),
     ]
     parts = [card_html(cls, text(label, lang), view.total_text(key), yuan=view.totals[key],
+                       title=exact(view.totals[key], lang),
                        note=text(note, lang) if note else "") for cls, label, key, note in cards]
     return f'<div class="dash-cards">{"".join(parts)}</div>'
 
@@ -257,7 +294,7 @@ def batch_html(view: BatchView, limit: int = SHOWN_BATCH_ROWS) -> str:
     shown = view.table.head(limit).copy()
     for key in ("total_firm", "total_ceiling", "total_all"):
         col = text(key, lang)
-        shown[col] = [format_money(int(v) * FEN_PER_YUAN, lang) for v in shown[col]]
+        shown[col] = [short(int(v), lang) for v in shown[col]]
     note = text("batch_shown", lang, n=limit) if len(view.table) > limit else ""
     return (f'<div class="w-batch-results"><b>{esc(text("batch_results", lang))}</b> {esc(note)}'
             + table_html(shown, "w-batch-table") + "</div>")

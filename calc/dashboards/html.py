@@ -18,9 +18,11 @@ def esc(value: Any) -> str:
 CHART_FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 
 
-def card_html(cls: str, label: str, value: str, *, yuan: int | None = None, note: str = "", attrs: str = "") -> str:
-    """One headline card: label, value (``data-yuan`` carries an amount exactly), an optional note."""
-    data = f' data-yuan="{int(yuan)}"' if yuan is not None else ""
+def card_html(cls: str, label: str, value: str, *, yuan: int | None = None, note: str = "", attrs: str = "",
+              title: str = "") -> str:
+    """One headline card: label, value (``data-yuan`` carries an amount exactly, ``title`` the exact amount in
+    words on hover), an optional note."""
+    data = (f' data-yuan="{int(yuan)}"' if yuan is not None else "") + (f' title="{esc(title)}"' if title else "")
     return (f'<div class="dash-card {cls}"{attrs}><div class="dash-card-label">{esc(label)}</div>'
             f'<div class="dash-card-value"{data}>{esc(value)}</div>'
             + (f'<div class="dash-card-note">{esc(note)}</div>' if note else "") + "</div>")
