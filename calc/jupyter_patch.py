@@ -3,6 +3,9 @@
 1. ``apply()``: the stall of jupyter_client's asynchronous message wait (README "Deployment settings").
 2. ``apply_voila()``: a preheated kernel handed to a page is culled before the page connects; and a page
    closed does not shut its kernel down (no ``_xsrf`` cookie for its beacon: see ``_with_xsrf_cookie``).
+3. ``apply_kernel_cap(max_kernels, busy_html)``: at most ``max_kernels`` kernels serve pages at once; a page
+   asked for beyond that is answered at once with HTTP 503 and a "busy, try again in a moment" page instead of
+   starting one more kernel (see ``_capped_get``).
 
 With voila 0.5.13 / jupyter_client 8.10 / pyzmq 27 both Voila and nbclient sometimes hang at
 "Executing n of m": the kernel's reply has arrived, but ``AsyncZMQSocketChannel.get_msg`` awaits
@@ -19,6 +22,7 @@ tests (``tests/test_notebooks.py``) and can be called by anyone who runs noteboo
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 import time
 from queue import Empty
@@ -26,6 +30,7 @@ from typing import Any
 
 import zmq
 from jupyter_client.channels import AsyncZMQSocketChannel
+from jupyter_core.utils import ensure_async
 
 SLICE = 0.25  # seconds: the longest single wait on the event loop
 _ORIGINAL = AsyncZMQSocketChannel.get_msg
@@ -58,31 +63,112 @@ async def get_msg(self: AsyncZMQSocketChannel, timeout: float | None = None) -> 
             return await self._recv()
 
 
+class _Cap:
+    """The live-kernel cap: how many kernels may serve pages at once (None: no cap), the busy page, and the
+    requests admitted whose kernel is not known yet (each a ticket, see ``_capped_get``)."""
+
+    def __init__(self) -> None:
+        self.max_kernels: int | None = None
+        self.busy_html = ""
+        self.retry_after = 30
+        self.pending: set[object] = set()
+
+
+CAP = _Cap()
+_TICKET: contextvars.ContextVar[dict | None] = contextvars.ContextVar("dash_page_ticket", default=None)
+
+
+def _mark_page_kernel(manager: Any, kernel_id: str) -> None:
+    """Record ``kernel_id`` as serving a page (and settle the request's ticket, if the cap admitted one)."""
+    ids = manager.__dict__.setdefault("_dash_page_kernels", set())
+    ids.add(kernel_id)
+    ticket = _TICKET.get()
+    if ticket is not None:
+        ticket["kernel_id"] = kernel_id
+        CAP.pending.discard(ticket["key"])
+
+
+def page_kernels(manager: Any) -> set[str]:
+    """The kernels serving pages now: handed out from a pool or started for a page, and still running (a
+    kernel shut down or culled drops out).  Pooled kernels waiting for a page are not counted."""
+    ids = manager.__dict__.setdefault("_dash_page_kernels", set())
+    ids &= set(getattr(manager, "_kernels", {}))
+    return set(ids)
+
+
 def _handover_factory(factory):
-    """Wrap Voila's kernel-manager factory so that a pooled kernel counts as active when it is handed out.
+    """Wrap Voila's kernel-manager factory so that a pooled kernel counts as active when it is handed out, and
+    so that the kernels serving pages are known (for the cap, ``page_kernels``).
 
     A preheated kernel waits in the pool, idle since the notebook ran in it.  When a page takes it, the
     culler (which spares only kernels still in the pool) may see "idle for longer than cull_idle_timeout,
     0 connections" in the second or two before the page's websocket connects, shut it down, and the page
     then fails with "404 … Kernel does not exist".  Marking the kernel active at hand-over gives the page a
-    full ``cull_idle_timeout`` to connect."""
+    full ``cull_idle_timeout`` to connect.
+
+    A page's kernel comes either from the pool (``get_rendered_notebook``) or, when the pool is empty or there
+    is none, from ``start_kernel`` called by Voila's page handler; the pool's own kernels are started through
+    the base class's ``start_kernel`` (``super()`` inside Voila's class), not this one, so they are not
+    counted until handed out."""
 
     def wrapped(*args: Any, **kwargs: Any):
         cls = factory(*args, **kwargs)
-        if not hasattr(cls, "get_rendered_notebook"):
-            return cls  # no pool: kernels are started on request, with a fresh activity time
 
         class HandoverKernelManager(cls):  # type: ignore[misc, valid-type]
-            async def get_rendered_notebook(self, *a: Any, **kw: Any):
-                render_task, rendered, kernel_id = await super().get_rendered_notebook(*a, **kw)
-                touch_kernel(self, kernel_id)
-                return render_task, rendered, kernel_id
+            async def start_kernel(self, *a: Any, **kw: Any):
+                kernel_id = await ensure_async(super().start_kernel(*a, **kw))
+                _mark_page_kernel(self, kernel_id)
+                return kernel_id
+
+            if hasattr(cls, "get_rendered_notebook"):
+                async def get_rendered_notebook(self, *a: Any, **kw: Any):
+                    render_task, rendered, kernel_id = await super().get_rendered_notebook(*a, **kw)
+                    touch_kernel(self, kernel_id)
+                    _mark_page_kernel(self, kernel_id)
+                    return render_task, rendered, kernel_id
 
         HandoverKernelManager.__name__ = cls.__name__
         HandoverKernelManager.__qualname__ = cls.__qualname__
         return HandoverKernelManager
 
     wrapped.__wrapped__ = factory  # type: ignore[attr-defined]
+    return wrapped
+
+
+def _capped_get(get):
+    """Wrap the page handler's ``get``: when ``CAP.max_kernels`` kernels already serve pages (counting the
+    requests admitted whose kernel is still being found), answer 503 with the busy page and a Retry-After,
+    at once, without starting a kernel.
+
+    The count is exact under concurrency: a request admitted holds a ticket until its kernel is recorded
+    (``_mark_page_kernel``, called in the same asyncio task, found through a context variable) or the request
+    ends, so two requests arriving together cannot both take the last place."""
+
+    async def wrapped(self: Any, *args: Any, **kwargs: Any):
+        cap = CAP.max_kernels
+        if cap is None:
+            return await get(self, *args, **kwargs)
+        manager = self.kernel_manager
+        live = len(page_kernels(manager)) + len(CAP.pending)
+        if live >= cap:
+            self.log.warning("Busy: %d of %d page kernels in use; %s answered 503", live, cap, self.request.path)
+            self.set_status(503)
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.set_header("Cache-Control", "no-store")
+            self.set_header("Retry-After", str(CAP.retry_after))
+            self.finish(CAP.busy_html)
+            return None
+        key = object()
+        CAP.pending.add(key)
+        token = _TICKET.set({"key": key, "kernel_id": None})
+        try:
+            return await get(self, *args, **kwargs)
+        finally:
+            CAP.pending.discard(key)
+            _TICKET.reset(token)
+
+    wrapped.__wrapped__ = get  # type: ignore[attr-defined]
+    wrapped.dash_capped = True  # type: ignore[attr-defined]  # (tornado's @authenticated sets __wrapped__ too)
     return wrapped
 
 
@@ -123,6 +209,19 @@ def apply_voila() -> None:
         voila.app.voila_kernel_manager_factory = _handover_factory(voila.app.voila_kernel_manager_factory)
     if not hasattr(voila.handler.VoilaHandler.prepare, "__wrapped__"):
         voila.handler.VoilaHandler.prepare = _with_xsrf_cookie(voila.handler.VoilaHandler.prepare)
+
+
+def apply_kernel_cap(max_kernels: int | None, busy_html: str, retry_after: int = 30) -> None:
+    """At most ``max_kernels`` kernels serve pages at once (None: no cap); beyond, ``busy_html`` with HTTP 503
+    and ``Retry-After: retry_after``.  Idempotent: the handler is wrapped once, the values replaced."""
+    import voila.tornado.handler
+
+    if max_kernels is not None and max_kernels < 1:
+        raise ValueError(f"the kernel cap must be at least 1, got {max_kernels}")
+    CAP.max_kernels, CAP.busy_html, CAP.retry_after = max_kernels, busy_html, int(retry_after)
+    handler = voila.tornado.handler.TornadoVoilaHandler
+    if not getattr(handler.get, "dash_capped", False):
+        handler.get = _capped_get(handler.get)
 
 
 def apply() -> None:

@@ -6,9 +6,15 @@ point (what the ``voila`` console script calls), started in this process on the 
 holds every other setting.  ``calc.resources`` says where the three are: the repository's folders in a
 checkout, ``calc/_shipped/`` in an installed wheel, so the command works from any working folder.
 
-Exit status: 2, with a one-line message, for a bad ``--port`` or ``--host``, an address that cannot be listened
-on (a port in use), or a package without its dashboards; otherwise Voila's (0 once stopped with Ctrl-C or
-SIGTERM, which also shuts the kernels down).
+Bounded under abuse (README "Dashboards", SECURITY.md): a kernel with no page connected is shut down within
+about two minutes (``--cull-idle``, ``DASH_CULL_IDLE``), and at most ``--max-kernels`` (``DASH_MAX_KERNELS``)
+kernels serve pages at once, by default as many as the machine's memory holds (``default_max_kernels``); a
+page asked for beyond that gets a "busy, try again in a moment" page with HTTP 503.
+
+Exit status: 2, with a one-line message, for a bad ``--port``, ``--host``, ``--max-kernels`` or
+``--cull-idle`` (or the ``DASH_*`` variable they set), an address that cannot be listened on (a port in use),
+or a package without its dashboards; otherwise Voila's (0 once stopped with Ctrl-C or SIGTERM, which also
+shuts the kernels down).
 """
 
 from __future__ import annotations
@@ -31,10 +37,100 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default=DEFAULT_HOST,
                         help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
     parser.add_argument("--port", default=str(DEFAULT_PORT), help=f"port to listen on (default {DEFAULT_PORT})")
+    parser.add_argument("--max-kernels", default=None,
+                        help="at most this many pages (one kernel each) at once; beyond, a 'busy' page with HTTP 503 "
+                             "(default: from the machine's memory, see DASH_MAX_KERNELS)")
+    parser.add_argument("--cull-idle", default=None,
+                        help="seconds after which a kernel with no page connected and no activity is shut down "
+                             "(default 90, checked every 15 s: gone within about two minutes)")
 
 
 class _Unusable(Exception):
     pass
+
+
+# -- the deployment's bounds, read from the environment (set by the flags above, by `make run`, or by hand);
+#    deploy/voila.py reads them with setting(), and run() checks them first so that a bad value is one line
+#    on stderr and exit 2, not a configuration Voila would skip.
+SETTINGS = {
+    # name: (default, lowest, highest, meaning); None as default: computed (DASH_MAX_KERNELS)
+    "DASH_CULL_IDLE": (90, 5, 86_400, "seconds a kernel with no page connected may stay idle"),
+    "DASH_CULL_INTERVAL": (15, 1, 3_600, "seconds between two checks for such kernels"),
+    "DASH_MAX_KERNELS": (None, 1, 100_000, "kernels serving pages at once"),
+    "DASH_KERNEL_MB": (250, 50, 100_000, "memory planned per kernel, in MB"),
+    "DASH_WS_PING": (10, 1, 3_600, "seconds between websocket pings"),
+    "DASH_WS_TIMEOUT": (30, 2, 3_600, "seconds without a pong before a websocket counts as gone"),
+    "DASH_POOL": (2, 0, 50, "preheated kernels per dashboard"),
+    "DASH_FILL_DELAY": (3, 0, 600, "seconds before a pool is refilled"),
+}
+
+
+def setting(name: str, environ: dict | None = None) -> int | None:
+    """An integer setting from the environment (``SETTINGS``), range-checked; ValueError names it."""
+    default, low, high, meaning = SETTINGS[name]
+    text = (os.environ if environ is None else environ).get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (value == value and value == int(value) and low <= value <= high):
+        raise ValueError(f"{name} ({meaning}) wants a whole number from {low:,} to {high:,}, got {text!r}")
+    return int(value)
+
+
+def _meminfo_mb(path: str = "/proc/meminfo") -> dict[str, int]:
+    """MemTotal and MemAvailable in MB (empty where there is no /proc)."""
+    found = {}
+    try:
+        with open(path, encoding="ascii") as f:
+            for line in f:
+                key, _, rest = line.partition(":")
+                if key in ("MemTotal", "MemAvailable"):
+                    found[key] = int(rest.split()[0]) // 1024
+    except (OSError, ValueError, IndexError):
+        return {}
+    return found
+
+
+def _cgroup_limit_mb(paths=("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")) -> int | None:
+    """The memory limit of this process's control group in MB (a container's, a systemd unit's MemoryMax=),
+    or None when there is none."""
+    for path in paths:
+        try:
+            text = open(path, encoding="ascii").read().strip()
+        except OSError:
+            continue
+        if text and text != "max":
+            try:
+                limit = int(text) // (1024 * 1024)
+            except ValueError:
+                continue
+            if limit < 1 << 40:  # cgroup v1's "no limit" is a huge number
+                return limit
+    return None
+
+
+def memory_mb() -> int | None:
+    """The memory this server may plan with, in MB: the machine's available memory at start-up (what other
+    programs already use is not ours), or its control group's limit when lower; None when unknown."""
+    info = _meminfo_mb()
+    candidates = [v for v in (info.get("MemAvailable", info.get("MemTotal")), _cgroup_limit_mb()) if v]
+    return min(candidates) if candidates else None
+
+
+def default_max_kernels(memory: int | None, *, kernel_mb: int, pooled: int, server_mb: int, share: float) -> int:
+    """How many page kernels fit: ``share`` of ``memory`` (MB), less the server and the ``pooled`` preheated
+    kernels, divided by ``kernel_mb``; at least 1.  Unknown memory (no /proc): 20.
+
+    >>> default_max_kernels(24_000, kernel_mb=250, pooled=8, server_mb=300, share=0.75)
+    62
+    """
+    if not memory:
+        return 20
+    room = int(memory * share) - server_mb - pooled * kernel_mb
+    return max(1, room // kernel_mb)
 
 
 def _port(text: str) -> int:
@@ -85,6 +181,19 @@ def run(args: argparse.Namespace) -> int:
     """Serve the dashboards; returns the exit status."""
     try:
         host, port = _host(args.host), _port(args.port)
+        for flag, name in (("--max-kernels", "DASH_MAX_KERNELS"), ("--cull-idle", "DASH_CULL_IDLE")):
+            value = getattr(args, flag[2:].replace("-", "_"), None)
+            if value is not None:
+                try:
+                    setting(name, {name: value})
+                except ValueError as exc:
+                    raise _Unusable(str(exc).replace(name, flag, 1)) from None
+                os.environ[name] = str(value).strip()
+        for name in SETTINGS:
+            try:
+                setting(name)
+            except ValueError as exc:
+                raise _Unusable(str(exc)) from None
         missing = [str(p) for p in (resources.NOTEBOOKS / "index.ipynb", resources.DEPLOY / "voila.py",
                                     resources.JUPYTER_PATH / "voila" / "templates" / "dash") if not p.exists()]
         if missing:

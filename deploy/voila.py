@@ -12,9 +12,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import jinja2
 import plotly
 
-from calc import jupyter_patch, resources
+from calc import jupyter_patch, resources, serve
 
 ROOT = resources.ROOT  # the repository's top in a checkout, calc/_shipped in an installed package
 
@@ -76,6 +77,9 @@ os.environ["JUPYTER_PATH"] = os.pathsep.join(
     p for p in (*map(str, _jupyter_paths), os.environ.get("JUPYTER_PATH", "")) if p)
 
 MiB = 1024 * 1024
+# every number below that a deployment may change comes from a DASH_* variable, range-checked by
+# calc.serve.setting (`python -m calc serve` checks them all before starting: a bad value is exit 2)
+POOL = serve.setting("DASH_POOL")
 c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
 
 c.Voila.ip = "127.0.0.1"
@@ -85,6 +89,11 @@ c.Voila.tornado_settings = {
     # hard bound of one websocket message: an upload bigger than this drops the socket, so the upload widget
     # refuses files above calc.dashboard.MAX_UPLOAD_BYTES (5 MiB) in the browser and the kernel checks again
     "websocket_max_message_size": 8 * MiB,
+    # a page gone without closing its websocket (a dropped network, a suspended laptop: no FIN ever arrives)
+    # is noticed by its missing pongs: pinged every DASH_WS_PING s, dropped after DASH_WS_TIMEOUT s without a
+    # pong (jupyter_server's defaults, 30 s and 90 s, would add two minutes before the cull below could start)
+    "ws_ping_interval": 1000 * serve.setting("DASH_WS_PING"),
+    "ws_ping_timeout": 1000 * serve.setting("DASH_WS_TIMEOUT"),
     "headers": {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"},
 }
 
@@ -105,20 +114,42 @@ c.VoilaConfiguration.file_denylist = [r".*"]
 c.VoilaConfiguration.preheat_kernel = True
 c.VoilaKernelManager.kernel_pools_config = {
     "default": {"pool_size": 1},
-    "enterprise.ipynb": {"pool_size": int(os.environ.get("DASH_POOL", "2"))},
-    "consortium.ipynb": {"pool_size": int(os.environ.get("DASH_POOL", "2"))},
-    "budget.ipynb": {"pool_size": int(os.environ.get("DASH_POOL", "2"))},
+    "enterprise.ipynb": {"pool_size": POOL},
+    "consortium.ipynb": {"pool_size": POOL},
+    "budget.ipynb": {"pool_size": POOL},
 }
+POOLED = 3 * POOL + 2  # the three dashboards' pools, and one each for the landing page and the analyst notebook
 # a page takes a kernel from the pool and the pool starts a replacement: on two cores, starting it at once
 # (kernel start-up, imports, the notebook run: ~2 s of CPU, ~0.4 s of it in the server's event loop) slows
 # the very page that asked for it by 0.5-1 s.  Refill once that page has been drawn.
-c.VoilaKernelManager.fill_delay = float(os.environ.get("DASH_FILL_DELAY", "3"))
+c.VoilaKernelManager.fill_delay = float(serve.setting("DASH_FILL_DELAY"))
 
 # a cell that never finishes is an error after this many seconds, not a page that waits forever
 c.VoilaExecutor.timeout = 60
 
-# every page load starts a kernel and closing a tab does not stop it: cull kernels idle with no connection
-c.MappingKernelManager.cull_idle_timeout = int(os.environ.get("DASH_CULL_IDLE", "900"))
-c.MappingKernelManager.cull_interval = int(os.environ.get("DASH_CULL_INTERVAL", "60"))
+# Kernels of pages gone without an unload event (a crashed tab, a dropped network, a script that fetched the
+# page) are shut down within about two minutes: jupyter_server's culler (it works in standalone Voila: the
+# kernel manager is a MappingKernelManager) shuts down a kernel idle for DASH_CULL_IDLE s with no websocket
+# connected, checking every DASH_CULL_INTERVAL s: at most 90 + 15 s after the page's last message, or after its
+# socket is found dead (DASH_WS_TIMEOUT above) if that is later.  A page still open is never culled
+# (cull_connected False), however long its reader thinks; a busy kernel (a long upload) is not either.
+# The preheated kernels waiting in a pool are spared (Voila's cull_kernel_if_idle), and one handed to a page
+# is marked active at hand-over (calc.jupyter_patch): the page has DASH_CULL_IDLE s to connect.
+c.MappingKernelManager.cull_idle_timeout = serve.setting("DASH_CULL_IDLE")
+c.MappingKernelManager.cull_interval = serve.setting("DASH_CULL_INTERVAL")
 c.MappingKernelManager.cull_connected = False
 c.MappingKernelManager.cull_busy = False
+
+# At most MAX_KERNELS kernels serve pages at once; a page asked for beyond that is answered at once with
+# HTTP 503 and templates/dash/busy.html.j2 (zh/en, "try again in a moment", Retry-After) instead of one more
+# kernel.  By default from the memory this server may plan with (calc.serve.memory_mb: the memory available at
+# start-up, or the control group's limit): 3/4 of it, less the server and the pooled kernels, divided by
+# KERNEL_MB.  KERNEL_MB = 250 MB: the largest kernel measured (benchmarks/load_test.py, README "Dashboards": a
+# budget page after its report and an upload) with some room; the server itself ~300 MB under load.
+KERNEL_MB = serve.setting("DASH_KERNEL_MB")
+MAX_KERNELS = serve.setting("DASH_MAX_KERNELS") or serve.default_max_kernels(
+    serve.memory_mb(), kernel_mb=KERNEL_MB, pooled=POOLED, server_mb=300, share=0.75)
+BUSY_RETRY_AFTER = 30  # seconds: the busy page's Retry-After and its own reload
+_busy = (resources.JUPYTER_PATH / "voila" / "templates" / "dash" / "busy.html.j2").read_text(encoding="utf-8")
+jupyter_patch.apply_kernel_cap(
+    MAX_KERNELS, jinja2.Template(_busy, autoescape=True).render(retry_after=BUSY_RETRY_AFTER), BUSY_RETRY_AFTER)

@@ -15,8 +15,8 @@ import pytest
 from traitlets.config import Config
 
 import calc.resources
-from calc import dashboard as D
-from calc import jupyter_patch
+from calc import jupyter_patch, serve
+from calc.limits import DASHBOARD
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "share" / "jupyter" / "voila" / "templates"
@@ -54,8 +54,111 @@ def test_deployment_settings():
     assert c.VoilaKernelManager.fill_delay >= 1
     assert c.MappingKernelManager.cull_idle_timeout > 0 and c.MappingKernelManager.cull_interval > 0
     assert c.MappingKernelManager.cull_connected is False
-    # the browser refuses files above MAX_UPLOAD_BYTES; the websocket bound is above it
-    assert c.Voila.tornado_settings["websocket_max_message_size"] > D.MAX_UPLOAD_BYTES
+    # the browser refuses files above the dashboards' upload limit; the websocket bound is above it
+    assert c.Voila.tornado_settings["websocket_max_message_size"] > DASHBOARD.max_file_bytes
+
+
+BOUND = 120  # seconds: "kernels with no connected page are shut down within about 2 minutes" (issue 14)
+
+
+def test_the_deployed_culling_shuts_abandoned_kernels_down_within_two_minutes(monkeypatch):
+    for name in serve.SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    c = load_config()
+    jupyter_patch.remove()
+    km, ws = c.MappingKernelManager, c.Voila.tornado_settings
+    # the deployed defaults: idle 90 s, checked every 15 s; websockets pinged every 10 s, gone after 30 s
+    assert (km.cull_idle_timeout, km.cull_interval) == (90, 15)
+    assert (ws["ws_ping_interval"], ws["ws_ping_timeout"]) == (10_000, 30_000)
+    # a page closed without unload (its socket closed by the OS): culled at most idle + interval after its
+    # last message
+    assert km.cull_idle_timeout + km.cull_interval <= BOUND
+    # a page gone silently (a dropped network): its socket is found dead after at most timeout + one ping
+    # interval, then the cull as above, counted from its last message (which is older)
+    found_dead = (ws["ws_ping_timeout"] + ws["ws_ping_interval"]) / 1000
+    assert max(found_dead, km.cull_idle_timeout) + km.cull_interval <= BOUND
+    # an open page is never culled, a busy kernel neither
+    assert km.cull_connected is False and km.cull_busy is False
+    # a page has the whole idle time to connect to the kernel it was handed: longer than a slow first render
+    assert km.cull_idle_timeout >= 60
+
+
+def test_the_culling_and_the_cap_are_configurable(monkeypatch):
+    monkeypatch.setenv("DASH_CULL_IDLE", "20")
+    monkeypatch.setenv("DASH_CULL_INTERVAL", "5")
+    monkeypatch.setenv("DASH_MAX_KERNELS", "3")
+    monkeypatch.setenv("DASH_WS_PING", "2")
+    c = load_config()
+    jupyter_patch.remove()
+    assert (c.MappingKernelManager.cull_idle_timeout, c.MappingKernelManager.cull_interval) == (20, 5)
+    assert c.Voila.tornado_settings["ws_ping_interval"] == 2000
+    assert jupyter_patch.CAP.max_kernels == 3
+
+
+def test_the_deployed_cap_comes_from_the_memory(monkeypatch):
+    for name in serve.SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(serve, "memory_mb", lambda: 24_000)
+    load_config()
+    jupyter_patch.remove()
+    # 3/4 of 24,000 MB, less the server (300 MB) and the 8 pooled kernels (2 per dashboard, 1 for the landing page
+    # and 1 for the analyst notebook) at 250 MB each: (18,000 - 300 - 2,000) // 250 = 62 page kernels
+    assert jupyter_patch.CAP.max_kernels == 62
+    monkeypatch.setattr(serve, "memory_mb", lambda: 2_000)  # a small machine: (1,500 - 300 - 2,000) < 0 → 1
+    load_config()
+    jupyter_patch.remove()
+    assert jupyter_patch.CAP.max_kernels == 1
+    # the busy page: both languages, HTTP 503's Retry-After echoed in its text, nothing fetched from anywhere
+    busy = jupyter_patch.CAP.busy_html
+    assert "服务器繁忙，请稍后再试" in busy and "The server is busy: please try again in a moment" in busy
+    assert jupyter_patch.CAP.retry_after == 30 and 'content="30"' in busy and "30 秒后" in busy
+    assert "<script" not in busy and "://" not in busy and "{{" not in busy
+
+
+def test_default_max_kernels_at_its_edges():
+    kw = dict(kernel_mb=250, pooled=8, server_mb=300, share=0.75)
+    # exactly one kernel's room: (memory * 3/4) - 300 - 2000 = 250 → 1; 4/3 MB less → 0 → still 1; 250 more → 2
+    assert serve.default_max_kernels(3_400, **kw) == 1
+    assert serve.default_max_kernels(3_399, **kw) == 1
+    assert serve.default_max_kernels(3_734, **kw) == 2   # 2800 - 2300 = 500 → 2
+    assert serve.default_max_kernels(3_733, **kw) == 1   # 2799 - 2300 = 499 → 1
+    assert serve.default_max_kernels(None, **kw) == 20   # no /proc: a fixed, modest cap
+
+
+def test_memory_is_read_from_proc_and_the_control_group(tmp_path):
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text("MemTotal:       24683520 kB\nMemFree:  1 kB\nMemAvailable:   23842816 kB\n")
+    assert serve._meminfo_mb(str(meminfo)) == {"MemTotal": 24105, "MemAvailable": 23284}
+    assert serve._meminfo_mb(str(tmp_path / "none")) == {}
+    v2, v1 = tmp_path / "memory.max", tmp_path / "limit_in_bytes"
+    v2.write_text("max\n")
+    v1.write_text(str(2**63 - 4096))  # cgroup v1 without a limit
+    assert serve._cgroup_limit_mb((str(v2), str(v1))) is None
+    v2.write_text(str(4 * 1024**3))
+    assert serve._cgroup_limit_mb((str(v2), str(v1))) == 4096
+
+
+@pytest.mark.parametrize("name,value,message", [
+    ("DASH_CULL_IDLE", "abc", "DASH_CULL_IDLE (seconds a kernel with no page connected may stay idle) wants a whole "
+                              "number from 5 to 86,400, got 'abc'"),
+    ("DASH_CULL_IDLE", "4", "from 5 to 86,400, got '4'"),
+    ("DASH_MAX_KERNELS", "0", "DASH_MAX_KERNELS (kernels serving pages at once) wants a whole number from 1"),
+    ("DASH_MAX_KERNELS", "2.5", "got '2.5'"),
+    ("DASH_MAX_KERNELS", "nan", "got 'nan'"),
+    ("DASH_POOL", "-1", "from 0 to 50"),
+])
+def test_a_bad_setting_is_named(name, value, message):
+    with pytest.raises(ValueError) as info:
+        serve.setting(name, {name: value})
+    assert message in str(info.value)
+
+
+def test_settings_at_their_edges():
+    assert serve.setting("DASH_CULL_IDLE", {"DASH_CULL_IDLE": "5"}) == 5
+    assert serve.setting("DASH_CULL_IDLE", {"DASH_CULL_IDLE": " 86400 "}) == 86_400
+    assert serve.setting("DASH_MAX_KERNELS", {"DASH_MAX_KERNELS": "1"}) == 1
+    assert serve.setting("DASH_MAX_KERNELS", {}) is None  # computed from the memory
+    assert serve.setting("DASH_CULL_IDLE", {"DASH_CULL_IDLE": ""}) == 90
 
 
 def test_templates_have_no_external_asset():
@@ -63,7 +166,9 @@ def test_templates_have_no_external_asset():
     # the dashboards' template replaces the lab template's whole CSS block: no CDN link, no nbconvert index.css
     assert "super()" not in lean and "cdn." not in lean and 'include_css("static/index.css")' not in lean
     full = (TEMPLATES / "dash-full" / "index.html.j2").read_text()
-    assert "replace(" in full and "data:text/css," in full
+    # the analyst notebook's template is the dashboards' one plus the notebook CSS's prose and table rules
+    assert "extends 'voila/templates/dash/index.html.j2'" in full and "cdn." not in full and "http" not in full
+    assert "include_css(\"static/index.css\")" not in full and "voila_setup_labextensions" not in full
 
 
 FRONTEND = ROOT / "frontend"
@@ -104,7 +209,7 @@ def test_the_dashboards_template_draws_with_the_light_front_end():
 
 
 def test_notebooks_choose_existing_templates():
-    # the analyst notebook (prose, DataFrame tables) keeps nbconvert's notebook CSS; the dashboards use dash
+    # the analyst notebook (prose, DataFrame tables) adds nbconvert's prose and table rules to dash (dash-full)
     chosen = {p.name: json.loads(p.read_text())["metadata"].get("voila", {}).get("template", "dash")
               for p in (ROOT / "notebooks").glob("*.ipynb")}
     assert chosen["analyst.ipynb"] == "dash-full"

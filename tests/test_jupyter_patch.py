@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from queue import Empty
+from types import SimpleNamespace
 
 import pytest
 import zmq
@@ -114,9 +115,165 @@ def test_a_kernel_handed_out_from_the_pool_counts_as_active():
     manager = cls()
     assert asyncio.run(manager.get_rendered_notebook("enterprise.ipynb")) == ("task", ["cell"], "k1")
     assert manager._kernels["k1"].last_activity > long_ago + dt.timedelta(days=365)
-    # without a pool the class is left as it is
-    plain = jupyter_patch._handover_factory(lambda *a, **k: dict)(object, False, 0)
-    assert plain is dict
+    # the kernel handed out now serves a page
+    assert jupyter_patch.page_kernels(manager) == {"k1"}
+
+
+class FakeBase:
+    """What Voila's kernel manager offers the patch: start_kernel, _kernels."""
+
+    def __init__(self):
+        self._kernels = {}
+        self.started = 0
+
+    async def start_kernel(self, **kwargs):
+        self.started += 1
+        kernel_id = f"k{self.started}"
+        self._kernels[kernel_id] = SimpleNamespace(last_activity=None)
+        return kernel_id
+
+
+def test_kernels_started_for_pages_are_counted_without_a_pool():
+    cls = jupyter_patch._handover_factory(lambda base, *a, **k: base)(FakeBase, False, 0)
+    manager = cls()
+    assert asyncio.run(manager.start_kernel()) == "k1"
+    asyncio.run(manager.start_kernel())
+    assert jupyter_patch.page_kernels(manager) == {"k1", "k2"}
+    del manager._kernels["k1"]  # shut down or culled: no longer counted
+    assert jupyter_patch.page_kernels(manager) == {"k2"}
+
+
+def test_pooled_kernels_are_not_counted_until_handed_out():
+    def factory(base, preheat, pool_size, page_config_hook=None):
+        class VoilaKernelManager(base):
+            def __init__(self):
+                super().__init__()
+                self.pool = []
+
+            async def fill(self):
+                # Voila's pool starts its kernels through the base class (super() inside its own class)
+                self.pool.append(await super().start_kernel())
+
+            async def get_rendered_notebook(self, name):
+                return "task", [], self.pool.pop(0)
+        return VoilaKernelManager
+
+    manager = jupyter_patch._handover_factory(factory)(FakeBase, True, 1)()
+    asyncio.run(manager.fill())
+    asyncio.run(manager.fill())
+    assert set(manager._kernels) == {"k1", "k2"} and jupyter_patch.page_kernels(manager) == set()
+    asyncio.run(manager.get_rendered_notebook("enterprise.ipynb"))
+    assert jupyter_patch.page_kernels(manager) == {"k1"}
+
+
+class FakeHandler:
+    """The parts of Voila's page handler the cap uses."""
+
+    def __init__(self, manager, delay=0.0):
+        self.kernel_manager = manager
+        self.delay = delay
+        self.status = 200
+        self.headers = {}
+        self.body = None
+        self.request = type("Request", (), {"path": "/voila/render/enterprise.ipynb"})()
+        self.log = type("Log", (), {"warning": staticmethod(lambda *a: None)})()
+
+    def set_status(self, status):
+        self.status = status
+
+    def set_header(self, name, value):
+        self.headers[name] = value
+
+    def finish(self, body):
+        self.body = body
+
+
+async def page_get(self, path=None):
+    """Voila's get, reduced: wait (the pool's kernel still starting), then take a kernel for the page."""
+    await asyncio.sleep(self.delay)
+    await self.kernel_manager.start_kernel()
+    self.body = "page"
+
+
+@pytest.fixture
+def cap():
+    saved = (jupyter_patch.CAP.max_kernels, jupyter_patch.CAP.busy_html, jupyter_patch.CAP.retry_after)
+    yield jupyter_patch.CAP
+    jupyter_patch.CAP.max_kernels, jupyter_patch.CAP.busy_html, jupyter_patch.CAP.retry_after = saved
+    jupyter_patch.CAP.pending.clear()
+
+
+def test_the_cap_answers_503_beyond_max_kernels(cap):
+    manager = jupyter_patch._handover_factory(lambda base, *a, **k: base)(FakeBase, False, 0)()
+    get = jupyter_patch._capped_get(page_get)
+    cap.max_kernels, cap.busy_html, cap.retry_after = 2, "<p>busy 繁忙</p>", 30
+    handlers = [FakeHandler(manager) for _ in range(3)]
+    for h in handlers:
+        asyncio.run(get(h))
+    # two pages at cap 2; the third answered at once, without a kernel
+    assert [h.status for h in handlers] == [200, 200, 503]
+    assert [h.body for h in handlers] == ["page", "page", "<p>busy 繁忙</p>"]
+    assert handlers[2].headers["Retry-After"] == "30" and handlers[2].headers["Cache-Control"] == "no-store"
+    assert manager.started == 2 and cap.pending == set()
+    # a page's kernel gone (culled, closed): one place again
+    del manager._kernels["k1"]
+    again = FakeHandler(manager)
+    asyncio.run(get(again))
+    assert again.status == 200 and manager.started == 3
+    # no cap: every page gets a kernel
+    cap.max_kernels = None
+    for _ in range(5):
+        asyncio.run(get(FakeHandler(manager)))
+    assert manager.started == 8
+
+
+def test_requests_arriving_together_cannot_both_take_the_last_place(cap):
+    manager = jupyter_patch._handover_factory(lambda base, *a, **k: base)(FakeBase, False, 0)()
+    get = jupyter_patch._capped_get(page_get)
+    cap.max_kernels, cap.busy_html = 1, "busy"
+    handlers = [FakeHandler(manager, delay=0.05) for _ in range(4)]
+
+    async def together():
+        await asyncio.gather(*(get(h) for h in handlers))
+
+    asyncio.run(together())
+    # the first holds its place while its kernel is found; the other three are refused
+    assert sorted(h.status for h in handlers) == [200, 503, 503, 503]
+    assert manager.started == 1 and cap.pending == set()
+
+
+def test_a_request_that_fails_gives_its_place_back(cap):
+    manager = jupyter_patch._handover_factory(lambda base, *a, **k: base)(FakeBase, False, 0)()
+    cap.max_kernels, cap.busy_html = 1, "busy"
+
+    async def broken(self, path=None):
+        raise RuntimeError("the notebook could not be read")
+
+    with pytest.raises(RuntimeError):
+        asyncio.run(jupyter_patch._capped_get(broken)(FakeHandler(manager)))
+    assert cap.pending == set()
+    ok = FakeHandler(manager)
+    asyncio.run(jupyter_patch._capped_get(page_get)(ok))
+    assert ok.status == 200
+
+
+def test_apply_kernel_cap_is_idempotent_and_checks_its_value(cap):
+    import voila.tornado.handler
+
+    handler = voila.tornado.handler.TornadoVoilaHandler
+    original = handler.get
+    plain = original.__wrapped__ if getattr(original, "dash_capped", False) else original
+    try:
+        handler.get = plain
+        jupyter_patch.apply_kernel_cap(3, "busy", 10)
+        once = handler.get
+        jupyter_patch.apply_kernel_cap(4, "busy again", 20)
+        assert handler.get is once and once.__wrapped__ is plain
+        assert (cap.max_kernels, cap.busy_html, cap.retry_after) == (4, "busy again", 20)
+        with pytest.raises(ValueError, match="at least 1"):
+            jupyter_patch.apply_kernel_cap(0, "busy")
+    finally:
+        handler.get = original
 
 
 def test_apply_voila_is_idempotent():
