@@ -133,37 +133,67 @@ def kept_rows(result: Any, item_id: str, rows: str = "matter", inputs: Mapping[s
     return np.flatnonzero(keep)
 
 
-def citation_ids(result: Any) -> dict[str, str]:
-    """Item id → its citation id, ``<policy_id>:<article>`` (``#2``, ``#3`` … when one article is quoted twice)."""
-    ids: dict[str, str] = {}
-    taken: dict[str, tuple] = {}
+def _group_of(result: Any, item_id: str) -> Any:
+    """The 就高不重复 group an item belongs to, or None."""
+    for group in result.policies.groups.values():
+        if item_id in group.members:
+            return group
+    return None
+
+
+def _cited(result: Any) -> tuple[dict[str, tuple], dict[str, tuple]]:
+    """(item id → its citation, item id → its group's citation or None), a citation as (policy, article, quote)."""
+    items, groups = {}, {}
     for node in result.nodes:
         c = node.citation
-        base = f"{node.policy_id}:{c.article}"
-        key = (node.policy_id, c.article, c.quote)
-        cid, k = base, 1
-        while cid in taken and taken[cid] != key:
-            k += 1
-            cid = f"{base}#{k}"
-        taken[cid] = key
-        ids[node.id] = cid
+        items[node.id] = (node.policy_id, c.article, c.quote)
+        group = _group_of(result, node.id)
+        groups[node.id] = (group.citation.policy_id, group.citation.article, group.citation.quote) if group else None
+    return items, groups
+
+
+def _citation_registry(result: Any) -> dict[tuple, str]:
+    """Every citation of the long table → its id, ``<policy_id>:<article>`` (``#2``, ``#3`` … when one article
+    is quoted in two places), in the order of the policy files: each item's article, then (for a row lost to
+    就高不重复) the clause of its group."""
+    items, groups = _cited(result)
+    ids: dict[tuple, str] = {}
+    taken: set[str] = set()
+    for node in result.nodes:
+        for key in (items[node.id], groups[node.id]):
+            if key is None or key in ids:
+                continue
+            base = f"{key[0]}:{key[1]}"
+            cid, k = base, 1
+            while cid in taken:
+                k += 1
+                cid = f"{base}#{k}"
+            taken.add(cid)
+            ids[key] = cid
     return ids
 
 
+def citation_ids(result: Any) -> dict[str, str]:
+    """Item id → the citation id of its article (a row lost to 就高不重复 cites its group's clause instead)."""
+    registry = _citation_registry(result)
+    items, _ = _cited(result)
+    return {item_id: registry[key] for item_id, key in items.items()}
+
+
 def citations_table(result: Any) -> pd.DataFrame:
-    """One row per citation id: the policy, the document's title, the article, the quote and the items citing it."""
-    ids = citation_ids(result)
-    rows: dict[str, dict[str, Any]] = {}
+    """One row per citation id: the policy, the document's title, the article, the quote and the items citing it
+    (the clause of a 就高不重复 group lists the group's members)."""
+    registry = _citation_registry(result)
+    items, groups = _cited(result)
+    citing: dict[tuple, list[str]] = {key: [] for key in registry}
     for node in result.nodes:
-        cid = ids[node.id]
-        if cid not in rows:
-            rows[cid] = {"citation_id": cid, "policy_id": node.policy_id,
-                         "document": result.policies.policies[node.policy_id].title,
-                         "article": node.citation.article, "quote": node.citation.quote, "items": []}
-        rows[cid]["items"].append(node.id)
-    table = pd.DataFrame(list(rows.values()), columns=CITATION_COLUMNS)
-    table["items"] = [" ".join(i) for i in table["items"]]
-    return table
+        citing[items[node.id]].append(node.id)
+        if groups[node.id] is not None:
+            citing[groups[node.id]].append(node.id)
+    rows = [{"citation_id": cid, "policy_id": key[0], "document": result.policies.policies[key[0]].title,
+             "article": key[1], "quote": key[2], "items": " ".join(dict.fromkeys(citing[key]))}
+            for key, cid in registry.items()]
+    return pd.DataFrame(rows, columns=CITATION_COLUMNS)
 
 
 def wide_table(result: Any) -> pd.DataFrame:
@@ -193,7 +223,8 @@ def long_table(result: Any, *, lang: str = "zh", rows: str = "matter", citations
     nodes = result.nodes
     inputs = item_inputs(result) if rows == "matter" else {}
     cache: dict = {}
-    positions, node_codes, status, amount, reasons, winners = [], [], [], [], [], []
+    positions, node_codes, status, amount, reasons, winners, cites = [], [], [], [], [], [], []
+    citation_names, citation_code = _row_citations(result, citations)
     winner_names = [""] + [n.id for n in nodes]
     winner_code = {name: i for i, name in enumerate(winner_names)}
     for k, node in enumerate(nodes):
@@ -211,6 +242,8 @@ def long_table(result: Any, *, lang: str = "zh", rows: str = "matter", citations
             member_codes = np.asarray([0] + [winner_code.get(m, 0) for m in members], dtype=np.int16)
             won = member_codes[winner[kept].astype(np.int16) + 1]
         winners.append(won)
+        item_code, group_code = citation_code[node.id]
+        cites.append(np.where(award.status[kept] == _DUPLICATE, group_code, item_code).astype(np.int16))
         if progress is not None:
             progress(1)
     if not nodes:
@@ -225,13 +258,6 @@ def long_table(result: Any, *, lang: str = "zh", rows: str = "matter", citations
     kinds = list(dict.fromkeys(n.kind for n in nodes))
     kind_code = np.asarray([kinds.index(n.kind) for n in nodes], dtype=np.int16)
     titles = [n.title_zh if lang == "zh" else n.title_en for n in nodes]
-    if citations == "id":
-        cid = citation_ids(result)
-        cited = [cid[n.id] for n in nodes]
-    else:
-        cited = [result.citation(n.id) for n in nodes]
-    citation_names = list(dict.fromkeys(cited))
-    citation_code = np.asarray([citation_names.index(c) for c in cited], dtype=np.int16)
     title_names = list(dict.fromkeys(titles))
     title_code = np.asarray([title_names.index(t) for t in titles], dtype=np.int16)
 
@@ -248,10 +274,27 @@ def long_table(result: Any, *, lang: str = "zh", rows: str = "matter", citations
         "amount_yuan": np.concatenate(amount)[order],
         "counted": status_code == _GRANTED,
         "reason": np.concatenate(reasons)[order],
-        "citation": categorical(citation_code[node_code], citation_names),
+        "citation": categorical(np.concatenate(cites)[order], citation_names),
         "title": categorical(title_code[node_code], title_names),
         "won_by": categorical(np.concatenate(winners)[order], winner_names),
     })
+
+
+def _row_citations(result: Any, citations: str) -> tuple[list[str], dict[str, tuple[int, int]]]:
+    """The citations' names (ids, or the text in full) and, per item, the codes of its own and its group's."""
+    registry = _citation_registry(result)
+    items, groups = _cited(result)
+    if citations == "id":
+        text = registry
+    else:
+        text = {key: f"{result.policies.policies[key[0]].title} {key[1]}：「{key[2]}」" for key in registry}
+    names = list(dict.fromkeys(text.values()))
+    codes = {}
+    for node in result.nodes:
+        own = names.index(text[items[node.id]])
+        group = groups[node.id]
+        codes[node.id] = (own, names.index(text[group]) if group is not None else own)
+    return names, codes
 
 
 def long_row_count(result: Any, rows: str = "matter") -> int:
