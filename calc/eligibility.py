@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -31,7 +32,7 @@ from calc.inputs import JURISDICTIONS, ParsedInput, load_consortia
 from calc.policies import Node, Policy, PolicySet, default_policies
 from calc.rules.base import (
     CRITERIA, Col, FAIL, NEEDS_INPUT, NOT_APPLICABLE, OVERALL, RESULTS, SOFT_FAIL, Check, Ctx,
-    ELIGIBLE, ELIGIBLE_WITH_EXCEPTIONS, INCOMPLETE, INELIGIBLE, OVERALL_NOT_IN_FORCE,
+    ELIGIBLE, ELIGIBLE_WITH_EXCEPTIONS, INCOMPLETE, INELIGIBLE, OVERALL_NOT_APPLICABLE, OVERALL_NOT_IN_FORCE,
 )
 
 
@@ -55,6 +56,20 @@ def overall_status(results: np.ndarray, in_force: bool) -> np.ndarray:
     soft = (results == SOFT_FAIL).any(axis=0)
     return np.select([hard, missing, soft], [INELIGIBLE, INCOMPLETE, ELIGIBLE_WITH_EXCEPTIONS],
                      default=ELIGIBLE).astype(np.int8, copy=False)
+
+
+def talent_consortium_status(checks: dict[str, Check], nodes: list[Node], recognition: list[np.ndarray],
+                             talent: list[np.ndarray], in_force: bool) -> np.ndarray:
+    """第十一条（六）「…的，同时作为“人才攻关联合体”」: a talent consortium is first a recognised 市创新联合体.
+
+    The status folds the recognition criteria with the talent criteria: ineligible when recognition fails,
+    incomplete when recognition (or the talent data) is incomplete, with exceptions when recognition has only
+    原则上 exceptions; ``not_applicable`` for a consortium that gives no talent data at all (every talent input blank).
+    """
+    n = talent[0].shape[-1]
+    status = overall_status(np.stack(recognition + talent), in_force)
+    no_data = np.all(np.stack(talent) == NEEDS_INPUT, axis=0)  # each talent criterion reads its own count
+    return np.where(no_data & in_force, OVERALL_NOT_APPLICABLE, status).astype(np.int8, copy=False)
 
 
 @dataclass
@@ -107,7 +122,11 @@ class EligibilityResult:
         return out.sort_values(["_row", "jurisdiction"], kind="stable").drop(columns="_row").reset_index(drop=True)
 
     def criteria(self, lang: str = "zh") -> pd.DataFrame:
-        """One row per consortium, jurisdiction and criterion, with value, threshold, margin and citation."""
+        """One row per consortium, jurisdiction and criterion, with value, threshold, margin and citation.
+
+        ``margin`` says what is missing in the user's terms: "还差2个", "差0.01元", or for needs_input the inputs
+        that would decide it ("需补充：近三年销售收入"); ``missing`` lists those inputs' column names.  Words are
+        rendered once per distinct case and mapped onto the rows."""
         parts = []
         ids = self.inputs.frame["consortium_id"].to_numpy()
         for a in self.assessments:
@@ -125,13 +144,14 @@ class EligibilityResult:
                     "value": _values(check, lang),
                     "threshold": _threshold(node, check, self.as_of, lang),
                     "margin": _margins(check, lang),
+                    "missing": _missing(check),
                     "citation": f"{a.policy.title} {node.citation.short()}",
                     "_row": a.rows,
                     "_order": len(parts),
                 }))
         if not parts:
             return pd.DataFrame(columns=["consortium_id", "jurisdiction", "criterion_id", "result", "value",
-                                         "threshold", "margin", "citation"])
+                                         "threshold", "margin", "missing", "citation"])
         out = pd.concat(parts, ignore_index=True)
         return out.sort_values(["_row", "jurisdiction", "_order"], kind="stable") \
                   .drop(columns=["_row", "_order"]).reset_index(drop=True)
@@ -152,25 +172,38 @@ class EligibilityResult:
         return table[table["consortium_id"] == consortium_id].reset_index(drop=True)
 
 
-def _values(check: Check, lang: str) -> list[str]:
+def _values(check: Check, lang: str) -> np.ndarray:
+    """The measured value of each row in words, rendered once per distinct (result, value, partial) case."""
+    n = len(check.result)
     if check.value is None:
-        return [""] * len(check.result)
+        return np.full(n, "", dtype=object)
     unit = check.unit
-    out = []
-    for v, r in zip(check.value, check.result):
+    partial = check.partial if check.partial is not None else np.zeros(n, dtype=bool)
+    exact = unit == "ratio" and "part" in check.detail and "whole" in check.detail
+    columns = [check.result, check.value, partial]
+    if exact:
+        columns += [check.detail["part"], check.detail["whole"]]
+
+    def word(i: int) -> str:
+        r, v = check.result[i], check.value[i]
         if r == NOT_APPLICABLE:
-            out.append("")
-        elif r == NEEDS_INPUT and unit not in ("bool",):
-            out.append("—")
-        elif unit == "yuan":
-            out.append(explain.format_value(int(v), "yuan", lang))
+            return ""
+        if r == NEEDS_INPUT:
+            return "—"
+        if unit == "yuan":
+            text = explain.format_value(int(v), "yuan", lang)
         elif unit == "bool":
-            out.append(explain.format_value(bool(v), "bool", lang) if r != NEEDS_INPUT else "—")
+            text = explain.format_value(bool(v), "bool", lang)
         elif unit == "ratio":
-            out.append(explain.format_value(v, "ratio", lang))
+            part, whole = (int(check.detail["part"][i]), int(check.detail["whole"][i])) if exact else (None, None)
+            shown = Fraction(part, whole) if exact and whole > 0 else v
+            text = explain.format_percent(shown, check.threshold)
+        elif isinstance(v, (int, np.integer)):
+            text = f"{int(v):,}"
         else:
-            out.append(str(v) if not isinstance(v, (int, np.integer)) else f"{int(v):,}")
-    return out
+            text = str(v)
+        return f"{check.partial_sign}{text}" if partial[i] else text
+    return explain.render_cases(columns, word)
 
 
 def _threshold(node: Node, check: Check, as_of: dt.date, lang: str) -> str:
@@ -185,28 +218,48 @@ def _threshold(node: Node, check: Check, as_of: dt.date, lang: str) -> str:
     return " / ".join(parts) if parts else ("是" if lang == "zh" else "yes") if check.unit == "bool" else ""
 
 
-def _margins(check: Check, lang: str) -> list[str]:
-    """What is missing, in the user's terms: "还差2个" / "2 more", "差100万元" / "100万 short"."""
-    out = []
-    short = check.shortfall
-    for i, r in enumerate(check.result):
-        if r not in (FAIL, SOFT_FAIL) or short is None or short[i] <= 0:
-            out.append("")
-            continue
-        excess = check.comparison in ("<", "<=")
-        if check.unit == "yuan":
+def _margins(check: Check, lang: str) -> np.ndarray:
+    """What is missing, in the user's terms: "还差2个" / "2 more", "差100万元" / "100万 short", "差0.01元" for a
+    share short of money; for needs_input the inputs that would decide ("需补充：近三年销售收入").  Rendered once
+    per distinct case."""
+    n = len(check.result)
+    short = check.shortfall if check.shortfall is not None else np.zeros(n, dtype=np.int64)
+    names = list(check.missing)
+    bits = np.zeros(n, dtype=np.int64)
+    for i, name in enumerate(names):
+        bits |= check.missing[name].astype(np.int64) << i
+    excess = check.comparison in ("<", "<=")
+    unit = check.shortfall_unit or check.unit
+
+    def word(i: int) -> str:
+        r = check.result[i]
+        if r == NEEDS_INPUT:
+            wanted = [nm for j, nm in enumerate(names) if bits[i] >> j & 1]
+            return explain.needs_words(wanted, lang) if wanted else ""
+        if r not in (FAIL, SOFT_FAIL) or short[i] <= 0:
+            return ""
+        if unit == "yuan":
             amount = explain.format_value(int(short[i]), "yuan", lang)
             if excess:
-                out.append(f"超出{amount}" if lang == "zh" else f"{amount} too much")
-            else:
-                out.append(f"差{amount}" if lang == "zh" else f"{amount} short")
-        else:
-            n = int(short[i])
-            if excess:
-                out.append(f"超出{n}" if lang == "zh" else f"{n} too many")
-            else:
-                out.append(f"还差{n}" if lang == "zh" else f"{n} more")
-    return out
+                return f"超出{amount}" if lang == "zh" else f"{amount} too much"
+            return f"差{amount}" if lang == "zh" else f"{amount} short"
+        count = int(short[i])
+        if excess:
+            return f"超出{count}" if lang == "zh" else f"{count} too many"
+        return f"还差{count}" if lang == "zh" else f"{count} more"
+    return explain.render_cases([check.result, short, bits], word)
+
+
+def _missing(check: Check) -> np.ndarray:
+    """The input columns that would decide each needs_input row, joined with '+' ('' elsewhere)."""
+    n = len(check.result)
+    names = list(check.missing)
+    if not names:
+        return np.full(n, "", dtype=object)
+    bits = np.zeros(n, dtype=np.int64)
+    for i, name in enumerate(names):
+        bits |= (check.missing[name] & (check.result == NEEDS_INPUT)).astype(np.int64) << i
+    return explain.render_cases([bits], lambda i: "+".join(nm for j, nm in enumerate(names) if bits[i] >> j & 1))
 
 
 def _local_units_here(frame: pd.DataFrame, jurisdiction: str) -> Col:
@@ -283,6 +336,6 @@ def assess_consortia(
         recognition = [checks[n.id].result for n in nodes if n.scope == "recognition"]
         talent = [checks[n.id].result for n in nodes if n.scope == "talent_consortium"]
         status = overall_status(np.stack(recognition) if recognition else np.zeros((0, len(rows)), np.int8), in_force)
-        talent_status = overall_status(np.stack(talent), in_force) if talent else None
+        talent_status = talent_consortium_status(checks, nodes, recognition, talent, in_force) if talent else None
         assessments.append(JurisdictionAssessment(j, policy, rows, nodes, checks, status, talent_status))
     return EligibilityResult(parsed, as_of, policies, assessments)

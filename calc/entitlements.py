@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
 import numpy as np
@@ -25,27 +25,64 @@ from calc.inputs import ENTERPRISE_COLUMNS, ParsedInput, load_enterprises
 from calc.limits import MAX_DATE, MAX_ITEM_FEN, MIN_DATE
 from calc.policies import Node, PolicySet, default_policies
 from calc.rules.base import (
-    DUPLICATE, FEN_PER_YUAN, GRANTED, INT64_MAX, ITEMS, NEEDS_INPUT_ITEM, NOT_ELIGIBLE, NOT_IN_FORCE, STATUSES, Award,
-    Ctx, code, pick, reason_keys,
+    DUPLICATE, FEN_PER_YUAN, GRANTED, INT64_MAX, ITEMS, NEEDS_INPUT_ITEM, NOT_ELIGIBLE, NOT_IN_FORCE, REASON_KEYS,
+    STATUSES, Award, Col, Ctx, code, first_of, k_and, k_or, needs_reasons, pick, reason_keys, truth,
 )
 
-MONEY_DETAILS = frozenset({"stepped", "half", "room"})  # rule details that are amounts of money (fen)
+MONEY_DETAILS = frozenset({"stepped", "half", "room", "uncapped"})  # rule details that are amounts of money (fen)
 PARALLEL_ROWS = 200_000  # below this, threads cost more than they save
 MONEY_COLUMNS = frozenset(c.name for c in ENTERPRISE_COLUMNS if c.kind == "money")
 
-# what an item's `requires:` words mean: (the column, how to read it from a Ctx)
+# what an item's `requires:` words mean: (the column named when it is missing, a three-valued Col from a Ctx).
+# A lead is a member: membership is derived from consortium_lead / talent_consortium_lead when it is blank, and a
+# row that says it leads but is not a member (or leads a talent consortium but not the consortium) is a
+# contradiction that is never paid (see _contradiction).
+def _member(ctx: Ctx) -> Col:
+    member, lead, talent = ctx.flag("consortium_member"), ctx.flag("consortium_lead"), ctx.flag("talent_consortium_lead")
+    said_lead = Col(lead.known & lead.values, np.ones(ctx.n, dtype=bool), {})  # a lead is a member
+    said_talent_lead = Col(talent.known & talent.values, np.ones(ctx.n, dtype=bool), {})
+    return k_or(member, said_lead, said_talent_lead)
+
+
+def _lead(ctx: Ctx) -> Col:
+    lead, talent = ctx.flag("consortium_lead"), ctx.flag("talent_consortium_lead")
+    return k_or(lead, Col(talent.known & talent.values, np.ones(ctx.n, dtype=bool), {}))
+
+
 REQUIREMENTS = {
     "xiamen": ("city", lambda ctx: ctx.is_in("city", ["xiamen"])),
-    "consortium_member": ("consortium_member", lambda ctx: ctx.flag("consortium_member")),
-    "consortium_lead": ("consortium_lead", lambda ctx: ctx.flag("consortium_lead")),
+    "consortium_member": ("consortium_member", _member),
+    "consortium_lead": ("consortium_lead", _lead),
     "talent_consortium_lead": ("talent_consortium_lead", lambda ctx: ctx.flag("talent_consortium_lead")),
 }
+# the words whose holders must be members (and, for the talent lead, the consortium's lead)
+CONTRADICTIONS = ("consortium_member", "consortium_lead", "talent_consortium_lead")
 
 
 def _requirement(ctx: Ctx, word: str):
     """(met, known) masks for a requirement word."""
     col = REQUIREMENTS[word][1](ctx)
     return col.values & col.known, col.known
+
+
+def _contradiction(ctx: Ctx) -> tuple[np.ndarray, np.ndarray]:
+    """Rows whose consortium flags contradict each other, and the reason code for each.
+
+    第十六条 pays the 联合体牵头单位 and 第十一条（六） the “人才攻关联合体”牵头单位: a lead is a member, and the talent
+    consortium is the consortium itself (同时作为), so its lead is the consortium's lead."""
+    key = ("contradiction",)
+    if key not in ctx.cache:
+        member, lead, talent = ctx.flag("consortium_member"), ctx.flag("consortium_lead"), \
+            ctx.flag("talent_consortium_lead")
+        not_member = member.known & ~member.values
+        lead_not_member = lead.known & lead.values & not_member
+        talent_not_member = talent.known & talent.values & not_member
+        talent_not_lead = talent.known & talent.values & lead.known & ~lead.values
+        reason = first_of([lead_not_member, talent_not_member, talent_not_lead],
+                          [code("contradiction:lead_not_member"), code("contradiction:talent_lead_not_member"),
+                           code("contradiction:talent_lead_not_lead")], np.int16(0)).astype(np.int16, copy=False)
+        ctx.cache[key] = (lead_not_member | talent_not_member | talent_not_lead, reason)
+    return ctx.cache[key]
 
 
 @dataclass
@@ -117,7 +154,8 @@ class EntitlementResult:
         rows = np.arange(len(frame))
         if enterprise_ids is not None:
             wanted = set(enterprise_ids)
-            rows = np.flatnonzero(frame["enterprise_id"].isin(wanted).to_numpy())
+            ids = frame["enterprise_id"].to_numpy(dtype=object)  # plain objects: any string storage compares
+            rows = np.flatnonzero(pd.Series(ids, dtype=object).isin(list(wanted)).to_numpy())
         parts = []
         ids = frame["enterprise_id"].to_numpy()[rows]
         for order, node in enumerate(self.nodes):  # the order of the policy files and their articles
@@ -134,7 +172,7 @@ class EntitlementResult:
                 "counted": status == GRANTED,
                 "reason": self._reasons(node, rows, lang),
                 "won_by": self._winners(node.id, rows),
-                "citation": self.citation(node.id),
+                "citation": self.citations(node.id, rows),
                 "_row": rows,
                 "_order": order,
             }))
@@ -161,42 +199,93 @@ class EntitlementResult:
         return f"{self.policies.policies[node.policy_id].title} {node.citation.short()}"
 
     def _reasons(self, node: Node, rows: np.ndarray, lang: str) -> np.ndarray:
+        """The reasons in words, rendered once per distinct case (reason key and the values its template shows),
+        then mapped onto the rows: a million rows with a few dozen distinct cases format a few dozen strings."""
+        node = self._node(node.id)
         award = self.awards[node.id]
-        keys = reason_keys(award.reason[rows])
+        codes = award.reason[rows]
         out = np.empty(len(rows), dtype=object)
         policy = self.policies.policies[node.policy_id]
-        for key in pd.unique(keys):
-            where = np.flatnonzero(keys == key)
-            template = explain.reason_template(key, lang)
-            names = explain.template_fields(template)
+        winners = self._winners(node.id, rows) if node.id in self.won_by else None
+        uniques, inverse = np.unique(codes, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        for u, c in enumerate(uniques):
+            where = np.flatnonzero(inverse == u)
+            key = REASON_KEYS[c]
+            template = explain.reason_template(key, lang, node.kind)
             scalars = {"validity": policy.validity_text(), "as_of": self.as_of.isoformat()}
-            columns = {}
-            for name in names:
+            arrays: dict[str, tuple[np.ndarray, Any]] = {}  # field -> (raw values on `where`, formatter)
+            for name in explain.template_fields(template):
                 if name in scalars:
                     continue
-                if name in node.parameters:
+                if name == "award":
+                    arrays[name] = (award.amount[rows[where]], lambda v: explain.format_value(int(v), "yuan", lang))
+                elif name in award.scalars:
+                    value, unit = award.scalars[name]
+                    scalars[name] = explain.format_value(value, unit, lang)
+                elif name in node.parameters:
                     prm = node.parameters[name]
                     scalars[name] = explain.format_value(prm.value_at(self.as_of), prm.unit, lang)
-                elif name == "amount":
-                    columns[name] = [explain.format_value(v, "yuan", lang) for v in award.amount[rows][where]]
-                elif name == "unit_amount":
-                    unit_param = next((p for p in node.parameters.values() if p.unit == "yuan"), None)
-                    scalars[name] = explain.format_value(unit_param.value_at(self.as_of), "yuan", lang) if unit_param else "—"
-                elif name == "won_by":
-                    columns[name] = [self._title(w, lang) for w in self._winners(node.id, rows)[where]]
+                elif name in ("won_by", "won_by_source") and winners is not None:
+                    fmt = (lambda w: self._title(w, lang)) if name == "won_by" else (lambda w: self._source(w))
+                    arrays[name] = (winners[where], fmt)
+                elif name == "clause":
+                    scalars[name] = self._group_clause(node.id)
                 elif name in award.detail:
-                    unit = "yuan" if name in MONEY_DETAILS else "count"
-                    columns[name] = [explain.format_value(int(v), unit, lang) for v in award.detail[name][rows][where]]
+                    unit = "yuan" if name in MONEY_DETAILS else "text" if award.detail[name].dtype == object else "count"
+                    arrays[name] = (award.detail[name][rows[where]],
+                                    lambda v, unit=unit: explain.format_value(v if unit == "text" else int(v), unit, lang))
                 elif name in self.frame.columns:
-                    series = self.frame[name].iloc[rows[where]]
                     unit = "yuan" if name in MONEY_COLUMNS else "count"
-                    columns[name] = [explain.format_value(v, unit, lang) if not pd.isna(v) else "—" for v in series]
-            for j, i in enumerate(where):
+                    values = self.frame[name].to_numpy(dtype=object)[rows[where]]
+                    arrays[name] = (values, lambda v, unit=unit: explain.format_value(v, unit, lang)
+                                    if not pd.isna(v) else "—")
+            if not arrays:
+                out[where] = explain.render(template, scalars)
+                continue
+            case, first = explain.cases([values for values, _ in arrays.values()])
+            texts = np.empty(len(first), dtype=object)
+            for j, i in enumerate(first):
                 fields = dict(scalars)
-                for name, values in columns.items():
-                    if j < len(values):
-                        fields[name] = values[j]
-                out[i] = explain.render(template, fields)
+                for name, (values, fmt) in arrays.items():
+                    fields[name] = fmt(values[i])
+                texts[j] = explain.render(template, fields)
+            out[where] = texts[case]
+        return out
+
+    def _node(self, item_id: str) -> Node:
+        """The node as computed (its kind as the options chose)."""
+        for n in self.nodes:
+            if n.id == item_id:
+                return n
+        return self.policies.node(item_id)
+
+    def _source(self, item_id: str) -> str:
+        """The document and article of an item: 《厦门市创新联合体管理办法》第十条（四）."""
+        if not item_id:
+            return ""
+        node = self.policies.node(item_id)
+        return f"{self.policies.policies[node.policy_id].display_title}{node.citation.article}"
+
+    def _group_clause(self, item_id: str) -> str:
+        """The 就高不重复 clause an item's group rests on, cited: 《若干措施》三、范围期限「…」."""
+        for group in self.policies.groups.values():
+            if item_id in group.members:
+                cite = group.citation
+                return f"{self.policies.policies[cite.policy_id].display_title}{cite.article}「{cite.quote}」"
+        return ""
+
+    def citations(self, item_id: str, rows: np.ndarray) -> np.ndarray:
+        """The citation of each row: the item's article, or for a row lost to 就高不重复 the group's clause."""
+        rows = np.asarray(rows, dtype=np.intp)
+        out = np.full(len(rows), self.citation(item_id), dtype=object)
+        award = self.awards[item_id]
+        lost = award.status[rows] == DUPLICATE
+        if lost.any():
+            for group in self.policies.groups.values():
+                if item_id in group.members:
+                    cite = group.citation
+                    out[lost] = f"{self.policies.policies[cite.policy_id].title} {cite.short()}"
         return out
 
     def _winners(self, item_id: str, rows: np.ndarray) -> np.ndarray:
@@ -214,39 +303,81 @@ class EntitlementResult:
 
 
 def _requirements(ctx: Ctx, words: tuple[str, ...]):
-    """For a set of requirement words: (all met, status where not met, reason where not met), once per run.
+    """For a set of requirement words: (all met, known, reason where known unmet, needs where unknown), once per run.
 
-    The first unmet or unknown requirement, in the order listed, is the one reported.
-    """
+    Three-valued: a requirement known to be unmet decides the item (the first such, in the order listed); an
+    unknown one leaves it open only where the item itself is not already decided against (see
+    _apply_validity_and_requirements).  Contradictory consortium flags are unmet (never paid)."""
     key = ("requirements", words)
     if key not in ctx.cache:
-        ok = np.ones(ctx.n, dtype=bool)
-        status = np.full(ctx.n, GRANTED, dtype=np.int8)
+        cols = [REQUIREMENTS[w][1](ctx) for w in words]
+        tri = k_and(*cols) if cols else truth(True, ctx.n)
         reason = np.zeros(ctx.n, dtype=np.int16)
-        for word in reversed(words):
-            met, known = _requirement(ctx, word)
-            column = REQUIREMENTS[word][0]
-            status = pick(known, pick(met, status, NOT_ELIGIBLE), NEEDS_INPUT_ITEM).astype(np.int8, copy=False)
-            reason = pick(known, pick(met, reason, code(f"requires:{word}")),
-                              code(f"needs:{column}")).astype(np.int16, copy=False)
-            ok &= met
-        ctx.cache[key] = (ok, status, reason)
+        for word, col in reversed(list(zip(words, cols))):
+            reason = pick(col.known & ~col.values, code(f"requires:{word}"), reason)
+        met, known = tri.values & tri.known, tri.known.copy()
+        if any(w in CONTRADICTIONS for w in words):
+            contradicted, why = _contradiction(ctx)
+            reason = pick(contradicted, why, reason)
+            met = met & ~contradicted
+            known = known | contradicted
+        needs = {k: v & ~known for k, v in tri.missing().items()}
+        ctx.cache[key] = (met, known, reason.astype(np.int16, copy=False), {k: v for k, v in needs.items() if v.any()})
     return ctx.cache[key]
+
+
+def _needs_names(codes: np.ndarray) -> dict[int, list[str]]:
+    """The columns a ``needs:`` reason code names, for each distinct code."""
+    out = {}
+    for c in np.unique(codes):
+        key = REASON_KEYS[c]
+        out[int(c)] = key.split(":", 1)[1].split("+") if key.startswith("needs:") else []
+    return out
 
 
 def _apply_validity_and_requirements(node: Node, ctx: Ctx, award: Award, in_force: bool) -> Award:
     if not in_force:
         return Award(np.zeros(ctx.n, dtype=np.int64), np.full(ctx.n, NOT_IN_FORCE, dtype=np.int8),
-                     np.full(ctx.n, code("not_in_force"), dtype=np.int16), award.detail)
+                     np.full(ctx.n, code("not_in_force"), dtype=np.int16), award.detail, award.scalars)
     if node.id in ctx.policies.switched_off:
         return Award(np.zeros(ctx.n, dtype=np.int64), np.full(ctx.n, NOT_ELIGIBLE, dtype=np.int8),
-                     np.full(ctx.n, code("switched_off"), dtype=np.int16), award.detail)
-    ok, unmet_status, unmet_reason = _requirements(ctx, node.requires)
-    status = pick(ok, award.status, unmet_status)
-    reason = pick(ok, award.reason, unmet_reason)
-    # rules give amounts only where granted; requirements unmet clear the rest (in place: the arrays are the rule's own)
+                     np.full(ctx.n, code("switched_off"), dtype=np.int16), award.detail, award.scalars)
+    met, known, unmet_reason, needs = _requirements(ctx, node.requires)
+    # zero is not a grant: a rule's result of 0 (a rate on 1 fen, no full step) is not_eligible, with its reason
+    zero = (award.status == GRANTED) & (award.amount == 0) & (node.kind != "info")
+    status = pick(zero, NOT_ELIGIBLE, award.status)
+    reason = pick(zero, code("zero_amount"), award.reason)
+    # Kleene and of the requirements and the item's own outcome
+    unmet = known & ~met
+    item_says_no = status == NOT_ELIGIBLE
+    open_rows = ~known & ~item_says_no
+    status = pick(unmet, NOT_ELIGIBLE, pick(open_rows, NEEDS_INPUT_ITEM, status))
+    reason = pick(unmet, unmet_reason, reason)
+    if open_rows.any():
+        # the requirement's blank columns, with the item's own where it also needs input
+        item_needs = (award.status == NEEDS_INPUT_ITEM) & open_rows
+        names = _needs_names(award.reason[item_needs]) if item_needs.any() else {}
+        merged: dict[str, np.ndarray] = {k: v & open_rows for k, v in needs.items()}
+        for c, cols in names.items():
+            rows = item_needs & (award.reason == c)
+            for col in cols:
+                merged[col] = merged.get(col, np.zeros(ctx.n, dtype=bool)) | rows
+        reason = pick(open_rows, needs_reasons(merged, ctx.n), reason)
+    status = status.astype(np.int8, copy=False)
+    reason = reason.astype(np.int16, copy=False)
+    ok = status == GRANTED
+    # rules give amounts only where granted; the rest are cleared (in place: the arrays are the rule's own)
     amount = np.multiply(award.amount, ok, out=award.amount) if award.amount.flags.writeable else award.amount * ok
-    return Award(amount, status, reason, award.detail)
+    return Award(amount, status, reason, award.detail, award.scalars)
+
+
+def _effective(node: Node, options: Mapping[str, str] | None) -> Node:
+    """The node as the options read it: an option named ``kind`` (第九条（二） 可: formula or ceiling) sets its kind."""
+    option = node.options.get("kind")
+    if option is None:
+        return node
+    chosen = (options or {}).get(option.id, option.default)
+    return replace(node, kind=chosen) if chosen != node.kind else node
 
 
 def _info_award(ctx: Ctx) -> Award:
@@ -274,7 +405,7 @@ def entitlements(
     _check_options(policies, options)
     wanted = _check_items(policies, items)
     parsed = data if isinstance(data, ParsedInput) else load_enterprises(data)
-    nodes = [n for n in policies.items() if wanted is None or n.id in wanted]
+    nodes = [_effective(n, options) for n in policies.items() if wanted is None or n.id in wanted]
     ctx = Ctx(parsed.frame, policies, as_of, dict(options or {}))
     awards: dict[str, Award] = {}
     for node in nodes:

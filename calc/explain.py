@@ -40,6 +40,7 @@ OVERALL_LABELS = {
     "ineligible": ("不符合条件", "ineligible"),
     "incomplete": ("信息不全", "incomplete"),
     "not_in_force": ("政策不在有效期", "not in force"),
+    "not_applicable": ("不适用（未填写人才数据）", "not applicable (no talent data given)"),
 }
 KIND_LABELS = {
     "formula": ("按公式计算", "formula"),
@@ -80,7 +81,44 @@ COLUMN_WORDS = {
     "double_hundred_hires": ("“双百计划”特聘岗位引进人数", "Double-Hundred hires"),
     "new_mechanism_recognised": ("新机制新模式获认定", "new mechanism recognised"),
     "consortium_evaluation": ("联合体评估等级", "consortium evaluation grade"),
+    "executive_host": ("是否联合体常设执行机构依托单位", "host of the consortium's standing executive body"),
+    "consortium_is_provincial_mfg_center": ("所在联合体是否省级制造业创新中心",
+                                            "consortium is a provincial manufacturing innovation centre"),
+    "joint_labs": ("联合实验室个数", "number of joint laboratories"),
+    # consortium columns
+    "enterprises": ("企业成员数", "member enterprises"),
+    "universities": ("高等学校数", "universities"),
+    "research_institutes": ("科研院所数", "research institutes"),
+    "other_units": ("其他单位数", "other units"),
+    "local_units": ("本地成员单位数", "members registered locally"),
+    "local_units_here": ("在本地注册或驻本地的成员单位数", "members registered or based in the jurisdiction"),
+    "scale_or_hightech_enterprises": ("规上或高新技术企业数", "above-scale or high-tech enterprises"),
+    "lead_type": ("牵头单位类型", "lead's type"),
+    "lead_region": ("牵头单位注册地", "lead's place of registration"),
+    "lead_platform_level": ("牵头单位平台级别", "lead's platform level"),
+    "field": ("所属领域", "field"),
+    "lead_revenue": ("牵头单位上年销售收入", "lead's revenue last year"),
+    "lead_revenue_prev": ("牵头单位前年销售收入", "lead's revenue the year before"),
+    "lead_revenue_prev2": ("牵头单位大前年销售收入", "lead's revenue three years ago"),
+    "lead_rd": ("牵头单位上年研发投入", "lead's R&D last year"),
+    "lead_rd_prev": ("牵头单位前年研发投入", "lead's R&D the year before"),
+    "lead_rd_prev2": ("牵头单位大前年研发投入", "lead's R&D three years ago"),
+    "lead_years_operating": ("牵头单位实际经营年数", "years the lead has operated"),
+    "lead_rd_staff": ("牵头单位专职研发人员数", "lead's full-time R&D staff"),
+    "lead_other_consortia": ("牵头单位另牵头的联合体数", "other consortia the lead leads"),
+    "lead_regional_medical_center": ("牵头医院是否国家区域医疗中心建设单位",
+                                     "lead hospital is a national regional medical centre under construction"),
+    "agreement_signed": ("是否签订协议", "agreement signed"),
+    "chief_scientist": ("是否设首席科学家/专家", "chief scientist appointed"),
+    "core_team_members": ("核心团队成员数", "core team members"),
+    "national_level_talents": ("国家级人才数", "national-level talents"),
+    "city_b_talents": ("市高层次B类以上人才数", "city class-B-or-above talents"),
 }
+# several years' figures named at once: "近三年销售收入"
+COLUMN_GROUPS = (
+    (("lead_revenue", "lead_revenue_prev", "lead_revenue_prev2"), ("近三年销售收入", "the last three years' revenue")),
+    (("lead_rd", "lead_rd_prev", "lead_rd_prev2"), ("近三年研发投入", "the last three years' R&D")),
+)
 
 REASONS: dict[str, tuple[str, str]] = {
     # engine
@@ -92,11 +130,28 @@ REASONS: dict[str, tuple[str, str]] = {
     "requires:talent_consortium_lead": ("仅适用于“人才攻关联合体”牵头单位", "for the lead of a talent consortium only"),
     "info": ("可享受该项支持，政策未规定金额", "support without a stated amount"),
     "switched_off": ("该项在测算方案中已停用", "switched off by the reform"),
-    "duplicate": ("与“{won_by}”属同类支持，按就高不重复只计较高者", "same support as “{won_by}”: only the higher counts (就高不重复)"),
+    "duplicate": ("与{won_by_source}“{won_by}”属同类支持，按{clause}只计较高者",
+                  "the same support as “{won_by}” ({won_by_source}): only the higher counts under {clause}"),
+    "zero_amount": ("按规定计算金额为零，不构成补助", "the computed amount is 0: not a grant"),
+    "contradiction:lead_not_member": ("输入矛盾：填写为牵头单位，但“是否创新联合体成员”为否；牵头单位即成员单位，请核对",
+                                      "contradictory input: a lead unit marked as not a consortium member (a lead is a "
+                                      "member); please check"),
+    "contradiction:talent_lead_not_member": ("输入矛盾：填写为“人才攻关联合体”牵头单位，但“是否创新联合体成员”为否，请核对",
+                                             "contradictory input: a talent consortium lead marked as not a consortium "
+                                             "member; please check"),
+    "contradiction:talent_lead_not_lead": ("输入矛盾：“人才攻关联合体”即该创新联合体（第十一条（六）“同时作为”），其牵头单位"
+                                           "应为联合体牵头单位，但“是否创新联合体牵头单位”为否，请核对",
+                                           "contradictory input: the talent consortium is the consortium itself "
+                                           "(第十一条（六） 同时作为), so its lead is the consortium's lead, but "
+                                           "consortium lead is no; please check"),
     # generic
-    "granted_per_count": ("{count}项 × 每项{unit_amount} = {amount}", "{count} × {unit_amount} = {amount}"),
-    "granted_fixed": ("符合条件：{amount}", "eligible: {amount}"),
-    "granted_by_rating": ("按评估等级：{amount}", "by rating: {amount}"),
+    "granted_per_count": ("{count}项 × 每项{unit} = {award}", "{count} × {unit} each = {award}"),
+    "granted_per_count:ceiling": ("{count}项 × 每项最高{unit} = 最高{award}",
+                                  "{count} × up to {unit} each = up to {award}"),
+    "granted_fixed": ("符合条件：{award}", "eligible: {award}"),
+    "granted_fixed:ceiling": ("符合条件：最高{award}", "eligible: up to {award}"),
+    "granted_by_rating": ("按评估等级：{award}", "by rating: {award}"),
+    "granted_by_rating:ceiling": ("按评估等级：最高{award}", "by rating: up to {award}"),
     "rating_below_good": ("评估等级未达到良好", "rating below good"),
     "no_project": ("无相关项目", "no such project"),
     # xiamen_consortium_2025
@@ -108,11 +163,28 @@ REASONS: dict[str, tuple[str, str]] = {
     "no_new_mechanism": ("新机制、新模式未获认定", "no recognised new mechanism"),
     "evaluation_not_excellent": ("评估等级非“优秀”", "evaluation not excellent"),
     "no_national_funding": ("未承担获国家财政资金的国家科技重大项目", "no national project with national funding"),
-    "matching_rate": ("国家财政资金{national_funding} × {rate} = {amount}", "{rate} of national funding {national_funding} = {amount}"),
-    "matching_cap_binds": ("国家财政资金{national_funding} × {rate}超过上限，按上限{cap}", "{rate} of {national_funding} exceeds the cap: {cap}"),
+    "matching_rate": ("国家财政资金{national_funding} × {rate} = {award}（按公式计算）",
+                      "national funding {national_funding} × {rate} = {award} (computed by the formula)"),
+    "matching_rate:ceiling": ("国家财政资金{national_funding} × {rate} = 最高{award}（“可…予以配套”按最高额理解）",
+                              "national funding {national_funding} × {rate} = up to {award} (可: read as a maximum)"),
+    "matching_cap_binds": ("国家财政资金{national_funding} × {rate} = {half}，超过上限，按上限{cap}",
+                           "national funding {national_funding} × {rate} = {half}, above the cap: {cap}"),
+    "matching_cap_binds:ceiling": ("国家财政资金{national_funding} × {rate} = {half}，超过上限，最高{cap}（“可”按最高额理解）",
+                                   "national funding {national_funding} × {rate} = {half}, above the cap: up to {cap} (可: a maximum)"),
     "matching_total_investment_binds": (
-        "受“国家、省、市资助金额之和不超过项目总投入”限制：{project_total_investment} − 已有资助 = {amount}",
-        "limited by national + provincial + municipal ≤ total investment {project_total_investment}: {amount}"),
+        "受“国家、省、市资助金额之和不超过项目总投入”限制：{project_total_investment} − 已有资助 = {award}",
+        "limited by national + provincial + municipal ≤ total investment {project_total_investment}: {award}"),
+    "matching_total_investment_binds:ceiling": (
+        "受“国家、省、市资助金额之和不超过项目总投入”限制：{project_total_investment} − 已有资助 = 最高{award}",
+        "limited by national + provincial + municipal ≤ total investment {project_total_investment}: up to {award}"),
+    "matching_no_room": ("可配套金额为零：国家、省、市资助之和已达项目总投入{project_total_investment}，或配套不足一元",
+                         "nothing to match: the funding already reaches the total investment "
+                         "{project_total_investment}, or the matching is below 1 yuan"),
+    "not_executive_host": ("奖励给予联合体常设执行机构依托单位，本单位不是依托单位",
+                           "paid to the host of the consortium's standing executive body, which this unit is not"),
+    "provincial_centre_not_evaluated": ("省级制造业创新中心不参加市创新联合体评估（第十五条），不适用评估优秀奖励",
+                                        "a provincial manufacturing innovation centre is not evaluated (第十五条): "
+                                        "no evaluation award"),
     # xiamen_sti_measures
     "no_new_base": ("无新入选国家级合作基地", "no newly selected national cooperation base"),
     "no_incubator": ("无孵化器、加速器", "no incubator or accelerator"),
@@ -122,23 +194,40 @@ REASONS: dict[str, tuple[str, str]] = {
     "rd_not_above_threshold": ("年度自主研发费用{rd_expense}未高于{threshold}", "R&D {rd_expense} is not above {threshold}"),
     "rd_not_grown": ("年度自主研发费用{rd_expense}未较上年{rd_expense_prev}增长",
                      "R&D {rd_expense} did not grow on last year's {rd_expense_prev}"),
-    "rd_step_granted:literal": ("研发费用{rd_expense}每满{step}补{amount_per_step}：{steps}档 = {amount}",
-                                "{steps} full steps of {step} in R&D {rd_expense} × {amount_per_step} = {amount}"),
+    "rd_step_granted:literal": ("研发费用{rd_expense}每满{step}补{amount_per_step}：{steps}档 × {amount_per_step} = {award}",
+                                "{steps} full steps of {step} in R&D {rd_expense} × {amount_per_step} = {award}"),
     "rd_step_granted:increment": ("研发费用增量{stepped}（{rd_expense_prev} → {rd_expense}）每满{step}补{amount_per_step}："
-                                  "{steps}档 = {amount}",
+                                  "{steps}档 × {amount_per_step} = {award}",
                                   "{steps} full steps of {step} in the increase {stepped} ({rd_expense_prev} → "
-                                  "{rd_expense}) × {amount_per_step} = {amount}"),
-    "rd_step_granted:above_threshold": ("研发费用超过{threshold}的部分{stepped}每满{step}补{amount_per_step}：{steps}档 = {amount}",
+                                  "{rd_expense}) × {amount_per_step} = {award}"),
+    "rd_step_granted:above_threshold": ("研发费用超过{threshold}的部分{stepped}每满{step}补{amount_per_step}："
+                                        "{steps}档 × {amount_per_step} = {award}",
                                         "{steps} full steps of {step} in the part above {threshold} ({stepped}) × "
-                                        "{amount_per_step} = {amount}"),
-    "rd_step_capped": ("{steps}档超过上限，按上限{cap}", "{steps} steps exceed the cap: {cap}"),
+                                        "{amount_per_step} = {award}"),
+    "rd_step_capped": ("研发费用{rd_expense}每满{step}补{amount_per_step}：{steps}档超过上限，按上限{cap}",
+                       "{steps} full steps of {step} in R&D {rd_expense} exceed the cap: {cap}"),
     "rd_not_above_bonus_threshold": ("年度自主研发费用{rd_expense}未高于{threshold}", "R&D {rd_expense} is not above {threshold}"),
     "growth_not_above_rate": ("研发费用增长率未超过{growth_rate}（上年{rd_expense_prev}，当年{rd_expense}）",
                               "R&D growth is not above {growth_rate} ({rd_expense_prev} → {rd_expense})"),
     "no_joint_lab_investment": ("无联合实验室非财政资金投入", "no non-fiscal joint-lab investment"),
     "no_tech_transaction": ("无实际支付的技术交易额", "no technology transaction paid"),
-    "rate_applied": ("按比例计算：{amount}", "by the rate: {amount}"),
-    "rate_capped": ("按比例计算超过上限，按上限：{amount}", "the rate's result exceeds the cap: {amount}"),
+    "rate_applied": ("按比例计算：{award}", "by the rate: {award}"),
+    "rate_capped": ("按比例计算超过上限，按上限：{award}", "the rate's result exceeds the cap: {award}"),
+    "joint_lab_rate": ("非财政资金投入{joint_lab_investment} × {rate} = {award}",
+                       "non-fiscal investment {joint_lab_investment} × {rate} = {award}"),
+    "joint_lab_capped": ("非财政资金投入{joint_lab_investment} × {rate} = {uncapped}，超过上限（{labs}个实验室 × 每个最高{cap}），"
+                         "按上限{award}",
+                         "non-fiscal investment {joint_lab_investment} × {rate} = {uncapped}, above the cap ({labs} "
+                         "lab(s) × up to {cap}): {award}"),
+    "tech_rate": ("实际支付技术交易额{tech_transaction_paid} × {rate} = {award}",
+                  "technology paid {tech_transaction_paid} × {rate} = {award}"),
+    "tech_rate:ceiling": ("实际支付技术交易额{tech_transaction_paid} × 最高{rate} = 最高{award}",
+                          "technology paid {tech_transaction_paid} × up to {rate} = up to {award}"),
+    "tech_capped": ("实际支付技术交易额{tech_transaction_paid} × {rate} = {uncapped}，超过每个项目上限，按{award}",
+                    "technology paid {tech_transaction_paid} × {rate} = {uncapped}, above the cap per project: {award}"),
+    "tech_capped:ceiling": ("实际支付技术交易额{tech_transaction_paid} × 最高{rate} = {uncapped}，超过每个项目上限，最高{award}",
+                            "technology paid {tech_transaction_paid} × up to {rate} = {uncapped}, above the cap per "
+                            "project: up to {award}"),
 }
 
 
@@ -150,15 +239,15 @@ def column_words(column: str, lang: str) -> str:
     return pick(COLUMN_WORDS.get(column, (column, column)), lang)
 
 
-def format_value(value: Any, unit: str, lang: str = "zh") -> str:
-    """One value in the user's terms: money as 万/亿, ratios as %, counts as plain numbers."""
+def format_value(value: Any, unit: str, lang: str = "zh", threshold: Any = None) -> str:
+    """One value in the user's terms: money as 万/亿, ratios as % (two decimals, more where needed to tell the
+    value from ``threshold``), counts as plain numbers."""
     if value is None:
         return "—"
     if unit == "yuan":
         return format_money(int(value), lang)
     if unit == "ratio":
-        pct = Fraction(value) * PERCENT
-        return f"{float(pct):g}%" if pct.denominator != 1 else f"{pct.numerator}%"
+        return format_percent(value, threshold)
     if unit == "bool":
         return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
     if isinstance(value, (np.integer, int)):
@@ -168,13 +257,85 @@ def format_value(value: Any, unit: str, lang: str = "zh") -> str:
     return str(value)
 
 
-def reason_template(key: str, lang: str) -> str:
+MAX_PERCENT_DIGITS = 12  # display precision: digits after the point a share may need
+PERCENT_DECIMALS = 2  # display precision: a share's usual digits (85.71%)
+DECIMAL_BASE = 10
+
+
+def format_percent(value: Any, threshold: Any = None) -> str:
+    """A share as a percentage: exact when it has few digits (3%, 12.5%), else rounded to two decimals (85.71%);
+    more digits while the rounded text would equal the threshold it is compared with (2.99999999%, not 3%)."""
+    try:
+        exact = Fraction(value) if not isinstance(value, float) else Fraction(repr(value))
+    except (TypeError, ValueError):
+        return str(value)
+    pct = exact * PERCENT
+    goal = Fraction(threshold) * PERCENT if threshold is not None else None
+    for digits in range(0, MAX_PERCENT_DIGITS + 1):
+        scaled = pct * DECIMAL_BASE ** digits
+        if scaled.denominator == 1:
+            return _decimal_text(scaled.numerator, digits) + "%"
+        if digits < PERCENT_DECIMALS:
+            continue
+        rounded = round(scaled)
+        if goal is None or pct == goal or Fraction(rounded, DECIMAL_BASE ** digits) != goal:
+            return _decimal_text(rounded, digits) + "%"
+    return _decimal_text(round(pct * DECIMAL_BASE ** MAX_PERCENT_DIGITS), MAX_PERCENT_DIGITS) + "%"
+
+
+def _decimal_text(scaled: int, digits: int) -> str:
+    sign, whole = ("-" if scaled < 0 else ""), str(abs(scaled)).rjust(digits + 1, "0")
+    return f"{sign}{whole[:-digits]}.{whole[-digits:]}" if digits else f"{sign}{whole}"
+
+
+def needs_words(columns: list[str], lang: str) -> str:
+    """"需补充：近三年销售收入、牵头单位实际经营年数" — the inputs that would decide, years of a series grouped."""
+    names, rest = [], list(columns)
+    for group, words in COLUMN_GROUPS:
+        if any(c in rest for c in group):
+            names.append(pick(words, lang))
+            rest = [c for c in rest if c not in group]
+    names = [column_words(c, lang) for c in columns if c in rest] + names
+    return ("需补充：" if lang == "zh" else "needs input: ") + ("、" if lang == "zh" else ", ").join(names)
+
+
+def reason_template(key: str, lang: str, kind: str = "") -> str:
+    """The template of a reason key; a ceiling item (最高/择优) takes the key's ``:ceiling`` wording when it has one."""
     if key.startswith("needs:"):
-        column = key.split(":", 1)[1]
-        return ("缺少输入：" if lang == "zh" else "missing input: ") + column_words(column, lang)
+        return needs_words(key.split(":", 1)[1].split("+"), lang)
+    if kind == "ceiling" and f"{key}:ceiling" in REASONS:
+        return pick(REASONS[f"{key}:ceiling"], lang)
     if key not in REASONS:
         return key
     return pick(REASONS[key], lang)
+
+
+def cases(columns: list) -> tuple[np.ndarray, np.ndarray]:
+    """Number the distinct combinations of several equally long columns: (case of each row, first row of each
+    case), cases in order of first appearance.  Words are then rendered once per case and mapped onto the rows."""
+    import pandas as pd
+
+    case = np.zeros(len(columns[0]), dtype=np.int64)
+    for values in columns:
+        codes, uniques = pd.factorize(pd.Series(np.asarray(values, dtype=object), dtype=object),
+                                      use_na_sentinel=False)
+        case = pd.factorize(case * max(len(uniques), 1) + codes)[0]
+    _, first = np.unique(case, return_index=True)
+    order = np.argsort(first)
+    remap = np.empty(len(order), dtype=np.int64)
+    remap[order] = np.arange(len(order))
+    return remap[case], first[order]
+
+
+def render_cases(columns: list, word) -> np.ndarray:
+    """``word(i)`` for the first row ``i`` of each distinct case of ``columns``, mapped onto every row."""
+    if len(columns[0]) == 0:
+        return np.empty(0, dtype=object)
+    case, first = cases(columns)
+    texts = np.empty(len(first), dtype=object)
+    for j, i in enumerate(first):
+        texts[j] = word(int(i))
+    return texts[case]
 
 
 def template_fields(template: str) -> list[str]:

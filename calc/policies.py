@@ -44,9 +44,9 @@ SCOPES = ("recognition", "talent_consortium")
 POLICY_KEYS = {
     "id", "title", "title_en", "issuer", "document_number", "jurisdiction", "source",
     "issued", "in_force_from", "in_force_until", "validity", "supersedes", "notes",
-    "criteria", "items", "manual_checks", "obligations",
+    "criteria", "items", "manual_checks", "obligations", "short_title", "supports",
 }
-VALIDITY_KEYS = {"article", "quote", "note", "assumption"}
+VALIDITY_KEYS = {"article", "quote", "note", "assumption", "issued_between"}
 NODE_KEYS_COMMON = {"title", "article", "quote", "parameters", "notes", "options"}
 CRITERION_KEYS = NODE_KEYS_COMMON | {"strength", "scope", "applies_to"}
 OBLIGATION_KEYS = NODE_KEYS_COMMON | {"applies_to"}
@@ -56,6 +56,7 @@ ITEM_KEYS = NODE_KEYS_COMMON | {
 PARAMETER_KEYS = {"text", "unit", "comparison", "article", "quote", "values", "note", "value"}
 VERSION_KEYS = {"text", "from", "until", "article", "quote", "value", "note"}
 MANUAL_KEYS = {"id", "title", "article", "quote", "applies_to"}
+SUPPORT_KEYS = {"id", "title", "article", "quote", "relation", "requires"}
 OPTION_KEYS = {"default", "choices", "article", "quote", "note"}
 GROUP_KEYS = {"members", "per", "rule", "tie_break", "reasoning", "policy", "article", "quote"}
 STACKING_KEYS = {"item", "base", "policy", "article", "quote", "reasoning"}
@@ -441,6 +442,45 @@ class ManualCheck:
     applies_to: str = ""
 
 
+def _years_on(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` later (29 February → 1 March)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return dt.date(day.year + years, 3, 1)
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """A date the data assumes, as it bears on a result (see :meth:`PolicySet.assumptions`)."""
+
+    policy_id: str
+    start: dt.date
+    end: dt.date | None
+    uncertain: bool  # the as-of date falls in the months where the assumption decides
+    set_by_user: bool  # the dates were set with PolicySet.with_validity
+    first_day_window: tuple[dt.date, dt.date] | None  # earliest and latest possible first day
+    last_day_window: tuple[dt.date, dt.date] | None  # earliest and latest possible last day
+    text_zh: str
+    text_en: str
+
+    def text(self, lang: str = "zh") -> str:
+        return self.text_zh if lang == "zh" else self.text_en
+
+
+@dataclass(frozen=True)
+class Support:
+    """A support a consortium policy states without an amount (优先推荐, 支持申报 …): listed with its article."""
+
+    id: str
+    policy_id: str
+    title_zh: str
+    title_en: str
+    citation: Citation
+    relation: str = ""  # how it relates to other supports (就高不重复 …), in words
+    requires: str = ""  # who it is for, in words
+
+
 @dataclass(frozen=True)
 class Policy:
     id: str
@@ -462,6 +502,31 @@ class Policy:
     manual_checks: tuple[ManualCheck, ...]
     notes: str = ""
     obligations: Mapping[str, Node] = field(default_factory=dict)  # deadlines, cycles, bans: stated, not computed
+    short_title: str = ""  # for display in simplified characters: 《若干措施》, 《青岛市创新联合体组建工作指引》
+    issued_between: tuple[dt.date, dt.date] | None = None  # an unknown issue date's earliest and latest day
+    supports: tuple["Support", ...] = ()  # supports stated without an amount (listed, not computed)
+
+    @property
+    def display_title(self) -> str:
+        return self.short_title or f"《{self.title}》"
+
+    def uncertain_windows(self) -> list[tuple[dt.date, dt.date]]:
+        """Where an assumed issue date decides validity: [earliest, latest] first day and the last days that follow
+        (the same span after the assumed end).  Empty when the dates are known."""
+        if self.issued_between is None:
+            return []
+        early, late = self.issued_between
+        windows = [(early, late)]
+        if self.in_force_until is not None:
+            years = (self.in_force_until + dt.timedelta(days=1)).year - self.in_force_from.year
+            try:  # "有效期N年": the last day is the day before the first day's date N years on
+                whole_years = _years_on(self.in_force_from, years) - dt.timedelta(days=1) == self.in_force_until
+                last = _years_on(late, years) - dt.timedelta(days=1) if whole_years else \
+                    self.in_force_until + (late - self.in_force_from)
+            except ValueError:
+                last = self.in_force_until + (late - self.in_force_from)
+            windows.append((self.in_force_until, min(last, MAX_DATE)))
+        return windows
 
     def in_force(self, as_of: dt.date) -> bool:
         return self.in_force_from <= as_of and (self.in_force_until is None or as_of <= self.in_force_until)
@@ -495,6 +560,88 @@ class PolicySet:
     stackings: tuple[Stacking, ...]
     overrides: tuple[tuple[str, Any, dt.date | None, dt.date | None], ...] = ()
     switched_off: frozenset[str] = frozenset()  # item ids a reform turns off
+    validity_overrides: tuple[tuple[str, dt.date, dt.date | None], ...] = ()  # (policy id, from, until) set by with_validity
+
+    # ------------------------------------------------------------------ dates
+    def with_validity(self, policy_id: str, start: Any, end: Any = None) -> "PolicySet":
+        """A new set where policy ``policy_id`` is in force from ``start`` to ``end`` (dates or YYYY-MM-DD; ``end``
+        None: no end date) — for a document whose dates the data assumes (若干措施 三、「自印发之日起实施，有效期3年」
+        gives no issue date).  Parameters dated with the policy's own validity move with it; a reform's own dates
+        stay.  PolicyDataError when the policy is unknown, a date is not a date, outside calc.limits' dates
+        (MIN_DATE … MAX_DATE), or start is after end."""
+        if policy_id not in self.policies:
+            raise PolicyDataError(f"unknown policy {_shown(policy_id)}; nearest: "
+                                  f"{', '.join(self.nearest(str(policy_id), self.policies))}")
+        dates = []
+        for name, value in (("from", start), ("until", end)):
+            if value is None and name == "until":
+                dates.append(None)
+                continue
+            try:
+                date = _parse_date(value) if isinstance(value, (str, dt.date)) else None
+            except PolicyDataError:
+                date = None
+            if date is None:
+                raise PolicyDataError(f"{policy_id}: {name} {_shown(value)} is not a date (YYYY-MM-DD)")
+            if not MIN_DATE <= date <= MAX_DATE:
+                raise PolicyDataError(f"{policy_id}: {name} {date} is outside the dates this calculator handles "
+                                      f"({MIN_DATE} to {MAX_DATE})")
+            dates.append(date)
+        start, end = dates
+        if end is not None and end < start:
+            raise PolicyDataError(f"{policy_id}: until {end} is before from {start}")
+        old = self.policies[policy_id]
+
+        def move(prm: Parameter) -> Parameter:
+            versions = tuple(replace(v, valid_from=start if v.valid_from == old.in_force_from else v.valid_from,
+                                     valid_until=end if v.valid_until == old.in_force_until else v.valid_until)
+                             for v in prm.versions)
+            return replace(prm, versions=versions)
+
+        def moved(nodes: Mapping[str, Node]) -> dict[str, Node]:
+            return {k: replace(n, parameters={pk: move(pv) for pk, pv in n.parameters.items()}) for k, n in nodes.items()}
+
+        policy = replace(old, in_force_from=start, in_force_until=end, criteria=moved(old.criteria),
+                         items=moved(old.items), obligations=moved(old.obligations))
+        kept = tuple(o for o in self.validity_overrides if o[0] != policy_id)
+        return replace(self, policies={**self.policies, policy_id: policy},
+                       validity_overrides=kept + ((policy_id, start, end),))
+
+    def assumptions(self, as_of: Any = None) -> list["Assumption"]:
+        """The dates the data assumes (a document without an issue date) that a result on ``as_of`` depends on,
+        each with its words in Chinese and English and ``uncertain``: ``as_of`` falls in the months where the
+        assumption decides whether the policy is in force (between the earliest and the latest possible first day,
+        or the earliest and the latest possible last day).  Dates set with :meth:`with_validity` are stated as set,
+        and are not uncertain."""
+        as_of = _parse_date(as_of) if as_of is not None else None
+        set_by_user = {pid: (a, b) for pid, a, b in self.validity_overrides}
+        out = []
+        for policy in self.policies.values():
+            if not policy.validity_assumption and policy.id not in set_by_user:
+                continue
+            start, end = policy.in_force_from, policy.in_force_until
+            span = f"{start} – {end or '—'}"
+            if policy.id in set_by_user:
+                out.append(Assumption(
+                    policy.id, start, end, False, True, None, None,
+                    f"{policy.display_title}有效期按设定：{span}（{policy.validity.article}「{policy.validity.quote}」）",
+                    f"{policy.title_en or policy.title}: in force {span} as set ({policy.validity.article})"))
+                continue
+            windows = policy.uncertain_windows()
+            uncertain = as_of is not None and any(a <= as_of <= b for a, b in windows)
+            first, last = windows if len(windows) == 2 else (None, None)
+            zh = (f"{policy.display_title}{policy.validity.article}「{policy.validity.quote}」未载明印发日期，"
+                  f"本测算假定有效期为{span}")
+            en = (f"{policy.title_en or policy.title}: {policy.validity.article} gives no issue date; "
+                  f"assumed in force {span} ({' '.join(policy.validity_assumption.split())})")
+            if first is not None:
+                zh += f"；实际首日可能在{first[0]}至{first[1]}之间，末日可能在{last[0]}至{last[1]}之间"
+                en += f"; the first day may fall from {first[0]} to {first[1]}, the last from {last[0]} to {last[1]}"
+            if uncertain:
+                zh += f"；测算日{as_of}处于不确定区间，该政策是否有效取决于实际印发日期"
+                en += f"; {as_of} lies in those months: whether the policy is in force depends on the real issue date"
+            out.append(Assumption(policy.id, start, end, uncertain, False, first, last, zh, en))
+        return out
 
     # ------------------------------------------------------------------ look-ups
     def node(self, node_id: str) -> Node:
@@ -599,9 +746,7 @@ class PolicySet:
                 return out
             policies[pid] = replace(policy, criteria=patch(policy.criteria), items=patch(policy.items),
                                     obligations=patch(policy.obligations))
-        return PolicySet(policies, self.groups, self.stackings, self.overrides + tuple(
-            (k, v, None, None) for k, v in pairs
-        ), self.switched_off)
+        return replace(self, policies=policies, overrides=self.overrides + tuple((k, v, None, None) for k, v in pairs))
 
     def with_items_off(self, item_ids: Iterable[str] | str) -> "PolicySet":
         """A new set where these items pay nothing (a reform that switches them off).  One id may be given alone."""
@@ -977,7 +1122,25 @@ def _policy_from(raw: Any, path: Path, where: str, strict_sources: bool) -> Poli
         manual.append(ManualCheck(f"{pid}.{m['id']}", pid, zh, en,
                                   Citation(pid, str(m["article"]), manual_quote, raw["source"]),
                                   str(m.get("applies_to", ""))))
+    supports = []
+    for i, m in enumerate(_list(f"{where}.supports", raw.get("supports"))):
+        swhere = f"{where}.supports[{i}]"
+        _check_keys(swhere, m, SUPPORT_KEYS, ["id", "title", "article", "quote"])
+        support_quote = _check_quote(swhere, m["quote"], raw["source"], strict_sources)
+        zh, en = _title(m["title"], swhere)
+        supports.append(Support(f"{pid}.{m['id']}", pid, zh, en,
+                                Citation(pid, str(m["article"]), support_quote, raw["source"]),
+                                str(m.get("relation", "")), str(m.get("requires", ""))))
+    issued_between = None
+    if validity.get("issued_between"):
+        between = validity["issued_between"]
+        _check_keys(f"{where}.validity.issued_between", between, {"from", "until"}, ["from", "until"])
+        issued_between = (_date_in_range(f"{where}.validity.issued_between.from", between["from"]),
+                          _date_in_range(f"{where}.validity.issued_between.until", between["until"]))
+        if issued_between[1] < issued_between[0]:
+            raise PolicyDataError(f"{where}.validity.issued_between: until before from")
     return Policy(
+        short_title=str(raw.get("short_title", "")), supports=tuple(supports), issued_between=issued_between,
         id=pid, title=str(raw["title"]), title_en=str(raw.get("title_en", "")), issuer=str(raw["issuer"]),
         document_number=raw.get("document_number"), jurisdiction=str(raw.get("jurisdiction", "")),
         source=str(raw["source"]), issued=_parse_date(raw["issued"]) if raw.get("issued") else None,

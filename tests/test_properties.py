@@ -157,9 +157,11 @@ def test_the_step_subsidy_never_falls_as_rd_rises(prev, r1, extra, reading):
     result = entitlements(table(rows), as_of=AS_OF, options={f"{STEP}.reading": reading})
     low, high = fen(result, STEP)
     assert high >= low
-    # 高于200万元 and 实现增长: both granted once above the threshold
-    for r, s in zip((r1, r2), status(result, STEP)):
-        assert s == ("granted" if r > 200 * WAN else "not_eligible")
+    # 高于200万元 and 实现增长: both granted once above the threshold and at least one full step is paid (a reading
+    # that leaves no full step pays 0, and zero is not a grant)
+    for r, s, paid in zip((r1, r2), status(result, STEP), fen(result, STEP)):
+        assert s == ("granted" if r > 200 * WAN and paid > 0 else "not_eligible")
+        assert (s == "granted") == (paid > 0)
 
 
 # ---------------------------------------------------------------------------------------------- units

@@ -43,14 +43,24 @@ def project(national, total, provincial=0, municipal=0):
     (project("19,999,998", "1亿"), 9_999_999),
     # total 3000万: 2000万 national + 500万 provincial + 0 municipal leaves 500万 of room < 1000万
     (project("2000万", "3000万", provincial="500万"), 500 * WAN),
-    # national + provincial + municipal already equal the total investment: no room
-    (project("2000万", "3000万", provincial="500万", municipal="500万"), 0),
     # odd national funding: 50% × 1,000,001 = 500,000.5 → rounded down to 500,000 yuan
     (project("1,000,001", "1亿"), 500_000),
 ])
 def test_national_project_matching(proj, amount):
     status, got = item(run([proj]), MATCH)
     assert (status, got) == ("granted", amount)
+
+
+def test_matching_with_no_room_is_not_a_grant():
+    # national 2000万 + provincial 500万 + municipal 500万 = the total 3000万: 国家、省、市资助金额之和不超过项目总投入
+    # leaves 0 to match; zero is not a grant (issue 12)
+    result = run([project("2000万", "3000万", provincial="500万", municipal="500万"),
+                  # one fen of national funding: 50% × 0.01元 = 0.005元 → 0 after rounding down to the yuan
+                  project("0.01", "1亿")])
+    assert item(result, MATCH, 0) == ("not_eligible", 0)
+    assert item(result, MATCH, 1) == ("not_eligible", 0)
+    reasons = result.items("zh")
+    assert reasons[reasons.item_id == MATCH]["reason"].str.startswith("可配套金额为零").all()
 
 
 def test_matching_never_breaks_the_total_investment_rule():
@@ -60,6 +70,7 @@ def test_matching_never_breaks_the_total_investment_rule():
     result = run(rows)
     for i, row in enumerate(rows):
         status, amount = item(result, MATCH, i)
+        assert (status == "granted") == (amount > 0)  # zero is not a grant
         assert amount <= 1000 * WAN
         assert row["national_funding"] + row["provincial_funding"] + amount <= row["project_total_investment"]
 
@@ -182,8 +193,18 @@ def test_a_hospital_may_lead_only_in_life_health_and_only_a_3a_hospital():
     assert result_of(criteria, "lead_type") == "pass"
     assert result_of(criteria, "lead_hospital_grade") == "pass"
     assert result_of(criteria, "lead_revenue") == "not_applicable"  # revenue is an enterprise lead's condition
-    _, criteria = assess(lead_type="hospital_other", field="life_health")
+    # 第六条（二）1 则要求为三甲医院(国家区域医疗中心建设单位,可以将输入医院的科技成果及资格资质作为申报条件…):
+    # a non-三甲 hospital passes as a 国家区域医疗中心建设单位, fails when it is not one, and needs the answer
+    _, criteria = assess(lead_type="hospital_other", field="life_health", lead_regional_medical_center="否")
     assert result_of(criteria, "lead_hospital_grade") == "fail"
+    _, criteria = assess(lead_type="hospital_other", field="life_health", lead_regional_medical_center="是")
+    assert result_of(criteria, "lead_hospital_grade") == "pass"
+    _, criteria = assess(lead_type="hospital_other", field="life_health")
+    assert result_of(criteria, "lead_hospital_grade") == "needs_input"
+    assert criteria.loc["xiamen_consortium_2025.lead_hospital_grade", "missing"] == "lead_regional_medical_center"
+    # a 三甲 hospital passes whatever the column says
+    _, criteria = assess(lead_type="hospital_3a", field="life_health", lead_regional_medical_center="否")
+    assert result_of(criteria, "lead_hospital_grade") == "pass"
     _, criteria = assess(lead_type="hospital_3a", field="digital_economy")
     assert result_of(criteria, "lead_type") == "fail"
 

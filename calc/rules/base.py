@@ -37,12 +37,14 @@ PASS, FAIL, SOFT_FAIL, NEEDS_INPUT, NOT_APPLICABLE = (np.int8(i) for i in range(
 STATUSES = ("granted", "not_eligible", "needs_input", "duplicate", "not_in_force")
 GRANTED, NOT_ELIGIBLE, NEEDS_INPUT_ITEM, DUPLICATE, NOT_IN_FORCE = (np.int8(i) for i in range(len(STATUSES)))
 # overall consortium statuses
-OVERALL = ("eligible", "eligible_with_exceptions", "ineligible", "incomplete", "not_in_force")
-ELIGIBLE, ELIGIBLE_WITH_EXCEPTIONS, INELIGIBLE, INCOMPLETE, OVERALL_NOT_IN_FORCE = (np.int8(i) for i in range(len(OVERALL)))
+OVERALL = ("eligible", "eligible_with_exceptions", "ineligible", "incomplete", "not_in_force", "not_applicable")
+ELIGIBLE, ELIGIBLE_WITH_EXCEPTIONS, INELIGIBLE, INCOMPLETE, OVERALL_NOT_IN_FORCE, OVERALL_NOT_APPLICABLE = (
+    np.int8(i) for i in range(len(OVERALL)))  # not_applicable: a talent consortium status with no talent data
 
 # platform levels, lowest first, and the texts' words for them: LEVELS and LEVEL_WORDS (from calc.policies)
 
 FEN_PER_YUAN = 100
+UNBOUNDED = MAX_INT64_PRODUCT  # the top of a blank with no stated bound (every Ctx column states one)
 
 # reasons are small integer codes into one vocabulary (fast on a million rows); calc.explain words them
 REASON_KEYS: list[str] = []
@@ -63,13 +65,33 @@ def reason_keys(codes: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Col:
-    """A column as numpy: ``values`` (missing filled with a neutral value) and ``known``."""
+    """A column as numpy: ``values`` (missing filled with a neutral value) and ``known``.
+
+    Three-valued (Kleene) logic runs on the same shape: a yes/no Col is *true* where ``known & values``, *false*
+    where ``known & ~values`` and *unknown* elsewhere.  ``needs`` names, per input column, the rows where that
+    column's blank is what leaves this Col unknown (what would decide it: "需补充：…").  A number Col may carry
+    ``high``: the largest value its blank parts allow (a sum of counts with one blank is at least the known part
+    and at most that plus the blank's bound); without ``high`` a blank is bounded by ``bound``.
+    """
 
     values: np.ndarray
     known: np.ndarray
+    needs: dict | None = None
+    high: np.ndarray | None = None
+    bound: int = 0
 
     def __len__(self) -> int:
         return len(self.values)
+
+    def low_high(self) -> tuple[np.ndarray, np.ndarray]:
+        """The least and the greatest value each row can take (blanks are ≥ 0 and at most their bound)."""
+        if self.high is not None:
+            return self.values, self.high
+        low = np.where(self.known, self.values, 0)
+        return low, np.where(self.known, self.values, self.bound or UNBOUNDED)
+
+    def missing(self) -> dict:
+        return self.needs if self.needs is not None else {}
 
 
 class Ctx:
@@ -123,10 +145,14 @@ class Ctx:
             if s is None:
                 col = Col(np.zeros(self.n, dtype=np.int64), np.zeros(self.n, dtype=bool))
             else:
+                if _is_text(s):  # a column the schema does not know, carried through as typed
+                    s = pd.to_numeric(s, errors="coerce")
+                    s = s.where(s.isna() | (s == s.round()))
                 known = s.notna().to_numpy()
                 values = s.to_numpy(dtype=np.int64, na_value=0) if known.any() else np.zeros(self.n, np.int64)
                 col = Col(values, known)
                 _check_bound(name, col.values, bound, what, s.index)
+            col.needs, col.bound = {name: ~col.known}, bound
             self.cache[key] = col
         return self.cache[key]
 
@@ -144,9 +170,13 @@ class Ctx:
             s = self._series(name)
             if s is None:
                 col = Col(np.zeros(self.n, dtype=bool), np.zeros(self.n, dtype=bool))
+            elif _is_text(s):  # a column the schema does not know: 是/否, yes/no, true/false, 1/0
+                words = s.map(lambda v: YES_NO.get(str(v).strip().lower()) if not pd.isna(v) else None)
+                col = Col(words.fillna(False).to_numpy(dtype=bool), words.notna().to_numpy())
             else:
                 known = s.notna().to_numpy()
                 col = Col(s.fillna(False).to_numpy(dtype=bool), known)
+            col.needs = {name: ~col.known}
             self.cache[key] = col
         return self.cache[key]
 
@@ -168,14 +198,24 @@ class Ctx:
         key = ("category", name)
         if key not in self.cache:
             codes, categories = self._codes(name)
-            self.cache[key] = Col(np.append(categories, "")[codes], codes >= 0)  # code -1 takes the ""
+            known = codes >= 0
+            self.cache[key] = Col(np.append(categories, "")[codes], known, {name: ~known})  # code -1 takes the ""
         return self.cache[key]
 
     def is_in(self, name: str, values) -> Col:
         """``column ∈ values`` with its known mask, computed on the integer codes."""
         codes, categories = self._codes(name)
         wanted = np.flatnonzero(np.isin(categories, list(values)))
-        return Col(np.isin(codes, wanted), codes >= 0)
+        return Col(np.isin(codes, wanted), codes >= 0, {name: codes < 0})
+
+
+YES_NO = {"是": True, "否": False, "yes": True, "no": False, "true": True, "false": False, "1": True, "0": False,
+          "y": True, "n": False, "有": True, "无": False}
+
+
+def _is_text(s: pd.Series) -> bool:
+    """A column held as text or mixed objects (a column the schema does not know is carried through as typed)."""
+    return s.dtype == object or pd.api.types.is_string_dtype(s.dtype)
 
 
 class InputBoundError(InputError, ValueError):
@@ -210,6 +250,10 @@ class Check:
     unit: str = "count"
     detail: dict[str, np.ndarray] = field(default_factory=dict)
     comparison: str = ">="  # a maximum ("<", "<=") reads its shortfall as an excess
+    missing: dict[str, np.ndarray] = field(default_factory=dict)  # column -> needs_input rows it would decide
+    shortfall_unit: str = ""  # the shortfall's unit when it is not the value's (a ratio short by money)
+    partial: np.ndarray | None = None  # rows decided with a blank part: the value shown is the known part
+    partial_sign: str = "≥"  # how the shown value bounds the true one on partial rows (a share's known part: ≤)
 
 
 @dataclass
@@ -220,6 +264,7 @@ class Award:
     status: np.ndarray  # int8 codes into STATUSES
     reason: np.ndarray  # int16 reason codes (see code() and calc.explain)
     detail: dict[str, np.ndarray] = field(default_factory=dict)
+    scalars: dict[str, tuple] = field(default_factory=dict)  # template field -> (value, unit), the same for every row
 
 
 CRITERIA: dict[str, Callable[[Ctx], Check]] = {}
@@ -305,42 +350,190 @@ def results_from(ok: np.ndarray, known: np.ndarray, strength: str) -> np.ndarray
     return pick(known, pick(ok, PASS, fail), NEEDS_INPUT).astype(np.int8, copy=False)
 
 
+# ----------------------------------------------------------------------------- three-valued (Kleene) logic
+#
+# A condition is decided as soon as the known inputs decide it: "a and b" is false when either is known false,
+# "a or b" true when either is known true, a sum with blank parts lies between its known part and that plus the
+# blanks' bounds, and a comparison is decided when both ends of that range agree.  Every combinator carries
+# ``needs`` (which blank columns leave the answer open, row by row), so a needs_input result names exactly the
+# inputs that would decide it.
+
+def _needs_of(cols, undecided: np.ndarray) -> dict:
+    """The union of the operands' needs on the rows still undecided (an operand's needs only where it is unknown)."""
+    out: dict[str, np.ndarray] = {}
+    for c in cols:
+        for name, mask in c.missing().items():
+            rows = mask & ~c.known & undecided
+            out[name] = out[name] | rows if name in out else rows
+    return {k: v for k, v in out.items() if v.any()}
+
+
+def truth(value: np.ndarray, n: int | None = None) -> Col:
+    """A yes/no Col known everywhere."""
+    value = np.asarray(value, dtype=bool)
+    if value.ndim == 0:
+        value = np.full(n, bool(value))
+    return Col(value, np.ones(len(value), dtype=bool), {})
+
+
+def k_and(*cols: Col) -> Col:
+    """Kleene ``and``: false where any is known false, true where all are known true, unknown otherwise."""
+    some_false = np.zeros(len(cols[0]), dtype=bool)
+    all_true = np.ones(len(cols[0]), dtype=bool)
+    for c in cols:
+        some_false |= c.known & ~c.values
+        all_true &= c.known & c.values
+    known = some_false | all_true
+    return Col(all_true, known, _needs_of(cols, ~known))
+
+
+def k_or(*cols: Col) -> Col:
+    """Kleene ``or``: true where any is known true, false where all are known false, unknown otherwise."""
+    some_true = np.zeros(len(cols[0]), dtype=bool)
+    all_false = np.ones(len(cols[0]), dtype=bool)
+    for c in cols:
+        some_true |= c.known & c.values
+        all_false &= c.known & ~c.values
+    known = some_true | all_false
+    return Col(some_true, known, _needs_of(cols, ~known))
+
+
+def k_not(c: Col) -> Col:
+    return Col(~c.values & c.known, c.known, c.needs)
+
+
+def k_if(condition: Col, then: Col, otherwise: Col) -> Col:
+    """``then`` where the condition holds, ``otherwise`` where it does not; known where the condition is known and
+    the branch taken is known, or where both branches are known and agree."""
+    agree = then.known & otherwise.known & (then.values == otherwise.values)
+    value = np.where(condition.known, np.where(condition.values, then.values, otherwise.values), then.values)
+    known = np.where(condition.known, np.where(condition.values, then.known, otherwise.known), agree)
+    taken = [condition, Col(then.values, then.known | (condition.known & ~condition.values), then.needs),
+             Col(otherwise.values, otherwise.known | (condition.known & condition.values), otherwise.needs)]
+    return Col(value & known, known, _needs_of(taken, ~known))
+
+
+def k_sum(*cols: Col) -> Col:
+    """A sum of counts or amounts: the known part as ``values``, ``high`` with every blank at its bound;
+    ``known`` where every part is known."""
+    low = np.zeros(len(cols[0]), dtype=np.int64)
+    high = np.zeros(len(cols[0]), dtype=np.int64)
+    known = np.ones(len(cols[0]), dtype=bool)
+    for c in cols:
+        lo, hi = c.low_high()
+        low = low + lo
+        high = high + hi  # a few bounds (≤ MAX_MONEY_FEN each): far inside int64
+        known &= c.known
+    needs: dict[str, np.ndarray] = {}
+    for c in cols:
+        for name, mask in c.missing().items():
+            needs[name] = needs[name] | mask if name in needs else mask & True
+    return Col(low, known, needs, high)
+
+
+def k_minus(c: Col, amount) -> Col:
+    """``c − amount`` held at 0 (a count less the lead, say), with its range moved alike."""
+    low, high = c.low_high()
+    return Col(np.maximum(low - amount, 0), c.known, c.needs, np.maximum(high - amount, 0))
+
+
+def k_compare(c: Col, comparison: str, threshold) -> Col:
+    """``c <comparison> threshold`` decided wherever every value ``c`` can take gives the same answer."""
+    low, high = c.low_high()
+    if comparison in (">", ">="):
+        true, false = satisfies(low, comparison, threshold), ~satisfies(high, comparison, threshold)
+    elif comparison in ("<", "<="):
+        true, false = satisfies(high, comparison, threshold), ~satisfies(low, comparison, threshold)
+    else:
+        ok = satisfies(low, comparison, threshold)
+        true, false = ok & c.known, ~ok & c.known
+    known = true | false
+    return Col(true, known, {k: v & ~known for k, v in c.missing().items()})
+
+
+def k_greater(a: Col, b: Col) -> Col:
+    """``a > b`` for two columns (this year's R&D above last year's), decided from their ranges."""
+    alow, ahigh = a.low_high()
+    blow, bhigh = b.low_high()
+    true, false = alow > bhigh, ahigh <= blow
+    known = true | false
+    return Col(true, known, _needs_of([a, b], ~known))
+
+
+def k_share(part: Col, whole: Col, rate: Fraction, strict: bool = False, *, empty_passes: bool = False,
+            part_of_whole: bool = True) -> Col:
+    """``part / whole ≥ rate`` (``>`` when strict), exact, decided from the ranges of both.
+
+    The share is at least low(part) / high(whole); at most high(part) / max(low(whole), high(part)) when the part
+    is counted in the whole (enterprises among the members), high(part) / low(whole) otherwise (R&D against
+    revenue).  An empty whole (0) meets the share only when ``empty_passes``.
+    """
+    plow, phigh = part.low_high()
+    wlow, whigh = whole.low_high()
+    ok = lambda p, w: ratio_at_least(p, np.maximum(w, 1), rate, strict)
+    can_be_empty = (wlow == 0) & (~part_of_whole | (plow == 0)) if part_of_whole else (wlow == 0)
+    true = np.where(whigh == 0, empty_passes, ok(plow, whigh) & (~can_be_empty | empty_passes))
+    den = np.maximum(wlow, phigh) if part_of_whole else wlow
+    nonempty_fail = np.where(den > 0, ~ok(phigh, den), (phigh == 0) & ~ok(np.zeros_like(phigh), 1))
+    false = np.where(whigh == 0, not empty_passes, nonempty_fail & (~can_be_empty | (not empty_passes)))
+    true, false = np.asarray(true, dtype=bool), np.asarray(false, dtype=bool)
+    known = true | false
+    return Col(true & known, known, _needs_of([part, whole], ~known))
+
+
+def check_from(ctx: Ctx, tri: Col, **fields) -> Check:
+    """A criterion's Check from its three-valued outcome: the result codes and the inputs that would decide it."""
+    strength = ctx.option("strength") if "strength" in ctx.node.options else ctx.node.strength
+    result = results_from(tri.values, tri.known, strength)
+    missing = {k: v & ~tri.known for k, v in tri.missing().items()}
+    return Check(result=result, missing={k: v for k, v in missing.items() if v.any()}, **fields)
+
+
 def threshold_check(ctx: Ctx, col: Col, param: str, unit: str = "count") -> Check:
-    """The usual criterion: one measured column against one dated threshold."""
+    """The usual criterion: one measured column (or a sum with blank parts) against one dated threshold.
+
+    Decided as soon as every value the blanks allow gives the same answer: 8 known members meet "7个(含)以上"
+    whatever the blank counts are; a known part already above a maximum fails it.  The value shown is the known
+    part (``partial`` marks rows decided with blanks)."""
     threshold = ctx.p(param)
     comparison = ctx.comparison(param)
-    ok = satisfies(col.values, comparison, threshold)
-    return Check(
-        result=results_from(ok, col.known, ctx.node.strength),
-        value=np.where(col.known, col.values, 0),
+    tri = k_compare(col, comparison, threshold)
+    low, high = col.low_high()
+    decided_by = low if comparison in ("<", "<=") else high  # the end that decided a failure
+    partial = tri.known & ~col.known
+    return check_from(
+        ctx, tri,
+        value=np.where(tri.known, low, 0),
         threshold=threshold,
-        shortfall=np.where(col.known, shortfall_to(col.values, comparison, threshold), 0),
+        shortfall=np.where(tri.known & ~tri.values, shortfall_to(decided_by, comparison, threshold), 0),
         unit=unit,
         comparison=comparison,
+        partial=partial if partial.any() else None,
     )
 
 
 def flag_check(ctx: Ctx, col: Col) -> Check:
     """A yes/no condition (an agreement signed, a chief scientist appointed)."""
-    return Check(result=results_from(col.values, col.known, ctx.node.strength), value=col.values, unit="bool")
+    return check_from(ctx, col, value=col.values, unit="bool")
 
 
 def apply_scope(check: Check, applies: Col) -> Check:
-    """Mark rows the criterion does not apply to as ``not_applicable``; unknown applicability → needs_input."""
+    """Mark rows the criterion does not apply to as ``not_applicable``; unknown applicability → needs_input
+    (unless the criterion passes anyway: then it is met whether or not it applies)."""
     result = pick(applies.known & ~applies.values, NOT_APPLICABLE, check.result)
-    result = pick(~applies.known & (check.result != PASS), NEEDS_INPUT, result)
+    scope_open = ~applies.known & (check.result != PASS)
+    result = pick(scope_open, NEEDS_INPUT, result)
     check.result = result.astype(np.int8, copy=False)
+    missing = {k: v & (check.result == NEEDS_INPUT) for k, v in check.missing.items()}
+    for k, v in applies.missing().items():
+        missing[k] = (missing[k] if k in missing else np.zeros(len(v), dtype=bool)) | (v & scope_open)
+    check.missing = {k: v for k, v in missing.items() if v.any()}
     return check
 
 
 def total_known(*cols: Col) -> Col:
-    """The sum of several counts; known only when every part is known (a few × MAX_COUNT: no overflow)."""
-    values = np.zeros(len(cols[0]), dtype=np.int64)
-    known = np.ones(len(cols[0]), dtype=bool)
-    for c in cols:
-        values = values + c.values
-        known &= c.known
-    return Col(values, known)
+    """The sum of several counts: the known part, with the range its blanks allow (see :func:`k_sum`)."""
+    return k_sum(*cols)
 
 
 INT64_MAX = int(np.iinfo(np.int64).max)
@@ -412,6 +605,38 @@ def level_of_text(text: str) -> int:
     return LEVELS.index(LEVEL_WORDS.get(text, text))
 
 
+def needs_reasons(missing: dict[str, np.ndarray], n: int) -> np.ndarray:
+    """Reason codes ``needs:<col>+<col>…`` naming, per row, the blank inputs that would decide it (0 elsewhere).
+
+    Vectorised: the rows' combinations are numbered as bit masks, and one code is made per distinct combination."""
+    names = list(missing)
+    out = np.zeros(n, dtype=np.int16)
+    if not names:
+        return out
+    bits = np.zeros(n, dtype=np.int64)
+    for i, name in enumerate(names):
+        bits |= missing[name].astype(np.int64) << i
+    uniques, inverse = np.unique(bits, return_inverse=True)
+    codes = np.array([code("needs:" + "+".join(nm for i, nm in enumerate(names) if u >> i & 1)) if u else 0
+                      for u in uniques], dtype=np.int16)
+    return codes[inverse.reshape(-1)]
+
+
+def decide(ctx: Ctx, conditions: list[tuple[Col, str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """An item's conditions, all required (Kleene ``and``): (granted mask, status, reason).
+
+    The first condition known to fail (in the order listed) gives not_eligible and its reason, even where other
+    inputs are blank; where none fails and one is unknown, needs_input names the blank inputs that would decide."""
+    tri = k_and(*(c for c, _ in conditions))
+    reason = np.zeros(ctx.n, dtype=np.int16)
+    for col, key in reversed(conditions):
+        reason = pick(col.known & ~col.values, code(key), reason)
+    missing = {k: v & ~tri.known for k, v in tri.missing().items()}
+    reason = pick(tri.known, reason, needs_reasons(missing, ctx.n)).astype(np.int16, copy=False)
+    status = pick(tri.known, pick(tri.values, GRANTED, NOT_ELIGIBLE), NEEDS_INPUT_ITEM).astype(np.int8, copy=False)
+    return tri.values & tri.known, status, reason
+
+
 def unknown_award(ctx: Ctx, column: str) -> Award:
     """Every row needs ``column`` (it was not given at all)."""
     return Award(np.zeros(ctx.n, dtype=np.int64), np.full(ctx.n, NEEDS_INPUT_ITEM, dtype=np.int8),
@@ -426,22 +651,27 @@ def by_rating(ctx: Ctx, column: str, amounts: dict[str, int], below_reason: str)
     granted = amount > 0
     status = pick(~rating.known, NEEDS_INPUT_ITEM, pick(granted, GRANTED, NOT_ELIGIBLE))
     reason = pick(~rating.known, code(f"needs:{column}"),
-                      pick(granted, code("granted_by_rating"), code(below_reason)))
-    return Award(amount, status, reason)
+                  pick(granted, code("granted_by_rating"), code(below_reason)))
+    return Award(amount, status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False),
+                 {"rating": rating.values})
 
 
 def per_count(ctx: Ctx, column: str, amount_param: str, none_reason: str) -> Award:
-    """An amount per counted event (project, platform, person): count × amount.
+    """An amount per counted event (project, platform, person): count × amount (the reason shows both).
 
     count ≤ MAX_COUNT and amount ≤ MAX_UNIT_AMOUNT_FEN, so the product ≤ MAX_ITEM_FEN (10^17): no overflow.
     """
     n = ctx.count(column)
+    unit = ctx.p(amount_param)
     if not n.known.any():
-        return unknown_award(ctx, column)
-    amount = n.values * ctx.p(amount_param)  # unknown counts are held as 0
+        award = unknown_award(ctx, column)
+        award.scalars["unit"] = (unit, "yuan")
+        return award
+    amount = n.values * unit  # unknown counts are held as 0
     status = pick(~n.known, NEEDS_INPUT_ITEM, pick(n.values > 0, GRANTED, NOT_ELIGIBLE))
     reason = pick(~n.known, code(f"needs:{column}"), pick(n.values > 0, code("granted_per_count"), code(none_reason)))
-    return Award(amount, status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False), {"count": n.values})
+    return Award(amount, status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False), {"count": n.values},
+                 {"unit": (unit, "yuan")})
 
 
 def on_flag(ctx: Ctx, column: str, amount: int, no_reason: str) -> Award:
@@ -458,25 +688,25 @@ def on_flag(ctx: Ctx, column: str, amount: int, no_reason: str) -> Award:
 # ----------------------------------------------------------------------------- shared by several policies
 
 def all_members(ctx: Ctx) -> Col:
-    return total_known(ctx.count("enterprises"), ctx.count("universities"),
-                       ctx.count("research_institutes"), ctx.count("other_units"))
+    """Every member unit, the lead included: a sum whose blank parts leave a range (see :func:`k_sum`)."""
+    return k_sum(ctx.count("enterprises"), ctx.count("universities"),
+                 ctx.count("research_institutes"), ctx.count("other_units"))
 
 
 def both(a: Col, b: Col) -> Col:
-    """``a and b`` with what is known: known when both are known, or when either is known to be false."""
-    known = (a.known & b.known) | (a.known & ~a.values) | (b.known & ~b.values)
-    return Col(a.values & b.values & a.known & b.known, known)
+    """``a and b`` with what is known (Kleene): known when both are known, or when either is known to be false."""
+    return k_and(a, b)
 
 
 def registered_lead_enterprise(ctx: Ctx, region: str) -> Check:
     """The lead is an enterprise (lead_type ``enterprise``) registered in ``region`` (lead_region)."""
     lead = ctx.category("lead_type")
     where = ctx.category("lead_region")
-    is_enterprise = Col(lead.values == "enterprise", lead.known)
-    registered_here = Col(where.values == region, where.known)
-    ok = both(is_enterprise, registered_here)
-    return Check(result=results_from(ok.values, ok.known, ctx.node.strength), value=ok.values, unit="bool",
-                 detail={"lead_type": lead.values, "lead_region": where.values})
+    is_enterprise = Col(lead.values == "enterprise", lead.known, lead.needs)
+    registered_here = Col(where.values == region, where.known, where.needs)
+    ok = k_and(is_enterprise, registered_here)
+    return check_from(ctx, ok, value=ok.values, unit="bool",
+                      detail={"lead_type": lead.values, "lead_region": where.values})
 
 
 def platform_at_least(ctx: Ctx, param: str = "min_level") -> Check:
@@ -485,8 +715,8 @@ def platform_at_least(ctx: Ctx, param: str = "min_level") -> Check:
     level = level_index(np.where(platform.known, platform.values, None))  # None, not "": no unknown category
     known = platform.known & (level >= 0)
     threshold = level_of_text(ctx.p(param))
-    return Check(result=results_from(level >= threshold, known, ctx.node.strength),
-                 value=platform.values, threshold=ctx.p(param), unit="level")
+    tri = Col(level >= threshold, known, {"lead_platform_level": ~known})
+    return check_from(ctx, tri, value=platform.values, threshold=ctx.p(param), unit="level")
 
 
 # the input's columns for the last fiscal years, latest first
@@ -495,56 +725,97 @@ REVENUE_YEAR_COLUMNS = ("lead_revenue", "lead_revenue_prev", "lead_revenue_prev2
 
 
 def declare_year_span(parameter_id: str) -> None:
-    """A parameter giving how many fiscal years :func:`three_year_rd` reads: 1 … the input's year columns."""
+    """A parameter giving how many fiscal years :func:`years_rd_test` reads: 1 … the input's year columns."""
     declare_range(parameter_id, 1, len(RD_YEAR_COLUMNS),
                   f"a span of fiscal years read from the input's columns ({', '.join(RD_YEAR_COLUMNS)})", "count")
 
 
-def three_year_rd(ctx: Ctx, years_param: str = "years"):
-    """R&D and revenue over the last (at most) three fiscal years actually operated.
+def years_rd_test(ctx: Ctx, amount_param: str, ratio_param: str, per_year: bool, years_param: str = "years"):
+    """R&D over the last (at most) three fiscal years operated: an amount **or** a share of revenue (Kleene).
 
-    Returns (total R&D, total revenue, years counted, known) — fen and counts.  A year
-    beyond the years operated is not needed (实际经营期不满三年的按实际经营时间计算).
+    ``per_year``: the amount is a yearly average (厦门: 年均 ≥ X ⇔ total ≥ X × years), else a total (海南).  A
+    year beyond the years operated is not needed (实际经营期不满三年的按实际经营时间计算); with the years
+    operated blank and a year's figure blank too, every possible span is tried and the result is decided when they
+    all agree.  The share needs revenue > 0.
+
+    Returns (tri, total R&D known part, total revenue known part, years, the amount's shortfall per year or in all).
     """
     span = ctx.p(years_param)  # 1 … len(RD_YEAR_COLUMNS): declared by the rules that use it
+    minimum, rate = ctx.p(amount_param), ctx.p(ratio_param)
+    strict = ctx.comparison(ratio_param) == ">"
     years_op = ctx.count("lead_years_operating")
-    years = np.where(years_op.known, np.clip(years_op.values, 1, span), span)
     rd_cols = [ctx.money(c) for c in RD_YEAR_COLUMNS][:span]
     rev_cols = [ctx.money(c) for c in REVENUE_YEAR_COLUMNS][:span]
-    rd = np.zeros(ctx.n, dtype=np.int64)
-    rev = np.zeros(ctx.n, dtype=np.int64)
-    known = np.ones(ctx.n, dtype=bool)
-    for i, (r, v) in enumerate(zip(rd_cols, rev_cols)):
-        needed = years > i
-        rd += np.where(needed, r.values, 0)
-        rev += np.where(needed, v.values, 0)
-        known &= ~needed | (r.known & v.known)
-    # years operated unknown and a year missing: the span is not known either
-    known &= years_op.known | np.all([r.known for r in rd_cols], axis=0)
-    return rd, rev, years, known
+    all_given = np.all([c.known for c in rd_cols + rev_cols], axis=0)
+    # the span counted: the years operated (1 … span) when given; every year's figure given reads as the full span
+    fixed = years_op.known | all_given
+    years = np.where(years_op.known, np.clip(years_op.values, 1, span), span)
+    outcomes = []
+    for y in range(1, span + 1):
+        rd, rev = k_sum(*rd_cols[:y]), k_sum(*rev_cols[:y])
+        amount_ok = k_compare(rd, ">=", minimum * (y if per_year else 1))
+        ratio_ok = k_share(rd, rev, rate, strict, part_of_whole=False)
+        outcomes.append((k_or(amount_ok, ratio_ok), rd, rev))
+    value = np.zeros(ctx.n, dtype=bool)
+    known = np.zeros(ctx.n, dtype=bool)
+    rd_total = np.zeros(ctx.n, dtype=np.int64)
+    rev_total = np.zeros(ctx.n, dtype=np.int64)
+    needs: dict[str, np.ndarray] = {}
+    for y, (tri, rd, rev) in enumerate(outcomes, start=1):
+        here = fixed & (years == y)
+        value |= here & tri.values
+        known |= here & tri.known
+        rd_total = np.where(here, rd.values, rd_total)
+        rev_total = np.where(here, rev.values, rev_total)
+        for k, v in tri.missing().items():
+            needs[k] = needs.get(k, np.zeros(ctx.n, dtype=bool)) | (v & here & ~tri.known)
+    # years operated unknown: decided where every span gives the same known answer
+    open_rows = ~fixed
+    if open_rows.any():
+        agree_true = np.all([t.known & t.values for t, _, _ in outcomes], axis=0)
+        agree_false = np.all([t.known & ~t.values for t, _, _ in outcomes], axis=0)
+        value |= open_rows & agree_true
+        known |= open_rows & (agree_true | agree_false)
+        undecided = open_rows & ~(agree_true | agree_false)
+        for tri, _, _ in outcomes:
+            for k, v in tri.missing().items():
+                needs[k] = needs.get(k, np.zeros(ctx.n, dtype=bool)) | (v & undecided & ~tri.known)
+        needs["lead_years_operating"] = undecided
+        *_, (_, full_rd, full_rev) = outcomes
+        rd_total = np.where(open_rows, full_rd.values, rd_total)
+        rev_total = np.where(open_rows, full_rev.values, rev_total)
+    tri = Col(value & known, known, {k: v for k, v in needs.items() if v.any()})
+    per = np.maximum(years, 1) if per_year else 1
+    shortfall = np.where(known & ~tri.values, shortfall_to(rd_total // per, ">=", minimum), 0)
+    return tri, rd_total, rev_total, years, shortfall
 
 
 def share_check(ctx: Ctx, part: Col, whole: Col, param: str = "min") -> Check:
     """``part / whole`` against a percentage, exactly (integers); an empty ``whole`` does not meet it.
 
-    The shortfall is how many more qualifying units (added to both part and whole) would reach the share:
-    the least k with (part + k)·q ≥ p·(whole + k) for the rate p/q.
+    Decided from the ranges the blanks allow (:func:`k_share`).  The shortfall is how many more qualifying units
+    (added to both part and whole) would reach the share: the least k with (part + k)·q ≥ p·(whole + k) for the
+    rate p/q.
     """
     rate = ctx.p(param)
     strict = ctx.comparison(param) == ">"
-    known = part.known & whole.known
-    ok = (whole.values > 0) & ratio_at_least(part.values, whole.values, rate, strict=strict)
+    tri = k_share(part, whole, rate, strict)
+    known_all = part.known & whole.known
+    pv, wv = part.low_high()[0], whole.low_high()[0]
     p, q = rate.numerator, rate.denominator
     # exact (a fine rate's numerator and denominator can be far beyond int64); shown saturated at int64's top
-    gap = _exact_product(whole.values, p) - _exact_product(part.values, q) + (1 if strict else 0)
+    gap = _exact_product(wv, p) - _exact_product(pv, q) + (1 if strict else 0)
     need = _saturate(-_exact_floordiv(-np.maximum(gap, 0), q - p)) if q > p else np.zeros(ctx.n, dtype=np.int64)
-    need = np.where(whole.values == 0, np.maximum(need, 1), need)
-    share = np.divide(part.values, whole.values, out=np.zeros(ctx.n), where=whole.values > 0)
-    return Check(
-        result=results_from(ok, known, ctx.node.strength),
-        value=np.where(known, share, 0.0),
+    need = np.where(wv == 0, np.maximum(need, 1), need)
+    share = np.divide(pv, wv, out=np.zeros(ctx.n), where=wv > 0)
+    partial = tri.known & ~known_all
+    return check_from(
+        ctx, tri,
+        value=np.where(tri.known, share, 0.0),
         threshold=rate,
-        shortfall=np.where(known & ~ok, need, 0),
+        shortfall=np.where(known_all & ~tri.values, need, 0),
         unit="ratio",
-        detail={"part": part.values, "whole": whole.values},
+        detail={"part": pv, "whole": wv},
+        partial=partial if partial.any() else None,
+        partial_sign="≤",
     )

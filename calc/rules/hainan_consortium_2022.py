@@ -14,9 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from calc.rules.base import (
-    FAIL, NEEDS_INPUT, SOFT_FAIL, Check, Ctx, all_members, criterion, flag_check, platform_at_least,
-    ratio_at_least, registered_lead_enterprise, results_from, share_check, shortfall_to, threshold_check,
-    three_year_rd, declare_year_span,
+    FAIL, NEEDS_INPUT, SOFT_FAIL, Check, Ctx, all_members, check_from, criterion, flag_check, platform_at_least,
+    registered_lead_enterprise, share_check, threshold_check, years_rd_test, declare_year_span,
 )
 
 P = "hainan_consortium_2022"
@@ -52,6 +51,9 @@ def relax_for_field(ctx: Ctx, check: Check, registration: bool = False) -> Check
                       np.where(failed & ~field.known, NEEDS_INPUT, check.result))
     check.detail["relaxed"] = failed & field.known & relaxed_field
     check.result = result.astype(np.int8)
+    opened = failed & ~field.known
+    if opened.any():
+        check.missing = {**check.missing, "field": check.missing.get("field", np.zeros(len(opened), bool)) | opened}
     return check
 
 
@@ -121,16 +123,12 @@ def lead_rd(ctx: Ctx) -> Check:
     Totals, not averages: total R&D ≥ 2000万, or total R&D / total revenue ≥ 4% (revenue > 0).
     Failing both is soft_fail (strength soft: the 4% branch is 原则上).
     """
-    rd, rev, years, known = three_year_rd(ctx)
-    min_total = ctx.p("min_total")
-    total_ok = rd >= min_total
-    ratio_ok = (rev > 0) & ratio_at_least(rd, rev, ctx.p("min_ratio"), strict=ctx.comparison("min_ratio") == ">")
-    ok = total_ok | ratio_ok
-    check = Check(
-        result=results_from(ok, known, ctx.node.strength),
-        value=np.where(known, rd, 0),
-        threshold=min_total,
-        shortfall=np.where(known & ~ok, shortfall_to(rd, ">=", min_total), 0),
+    tri, rd, rev, years, shortfall = years_rd_test(ctx, "min_total", "min_ratio", per_year=False)
+    check = check_from(
+        ctx, tri,
+        value=np.where(tri.known, rd, 0),
+        threshold=ctx.p("min_total"),
+        shortfall=shortfall,
         unit="yuan",
         detail={"rd_total": rd, "revenue_total": rev, "years": years},
     )

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from calc.rules.base import (
-    Check, Col, Ctx, all_members, apply_scope, ceil_mul_rate, criterion, flag_check, platform_at_least,
-    ratio_at_least, registered_lead_enterprise, results_from, threshold_check,
+    Check, Col, Ctx, all_members, apply_scope, ceil_mul_rate, check_from, criterion, flag_check, k_minus, k_share,
+    platform_at_least, registered_lead_enterprise, threshold_check,
 )
 
 P = "liaoyang_consortium_2023"
@@ -19,7 +19,7 @@ P = "liaoyang_consortium_2023"
 
 def enterprise_lead(ctx: Ctx) -> Col:
     lead = ctx.category("lead_type")
-    return Col(lead.values == "enterprise", lead.known)
+    return Col(lead.values == "enterprise", lead.known, lead.needs)
 
 
 # ------------------------------------------------------------------------ 第六条
@@ -29,7 +29,7 @@ def members_total(ctx: Ctx) -> Check:
     """第六条: 成员单位原则上不低于8家 — soft; the lead counted unless option lead_counted = exclude."""
     members = all_members(ctx)
     if ctx.option("lead_counted") == "exclude":
-        members = Col(np.maximum(members.values - 1, 0), members.known)
+        members = k_minus(members, 1)
     return threshold_check(ctx, members, "min")
 
 
@@ -69,17 +69,24 @@ def lead_rd_ratio(ctx: Ctx) -> Check:
     revenue = ctx.money("lead_revenue")
     rate = ctx.p("min_ratio")
     strict = ctx.comparison("min_ratio") == ">"
+    # 0 revenue: 0 R&D is 3% of it (today's reading, option zero_revenue = passes) or there is no ratio to meet
+    # (zero_revenue = fails)
+    tri = k_share(rd, revenue, rate, strict, empty_passes=ctx.option("zero_revenue") == "passes",
+                  part_of_whole=False)
     known = rd.known & revenue.known
-    ok = ratio_at_least(rd.values, revenue.values, rate, strict=strict)
     ratio = np.divide(rd.values, revenue.values, out=np.zeros(ctx.n), where=revenue.values > 0)
     needed = ceil_mul_rate(revenue.values, rate)  # ⌈3% × revenue⌉ in fen, exact whatever the rate's precision
-    check = Check(
-        result=results_from(ok, known, ctx.node.strength),
+    if strict:
+        needed = needed + (needed * rate.denominator == revenue.values * rate.numerator)
+    short = np.where(known & tri.known & ~tri.values, np.maximum(needed - rd.values, 0), 0)
+    check = check_from(
+        ctx, tri,
         value=np.where(known, ratio, 0.0),
         threshold=rate,
+        shortfall=short,
+        shortfall_unit="yuan",
         unit="ratio",
-        detail={"rd": rd.values, "revenue": revenue.values,
-                "rd_short_fen": np.where(known & ~ok, np.maximum(needed - rd.values, 0), 0)},
+        detail={"rd": rd.values, "revenue": revenue.values, "rd_short_fen": short,
+                "part": rd.values, "whole": revenue.values},
     )
     return apply_scope(check, enterprise_lead(ctx))
-

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from calc.rules.base import (
-    Check, Col, Ctx, criterion, flag_check, registered_lead_enterprise, results_from, satisfies, shortfall_to,
+    Check, Col, Ctx, check_from, criterion, flag_check, k_compare, k_if, k_minus, k_sum, registered_lead_enterprise,
+    shortfall_to,
 )
 
 P = "qingdao_consortium_2025"
@@ -23,18 +24,22 @@ def besides_lead_check(ctx: Ctx, col: Col, lead_types: tuple[str, ...], param: s
     lead_type ∈ ``lead_types``.  With lead_type unknown the result is known when both readings agree.
     """
     lead = ctx.category("lead_type")
-    lead_is_kind = np.isin(lead.values, list(lead_types))
-    others = np.maximum(col.values - lead_is_kind.astype(np.int64), 0)
+    lead_is_kind = Col(np.isin(lead.values, list(lead_types)), lead.known, lead.needs)
     threshold, comparison = ctx.p(param), ctx.comparison(param)
-    ok_with_lead = satisfies(col.values, comparison, threshold)
-    ok_without_lead = satisfies(np.maximum(col.values - 1, 0), comparison, threshold)
-    known = col.known & (lead.known | (ok_with_lead == ok_without_lead))
-    ok = np.where(lead.known, satisfies(others, comparison, threshold), ok_with_lead)
-    return Check(
-        result=results_from(ok, known, ctx.node.strength),
-        value=np.where(known & lead.known, others, np.where(known, col.values, 0)),
+    option = ctx.node.options.get("lead_counted")
+    if option is not None and ctx.options.get(option.id, option.default) == "include":  # the lead counted among the members it joins
+        tri = k_compare(col, comparison, threshold)
+        others = col
+    else:
+        without = k_minus(col, 1)
+        tri = k_if(lead_is_kind, k_compare(without, comparison, threshold), k_compare(col, comparison, threshold))
+        others = Col(np.where(lead_is_kind.known & lead_is_kind.values, without.values, col.values), col.known)
+    low = others.low_high()[0]
+    return check_from(
+        ctx, tri,
+        value=np.where(tri.known, low, 0),
         threshold=threshold,
-        shortfall=np.where(known & lead.known, shortfall_to(others, comparison, threshold), 0),
+        shortfall=np.where(tri.known & ~tri.values & col.known, shortfall_to(low, comparison, threshold), 0),
         unit="count",
         detail={"counted_with_lead": col.values},
     )
@@ -51,8 +56,7 @@ def upstream_downstream_enterprises(ctx: Ctx) -> Check:
 @criterion(f"{P}.academic_members")
 def academic_members(ctx: Ctx) -> Check:
     """三(二): 聯合相關領域高校院所原則上不少于2家 — soft; universities + research institutes."""
-    uni, inst = ctx.count("universities"), ctx.count("research_institutes")
-    col = Col(uni.values + inst.values, uni.known & inst.known)
+    col = k_sum(ctx.count("universities"), ctx.count("research_institutes"))
     return besides_lead_check(ctx, col, ("university", "research_institute"))
 
 

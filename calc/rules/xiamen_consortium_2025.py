@@ -11,9 +11,9 @@ import numpy as np
 from calc.rules.base import (
     first_of, pick,
     by_rating,
-    GRANTED, NEEDS_INPUT_ITEM, NOT_ELIGIBLE, Award, Check, Col, Ctx, all_members, apply_scope, code, criterion,
-    flag_check, item, mul_rate, on_flag, per_count, platform_at_least, ratio_at_least, results_from,
-    round_amount, shortfall_to, three_year_rd, threshold_check, total_known, declare_year_span,
+    GRANTED, NEEDS_INPUT_ITEM, NOT_ELIGIBLE, Award, Check, Col, Ctx, all_members, apply_scope, check_from, code,
+    criterion, decide, flag_check, item, k_and, k_compare, k_not, k_or, k_sum, mul_rate, needs_reasons, on_flag,
+    per_count, platform_at_least, round_amount, threshold_check, truth, years_rd_test, declare_year_span,
 )
 
 P = "xiamen_consortium_2025"
@@ -22,17 +22,33 @@ declare_year_span(f"{P}.lead_rd.years")
 ENTERPRISE_LEADS = ("enterprise", "provincial_mfg_innovation_center")
 ALLOWED_LEADS = ENTERPRISE_LEADS + ("new_rd_institution", "hospital_3a", "hospital_other")
 HOSPITAL_LEADS = ("hospital_3a", "hospital_other")
+# 第六条（二）1's exception: a 国家区域医疗中心建设单位 may lead in life health without being 三甲 (a yes/no input
+# column; not in the schema yet, read when given)
+REGIONAL_CENTRE = "lead_regional_medical_center"
+# enterprise columns the items read when given (not in the schema yet): 第十二条（八） 常设执行机构依托单位, and
+# 第十五条 whether the enterprise's consortium is a 省级制造业创新中心
+EXECUTIVE_HOST = "executive_host"
+PROVINCIAL_CENTRE = "consortium_is_provincial_mfg_center"
 
 
 def other_members(ctx: Ctx) -> Col:
-    return total_known(ctx.count("universities"), ctx.count("research_institutes"), ctx.count("other_units"))
+    """第六条（一） 其它单位: by default universities + research institutes + other units (the lead excluded when
+    it is an enterprise, as it is counted among the enterprises); option ``counts`` = listed_only counts only the
+    kinds the article lists (高等学校、科研院所; new R&D institutions and medical institutions are entered as
+    research institutes), not generic ``other_units``."""
+    parts = [ctx.count("universities"), ctx.count("research_institutes")]
+    node = ctx.policies.node(f"{P}.member_other_units")
+    option = node.options["counts"]
+    if ctx.options.get(option.id, option.default) != "listed_only":
+        parts.append(ctx.count("other_units"))
+    return k_sum(*parts)
 
 
 # ------------------------------------------------------------------------ 第六条（一）
 
 @criterion(f"{P}.members_total")
 def members_total(ctx: Ctx) -> Check:
-    """第六条（一）: 7个(含)以上单位组成."""
+    """第六条（一）: 7个(含)以上单位组成 — decided once the known members reach 7, whatever is blank."""
     return threshold_check(ctx, all_members(ctx), "min")
 
 
@@ -50,37 +66,47 @@ def member_other_units(ctx: Ctx) -> Check:
 
 # ------------------------------------------------------------------------ 第二条、第六条（二）
 
+def _lead_is(ctx: Ctx, kinds) -> Col:
+    lead = ctx.category("lead_type")
+    return Col(np.isin(lead.values, list(kinds)), lead.known, lead.needs)
+
+
 @criterion(f"{P}.lead_type")
 def lead_type(ctx: Ctx) -> Check:
     """第二条: 产业龙头企业、新型研发机构或医疗卫生机构(生命健康领域)牵头."""
-    lead = ctx.category("lead_type")
     field = ctx.category("field")
-    hospital = np.isin(lead.values, HOSPITAL_LEADS)
-    ok = np.isin(lead.values, ALLOWED_LEADS) & (~hospital | (field.values == "life_health"))
-    known = lead.known & (~hospital | field.known)
-    return Check(result=results_from(ok, known, ctx.node.strength), value=lead.values, unit="text")
+    life_health = Col(field.values == "life_health", field.known, field.needs)
+    ok = k_and(_lead_is(ctx, ALLOWED_LEADS), k_or(k_not(_lead_is(ctx, HOSPITAL_LEADS)), life_health))
+    return check_from(ctx, ok, value=ctx.category("lead_type").values, unit="text")
 
 
 @criterion(f"{P}.lead_hospital_grade")
 def lead_hospital_grade(ctx: Ctx) -> Check:
-    """第六条（二）1: 生命健康领域若牵头单位为医疗机构,则要求为三甲医院."""
-    lead = ctx.category("lead_type")
-    check = Check(result=results_from(lead.values == "hospital_3a", lead.known, ctx.node.strength),
-                  value=lead.values, unit="text")
-    return apply_scope(check, Col(np.isin(lead.values, HOSPITAL_LEADS), lead.known))
+    """第六条（二）1: 生命健康领域若牵头单位为医疗机构,则要求为三甲医院(国家区域医疗中心建设单位,可以将输入医院的
+    科技成果及资格资质作为申报条件,但在厦门应具备牵头实施条件) — a 三甲 hospital, or a 国家区域医疗中心建设单位
+    (column lead_regional_medical_center; its Xiamen presence is lead_located_in_xiamen)."""
+    centre = ctx.flag(REGIONAL_CENTRE)
+    ok = k_or(_lead_is(ctx, ("hospital_3a",)), centre)
+    return apply_scope(check_from(ctx, ok, value=ctx.category("lead_type").values, unit="text"),
+                       _lead_is(ctx, HOSPITAL_LEADS))
 
 
 @criterion(f"{P}.lead_located_in_xiamen")
 def lead_located_in_xiamen(ctx: Ctx) -> Check:
     """第六条（二）1: 主要办公和研发场所在厦门市内."""
     region = ctx.category("lead_region")
-    return Check(result=results_from(region.values == "xiamen", region.known, ctx.node.strength),
-                 value=region.values, unit="text")
+    return check_from(ctx, Col(region.values == "xiamen", region.known, region.needs), value=region.values,
+                      unit="text")
 
 
 def enterprise_lead(ctx: Ctx) -> Col:
-    lead = ctx.category("lead_type")
-    return Col(np.isin(lead.values, ENTERPRISE_LEADS), lead.known)
+    """Leads the 第六条（二）1/3 enterprise tests apply to: enterprises (and provincial manufacturing innovation
+    centres); a new R&D institution too under the option ``new_rd_institution`` = tested."""
+    node = ctx.policies.node(f"{P}.lead_revenue")
+    option = node.options["new_rd_institution"]
+    kinds = ENTERPRISE_LEADS + (("new_rd_institution",) if ctx.options.get(option.id, option.default) == "tested"
+                                else ())
+    return _lead_is(ctx, kinds)
 
 
 @criterion(f"{P}.lead_revenue")
@@ -98,17 +124,16 @@ def lead_platform(ctx: Ctx) -> Check:
 
 @criterion(f"{P}.lead_rd")
 def lead_rd(ctx: Ctx) -> Check:
-    """第六条（二）3: 近三个会计年度年均研发投入不低于2000万元或占同期销售收入总额的比例不低于3%."""
-    rd, rev, years, known = three_year_rd(ctx)
-    average_ok = rd >= ctx.p("min_average") * years  # average ≥ X  ⇔  total ≥ X × years (exact)
-    ratio_ok = (rev > 0) & ratio_at_least(rd, rev, ctx.p("min_ratio"))
-    average = rd // np.maximum(years, 1)
-    check = Check(
-        result=results_from(average_ok | ratio_ok, known, ctx.node.strength),
-        value=np.where(known, average, 0),
+    """第六条（二）3: 近三个会计年度年均研发投入不低于2000万元或占同期销售收入总额的比例不低于3%.
+
+    Kleene: an average already at 2000万 passes with revenue blank; a known share of 3% passes with the average
+    undecided."""
+    tri, rd, rev, years, shortfall = years_rd_test(ctx, "min_average", "min_ratio", per_year=True)
+    check = check_from(
+        ctx, tri,
+        value=np.where(tri.known, rd // np.maximum(years, 1), 0),
         threshold=ctx.p("min_average"),
-        shortfall=np.where(known & ~(average_ok | ratio_ok),
-                           shortfall_to(average, ">=", ctx.p("min_average")), 0),
+        shortfall=shortfall,
         unit="yuan",
         detail={"rd_total": rd, "revenue_total": rev, "years": years},
     )
@@ -151,8 +176,13 @@ def talent_national(ctx: Ctx) -> Check:
 
 @criterion(f"{P}.talent_city_b")
 def talent_city_b(ctx: Ctx) -> Check:
-    """第十一条（六）: 3名市高层次B类以上人才."""
-    return threshold_check(ctx, ctx.count("city_b_talents"), "min")
+    """第十一条（六）: 3名市高层次B类以上人才 — by default counted from city_b_talents alone; option
+    ``national_count`` = included adds the national-level talents (B类以上 read as every higher class)."""
+    option = ctx.node.options["national_count"]
+    col = ctx.count("city_b_talents")
+    if ctx.options.get(option.id, option.default) == "included":
+        col = k_sum(col, ctx.count("national_level_talents"))
+    return threshold_check(ctx, col, "min")
 
 
 # ======================================================================== supports (items)
@@ -165,32 +195,40 @@ def major_project_support(ctx: Ctx) -> Award:
 
 @item(f"{P}.national_project_matching")
 def national_project_matching(ctx: Ctx) -> Award:
-    """第九条（二）: 国家财政资金投入的50%配套,最高不超过1000万元,国家、省、市资助金额之和不超过项目总投入."""
+    """第九条（二）: 国家财政资金投入的50%配套,最高不超过1000万元,国家、省、市资助金额之和不超过项目总投入.
+
+    Kleene: no national funding (0) decides not_eligible whatever else is blank; a known total investment already
+    used up by the known funding decides a zero (not a grant); otherwise every one of the four figures is needed.
+    ``可``: the option ``kind`` (formula by default, ceiling switchable) says whether the result is the amount or
+    its maximum (calc.entitlements applies it to the item's kind)."""
     national = ctx.money("national_funding")
     provincial = ctx.money("provincial_funding")
     municipal = ctx.money("municipal_funding")
     total = ctx.money("project_total_investment")
-    half = mul_rate(national.values, ctx.p("rate"))  # ≤ the national funding (rate ≤ 100%)
+    rate, cap = ctx.p("rate"), ctx.p("cap")
+    half = mul_rate(national.values, rate)  # ≤ the national funding (rate ≤ 100%)
     # room = max(total − national − provincial − municipal, 0), subtracting one at a time and stopping at 0: each
-    # step is (a value ≥ 0) − (a value ≥ 0), which cannot wrap for any int64 amounts, bounded or not
+    # step is (a value ≥ 0) − (a value ≥ 0), which cannot wrap for any int64 amounts, bounded or not; blank
+    # funding counted as 0 gives the most room there can be
     room = total.values
     for funding in (national, provincial, municipal):
         room = np.maximum(room - funding.values, 0)
-    amount = round_amount(np.minimum(np.minimum(half, ctx.p("cap")), room), ctx.node.rounding)
-    known = national.known & provincial.known & municipal.known & total.known
-    has_project = national.known & (national.values > 0)
-    status = pick(national.known & ~has_project, NOT_ELIGIBLE,
-                      pick(~known, NEEDS_INPUT_ITEM, GRANTED))
-    cap_binds = (half >= ctx.p("cap")) & (ctx.p("cap") <= room)
-    reason = first_of(
-        [national.known & ~has_project, ~national.known, ~total.known, ~(provincial.known & municipal.known),
-         (room < np.minimum(half, ctx.p("cap"))), cap_binds],
-        [code("no_national_funding"), code("needs:national_funding"), code("needs:project_total_investment"),
-         code("needs:provincial_funding"), code("matching_total_investment_binds"), code("matching_cap_binds")], code("matching_rate"),
-    )
-    amount = pick(status == GRANTED, amount, 0)
-    return Award(amount.astype(np.int64, copy=False), status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False),
-                 {"half": half, "room": room})
+    amount = round_amount(np.minimum(np.minimum(half, cap), room), ctx.node.rounding)
+    has_project = Col(national.values > 0, national.known, national.needs)
+    # a zero is decided when the most room the blanks allow is already none (total known)
+    most = round_amount(np.minimum(np.minimum(half, cap), np.where(total.known, room, cap)), ctx.node.rounding)
+    given = national.known & provincial.known & municipal.known & total.known
+    some_room = Col(given & (amount > 0), given | (national.known & (most == 0)),
+                    {k: v for c in (national, total, provincial, municipal) for k, v in c.missing().items()})
+    ok, status, reason = decide(ctx, [(has_project, "no_national_funding"), (some_room, "matching_no_room")])
+    cap_binds = (half >= cap) & (cap <= room)
+    granted_reason = first_of([room < np.minimum(half, cap), cap_binds],
+                              [code("matching_total_investment_binds"), code("matching_cap_binds")],
+                              code("matching_rate"))
+    reason = pick(ok, granted_reason, reason).astype(np.int16, copy=False)
+    amount = pick(ok, amount, 0)
+    return Award(amount.astype(np.int64, copy=False), status, reason, {"half": half, "room": room},
+                 {"rate": (rate, "ratio"), "cap": (cap, "yuan")})
 
 
 @item(f"{P}.national_platform_award")
@@ -235,10 +273,24 @@ def double_hundred_post(ctx: Ctx) -> Award:
 @item(f"{P}.new_mechanism_award")
 def new_mechanism_award(ctx: Ctx) -> Award:
     """第十二条（八）: 成果转化效益显著的新机制、新模式,给予常设执行机构依托单位30万元奖励."""
-    return on_flag(ctx, "new_mechanism_recognised", ctx.p("amount"), "no_new_mechanism")
+    # only the 常设执行机构依托单位 is paid: a member not hosting the executive body is not eligible, a blank
+    # answer leaves the item open (column executive_host; not in the schema yet, read when given)
+    recognised, host = ctx.flag("new_mechanism_recognised"), ctx.flag(EXECUTIVE_HOST)
+    ok, status, reason = decide(ctx, [(recognised, "no_new_mechanism"), (host, "not_executive_host")])
+    reason = pick(ok, code("granted_fixed"), reason).astype(np.int16, copy=False)
+    return Award(pick(ok, ctx.p("amount"), 0).astype(np.int64, copy=False), status, reason)
 
 
 @item(f"{P}.excellent_evaluation_award")
 def excellent_evaluation_award(ctx: Ctx) -> Award:
     """第十六条: 评估等级为“优秀”的,一次性给予联合体牵头单位100万元奖励."""
-    return by_rating(ctx, "consortium_evaluation", {"excellent": ctx.p("amount")}, "evaluation_not_excellent")
+    award = by_rating(ctx, "consortium_evaluation", {"excellent": ctx.p("amount")}, "evaluation_not_excellent")
+    # 第十五条 省级制造业创新中心不参加市创新联合体评估: such a consortium is not evaluated, so it is not paid the
+    # award (an evaluation grade given for it contradicts the article).  Blank: a grade was given, so it was
+    # evaluated, which a provincial centre is not — nothing is missing.
+    centre = ctx.flag(PROVINCIAL_CENTRE)
+    excluded = centre.known & centre.values
+    award.status = pick(excluded, NOT_ELIGIBLE, award.status).astype(np.int8, copy=False)
+    award.reason = pick(excluded, code("provincial_centre_not_evaluated"), award.reason).astype(np.int16, copy=False)
+    award.amount = pick(excluded, 0, award.amount).astype(np.int64, copy=False)
+    return award

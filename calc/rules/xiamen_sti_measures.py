@@ -12,9 +12,9 @@ from calc.limits import MAX_MONEY_FEN
 from calc.rules.base import (
     first_of, pick,
     by_rating,
-    code, declare_range,
-    GRANTED, NEEDS_INPUT_ITEM, NOT_ELIGIBLE, Award, Ctx, item, mul_rate, on_flag, per_count, ratio_at_least,
-    round_amount,
+    code, declare_range, decide,
+    GRANTED, NEEDS_INPUT_ITEM, NOT_ELIGIBLE, Award, Col, Ctx, item, k_compare, k_greater, mul_rate, on_flag,
+    per_count, ratio_at_least, round_amount,
 )
 
 P = "xiamen_sti_measures"
@@ -80,11 +80,14 @@ def rd_growth(ctx: Ctx):
 
 @item(f"{P}.rd_step_subsidy")
 def rd_step_subsidy(ctx: Ctx) -> Award:
-    """措施7: 年度自主研发费用高于200万元且较上年实现增长的,每满200万元给予10万元补助,最高500万元."""
+    """措施7: 年度自主研发费用高于200万元且较上年实现增长的,每满200万元给予10万元补助,最高500万元.
+
+    Kleene: R&D not above 200万 fails whatever last year was; growth is decided from the two years.  A reading
+    that leaves no full step pays 0, which is not a grant (calc.entitlements)."""
     rd, prev, known = rd_growth(ctx)
     threshold, step, per_step, cap = ctx.p("threshold"), ctx.p("step"), ctx.p("amount_per_step"), ctx.p("cap")
-    above = rd.values > threshold  # 高于: strict
-    grew = rd.values > prev.values  # 实现增长: strictly more than last year
+    above = k_compare(rd, ">", threshold)  # 高于: strict
+    grew = k_greater(rd, prev)  # 实现增长: strictly more than last year
     reading = ctx.option("reading")
     base = {"literal": rd.values,
             "increment": rd.values - prev.values,
@@ -95,46 +98,63 @@ def rd_step_subsidy(ctx: Ctx) -> Award:
     paid_steps = np.minimum(steps, cap // per_step + 1) if per_step > 0 else np.zeros_like(steps)
     uncapped = paid_steps * per_step
     amount = np.minimum(uncapped, cap)
-    ok = known & above & grew
-    status = pick(~known, NEEDS_INPUT_ITEM, pick(ok, GRANTED, NOT_ELIGIBLE))
-    reason = first_of(
-        [~rd.known, ~prev.known, ~above, ~grew, ok & (uncapped > cap)],
-        [code("needs:rd_expense"), code("needs:rd_expense_prev"), code("rd_not_above_threshold"), code("rd_not_grown"), code("rd_step_capped")], code(f"rd_step_granted:{reading}"),
-    )
-    return Award(pick(ok, amount, 0).astype(np.int64, copy=False), status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False),
+    ok, status, reason = decide(ctx, [(above, "rd_not_above_threshold"), (grew, "rd_not_grown")])
+    granted = first_of([uncapped > cap], [code("rd_step_capped")], code(f"rd_step_granted:{reading}"))
+    reason = pick(ok, granted, reason).astype(np.int16, copy=False)
+    return Award(pick(ok, amount, 0).astype(np.int64, copy=False), status, reason,
                  {"steps": pick(ok, steps, 0), "stepped": pick(ok, np.maximum(base, 0), 0)})
+
+
+def growth_above(ctx: Ctx, rd: Col, prev: Col, rate, zero_base: str) -> Col:
+    """增长率超过 rate: (rd − prev) / prev > rate, exactly; decided from the two years' ranges.
+
+    Growth is increasing in this year's R&D and decreasing in last year's, so the least growth is at (low rd,
+    high prev) and the most at (high rd, low prev); from a zero base any increase counts (zero_base =
+    any_increase) or none does (no_rate), and a blank last year may be 0 or not."""
+    def ok(r, p):
+        positive = ratio_at_least(r - p, np.maximum(p, 1), rate, strict=True) & (r > p)
+        return np.where(p > 0, positive, (r > 0) if zero_base == "any_increase" else False)
+    rlow, rhigh = rd.low_high()
+    plow, phigh = prev.low_high()
+    true = ok(rlow, phigh) & ok(rlow, plow)
+    false = ~ok(rhigh, plow) & ~ok(rhigh, np.where(prev.known, plow, np.maximum(plow, 1)))
+    known = true | false
+    from calc.rules.base import _needs_of
+    return Col(true & known, known, _needs_of([rd, prev], ~known))
 
 
 @item(f"{P}.rd_growth_bonus")
 def rd_growth_bonus(ctx: Ctx) -> Award:
     """措施7: 年度自主研发费用高于500万元且增长率超过20%的,给予最高50万元叠加奖励."""
     rd, prev, known = rd_growth(ctx)
-    above = rd.values > ctx.p("threshold")  # 高于: strict
-    # 增长率超过20%: (rd − prev) / prev > 20%, exactly; from a zero base any increase is unbounded growth
-    growth_ok = pick(prev.values > 0,
-                         ratio_at_least(rd.values - prev.values, prev.values, ctx.p("growth_rate"), strict=True),
-                         rd.values > prev.values)
-    ok = known & above & growth_ok
-    status = pick(~known, NEEDS_INPUT_ITEM, pick(ok, GRANTED, NOT_ELIGIBLE))
-    reason = first_of(
-        [~rd.known, ~prev.known, ~above, ~growth_ok],
-        [code("needs:rd_expense"), code("needs:rd_expense_prev"), code("rd_not_above_bonus_threshold"), code("growth_not_above_rate")], code("granted_fixed"),
-    )
-    return Award(pick(ok, ctx.p("amount"), 0).astype(np.int64, copy=False), status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False))
+    above = k_compare(rd, ">", ctx.p("threshold"))  # 高于: strict
+    growth = growth_above(ctx, rd, prev, ctx.p("growth_rate"), ctx.option("zero_base"))
+    ok, status, reason = decide(ctx, [(above, "rd_not_above_bonus_threshold"), (growth, "growth_not_above_rate")])
+    reason = pick(ok, code("granted_fixed"), reason).astype(np.int16, copy=False)
+    return Award(pick(ok, ctx.p("amount"), 0).astype(np.int64, copy=False), status, reason)
+
+
+JOINT_LABS = "joint_labs"  # how many joint laboratories (a count column; not in the schema yet, read when given)
 
 
 @item(f"{P}.joint_lab")
 def joint_lab(ctx: Ctx) -> Award:
-    """措施7: 共建联合实验室,按非财政资金投入的10%给予最高1000万元补助."""
+    """措施7: 共建联合实验室,按非财政资金投入的10%给予最高1000万元补助 — the cap per laboratory.
+
+    With ``joint_labs`` given the cap is joint_labs × 1000万 (the labs together); blank, the row is one lab."""
     invest = ctx.money("joint_lab_investment")
+    labs = ctx.count(JOINT_LABS)
+    lab_count = np.where(labs.known, labs.values, 1)
     uncapped = round_amount(mul_rate(invest.values, ctx.p("rate")), ctx.node.rounding)
-    amount = np.minimum(uncapped, ctx.p("cap"))
-    ok = invest.known & (invest.values > 0)
-    status = pick(~invest.known, NEEDS_INPUT_ITEM, pick(ok, GRANTED, NOT_ELIGIBLE))
-    reason = pick(~invest.known, code("needs:joint_lab_investment"),
-                      pick(~ok, code("no_joint_lab_investment"),
-                               pick(uncapped > ctx.p("cap"), code("rate_capped"), code("rate_applied"))))
-    return Award(pick(ok, amount, 0).astype(np.int64, copy=False), status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False))
+    cap = lab_count * ctx.p("cap")  # ≤ MAX_COUNT × MAX_UNIT_AMOUNT_FEN = MAX_ITEM_FEN
+    amount = np.minimum(uncapped, cap)
+    has = Col(invest.values > 0, invest.known, invest.needs)
+    has_lab = Col(lab_count > 0, np.ones(ctx.n, dtype=bool), {})
+    ok, status, reason = decide(ctx, [(has, "no_joint_lab_investment"), (has_lab, "no_joint_lab_investment")])
+    reason = pick(ok, pick(uncapped > cap, code("joint_lab_capped"), code("joint_lab_rate")), reason)
+    return Award(pick(ok, amount, 0).astype(np.int64, copy=False), status, reason.astype(np.int16, copy=False),
+                 {"uncapped": uncapped, "labs": lab_count},
+                 {"rate": (ctx.p("rate"), "ratio"), "cap": (ctx.p("cap"), "yuan")})
 
 
 @item(f"{P}.scenario_project")
@@ -152,9 +172,11 @@ def tech_transaction(ctx: Ctx) -> Award:
     ok = paid.known & (paid.values > 0)
     status = pick(~paid.known, NEEDS_INPUT_ITEM, pick(ok, GRANTED, NOT_ELIGIBLE))
     reason = pick(~paid.known, code("needs:tech_transaction_paid"),
-                      pick(~ok, code("no_tech_transaction"),
-                               pick(uncapped > ctx.p("cap_per_project"), code("rate_capped"), code("rate_applied"))))
-    return Award(pick(ok, amount, 0).astype(np.int64, copy=False), status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False))
+                  pick(~ok, code("no_tech_transaction"),
+                       pick(uncapped > ctx.p("cap_per_project"), code("tech_capped"), code("tech_rate"))))
+    return Award(pick(ok, amount, 0).astype(np.int64, copy=False), status.astype(np.int8, copy=False),
+                 reason.astype(np.int16, copy=False), {"uncapped": uncapped},
+                 {"rate": (ctx.p("max_rate"), "ratio"), "cap": (ctx.p("cap_per_project"), "yuan")})
 
 
 @item(f"{P}.hightech_transformation_award")
