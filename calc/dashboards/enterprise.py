@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -18,7 +18,7 @@ import pandas as pd
 import calc
 from calc import explain
 from calc.dashboards.common import DEFAULT_AS_OF, lang_of, policy_set
-from calc.dashboards.forms import _one_row, clean_values, errors_table, parse_date_field
+from calc.dashboards.forms import TOPICS, _one_row, clean_values, errors_table, fields, guided_values, parse_date_field
 from calc.dashboards.money import axis_unit, exact, scaled, short
 from calc.dashboards.html import CHART_FONT, card_html, esc, table_html
 from calc.dashboards.words import policy_short, text
@@ -46,34 +46,67 @@ class EnterpriseView:
         return short(self.totals[key], self.lang)
 
 
-STATUS_ORDER = {"granted": 0, "duplicate": 1, "needs_input": 2, "not_eligible": 3, "not_in_force": 4}
+STATUS_ORDER = {"granted": 0, "duplicate": 1, "needs_input": 2, "not_eligible": 3, "not_in_force": 4,
+                "not_applicable": 5}
 
 
 def compute_enterprise(values: Mapping[str, Any], as_of: Any = DEFAULT_AS_OF, lang: str = "zh",
-                       enterprise_id: str = "E-DASHBOARD") -> EnterpriseView:
-    """Everything the estimator shows for one enterprise, from the widgets' values."""
+                       enterprise_id: str = "E-DASHBOARD", topics: Iterable[str] | None = None) -> EnterpriseView:
+    """Everything the estimator shows for one enterprise, from the widgets' values.
+
+    With ``topics`` (the guided estimator's first answer), a topic not chosen does not apply: its fields are
+    "none" (0, no) for the core, and an item that only such a field decides is "not applicable" — found
+    exactly by computing a second row with those fields left unknown: an item that row would need input for,
+    and that the first row rejects, was decided by what does not apply."""
     lang = lang_of(lang)
     as_of = parse_date_field(as_of)
-    row, field_errors = clean_values("enterprises", values, lang)
-    result = calc.entitlements(_one_row("enterprises", row, enterprise_id), as_of=as_of, policies=policy_set())
-    return enterprise_view(result, lang, field_errors)
+    if topics is None:
+        row, field_errors = clean_values("enterprises", values, lang)
+        frame = _one_row("enterprises", row, enterprise_id)
+    else:
+        topics = [t for t in topics if t in TOPICS]
+        row, field_errors = clean_values("enterprises", guided_values(values, topics), lang)
+        open_row, _ = clean_values("enterprises", guided_values(values, TOPICS) | {
+            f.name: ("" if f.kind in ("money", "count") else None)
+            for g, group in fields("enterprises") if g in TOPICS and g not in topics for f in group}, lang)
+        field_errors = {k: v for k, v in field_errors.items() if k in _shown_fields(topics)}
+        frame = pd.concat([_one_row("enterprises", row, enterprise_id),
+                           _one_row("enterprises", open_row, enterprise_id + "-OPEN")], ignore_index=True)
+    result = calc.entitlements(frame, as_of=as_of, policies=policy_set())
+    return enterprise_view(result, lang, field_errors, guided=topics is not None)
 
 
-def enterprise_view(result, lang: str = "zh", field_errors: Mapping[str, str] | None = None) -> EnterpriseView:
-    """The view of the first enterprise of an entitlement result."""
+def _shown_fields(topics: Iterable[str]) -> set[str]:
+    chosen = set(topics) | {"basic"}
+    return {f.name for g, group in fields("enterprises") if g in chosen for f in group}
+
+
+def enterprise_view(result, lang: str = "zh", field_errors: Mapping[str, str] | None = None,
+                    guided: bool = False) -> EnterpriseView:
+    """The view of the first enterprise of an entitlement result (with ``guided``, the second row is the
+    same enterprise with what does not apply left unknown: see :func:`compute_enterprise`)."""
     lang = lang_of(lang)
     if len(result.frame) == 0:
         items = pd.DataFrame(columns=ITEM_COLUMNS)
         return EnterpriseView(lang, result.as_of, {"formula_fixed_yuan": 0, "ceiling_yuan": 0, "total_yuan": 0},
                               items, pd.DataFrame(columns=["policy", "item", "group", "amount_yuan"]), [],
                               dict(field_errors or {}), errors_table(result.errors, lang))
-    ident = result.frame["enterprise_id"].iloc[0]
+    ids = result.frame["enterprise_id"].to_numpy(dtype=object)
+    ident = ids[0]
     totals = {k: int(v) for k, v in result.totals().iloc[0].items() if k != "enterprise_id"}
-    # the first enterprise only (the page computes one row; .items(lang, ids) trips a pandas string-dtype
-    # bug when pyarrow is installed, seen with pandas 3.1.1 + pyarrow 26)
-    raw = result.items(lang) if len(result.frame) == 1 else result.items(lang, [ident])
-    items = item_rows(raw, lang)
+    # every row's items, then the first enterprise's (.items(lang, ids) trips a pandas string-dtype bug when
+    # pyarrow is installed, seen with pandas 3.1.1 + pyarrow 26)
+    every = result.items(lang)
+    who = every["enterprise_id"].to_numpy(dtype=object)
+    raw = every[who == ident].reset_index(drop=True)
+    not_applicable = None
+    if guided and len(ids) > 1:
+        open_status = dict(zip(every.loc[who == ids[1], "item_id"], every.loc[who == ids[1], "status"]))
+        not_applicable = np.array([s == "not_eligible" and open_status.get(i) == "needs_input"
+                                   for i, s in zip(raw["item_id"], raw["status"])], dtype=bool)
+    items = item_rows(raw, lang, not_applicable)
     hints = next_steps(result, lang)
+    hints = hints[hints["enterprise_id"].to_numpy(dtype=object) == ident]
     return EnterpriseView(lang, result.as_of, totals, items, composition(raw, lang),
                           [str(m) for m in hints["message"]], dict(field_errors or {}),
                           errors_table(result.errors, lang))
@@ -83,16 +116,21 @@ ITEM_COLUMNS = ["item_id", "policy", "item", "status", "status_label", "amount_y
                 "kind_label", "reason", "won_by", "won_by_label", "citation"]
 
 
-def item_rows(raw: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+def item_rows(raw: pd.DataFrame, lang: str = "zh", not_applicable: np.ndarray | None = None) -> pd.DataFrame:
     """The core's long table for one enterprise, in words, in display order (granted first, then lost to
-    就高不重复, then missing inputs, then the rest)."""
+    就高不重复, then missing inputs, then the rest); ``not_applicable`` marks items the user said do not apply."""
     pol = policy_set()
+    status = raw["status"].to_numpy(dtype=object).copy()
+    labels = [explain.pick(STATUS_LABELS[s], lang) for s in status]
+    if not_applicable is not None:
+        status[not_applicable] = "not_applicable"
+        labels = [text("not_applicable", lang) if na else lab for na, lab in zip(not_applicable, labels)]
     out = pd.DataFrame({
         "item_id": raw["item_id"].to_numpy(dtype=object),
         "policy": [policy_short(p, lang) for p in raw["policy_id"]],
         "item": raw["title"].to_numpy(dtype=object),
-        "status": raw["status"].to_numpy(dtype=object),
-        "status_label": [explain.pick(STATUS_LABELS[s], lang) for s in raw["status"]],
+        "status": status,
+        "status_label": labels,
         "amount_yuan": raw["amount_yuan"].to_numpy(dtype=np.int64),
         "amount": [short(int(a), lang) if s in ("granted", "duplicate") and a else "—"
                    for a, s in zip(raw["amount_yuan"], raw["status"])],
@@ -213,20 +251,55 @@ def totals_html(view: EnterpriseView) -> str:
     return f'<div class="dash-cards">{"".join(parts)}</div>'
 
 
-def items_html(view: EnterpriseView) -> str:
-    lang = view.lang
-    head = "".join(f"<th>{esc(text(k, lang))}</th>" for k in
-                   ("col_policy", "col_item", "col_status", "col_amount", "col_kind", "col_reason", "col_won_by",
-                    "col_citation"))
-    rows = []
-    for r in view.items.itertuples(index=False):
-        rows.append(
+ITEM_HEADS = ("col_policy", "col_item", "col_status", "col_amount", "col_kind", "col_reason", "col_won_by",
+              "col_citation")
+
+
+def _item_table(rows: pd.DataFrame, lang: str, css: str = "") -> str:
+    head = "".join(f"<th>{esc(text(k, lang))}</th>" for k in ITEM_HEADS)
+    body = []
+    for r in rows.itertuples(index=False):
+        amount = (f'<span data-yuan="{int(r.amount_yuan)}" title="{esc(exact(int(r.amount_yuan), lang))}">'
+                  f"{esc(r.amount)}</span>" if r.amount != "—" else "—")
+        body.append(
             f'<tr class="st-{esc(r.status)}" data-item="{esc(r.item_id)}">'
             f"<td>{esc(r.policy)}</td><td>{esc(r.item)}</td>"
-            f'<td class="status">{esc(r.status_label)}</td><td class="amount">{esc(r.amount)}</td>'
+            f'<td class="status">{esc(r.status_label)}</td><td class="amount">{amount}</td>'
             f"<td>{esc(r.kind_label)}</td><td>{esc(r.reason)}</td><td>{esc(r.won_by_label)}</td>"
             f'<td class="cite">{esc(r.citation)}</td></tr>')
-    return f'<table class="dash-table w-items"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    return (f'<div class="dash-scroll"><table class="dash-table w-items {css}"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>')
+
+
+def items_html(view: EnterpriseView) -> str:
+    """Every item in one table (the batch-minded view)."""
+    return _item_table(view.items, view.lang)
+
+
+SECTIONS = (("granted", ("granted", "duplicate")), ("nearly", ("not_eligible",)), ("missing", ("needs_input",)))
+
+
+def sections_html(view: EnterpriseView) -> str:
+    """The guided view: granted, nearly (not eligible, with the reason), missing information; everything else
+    (not applicable, not in force) folded away."""
+    lang = view.lang
+    parts = []
+    status = view.items["status"].to_numpy(dtype=object)
+    for key, states in SECTIONS:
+        rows = view.items[np.isin(status, states)]
+        if key == "granted" and not len(rows):
+            parts.append(f'<div class="w-sec w-sec-granted"><h4>{esc(text("granted_title", lang))}</h4>'
+                         f'<i>{esc(text("none_granted", lang))}</i></div>')
+            continue
+        if not len(rows):
+            continue
+        parts.append(f'<div class="w-sec w-sec-{key}" data-n="{len(rows)}"><h4>{esc(text(key + "_title", lang))} '
+                     f"({len(rows)})</h4>{_item_table(rows, lang)}</div>")
+    rest = view.items[~np.isin(status, [s for _, states in SECTIONS for s in states])]
+    if len(rest):
+        parts.append(f'<details class="w-sec w-sec-rest" data-n="{len(rest)}"><summary>'
+                     f'{esc(text("rest_title", lang, n=len(rest)))}</summary>{_item_table(rest, lang)}</details>')
+    return f'<div class="w-sections">{"".join(parts)}</div>'
 
 
 def hints_html(view: EnterpriseView) -> str:
@@ -288,16 +361,45 @@ def batch_view(result, lang: str = "zh", name: str = "") -> BatchView:
     return BatchView(lang, name, result, table, errors_table(result.errors, lang), by_item, unknown)
 
 
+MONEY_KEYS = ("total_firm", "total_ceiling", "total_all")
+
+
+def batch_totals(view: BatchView) -> dict[str, int]:
+    """The batch's grand totals (exact sums of whole yuan), by card key."""
+    return {key: int(exact_sum(view.table[text(key, view.lang)].to_numpy(dtype=np.int64))) for key in MONEY_KEYS}
+
+
 def batch_html(view: BatchView, limit: int = SHOWN_BATCH_ROWS) -> str:
-    """The first ``limit`` rows, money in words."""
+    """The grand total over every computed row, then the first ``limit`` rows; money readable, exact on hover."""
     lang = view.lang
-    shown = view.table.head(limit).copy()
-    for key in ("total_firm", "total_ceiling", "total_all"):
-        col = text(key, lang)
-        shown[col] = [short(int(v), lang) for v in shown[col]]
+    shown = view.table.head(limit)
+    money = {text(k, lang) for k in MONEY_KEYS}
+    head = "".join(f"<th>{esc(c)}</th>" for c in shown.columns)
+    body = []
+    for row in shown.itertuples(index=False):
+        cells = []
+        for c, v in zip(shown.columns, row):
+            if c in money:
+                cells.append(f'<td class="amount"><span data-yuan="{int(v)}" title="{esc(exact(int(v), lang))}">'
+                             f"{esc(short(int(v), lang))}</span></td>")
+            else:
+                cells.append(f"<td>{esc(v)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    totals = batch_totals(view)
+    foot = "".join(
+        f'<td class="amount"><b data-yuan="{totals[k]}" title="{esc(exact(totals[k], lang))}">'
+        f"{esc(short(totals[k], lang))}</b></td>" if c == text(k, lang) else ""
+        for c in shown.columns for k in MONEY_KEYS)
+    first = f'<td colspan="2"><b>{esc(text("batch_grand_total", lang, n=len(view.table)))}</b></td>'
+    foot_row = f'<tr class="w-batch-total">{first}{foot}<td></td></tr>'
     note = text("batch_shown", lang, n=limit) if len(view.table) > limit else ""
     return (f'<div class="w-batch-results"><b>{esc(text("batch_results", lang))}</b> {esc(note)}'
-            + table_html(shown, "w-batch-table") + "</div>")
+            f'<div class="dash-scroll"><table class="dash-table w-batch-table"><thead><tr>{head}</tr>{foot_row}</thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div></div>')
+
+
+def composition_empty() -> pd.DataFrame:
+    return pd.DataFrame({"policy": [], "item": [], "group": [], "amount_yuan": np.array([], dtype=np.int64)})
 
 
 def batch_errors_html(view: BatchView) -> str:

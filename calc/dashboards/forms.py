@@ -30,6 +30,7 @@ COLUMNS = {("enterprises", c.name): c for c in ENTERPRISE_COLUMNS} | {("consorti
 
 
 ENTERPRISE_GROUPS: list[tuple[str, list[str]]] = [
+    ("basic", ["name", "city"]),            # always asked
     ("rd", ["rd_expense", "rd_expense_prev"]),
     ("national", ["national_funding", "provincial_funding", "municipal_funding", "project_total_investment",
                   "major_projects"]),
@@ -40,10 +41,11 @@ ENTERPRISE_GROUPS: list[tuple[str, list[str]]] = [
                      "hightech_transformation_project"]),
     ("talent", ["postdocs_in_station", "double_hundred_hires"]),
     ("incubation", ["incubators"]),
-    ("basic", ["name", "city", "consortium_member", "consortium_lead", "talent_consortium_lead",
-               "new_mechanism_recognised", "consortium_evaluation"]),
+    ("consortium", ["consortium_member", "consortium_lead", "talent_consortium_lead", "new_mechanism_recognised",
+                    "consortium_evaluation"]),
 ]
-
+#: the guided estimator's first question: which of these apply (every group but the basic one)
+TOPICS = tuple(g for g, _ in ENTERPRISE_GROUPS if g != "basic")
 
 # columns no enterprise item reads: not shown as fields (batch files may still carry them)
 ENTERPRISE_NOT_SHOWN = ("enterprise_id", "district", "industry", "size_band", "claim_year")
@@ -301,4 +303,60 @@ def sample_values(table: str, ident: str) -> dict[str, Any]:
 
 
 def blank_values(table: str) -> dict[str, Any]:
-    return {f.name: ("" if f.kind in ("money", "count") else None) for _, g in fields(table) for f in g}
+    """Every field empty: text fields "" (a Text widget cannot hold None), dropdowns None (unknown)."""
+    return {f.name: ("" if f.kind in ("money", "count", "text") else None) for _, g in fields(table) for f in g}
+
+
+def none_value(f: Field) -> Any:
+    """What "does not apply" means for a field: 0, no, or the category's "none" (unknown if it has none)."""
+    if f.kind in ("money", "count"):
+        return "0"
+    if f.kind == "bool":
+        return False
+    if f.kind == "category":
+        return "none" if "none" in f.choices else None
+    return None
+
+
+def topics_of(values: Mapping[str, Any]) -> list[str]:
+    """The topics a set of widget values says something about (a field neither blank, 0 nor no)."""
+    out = []
+    for group, group_fields in fields("enterprises"):
+        if group not in TOPICS:
+            continue
+        for f in group_fields:
+            v = values.get(f.name)
+            if v is None or v is False or (isinstance(v, str) and v.strip() in ("", "0", "none")) or v == "none":
+                continue
+            out.append(group)
+            break
+    return out
+
+
+def guided_values(values: Mapping[str, Any], topics: Iterable[str]) -> dict[str, Any]:
+    """The values the core reads: a topic the user said does not apply is "none" in every field."""
+    chosen = set(topics)
+    out = dict(values)
+    for group, group_fields in fields("enterprises"):
+        if group in TOPICS and group not in chosen:
+            for f in group_fields:
+                out[f.name] = none_value(f)
+    return out
+
+
+def money_note(value: Any, lang: str = "zh") -> tuple[str, str | None]:
+    """Beside a money field: (HTML of what was read, the fix to offer or None).
+
+    A bare number too small for any real amount of its kind (``1850`` → 1,850元) is not silently yuan: the
+    note asks "是否指1850万元？" and the page offers a one-click fix (the returned text, ``"1850万"``)."""
+    from calc.dashboards.money import plausible_fix, short
+
+    m = parse_money_field(value, lang)
+    fix = None if m.error else plausible_fix(value, m.fen)
+    cls = "money-shown bad" if m.error else ("money-shown ask" if fix else "money-shown")
+    note = esc(m.shown(lang))
+    if fix:
+        meant = parse_money(fix, "yuan")
+        note += " · " + esc(text("did_you_mean", lang, amount=f"{fix}元" if lang_of(lang) == "zh"
+                                 else f"{fix} ({short(meant, lang, unit='fen')})"))
+    return f'<span class="{cls}">{note}</span>', fix

@@ -65,5 +65,27 @@ CSS = """
 .mx-row{max-width:220px}.sup-dim{opacity:.55}.sup-block h4{margin:8px 0 2px}
 .w-groups .lm-TabBar-tab{flex:0 0 auto!important;max-width:none!important;min-width:0!important}
 .money-shown{font-size:12px;color:#1e7b34;padding-left:6px}.money-shown.bad{color:#b3261e}
+.money-shown.ask{color:#a05a00;font-weight:600}
+.w-fix button,.w-fix{font-size:12px}
+.dash-note{color:#37474f;background:#eef3f7;border-radius:6px;padding:6px 10px;margin:6px 0;font-size:13px}
+.dash-scroll{overflow-x:auto;max-width:100%}
+.w-sec h4{margin:12px 0 4px}.w-sec-rest summary{cursor:pointer;margin:12px 0 4px;font-weight:600}
+.w-sec-granted h4{color:#1e7b34}.w-sec-nearly h4{color:#a05a00}.w-sec-missing h4{color:#1a4fa0}
+.w-items tr.st-not_applicable td{color:#9e9e9e}
+.w-row{flex-wrap:wrap!important;row-gap:2px}
+.w-main{flex-wrap:wrap!important;gap:16px}
+.w-main>.w-col{flex:1 1 420px!important;min-width:0!important;max-width:100%}
+.w-topics .widget-checkbox{width:auto!important}.w-topics{flex-wrap:wrap!important}
+.w-section{border-left:3px solid #1f77b4;padding-left:10px;margin:6px 0}
+.w-section h4{margin:6px 0}
+@media (max-width:600px){
+  .dash-card{min-width:0;flex:1 1 140px}.dash-card-value{font-size:20px}
+  .w-row .widget-html:first-child{width:100%!important}
+  .widget-text input,.widget-dropdown select{max-width:100%}
+  .jp-OutputArea-output,.widget-vbox,.widget-hbox{max-width:100vw}
+}
+@media print{
+  .w-no-print,.w-lang,.w-sample,.w-upload,.w-report,.w-batch{display:none!important}
+}
 </style>
 """

@@ -1,0 +1,132 @@
+"""The pages' wiring, without a browser: each notebook's cells run here (ipywidgets work without a front-end) and
+widgets are set as a browser would set them.  Values are worked by hand in the comments."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import nbformat
+import pytest
+
+import calc
+from calc.dashboards import budget as B, consortium as C, enterprise as E, forms as F
+
+WAN = 10_000
+
+
+def run_notebook(name: str) -> dict:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    InteractiveShell.instance()
+    nb = nbformat.read(calc.resources.NOTEBOOKS / name, as_version=4)
+    ns: dict = {"__name__": "__main__"}
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            exec(compile(cell.source, name, "exec"), ns)
+    return ns
+
+
+def yuan_of(html: str, cls: str) -> int:
+    m = re.search(rf'{cls}"><div class="dash-card-label">[^<]*</div><div class="dash-card-value" data-yuan="(-?\d+)"', html)
+    assert m, html[:400]
+    return int(m.group(1))
+
+
+@pytest.fixture()
+def ent():
+    return run_notebook("enterprise.ipynb")
+
+
+@pytest.fixture()
+def con():
+    return run_notebook("consortium.ipynb")
+
+
+@pytest.fixture(scope="module")
+def bud():
+    return run_notebook("budget.ipynb")
+
+
+# ---------------------------------------------------------------------------- enterprise estimator
+
+def test_enterprise_opens_on_the_sample_and_the_blank_form_clears_everything(ent):
+    # E0003 as of 2026-06-30: 705万 formula/fixed + 550万 ceiling = 1,255万
+    assert yuan_of(ent["cards_w"].value, "w-total-all") == 1255 * WAN
+    assert ent["topic_w"]["rd"].value is True
+    ent["sample_w"].value = ""
+    for name, w in ent["inputs"].items():
+        assert w.value in ("", None), (name, w.value)
+    assert not any(w.value for w in ent["topic_w"].values())
+    assert yuan_of(ent["cards_w"].value, "w-total-all") == 0
+    assert ent["chart"].figure["data"][0]["x"] == [] and ent["page_error_w"].value == ""
+    assert 'data-n' not in ent["items_w"].value.split("w-sec-rest")[0].split("w-sec-granted")[1]  # nothing granted
+    # the form is usable afterwards: R&D 1,234.56万 on 1,000万 in Xiamen → 6 steps = 60万 + the 叠加 bonus 50万
+    ent["topic_w"]["rd"].value = True
+    ent["inputs"]["city"].value = "xiamen"
+    ent["inputs"]["rd_expense_prev"].value = "1000万"
+    ent["inputs"]["rd_expense"].value = "1,234.56万"
+    assert yuan_of(ent["cards_w"].value, "w-total-all") == 110 * WAN
+
+
+def test_enterprise_guided_topics_make_the_rest_not_applicable(ent):
+    ent["sample_w"].value = ""
+    ent["topic_w"]["rd"].value = True
+    ent["inputs"]["city"].value = "xiamen"
+    # only the R&D questions are shown; the other sections are hidden
+    assert ent["sections"]["rd"].layout.display == "" and ent["sections"]["talent"].layout.display == "none"
+    items = ent["items_w"].value
+    # R&D unknown: the two R&D items need input; nothing else is "needs input" (the rest does not apply)
+    missing = items.split("w-sec-missing")[1].split("</table>")[0]
+    assert missing.count("<tr class=") == 2 and "rd_step_subsidy" in missing and "rd_growth_bonus" in missing
+    assert "不适用" in items.split("w-sec-rest")[1]
+
+
+def test_enterprise_any_as_of_date_then_an_edit_updates(ent):
+    for day in (dt.date(2000, 1, 1), dt.date(2029, 1, 1), dt.date(2100, 12, 31)):
+        ent["as_of_w"].value = day
+        assert ent["page_error_w"].value == ""
+        assert yuan_of(ent["cards_w"].value, "w-total-all") == 0  # no enterprise policy in force then
+        assert "w-in-force" in ent["in_force_w"].value
+    ent["inputs"]["rd_expense"].value = "2,500万"
+    assert "= 2,500万元" in ent["shown"]["rd_expense"].value  # the edit is read, not ignored
+    ent["as_of_w"].value = dt.date(2026, 6, 30)
+    # E0003 with R&D 2,500万 (last year's unchanged): the page recomputes, no stale total
+    assert yuan_of(ent["cards_w"].value, "w-total-all") == E.compute_enterprise(
+        {n: w.value for n, w in ent["inputs"].items()}, dt.date(2026, 6, 30), "zh",
+        topics=[t for t, w in ent["topic_w"].items() if w.value]).totals["total_yuan"]
+
+
+def test_enterprise_a_failing_callback_is_shown_logged_and_survived(ent, monkeypatch, capfd):
+    def boom(*args, **kwargs):
+        raise RuntimeError("forced failure")
+
+    monkeypatch.setattr(E, "compute_enterprise", boom)
+    ent["inputs"]["rd_expense"].value = "3000万"
+    banner = ent["page_error_w"].value
+    assert "w-page-error" in banner and ent["guard"].errors[-1] in banner and "出错了" in banner
+    assert "w-stale" in ent["cards_w"].value and ent["items_w"].value == ""  # no stale figures left
+    err = capfd.readouterr().err
+    assert "RuntimeError: forced failure" in err and f"ref={ent['guard'].errors[-1]}" in err
+    monkeypatch.undo()
+    ent["inputs"]["rd_expense"].value = "3000万"  # the same value: no change event; another one
+    ent["inputs"]["rd_expense"].value = "3,000万"
+    assert ent["page_error_w"].value == "" and "w-stale" not in ent["cards_w"].value
+    # every callback of the page is guarded
+    for name in ("refresh", "load_sample", "relabel", "got_file", "upload_error", "make_report"):
+        assert ent[name].__wrapped__, name
+
+
+def test_enterprise_implausible_money_asks_and_fixes(ent):
+    ent["inputs"]["rd_expense"].value = "1850"
+    note = ent["shown"]["rd_expense"].value
+    assert "= 1,850元" in note and "是否指1850万元？" in note and "ask" in note
+    fix = ent["fixes"]["rd_expense"]
+    assert fix.layout.display == "" and fix.description == "改为 1850万"
+    fix.click()
+    assert ent["inputs"]["rd_expense"].value == "1850万"
+    assert "= 1,850万元" in ent["shown"]["rd_expense"].value and ent["fixes"]["rd_expense"].layout.display == "none"
+    # at the floor, with a unit or with separators: no question
+    for typed in ("10000", "1850元", "1,850"):
+        ent["inputs"]["rd_expense"].value = typed
+        assert "是否指" not in ent["shown"]["rd_expense"].value, typed
