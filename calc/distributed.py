@@ -395,7 +395,7 @@ def cli_entitlements(args: Any, options: Mapping[str, str], *, say: Callable[[st
                           f"{escape_controls(output.name)!r}")
     if output.suffix.lower() == ".xlsx":
         raise usage_error("an XLSX cannot be written partition by partition: give a folder")
-    partition_rows = args.partition_rows or PARTITION_ROWS
+    partition_rows = PARTITION_ROWS if args.partition_rows is None else args.partition_rows
     if partition_rows < 1:
         raise usage_error(f"--partition-rows must be at least 1, got {partition_rows}")
     side = {"errors file": output.with_name(output.name + ".errors.csv"),

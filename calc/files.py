@@ -293,7 +293,8 @@ def read_parquet_part(pieces: Sequence[tuple[Path, Sequence[int]]], names: Seque
             column = column.cast(column.type.value_type)
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             # text as str (None where missing), as a CSV is read; an over-long cell is named by the loaders
-            columns[name] = column.to_numpy(zero_copy_only=False).astype(object, copy=False)
+            values = column.to_numpy(zero_copy_only=False)
+            columns[name] = values.astype(object, copy=not values.flags.writeable)  # Arrow's may be read-only
         else:  # integers with gaps as Python ints (exact), not floats
             columns[name] = column.to_pandas(integer_object_nulls=True, date_as_object=True)
     frame = pd.DataFrame(columns)
