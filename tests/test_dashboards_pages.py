@@ -130,3 +130,53 @@ def test_enterprise_implausible_money_asks_and_fixes(ent):
     for typed in ("10000", "1850元", "1,850"):
         ent["inputs"]["rd_expense"].value = typed
         assert "是否指" not in ent["shown"]["rd_expense"].value, typed
+
+
+# ---------------------------------------------------------------------------- consortium checker
+
+def test_consortium_blank_form_clears_every_field_and_result(con):
+    assert 'data-j="xiamen" data-status="eligible"' in con["overall_w"].value  # C-XM-ELIGIBLE
+    con["sample_w"].value = ""
+    for name, w in con["inputs"].items():
+        assert w.value in ("", None), (name, w.value)
+    # nothing known: no jurisdiction is eligible, nothing passes on leftover values
+    assert 'data-status="eligible"' not in con["overall_w"].value
+    assert 'data-state="pass"' not in con["matrix_w"].value.split("members_total")[1].split("</tr>")[0]
+
+
+def test_consortium_gap_list_worked_by_hand(con):
+    # C-XM-EDGE-6-MEMBERS as of 2026-03-31 (all four in force): 4 enterprises + 1 university + 1 institute = 6.
+    # Xiamen (第六条) needs ≥ 7 members and ≥ 5 enterprises (hard): one more member, one more enterprise.
+    # Liaoyang needs ≥ 8 (原则上): two more.  Hainan ≥ 10 (原则上): four more; its lead must be registered in Hainan.
+    con["as_of_w"].value = dt.date(2026, 3, 31)
+    con["sample_w"].value = "C-XM-EDGE-6-MEMBERS"
+    gaps = {g["jurisdiction"]: g for g in C.gap_list(con["state"]["view"])}
+    assert [f["text"] for f in gaps["xiamen"]["fixes"]] == ["再增加1家成员单位", "再增加1家企业成员"]
+    assert "再增加2家成员单位（原则上条件）" in [f["text"] for f in gaps["liaoyang"]["fixes"]]
+    assert "再增加4家成员单位（原则上条件）" in [f["text"] for f in gaps["hainan"]["fixes"]]
+    # ranked: Liaoyang (soft conditions only) before the jurisdictions with hard failures
+    html = con["gaps_w"].value
+    assert html.index('data-j="liaoyang"') < html.index('data-j="xiamen"') and 'data-rank="1"' in html
+    # revenue: C-XM-SOFT-REVENUE-3.2YI, 3.2亿 against 5亿 (原则上): 差1.8亿元
+    con["sample_w"].value = "C-XM-SOFT-REVENUE-3.2YI"
+    xiamen = {g["jurisdiction"]: g for g in C.gap_list(con["state"]["view"])}["xiamen"]
+    assert [f["text"] for f in xiamen["fixes"]] == ["牵头单位营业收入差1.8亿元（原则上条件）"]
+
+
+def test_consortium_dates_failures_and_money_prompt(con, monkeypatch, capfd):
+    for day in (dt.date(2000, 1, 1), dt.date(2100, 12, 31)):
+        con["as_of_w"].value = day
+        assert con["page_error_w"].value == "" and "w-in-force" in con["in_force_w"].value
+        assert 'data-status="eligible"' not in con["overall_w"].value
+    con["as_of_w"].value = dt.date(2026, 6, 30)
+    monkeypatch.setattr(C, "compute_consortium", lambda *a, **k: 1 / 0)
+    con["inputs"]["enterprises"].value = "9"
+    assert "w-page-error" in con["page_error_w"].value and "w-stale" in con["overall_w"].value
+    assert con["matrix_w"].value == "" and "ZeroDivisionError" in capfd.readouterr().err
+    monkeypatch.undo()
+    con["inputs"]["enterprises"].value = "10"
+    assert con["page_error_w"].value == "" and "mx-cell" in con["matrix_w"].value
+    con["inputs"]["lead_revenue"].value = "3200"
+    assert "是否指3200万元？" in con["shown"]["lead_revenue"].value
+    con["fixes"]["lead_revenue"].click()
+    assert con["inputs"]["lead_revenue"].value == "3200万"

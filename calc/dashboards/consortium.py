@@ -6,6 +6,7 @@ jurisdiction and the supports each would open; ``*_html`` draw them."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -199,7 +200,7 @@ def _cell_html(cell: Cell, j: str, key: str, lang: str) -> str:
     body = "".join(f"<div><b>{esc(k)}</b>{'：' if k else ''}{esc(v)}</div>" for k, v in detail if v)
     short = cell.label + (f" · {cell.value}" if cell.value and cell.state != "not_in_force" else "")
     return (f'<td class="mx-cell mx-{cell.state}" data-j="{j}" data-c="{esc(key)}" data-state="{cell.state}" '
-            f'title="{esc(tip)}" style="background:{bg};color:{fg}"><details><summary>{esc(short)}</summary>'
+            f'aria-label="{esc(tip)}" style="background:{bg};color:{fg}"><details><summary>{esc(short)}</summary>'
             f'<div class="mx-detail"><div class="mx-crit">{esc(cell.title)}</div>{body}</div></details></td>')
 
 
@@ -270,3 +271,72 @@ def manual_html(view: ConsortiumView) -> str:
                       for r in rows.itertuples(index=False))
         parts.append(f"<div><b>{esc(jurisdiction_label(j, lang))}</b><ul>{lis}</ul></div>")
     return f'<div class="w-manual">{"".join(parts)}</div>'
+
+
+# ============================================================================ gap list
+
+_COUNT = re.compile(r"(?:还差|超出|short by |over by )?\s*([\d,]+)")
+
+
+def _count_gap(cell: Cell) -> int | None:
+    """How many units a count criterion is short (or over) by: from the core's margin ("还差2", "超出1")."""
+    m = _COUNT.search(str(cell.margin or ""))
+    return int(m.group(1).replace(",", "")) if m else None
+
+
+def gap_list(view: ConsortiumView) -> list[dict[str, Any]]:
+    """Per jurisdiction in force and not yet eligible, ranked (fewest changes first, hard conditions before
+    soft ones): what fails and the smallest change that would fix it, in words.
+
+    Each entry: jurisdiction, status, label, and ``fixes`` — criterion key, soft or not, the sentence.  The
+    amounts and counts are the core's margins (integer arithmetic there); only the wording is made here."""
+    lang = view.lang
+    out = []
+    for j in JURISDICTIONS:
+        o = view.overall.get(j)
+        if not o or not o.get("in_force", True) or o["status"] == "eligible":
+            continue
+        fixes = []
+        missing = 0
+        for key in view.matrix.index:
+            if key.startswith("talent_"):
+                continue  # the talent consortium has its own status; the gap list is about recognition
+            cell = view.matrix.at[key, j]
+            if cell.state == "needs_input":
+                missing += 1
+            if cell.state not in ("fail", "soft_fail"):
+                continue
+            n = _count_gap(cell)
+            threshold = re.sub(r"^[<>]=?\s*", "", str(cell.threshold or ""))
+            sentence = word("fixes", key, lang, default="") or text("fix_default", lang, title=cell.title,
+                                                                       margin=cell.margin or threshold)
+            sentence = sentence.format(n=n if n is not None else "", margin=cell.margin, threshold=threshold,
+                                       title=cell.title, value=cell.value)
+            if cell.state == "soft_fail":
+                sentence += text("fix_soft", lang)
+            fixes.append({"key": key, "soft": cell.state == "soft_fail", "text": sentence})
+        fixes.sort(key=lambda f: f["soft"])  # hard conditions first
+        out.append({"jurisdiction": j, "status": o["status"], "label": o["label"], "fixes": fixes,
+                    "missing": missing})
+    out.sort(key=lambda g: (len([f for f in g["fixes"] if not f["soft"]]), len(g["fixes"]), g["missing"]))
+    return out
+
+
+def gaps_html(view: ConsortiumView) -> str:
+    lang = view.lang
+    gaps = gap_list(view)
+    eligible = [j for j in JURISDICTIONS if view.overall.get(j, {}).get("status") == "eligible"]
+    parts = []
+    if eligible:
+        parts.append(f'<div class="gap-ok">{esc(text("gap_eligible", lang, names="、".join(jurisdiction_label(j, lang) for j in eligible)))}</div>')
+    for rank, g in enumerate(gaps, start=1):
+        items = "".join(f'<li class="gap-fix{" gap-soft" if f["soft"] else ""}" data-c="{esc(f["key"])}">{esc(f["text"])}</li>'
+                        for f in g["fixes"])
+        if g["missing"]:
+            items += f'<li class="gap-missing">{esc(text("gap_missing", lang, n=g["missing"]))}</li>'
+        parts.append(f'<div class="gap-block" data-j="{g["jurisdiction"]}" data-rank="{rank}" data-status="{g["status"]}">'
+                     f'<h4>{rank}. {esc(jurisdiction_label(g["jurisdiction"], lang))} <small>{esc(g["label"])}</small></h4>'
+                     f"<ol>{items}</ol></div>")
+    if not parts:
+        return ""
+    return f'<div class="w-gaps"><h3>{esc(text("gaps_title", lang))}</h3>{"".join(parts)}</div>'

@@ -60,7 +60,13 @@ CSS = """
 .cite{font-size:11px;color:#666}
 .dash-error{color:#b3261e;background:#fde7e9;border:1px solid #f5c2c7;border-radius:6px;padding:6px 10px;margin:6px 0}
 .dash-warn{color:#a05a00;background:#fff4e0;border-radius:6px;padding:6px 10px;margin:6px 0}
-.mx-cell details summary{cursor:pointer}.mx-detail{font-size:12px;margin-top:4px}
+.mx-cell{position:relative}.mx-cell details summary{cursor:pointer}
+.mx-cell .mx-detail{display:none;position:absolute;z-index:30;left:0;top:100%;width:280px;max-width:80vw;font-size:12px;
+  background:#fff;color:#222;border:1px solid #c8c8c8;border-radius:6px;box-shadow:0 4px 14px rgba(0,0,0,.18);
+  padding:8px 10px;text-align:left;white-space:normal}
+.mx-cell:hover .mx-detail,.mx-cell details[open] .mx-detail,.mx-cell:focus-within .mx-detail{display:block}
+.w-gaps .gap-block{border-left:3px solid #a05a00;padding-left:10px;margin:6px 0}.w-gaps h4{margin:6px 0 2px}
+.w-gaps .gap-soft{color:#a05a00}.w-gaps .gap-missing{color:#1a4fa0}.w-gaps .gap-ok{color:#1e7b34;font-weight:600}
 .mx-crit{font-weight:600}.mx-legend{padding:2px 6px;border-radius:4px;margin-right:4px;font-size:12px}
 .mx-row{max-width:220px}.sup-dim{opacity:.55}.sup-block h4{margin:8px 0 2px}
 .w-groups .lm-TabBar-tab{flex:0 0 auto!important;max-width:none!important;min-width:0!important}

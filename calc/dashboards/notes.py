@@ -43,3 +43,8 @@ def in_force_html(as_of: dt.date, lang: str = "zh", policy_ids: Iterable[str] | 
     cls = "dash-warn" if out else "dash-note"
     return f'<div class="{cls} w-in-force" data-out="{esc(",".join(out))}">' + "".join(
         f"<div>{esc(p)}</div>" for p in parts) + "</div>"
+
+
+def consortium_policies() -> list[str]:
+    """The policies with consortium conditions (the checker's four jurisdictions)."""
+    return [pid for pid, p in policy_set().policies.items() if p.criteria]
