@@ -1,4 +1,4 @@
-"""The dashboards' two small anywidgets: a bounded file upload and a plotly chart.
+"""The dashboards' small anywidgets: a bounded file upload, a plotly chart and a copy-to-clipboard button.
 
 **Chart.**  plotly's own ``FigureWidget`` ships its 5 MB JavaScript bundle as the ES module of every
 figure: each page load sends it again over the websocket and parses it again, and with several sessions
@@ -209,3 +209,59 @@ class Upload(anywidget.AnyWidget):
                 self._on_error(UploadError("too_big", size=size_text(len(data)), limit=size_text(self.max_bytes)))
                 return
             self._on_file(name, data)
+
+
+_COPY_ESM = """
+function render({ model, el }) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "w-copy-button jupyter-button widget-button";
+  const sync = () => { button.textContent = model.get("label"); button.title = model.get("label"); };
+  sync();
+  model.on("change:label", sync);
+  button.addEventListener("click", async () => {
+    const text = model.get("text");
+    let ok = false;
+    try {
+      await navigator.clipboard.writeText(text);
+      ok = true;
+    } catch (err) {
+      // no clipboard permission (an old browser, an insecure origin): the selection way
+      const area = document.createElement("textarea");
+      area.value = text;
+      area.style.position = "fixed";
+      area.style.opacity = "0";
+      document.body.appendChild(area);
+      area.select();
+      try { ok = document.execCommand("copy"); } catch (err2) { ok = false; }
+      area.remove();
+    }
+    el.dataset.copied = ok ? "yes" : "no";
+    button.textContent = ok ? model.get("done") : model.get("failed");
+    setTimeout(sync, 2000);
+    model.send({ type: "copied", ok });
+  });
+  el.classList.add("w-copy");
+  el.append(button);
+}
+export default { render };
+"""
+
+
+class CopyButton(anywidget.AnyWidget):
+    """A button that copies ``text`` to the clipboard in the browser (the reproduce box, a page's link)."""
+
+    _esm = _COPY_ESM
+    text = traitlets.Unicode("").tag(sync=True)
+    label = traitlets.Unicode("Copy").tag(sync=True)
+    done = traitlets.Unicode("✓").tag(sync=True)
+    failed = traitlets.Unicode("✗").tag(sync=True)
+    copied = traitlets.Int(0)   # how many copies the browser reported (not synced: tests and logs read it)
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.on_msg(self._message)
+
+    def _message(self, _widget: Any, content: Any, buffers: list | None = None) -> None:
+        if isinstance(content, dict) and content.get("type") == "copied" and content.get("ok") is True:
+            self.copied += 1

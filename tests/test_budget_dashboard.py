@@ -327,15 +327,32 @@ def test_the_xlsx_report_holds_the_page_s_scenario(population):
     settings, _ = B.projection_settings("10%", "0%", "0%", 0, 0, "12-31")
     pv = B.compute_projection(population, view.reform, settings, view.share_text)
     book = openpyxl.load_workbook(io.BytesIO(R.budget_report_xlsx(view, pv)))
-    totals = {r[0]: r for r in book["totals"].iter_rows(values_only=True)}
-    header = list(totals["item_id"])
+    # Chinese sheet names and headers (units in the headers), the item's title beside its id
+    totals = {r[0]: r for r in book["逐项汇总"].iter_rows(values_only=True)}
+    header = list(totals["项目编号"])
+    assert header[:2] == ["项目编号", "支持项目"]
     step = dict(zip(header, totals[STEP]))
-    assert (step["baseline_yuan"], step["reform_yuan"], step["change_yuan"]) == (910 * WAN, 660 * WAN, -250 * WAN)
-    params = list(book["reform_parameters"].iter_rows(values_only=True))
-    assert params[1][1:5] == (f"{STEP}.cap", "yuan", "500万元", "300万元")
-    assert "最高500万元" in params[1][5]
-    assert "projection" in book.sheetnames and book["projection"]._charts
-    assert 'download="budget.xlsx"' in R.report_link(view, pv)
+    assert step["支持项目"] == "研发费用补助（每满200万元补10万元）"
+    assert (step["基线（元）"], step["改革（元）"], step["变化（元）"]) == (910 * WAN, 660 * WAN, -250 * WAN)
+    params = list(book["改革参数"].iter_rows(values_only=True))
+    assert params[0][:7] == ("方案名称", "参数编号", "支持项目", "单位", "现行值", "改革值", "条文")
+    assert params[1][1:6] == (f"{STEP}.cap", "研发费用补助（每满200万元补10万元）", "yuan", "500万元", "300万元")
+    assert "最高500万元" in params[1][6]
+    assert "多年预测" in book.sheetnames and book["多年预测"]._charts
+    # reform − baseline per year, as the page's chart: −250万 (2026), −280万 (2027: 670万 − 950万 with 10% growth,
+    # see test_projection_by_hand; this view pro-rates nothing there), 0 (2028)
+    change = [r for r in book["改革相对基线"].iter_rows(values_only=True)]
+    assert change[0][:2] == ("年度", "变化（元）")
+    assert [r[:2] for r in change[1:]] == [(2026, -250 * WAN), (2027, -280 * WAN), (2028, 0)]
+    outcomes = {r[-1] for r in list(book["企业增减"].iter_rows(values_only=True))[1:]}
+    assert outcomes <= {"增加", "减少", "不变"}
+    assert 'download="财政预算测算.xlsx"' in R.report_link(view, pv)
+    # English with the language switch
+    view_en = B.compute_budget(population, law_values() | {f"{STEP}.cap": "300万"}, {}, as_of=AS_OF, lang="en")
+    book = openpyxl.load_workbook(io.BytesIO(R.budget_report_xlsx(view_en)))
+    assert "totals" in book.sheetnames and list(book["totals"].iter_rows(values_only=True))[0][:3] == (
+        "Item id", "Item", "Policy id")
+    assert 'download="budget.xlsx"' in R.report_link(view_en)
 
 
 # ---------------------------------------------------------------------------- the notebook's wiring, without a browser

@@ -180,3 +180,59 @@ def test_consortium_dates_failures_and_money_prompt(con, monkeypatch, capfd):
     assert "是否指3200万元？" in con["shown"]["lead_revenue"].value
     con["fixes"]["lead_revenue"].click()
     assert con["inputs"]["lead_revenue"].value == "3200万"
+
+
+# ---------------------------------------------------------------------------- budget page
+
+STEP = "xiamen_sti_measures.rd_step_subsidy"
+
+
+def test_budget_population_is_the_2400_drawn_enterprises(bud):
+    assert B.SAMPLE_POPULATIONS == {"population": "population.csv"}
+    frame = B.sample_population("population").frame
+    assert len(frame) == 2400 and not frame["enterprise_id"].str.startswith("E-EDGE").any()
+    assert set(frame["city"].astype(str)) == {"xiamen"}
+    assert "2,400 家企业参与测算" in bud["population_msg"].value
+    assert bud["as_of_w"].value == dt.date(2026, 6, 30)  # the same default as the other pages
+
+
+def test_budget_every_date_a_failure_and_the_cap_typed_as_300(bud, monkeypatch, capfd):
+    for day in (dt.date(2000, 1, 1), dt.date(2100, 12, 31)):
+        bud["as_of_w"].value = day
+        assert bud["page_error_w"].value == "", day
+        assert yuan_of(bud["cards_w"].value, "w-b-baseline") == 0 and "w-in-force" in bud["in_force_w"].value
+    bud["as_of_w"].value = dt.date(2026, 6, 30)
+    baseline = yuan_of(bud["cards_w"].value, "w-b-baseline")
+    assert baseline > 0
+    monkeypatch.setattr(B, "compute_budget", lambda *a, **k: {}["policy_id"])
+    bud["share_w"].value = "90%"
+    assert "w-page-error" in bud["page_error_w"].value and "w-stale" in bud["cards_w"].value
+    assert bud["reproduce_w"].value == "" and "KeyError" in capfd.readouterr().err
+    monkeypatch.undo()
+    bud["share_w"].value = "100%"
+    assert bud["page_error_w"].value == "" and yuan_of(bud["cards_w"].value, "w-b-baseline") == baseline
+    # a cap typed "300" is 300元: not silent — the note asks, one click makes it 300万
+    bud["params"][f"{STEP}.cap"].value = "300"
+    assert "是否指300万元？" in bud["param_shown"][f"{STEP}.cap"].value
+    fix = bud["param_fix"][f"{STEP}.cap"]
+    assert fix.layout.display == "" and fix.description == "改为 300万"
+    fix.click()
+    assert bud["params"][f"{STEP}.cap"].value == "300万"
+    assert "是否指" not in bud["param_shown"][f"{STEP}.cap"].value
+    bud["reset"]()
+
+
+def test_budget_pro_rated_card_and_copy_button(bud):
+    bud["line_w"].value = B.R_AND_D_GROUP
+    bud["amount_w"].value = "5000万"
+    cards = bud["cards_w"].value
+    reform = yuan_of(cards, "w-b-reform")
+    paid = yuan_of(cards, "w-b-prorated")
+    line = bud["state"]["view"].comparison.budget_lines.iloc[0]
+    # after pro-rating, the reform costs what it claims minus what the R&D line could not pay
+    assert paid == reform - int(line["claims_yuan"]) + int(line["prorated_yuan"])
+    assert int(line["prorated_yuan"]) <= 5000 * WAN
+    assert bud["copy_w"].text and bud["copy_w"].text in bud["reproduce_w"].value.replace("&#x27;", "'").replace(
+        "&quot;", '"')
+    bud["amount_w"].value = ""
+    assert "w-b-prorated" not in bud["cards_w"].value

@@ -31,7 +31,7 @@ from calc import explain
 from calc.budget import Comparison, Projection, Reform, compare, editable_parameters, project, reproduce_code
 from calc.dashboards.common import DEFAULT_AS_OF, MAX_TEXT, SAMPLES, lang_of, policy_set
 from calc.dashboards.forms import parse_date_field, parse_money_field
-from calc.dashboards.money import axis_unit, exact, scaled, short, signed
+from calc.dashboards.money import axis_unit, exact, plausible_fix, scaled, short, signed
 from calc.dashboards.enterprise import wrap
 from calc.dashboards.html import CHART_FONT, card_html, esc, table_html
 from calc.dashboards.words import policy_short, policy_title, text, translate_message, word
@@ -44,8 +44,8 @@ from calc.rules.base import FEN_PER_YUAN
 
 SAMPLE_POPULATIONS = {
     # key: file in data/samples (its words: the catalogs' populations section)
+    # only the drawn population: the 278 sample enterprises carry the E-EDGE-* test fixtures
     "population": "population.csv",
-    "enterprises": "enterprises.csv",
 }
 DEFAULT_POPULATION = "population"
 BREAKDOWN_COLUMNS = ("district", "industry", "size_band", "city")
@@ -167,11 +167,24 @@ def scenario_reform(values: Mapping[str, Any], paid: Mapping[str, bool] | None =
     return reform, readings, errors
 
 
-def parameter_note_html(row: ParameterRow, reading: ParameterReading, lang: str = "zh") -> str:
-    """Beside a parameter's field: what was read (or why not), then the law's value and its quoted article."""
+def parameter_fix(row: ParameterRow, typed: Any, reading: ParameterReading) -> str | None:
+    """A bare number far too small for an amount parameter (a cap typed ``300``: 300元) → the text meant
+    (``300万``), for the page's one-click fix; None otherwise."""
+    if row.unit != "yuan" or reading.error or not reading.changed or not isinstance(reading.value, int):
+        return None
+    return plausible_fix(typed, reading.value)
+
+
+def parameter_note_html(row: ParameterRow, reading: ParameterReading, lang: str = "zh", typed: Any = None) -> str:
+    """Beside a parameter's field: what was read (or why not; or a question when a bare number is implausibly
+    small), then the law's value and its quoted article."""
     lang = lang_of(lang)
     shown = f"⚠ {reading.error}" if reading.error else reading.shown
-    return (f'<span class="money-shown{" bad" if reading.error else ""}">{esc(shown)}</span>'
+    fix = parameter_fix(row, typed, reading)
+    if fix:
+        shown += " · " + text("did_you_mean", lang, amount=f"{fix}元" if lang == "zh" else fix)
+    cls = " bad" if reading.error else (" ask" if fix else "")
+    return (f'<span class="money-shown{cls}">{esc(shown)}</span>'
             f'<div class="w-b-cite">{esc(text("current", lang))} {esc(row.current)} · {esc(row.citation)}</div>')
 
 
@@ -316,6 +329,14 @@ def cards_html(view: BudgetView) -> str:
         card_html("w-b-outcomes", text("card_outcomes", L), f"{t['gains']:,} / {t['loses']:,} / {t['unchanged']:,}"),
         card_html("w-b-average", text("card_average", L), f"{average('baseline_yuan')} → {average('reform_yuan')}"),
     ]
+    items = view.comparison.items
+    if view.budgets and "prorated_yuan" in items.columns:
+        # the reform's cost once its budget line is pro-rated (every other item as claimed)
+        paid = int(exact_sum(items["prorated_yuan"].to_numpy()))
+        cut = paid - t["reform"]
+        line = {key: label for label, key in budget_lines(view.as_of, L)}.get(view.budget_line, view.budget_line)
+        cards.insert(2, card_html("w-b-prorated", text("card_prorated", L), short(paid, L), yuan=paid,
+                                  title=exact(paid, L), note=f"{line} · {signed(cut, L)}"))
     return f'<div class="dash-cards w-b-cards">{"".join(cards)}</div>'
 
 

@@ -9,13 +9,13 @@ import pandas as pd
 
 from calc import explain
 from calc.budget import reform_parameters
-from calc.budget_report import write_budget_workbook
+from calc.budget_report import _draw, budget_sheets
 from calc.dashboards.budget import BudgetView, ProjectionView
 from calc.dashboards.common import policy_set
 from calc.dashboards.enterprise import BatchView, batch_totals
 from calc.dashboards.html import download_link
-from calc.dashboards.words import policy_short, policy_title, text
-from calc.explain import STATUS_LABELS
+from calc.dashboards.words import has_word, policy_short, policy_title, text, word
+from calc.explain import KIND_LABELS, STATUS_LABELS
 from calc.files import write_xlsx
 
 
@@ -87,12 +87,73 @@ def batch_report_link(view: BatchView) -> str:
 
 
 def budget_report_xlsx(view: BudgetView, projection: ProjectionView | None = None) -> bytes:
-    """The XLSX report of the page's scenario (totals, enterprises, breakdowns, binding, projection, parameters)."""
+    """The XLSX report of the page's scenario, in the page's language: every sheet of
+    :func:`calc.budget_report.budget_sheets` (totals, enterprises, breakdowns, binding, projection, parameters),
+    with headers and sheet names from the catalogs (units in the headers), the items' and policies' titles beside
+    their ids, outcomes and scenarios in words, and the change in cost per year (reform − baseline) when a
+    projection was run.  Amounts stay whole yuan, as numbers."""
+    lang = view.lang
     table = reform_parameters(policy_set(), [view.reform], view.comparison.baseline.as_of)
+    proj = projection.projection if projection is not None else None
+    sheets, charts = budget_sheets(view.comparison, table, proj)
+    if proj is not None and proj.change is not None:
+        sheets["projection_change"] = proj.change
+    pol = policy_set()
+    item_title = {n.id: (n.title_zh if lang == "zh" else n.title_en) for n in pol.items()}
+    lines = {key: label for label, key in budget_lines_of(view, lang)}
+    out: dict[str, pd.DataFrame] = {}
+    names: dict[str, str] = {}
+    shift: dict[str, int] = {}
+    for key, frame in sheets.items():
+        frame = frame.copy()
+        added = 0
+        if "item_id" in frame.columns:
+            frame.insert(frame.columns.get_loc("item_id") + 1, "item",
+                         [item_title.get(i, i) for i in frame["item_id"]])
+            added += 1
+        if "policy_id" in frame.columns:
+            frame.insert(frame.columns.get_loc("policy_id") + 1, "policy",
+                         [policy_short(p, lang) for p in frame["policy_id"]])
+        if "budget_line" in frame.columns:
+            frame.insert(frame.columns.get_loc("budget_line") + 1, "budget_line_title",
+                         [lines.get(b, b) for b in frame["budget_line"]])
+        if "parameter_id" in frame.columns:
+            frame.insert(frame.columns.get_loc("parameter_id") + 1, "item",
+                         [item_title.get(str(i).rsplit(".", 1)[0], "") for i in frame["parameter_id"]])
+        if "outcome" in frame.columns:
+            frame["outcome"] = [word("outcomes", o, lang) for o in frame["outcome"]]
+        if "scenario" in frame.columns:
+            frame["scenario"] = [word("scenarios", sc, lang) for sc in frame["scenario"]]
+        if "kind" in frame.columns:
+            frame["kind"] = [explain.pick(KIND_LABELS[k], lang) if k in KIND_LABELS else k for k in frame["kind"]]
+        frame.columns = [word("report_columns", c, lang) if has_word("report_columns", c) else str(c)
+                         for c in frame.columns]
+        names[key] = word("report_sheets", key, lang)
+        shift[key] = added
+        out[names[key]] = frame
+    drawn = []
+    for spec in charts:
+        key = spec["sheet"]
+        spec = dict(spec, sheet=names[key], title=word("report_charts", key, lang),
+                    axis=word("report_charts", "axis", lang))
+        if shift.get(key):  # the item's title (inserted after its id) names the bars
+            spec.update(categories=spec["categories"] + 1, values=[v + shift[key] for v in spec["values"]])
+        drawn.append(spec)
     buffer = io.BytesIO()
-    write_budget_workbook(buffer, view.comparison, table, projection.projection if projection is not None else None)
+    write_xlsx(buffer, out, decorate=_draw(drawn))
     return buffer.getvalue()
 
 
+def budget_lines_of(view: BudgetView, lang: str) -> list[tuple[str, str]]:
+    from calc.dashboards.budget import budget_lines
+
+    return budget_lines(view.as_of, lang)
+
+
+def budget_report_name(lang: str = "zh") -> str:
+    return "财政预算测算.xlsx" if lang == "zh" else "budget.xlsx"
+
+
 def report_link(view: BudgetView, projection: ProjectionView | None = None) -> str:
-    return download_link(budget_report_xlsx(view, projection), "budget.xlsx", text("budget_download", view.lang))
+    return download_link(budget_report_xlsx(view, projection), budget_report_name(view.lang),
+                         text("budget_download", view.lang))
