@@ -265,3 +265,38 @@ class CopyButton(anywidget.AnyWidget):
     def _message(self, _widget: Any, content: Any, buffers: list | None = None) -> None:
         if isinstance(content, dict) and content.get("type") == "copied" and content.get("ok") is True:
             self.copied += 1
+
+
+_PRINT_ESM = """
+function render({ model, el }) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "w-print-button jupyter-button widget-button";
+  const sync = () => { button.textContent = model.get("label"); button.disabled = !model.get("html"); };
+  sync();
+  model.on("change:label", sync);
+  model.on("change:html", sync);
+  button.addEventListener("click", () => {
+    // the sheet in a window of its own, with its print stylesheet; the browser's dialog offers "Save as PDF"
+    const w = window.open("", "_blank");
+    if (!w) return;
+    w.document.open();
+    w.document.write(model.get("html"));
+    w.document.close();
+    w.focus();
+    if (model.get("print")) setTimeout(() => w.print(), 250);
+  });
+  el.classList.add("w-print");
+  el.append(button);
+}
+export default { render };
+"""
+
+
+class PrintButton(anywidget.AnyWidget):
+    """A button that opens ``html`` (a whole document, e.g. the 测算单) in a new window and asks to print it."""
+
+    _esm = _PRINT_ESM
+    html = traitlets.Unicode("").tag(sync=True)
+    label = traitlets.Unicode("Print").tag(sync=True)
+    print = traitlets.Bool(True).tag(sync=True)  # noqa: A003 - the trait the front-end reads

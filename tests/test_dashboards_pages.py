@@ -236,3 +236,38 @@ def test_budget_pro_rated_card_and_copy_button(bud):
         "&quot;", '"')
     bud["amount_w"].value = ""
     assert "w-b-prorated" not in bud["cards_w"].value
+
+
+# ---------------------------------------------------------------------------- the printable estimate (测算单)
+
+def test_enterprise_printable_estimate(ent):
+    ent["sheet_btn"].click()
+    doc = ent["print_w"].html
+    assert doc.startswith("<!DOCTYPE html>") and "@media print" in doc and "@page" in doc
+    assert '<b class="as-of">2026-06-30</b>' in doc
+    # E0003: totals 705万 + 550万 = 1,255万 (exact beside the readable amount)
+    assert 'data-yuan="12550000">1,255万元<br><span class="muted">12,550,000元</span>' in doc
+    # each item: amount, the working and the article's quote; 1,170万 × 50% = 585万 national matching
+    assert 'data-yuan="5850000">585万元' in doc and "1,170万元 × 50% = 585万元" in doc
+    assert "第九条（二）：「对企业承担的国家科技重大项目,可按国家财政资金投入的50%予以配套支持" in doc
+    # the inputs as entered, the assumed dates of the 若干措施 and the disclaimer
+    assert "当年自主研发费用" in doc
+    assert "有效期为假设：2025-01-01 – 2027-12-31" in doc
+    assert "本测算为根据政策原文和所填数据所作的估算" in doc
+    assert 'download="企业补贴测算单-2026-06-30.html"' in ent["sheet_link"].value
+    # a change makes the sheet stale: it is withdrawn until asked for again
+    ent["inputs"]["rd_expense"].value = "100万"
+    assert ent["print_w"].html == "" and ent["sheet_link"].value == ""
+    ent["lang_w"].value = "en"
+    ent["sheet_btn"].click()
+    assert "Entitlement estimate" in ent["print_w"].html and "This is an estimate" in ent["print_w"].html
+
+
+def test_consortium_printable_check(con):
+    con["as_of_w"].value = dt.date(2026, 3, 31)
+    con["sample_w"].value = "C-XM-EDGE-6-MEMBERS"
+    con["sheet_btn"].click()
+    doc = con["print_w"].html
+    assert '<b class="as-of">2026-03-31</b>' in doc and "创新联合体资格自测单" in doc
+    assert "再增加1家成员单位" in doc and "再增加2家成员单位（原则上条件）" in doc
+    assert "成员单位总数" in doc and "@media print" in doc and "本测算为根据政策原文" in doc
