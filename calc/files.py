@@ -395,13 +395,41 @@ def _read_csv(path: Path, described: str, limits: Limits) -> pd.DataFrame:
     if cells > limits.max_cells:
         raise LimitError(f"{described} has {len(names):,} columns × {lines - 1:,} lines = {cells:,} cells, above the "
                          f"limit of {limits.max_cells:,} " + _limit_hint("cells"), "cells", cells, limits.max_cells)
-    try:
+    frame = _read_csv_arrow(path, encoding, blank_lines + 1, names)
+    if frame is not None:
+        return frame
+    try:  # what Arrow would not parse (a ragged row …): pandas, whose messages name the line
         frame = pd.read_csv(path, encoding=encoding, header=None, skiprows=blank_lines + 1, names=names, dtype=str,
                             keep_default_na=False, na_filter=False, skip_blank_lines=False, index_col=False)
     except pd.errors.EmptyDataError:
         frame = pd.DataFrame({n: pd.Series([], dtype=object) for n in names})
     except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read {described} as CSV: {escape_controls(str(exc).strip())}") from None
+    return frame
+
+
+def _read_csv_arrow(path: Path, encoding: str, skip: int, names: list[str]) -> pd.DataFrame | None:
+    """The cells below the header as text (``""`` where empty, blank lines kept as empty rows, as pandas reads
+    them with ``skip_blank_lines=False``), read by Arrow's multi-threaded CSV reader into Arrow-backed strings;
+    None when Arrow cannot parse the file (a row with more or fewer cells than the header …)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(skip_rows=skip, column_names=[f"c{i}" for i in range(len(names))],
+                                           encoding="utf8" if encoding == "utf-8-sig" else encoding,
+                                           block_size=16 * 1024 * 1024),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(column_types={f"c{i}": pa.string() for i in range(len(names))},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, LookupError):
+        return None
+    text = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' own "str": what pd.read_csv(dtype=str) gives
+    frame = table.to_pandas(types_mapper=lambda t: text if pa.types.is_string(t) or pa.types.is_large_string(t)
+                            else None)
+    frame.columns = names
     return frame
 
 

@@ -217,11 +217,23 @@ def test_a_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
     out = tmp_path / "out.csv"
     out.write_text("previous\n", encoding="utf-8")
 
-    def boom(self, path, *args, **kwargs):
-        Path(path).write_text("half a fi", encoding="utf-8")
-        raise OSError(28, "No space left on device")
+    class FullDisk:  # the CSV writer writes half a file, then the disk is full
+        def __init__(self, sink, schema):
+            self.sink = sink
 
-    monkeypatch.setattr(pd.DataFrame, "to_csv", boom)
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def write_table(self, table):
+            self.sink.write(b"half a fi")
+            raise OSError(28, "No space left on device")
+
+    import pyarrow.csv
+
+    monkeypatch.setattr(pyarrow.csv, "CSVWriter", FullDisk)
     with pytest.raises(OSError):
         write_csv(out, pd.DataFrame({"a": ["x"]}))
     assert out.read_text(encoding="utf-8") == "previous\n"
