@@ -179,18 +179,23 @@ def _rows(path: Path) -> int:
 def test_entitlements(installed):
     sample = installed.samples / "enterprises.csv"
     n = _rows(sample)
-    for out in ("entitlements.csv", "entitlements.xlsx"):
-        done = installed.calc("entitlements", sample, "--as-of", AS_OF, "--output", out)
+    for out, extra in (("entitlements.csv", []), ("entitlements.xlsx", []), ("wide.parquet", ["--shape", "wide"])):
+        done = installed.calc("entitlements", sample, "--as-of", AS_OF, "--output", out, *extra)
         assert done.returncode == 0, _tail(done)
         assert done.stdout.startswith(f"{n} enterprises computed, 0 rejected")
     items = pd.read_csv(installed.work / "entitlements.csv", dtype=str, keep_default_na=False)
     assert list(items.columns) == ["enterprise_id", "policy_id", "item_id", "kind", "status", "amount_yuan",
                                    "counted", "reason", "citation", "title", "won_by"]
-    assert items["enterprise_id"].nunique() == n and set(items["policy_id"]) <= set(POLICY_IDS)
+    # the rows that matter (the default): at most every enterprise, each citation an id of the citations file
+    assert 0 < items["enterprise_id"].nunique() <= n and set(items["policy_id"]) <= set(POLICY_IDS)
     assert pd.to_numeric(items["amount_yuan"], errors="coerce").fillna(0).sum() > 0
+    citations = pd.read_csv(installed.work / "entitlements.citations.csv", dtype=str, keep_default_na=False)
+    assert set(items["citation"]) <= set(citations["citation_id"])
     book = pd.read_excel(installed.work / "entitlements.xlsx", sheet_name=None)
-    assert set(book) == {"items", "totals", "errors"}
+    assert set(book) == {"items", "totals", "citations", "errors"}
     assert len(book["items"]) == len(items) and len(book["totals"]) == n and len(book["errors"]) == 0
+    wide = pd.read_parquet(installed.work / "wide.parquet")  # pyarrow came with the wheel's dependencies
+    assert len(wide) == n and wide["total_yuan"].sum() == book["totals"]["total_yuan"].sum()
 
 
 def test_consortium(installed):
