@@ -300,3 +300,64 @@ class PrintButton(anywidget.AnyWidget):
     html = traitlets.Unicode("").tag(sync=True)
     label = traitlets.Unicode("Print").tag(sync=True)
     print = traitlets.Bool(True).tag(sync=True)  # noqa: A003 - the trait the front-end reads
+
+
+_URL_ESM = """
+function render({ model, el }) {
+  // once per page: the link's query string goes to the kernel, which validates and applies it
+  model.send({ type: "open", query: window.location.search.replace(/^[?]/, "") });
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "w-link-button jupyter-button widget-button";
+  const sync = () => { button.textContent = model.get("label"); };
+  sync();
+  model.on("change:label", sync);
+  const link = () => window.location.origin + window.location.pathname + "?" + model.get("query");
+  model.on("change:query", () => { el.dataset.link = link(); });
+  button.addEventListener("click", async () => {
+    const url = link();
+    el.dataset.link = url;
+    try { window.history.replaceState(null, "", url); } catch (err) { /* a sandboxed frame */ }
+    let ok = false;
+    try { await navigator.clipboard.writeText(url); ok = true; } catch (err) {
+      const area = document.createElement("textarea");
+      area.value = url; area.style.position = "fixed"; area.style.opacity = "0";
+      document.body.appendChild(area); area.select();
+      try { ok = document.execCommand("copy"); } catch (err2) { ok = false; }
+      area.remove();
+    }
+    el.dataset.copied = ok ? "yes" : "no";
+    button.textContent = ok ? model.get("done") : model.get("failed");
+    setTimeout(sync, 2000);
+  });
+  el.classList.add("w-url");
+  el.append(button);
+}
+export default { render };
+"""
+
+
+class UrlState(anywidget.AnyWidget):
+    """The page's state in its URL: reads the query string the page was opened with (sent by the browser once
+    the page is drawn — a preheated kernel runs before any request, so it cannot read it at start-up) and a
+    "copy link" button for ``query`` (the page's current state, set by the kernel)."""
+
+    _esm = _URL_ESM
+    query = traitlets.Unicode("").tag(sync=True)
+    label = traitlets.Unicode("Copy link").tag(sync=True)
+    done = traitlets.Unicode("✓").tag(sync=True)
+    failed = traitlets.Unicode("✗").tag(sync=True)
+
+    def __init__(self, on_open: Callable[[str], Any], **kwargs: Any):
+        super().__init__(**kwargs)
+        self._on_open = on_open
+        self.opened = False
+        self.on_msg(self._message)
+
+    def _message(self, _widget: Any, content: Any, buffers: list | None = None) -> None:
+        if not isinstance(content, dict) or content.get("type") != "open" or self.opened:
+            return  # the first page view only: a later render (or a client's repeat) changes nothing
+        self.opened = True
+        query = content.get("query")
+        if isinstance(query, str) and query:
+            self._on_open(query)

@@ -271,3 +271,73 @@ def test_consortium_printable_check(con):
     assert '<b class="as-of">2026-03-31</b>' in doc and "创新联合体资格自测单" in doc
     assert "再增加1家成员单位" in doc and "再增加2家成员单位（原则上条件）" in doc
     assert "成员单位总数" in doc and "@media print" in doc and "本测算为根据政策原文" in doc
+
+
+# ---------------------------------------------------------------------------- shareable scenarios (URL)
+
+def open_with(ns: dict, query: str) -> None:
+    """What the browser's UrlState sends once the page is drawn."""
+    ns["url_w"]._message(None, {"type": "open", "query": query})
+
+
+def test_enterprise_link_reproduces_the_page(ent):
+    ent["sample_w"].value = ""
+    ent["topic_w"]["rd"].value = True
+    ent["inputs"]["city"].value = "xiamen"
+    ent["inputs"]["rd_expense_prev"].value = "1000万"
+    ent["inputs"]["rd_expense"].value = "1,234.56万"
+    ent["as_of_w"].value = dt.date(2026, 3, 31)
+    query = ent["url_w"].query
+    assert "topics=rd" in query and "as_of=2026-03-31" in query and "rd_expense=1%2C234.56%E4%B8%87" in query
+    other = run_notebook("enterprise.ipynb")
+    open_with(other, query)
+    assert {n: w.value for n, w in other["inputs"].items()} == {n: w.value for n, w in ent["inputs"].items()}
+    assert other["as_of_w"].value == dt.date(2026, 3, 31) and other["topic_w"]["rd"].value is True
+    # 60万 + 50万, the same cards
+    assert yuan_of(other["cards_w"].value, "w-total-all") == yuan_of(ent["cards_w"].value, "w-total-all") == 110 * WAN
+    assert other["items_w"].value == ent["items_w"].value and other["link_errors_w"].value == ""
+    open_with(other, "city=tokyo")  # only the first view's link is applied
+    assert other["inputs"]["city"].value == "xiamen"
+
+
+def test_a_hostile_link_is_validated_like_any_input():
+    page = run_notebook("enterprise.ipynb")
+    open_with(page, "city=atlantis&consortium_member=maybe&rd_expense=" + "9" * 300 + "&as_of=1800-01-01&lang=fr"
+                    "&topics=rd,spying&zzz=1&rd_expense_prev=-5")
+    errors = page["link_errors_w"].value
+    for bad in ("city=atlantis", "consortium_member=maybe", "rd_expense=(300 characters)", "as_of=1800-01-01",
+                "lang=fr", "topics=spying", "zzz"):
+        assert bad in errors, bad
+    assert page["inputs"]["city"].value is None and page["inputs"]["rd_expense"].value == ""
+    assert page["as_of_w"].value == dt.date(2026, 6, 30) and page["page_error_w"].value == ""
+    # a negative amount reaches the field and is refused there, as if typed
+    assert "金额“-5”为负数" in page["errors_w"].value
+    huge = "a=" + "b" * 10_000
+    assert SC_read(huge)["errors"] and SC_read(huge)["values"] == {}
+
+
+def SC_read(query):
+    from calc.dashboards import scenario
+
+    return scenario.read_form("enterprises", query)
+
+
+def test_consortium_and_budget_links_round_trip(con, bud):
+    con["inputs"]["enterprises"].value = "9"
+    con["inputs"]["lead_revenue"].value = "3.2亿"
+    other = run_notebook("consortium.ipynb")
+    open_with(other, con["url_w"].query)
+    assert other["overall_w"].value == con["overall_w"].value and other["gaps_w"].value == con["gaps_w"].value
+
+    bud["params"][f"{STEP}.cap"].value = "300万"
+    bud["paid"]["xiamen_sti_measures.postdoc_allowance"].value = False
+    bud["share_w"].value = "80%"
+    query = bud["url_w"].query
+    assert f"p.{STEP}.cap=300%E4%B8%87" in query and "off=xiamen_sti_measures.postdoc_allowance" in query
+    other = run_notebook("budget.ipynb")
+    open_with(other, query)
+    for cls in ("w-b-baseline", "w-b-reform", "w-b-change"):
+        assert yuan_of(other["cards_w"].value, cls) == yuan_of(bud["cards_w"].value, cls), cls
+    assert other["reproduce_w"].value == bud["reproduce_w"].value
+    bud["reset"]()
+    bud["share_w"].value = "100%"
