@@ -33,7 +33,18 @@ import pandas as pd
 
 from .files import InputError, LimitError, atomic_output, cut, escape_controls, has_control, read_table_file, shown
 from .limits import DEFAULT, MAX_COUNT, Limits
-from .money import _float_to_decimal, _parse_money_array, factorize_cells, parse_decimal
+from .money import (
+    _data,
+    _float_to_decimal,
+    _offsets,
+    _pa,
+    _parse_money_array,
+    _substring_ints,
+    arrow_text,
+    factorize_cells,
+    no_errors,
+    parse_decimal,
+)
 
 __all__ = [
     "KINDS",
@@ -435,9 +446,50 @@ def _map_uniques(
 
     ``func`` returns the parsed value, ``_MISSING`` for a blank cell, or raises
     ``ValueError`` whose message becomes the error.  Returns (results object
-    array, errors object array, missing bool array).
+    array, errors object array, missing bool array).  An arrow-backed text
+    column is made distinct by arrow (``dictionary_encode``), without a Python
+    object per cell.
     """
-    values = series.to_numpy(dtype=object)
+    arr = arrow_text(series, convert=False)
+    if arr is not None:
+        idx, u_res, u_err, u_miss = _arrow_uniques(arr, func)
+        return u_res[idx], u_err[idx], u_miss[idx]
+    return _map_values(series.to_numpy(dtype=object), func)
+
+
+def _apply_uniques(uniques: Any, func: Callable[[Any], Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``func`` over distinct values: (results, errors, missing), each with one more entry (missing) at the end."""
+    u_res = np.full(len(uniques) + 1, None, dtype=object)
+    u_err = np.full(len(uniques) + 1, None, dtype=object)
+    u_miss = np.zeros(len(uniques) + 1, dtype=bool)
+    u_miss[-1] = True
+    for j, v in enumerate(uniques):
+        if isinstance(v, str) and not v.strip():
+            u_miss[j] = True
+            continue
+        try:
+            r = func(v)
+        except ValueError as exc:
+            u_err[j] = str(exc)
+            continue
+        if r is _MISSING:
+            u_miss[j] = True
+        else:
+            u_res[j] = r
+    return u_res, u_err, u_miss
+
+
+def _arrow_uniques(arr: Any, func: Callable[[Any], Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(index of each cell's distinct value, -1 where null; and ``_apply_uniques`` of the distinct values)."""
+    pc = _pa()[1]
+    encoded = pc.dictionary_encode(arr)
+    idx = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
+    u_res, u_err, u_miss = _apply_uniques(encoded.dictionary.to_pylist(), func)
+    return idx, u_res, u_err, u_miss
+
+
+def _map_values(values: np.ndarray, func: Callable[[Any], Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_map_uniques` over an object array of cells."""
     n = len(values)
     missing = np.asarray(pd.isna(values), dtype=bool) if n else np.zeros(0, dtype=bool)
     results = np.full(n, None, dtype=object)
@@ -454,23 +506,9 @@ def _map_uniques(
         if not len(group):
             continue
         codes, uniques, cell_errs = factorize_cells(sub[group])
-        # one more entry for code -1: a cell that is not a single value (a list, a dict)
-        u_res = np.full(len(uniques) + 1, None, dtype=object)
-        u_err = np.full(len(uniques) + 1, None, dtype=object)
-        u_miss = np.zeros(len(uniques) + 1, dtype=bool)
-        for j, v in enumerate(uniques):
-            if isinstance(v, str) and not v.strip():
-                u_miss[j] = True
-                continue
-            try:
-                r = func(v)
-            except ValueError as exc:
-                u_err[j] = str(exc)
-                continue
-            if r is _MISSING:
-                u_miss[j] = True
-            else:
-                u_res[j] = r
+        # the last entry is code -1: a cell that is not a single value (a list, a dict)
+        u_res, u_err, u_miss = _apply_uniques(uniques, func)
+        u_miss[-1] = False
         pos = idx[group]
         results[pos] = u_res[codes]
         errs[pos] = np.where(codes < 0, cell_errs, u_err[codes])
@@ -498,20 +536,12 @@ def _num_text(v: Any) -> str:
     return str(v)
 
 
-def _strings(results: np.ndarray, ok: np.ndarray) -> pd.arrays.StringArray:
-    out = np.full(len(results), pd.NA, dtype=object)
+def _strings(results: np.ndarray, ok: np.ndarray) -> Any:
+    """A ``string`` column (arrow-backed, ``<NA>`` where missing) of ``results`` where ``ok``."""
+    pa = _pa()[0]
+    out = np.full(len(results), None, dtype=object)
     out[ok] = results[ok]
-    return pd.arrays.StringArray(out)
-
-
-def _all_str(series: pd.Series) -> np.ndarray | None:
-    """The values as an object array if every non-NA cell is a str, else None."""
-    if series.dtype != object and not isinstance(series.dtype, pd.StringDtype):
-        return None
-    values = series.to_numpy(dtype=object, na_value=None)
-    if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
-        return None
-    return values
+    return pd.arrays.ArrowStringArray(pa.array(out, type=pa.large_string(), from_pandas=True))
 
 
 def _text_problem(text: str, max_chars: int, identifier: bool) -> str | None:
@@ -526,47 +556,146 @@ def _text_problem(text: str, max_chars: int, identifier: bool) -> str | None:
     return None
 
 
-def _text_problems(texts: list[str], max_chars: int, identifier: bool) -> np.ndarray:
-    """``_text_problem`` for many distinct texts; the common case (all short, no control) is two C-speed scans."""
-    problems = np.full(len(texts), None, dtype=object)
-    too_long = bool(texts) and max(map(len, texts)) > max_chars
-    control = identifier and has_control("".join(texts)) is not None
-    if too_long or control:
-        for j, t in enumerate(texts):
-            problems[j] = _text_problem(t, max_chars, identifier)
-    return problems
+# =========================================================================== column speed
+#
+# Text columns arrive as arrow strings (pandas' ``str`` dtype, a CSV, Parquet): the helpers below work on the arrow
+# array itself.  Each accepts only the cells whose reading is certain (printable ASCII ids, text without white
+# space at either end, plain digits) and hands every other cell to the per-value reference above, once per
+# distinct value, so values and messages are the reference's.
+
+#: Every character ``str.strip()`` removes (``str.isspace``), as an RE2 class; tests check it against Python.
+_PY_SPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+             "\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+_RE2_SPACE = "".join(f"\\x{{{ord(c):x}}}" for c in _PY_SPACE)
+#: A text cell that ``strip()`` leaves as it is, and not empty.
+_UNSTRIPPED_RE = f"(?s)^[^{_RE2_SPACE}](?:.*[^{_RE2_SPACE}])?$"
+_ASCII_SPACE = np.zeros(256, dtype=bool)
+_ASCII_SPACE[[ord(c) for c in _PY_SPACE if ord(c) < 0x80]] = True
 
 
-def _fast_strings(values: np.ndarray, nfkc: bool, max_chars: int, identifier: bool) -> tuple[Any, np.ndarray, np.ndarray]:
-    """Strip (and NFKC-normalise non-ASCII) every distinct value of an all-str column once, then spread back."""
-    norm = unicodedata.normalize
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    if nfkc:
-        cleaned = [(v if v.isascii() else norm("NFKC", v)).strip() for v in uniques]
-    else:
-        cleaned = [v.strip() for v in uniques]
-    table = np.empty(len(cleaned) + 1, dtype=object)
-    table[:-1] = cleaned
-    table[-1] = None  # code -1: a missing cell
-    out = table[codes]
-    blank = np.fromiter((not v for v in cleaned), dtype=bool, count=len(cleaned))
-    missing = (codes < 0) | np.append(blank, True)[codes]
-    out[missing] = None
-    problems = np.append(_text_problems(cleaned, max_chars, identifier), None)[codes]
-    problems[missing] = None
-    return _strings(out, ~missing & np.equal(problems, None)), problems, missing
+def _pa_take_pylist(arr: Any, positions: np.ndarray) -> np.ndarray:
+    """The cells of ``arr`` at ``positions`` as an object array of Python values (None for null)."""
+    pa = _pa()[0]
+    out = np.empty(len(positions), dtype=object)
+    out[:] = arr.take(pa.array(positions, type=pa.int64())).to_pylist()
+    return out
+
+
+def _null_mask(arr: Any) -> np.ndarray:
+    return arr.is_null().to_numpy(zero_copy_only=False)
+
+
+def _plain_text(arr: Any, identifier: bool, max_chars: int) -> np.ndarray:
+    """Cells ``strip()`` (and, for an identifier, NFKC) leaves unchanged, not empty, short enough, and (for an
+    identifier) printable ASCII: kept as they are, no Python needed."""
+    pa, pc = _pa()
+    n = len(arr)
+    starts, ends = _offsets(arr)
+    nbytes = ends - starts
+    ok = ~_null_mask(arr) & (nbytes > 0) & (nbytes <= max_chars)
+    if not ok.any():
+        return ok
+    data = _data(arr)
+    first = data[np.where(ok, starts, 0)]
+    last = data[np.where(ok, ends - 1, 0)]
+    ascii_ = pc.fill_null(pc.string_is_ascii(arr), False).to_numpy(zero_copy_only=False)
+    if identifier:
+        # printable ASCII only: no control character (C0, DEL), no space at either end
+        ok &= ascii_ & (first > 0x20) & (first < 0x7F) & (last > 0x20) & (last < 0x7F)
+        control = (data < 0x20) | (data == 0x7F)
+        if control.any():
+            ok &= ~_rows_with(control, starts, ends)
+        return ok
+    a = ok & ascii_
+    a &= ~_ASCII_SPACE[first] & ~_ASCII_SPACE[last]
+    wide = ok & ~ascii_
+    if wide.any():
+        idx = np.flatnonzero(wide)
+        sub = arr.take(pa.array(idx, type=pa.int64()))
+        wide[idx] = pc.fill_null(pc.match_substring_regex(sub, _UNSTRIPPED_RE), False).to_numpy(zero_copy_only=False)
+    return a | wide
+
+
+def _rows_with(byte_mask: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Rows whose bytes [start, end) include one marked in ``byte_mask``."""
+    count = np.concatenate(([0], np.cumsum(byte_mask, dtype=np.int64)))
+    return count[ends] > count[starts]
+
+
+def _arrow_strings(arr: Any, identifier: bool, max_chars: int,
+                   one: Callable[[Any], Any]) -> tuple[Any, np.ndarray, np.ndarray]:
+    """An id or text column from arrow: plain cells kept as they are (no copy), the rest read by ``one`` once per
+    distinct value (as :func:`_map_uniques` would)."""
+    pa, pc = _pa()
+    n = len(arr)
+    plain = _plain_text(arr, identifier, max_chars)
+    null = _null_mask(arr)
+    missing = null.copy()
+    rest = np.flatnonzero(~plain & ~null)
+    out = arr
+    errs = np.full(n, None, dtype=object) if len(rest) else no_errors(n)
+    if len(rest):
+        res, e, miss = _map_values(_pa_take_pylist(arr, rest), one)
+        errs[rest] = e
+        missing[rest] = miss
+        keep = np.equal(e, None) & ~miss
+        mask = np.zeros(n, dtype=bool)
+        mask[rest] = True
+        replacement = pa.array(np.where(keep, res, None), type=pa.large_string(), from_pandas=True)
+        out = pc.replace_with_mask(arr, pa.array(mask), replacement)
+    if out.null_count and not pa.types.is_large_string(out.type):
+        out = out.cast(pa.large_string())
+    return pd.arrays.ArrowStringArray(out), errs, missing
+
+
+def _maybe_duplicates(values: Any, keep: np.ndarray) -> bool:
+    """Whether the cells of an arrow-backed string column where ``keep`` may hold a value twice.
+
+    Each cell's bytes are read eight at a time as unsigned words (of its first 64 bytes) and mixed with its length
+    into one uint64: a cell of at most 8 bytes is its own key exactly, a longer one a hash.  Distinct keys prove
+    the values distinct; equal keys (a duplicate, a collision, a long shared prefix) send the caller to the exact
+    check.  Vectorised: one gather per eight bytes of the longest cell.
+    """
+    pa = _pa()[0]
+    arr = pa.array(values)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if not pa.types.is_large_string(arr.type):
+        arr = arr.cast(pa.large_string())
+    keep = keep & ~_null_mask(arr)
+    starts, ends = _offsets(arr)
+    starts, lengths = starts[keep], (ends - starts)[keep]
+    if len(lengths) < 2:
+        return False
+    data = _data(arr)
+    lo = int(starts.min())
+    padded = np.zeros(int(ends[keep].max()) - lo + 8, dtype=np.uint8)
+    padded[: len(padded) - 8] = data[lo: lo + len(padded) - 8]
+    words = np.ndarray(shape=(len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))  # a word at every byte
+    at = starts - lo
+    key = lengths.astype(np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range((min(int(lengths.max()), 64) + 7) // 8):
+            word = words[np.minimum(at + 8 * k, len(words) - 1)]
+            bits = np.clip(lengths - 8 * k, 0, 8).astype(np.uint64) * np.uint64(8)
+            mask = np.where(bits >= 64, np.uint64(0xFFFFFFFFFFFFFFFF),
+                            (np.uint64(1) << np.minimum(bits, np.uint64(63))) - np.uint64(1))
+            key = (key ^ (word & mask)) * np.uint64(0x9E3779B97F4A7C15)
+    if len(key) > 100_000:  # only keys that share a bucket of their top bits can be equal: a hash table for those
+        bits = min(24, max(16, int(len(key) * 4).bit_length()))
+        bucket = (key >> np.uint64(64 - bits)).astype(np.intp)
+        key = key[np.bincount(bucket, minlength=1 << bits)[bucket] > 1]
+    return bool(pd.Series(key).duplicated().any())
 
 
 def _parse_id(series: pd.Series, col: Column, unit: str | None,
               max_chars: int = DEFAULT.max_cell_chars) -> tuple[Any, np.ndarray, np.ndarray]:
     n = len(series)
     if pd.api.types.is_integer_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+        pa = _pa()[0]
         missing = series.isna().to_numpy()
-        vals = series.astype("string").to_numpy(dtype=object)
-        return _strings(vals, ~missing), np.full(n, None, dtype=object), missing
-    strs = _all_str(series)
-    if strs is not None:
-        return _fast_strings(strs, nfkc=True, max_chars=max_chars, identifier=True)
+        text = pa.Array.from_pandas(series).cast(pa.large_string())  # str(int), at arrow speed
+        return pd.arrays.ArrowStringArray(text), no_errors(n), missing
 
     def one(v: Any) -> Any:
         if isinstance(v, (bool, np.bool_)):
@@ -582,6 +711,9 @@ def _parse_id(series: pd.Series, col: Column, unit: str | None,
             raise ValueError(problem)
         return t if t else _MISSING
 
+    arr = arrow_text(series)
+    if arr is not None:
+        return _arrow_strings(arr, True, max_chars, one)
     res, errs, missing = _map_uniques(series, one)
     ok = ~missing & np.equal(errs, None)
     return _strings(res, ok), errs, missing
@@ -592,10 +724,6 @@ def _parse_text(series: pd.Series, col: Column, unit: str | None,
     aliases = {_key(k): v for k, v in col.value_aliases.items()}
     for v in col.allowed:
         aliases.setdefault(_key(v), v)
-    if not col.value_aliases:
-        strs = _all_str(series)
-        if strs is not None:
-            return _fast_strings(strs, nfkc=False, max_chars=max_chars, identifier=False)
 
     def one(v: Any) -> Any:
         t = v.strip() if isinstance(v, str) else _num_text(v)
@@ -609,6 +737,10 @@ def _parse_text(series: pd.Series, col: Column, unit: str | None,
             return aliases.get(k, unicodedata.normalize("NFKC", t).strip().casefold())
         return t
 
+    if not col.value_aliases:
+        arr = arrow_text(series)
+        if arr is not None:
+            return _arrow_strings(arr, False, max_chars, one)
     res, errs, missing = _map_uniques(series, one)
     ok = ~missing & np.equal(errs, None)
     return _strings(res, ok), errs, missing
@@ -633,6 +765,13 @@ def _parse_category(series: pd.Series, col: Column, unit: str | None) -> tuple[A
             raise ValueError(f"{shown(t)} is not one of the allowed values: {allowed_text}")
         return found
 
+    arr = arrow_text(series, convert=False)
+    if arr is not None:  # codes straight from the distinct values: no Python object per cell
+        idx, u_res, u_err, u_miss = _arrow_uniques(arr, one)
+        position = {v: i for i, v in enumerate(col.allowed)}
+        u_code = np.array([position.get(r, -1) if r is not None else -1 for r in u_res], dtype=np.int8)
+        codes = u_code[idx]
+        return pd.Categorical.from_codes(codes, categories=list(col.allowed)), u_err[idx], u_miss[idx]
     res, errs, missing = _map_uniques(series, one)
     ok = ~missing & np.equal(errs, None)
     # a Categorical over the allowed values: rules compare integer codes, not strings
@@ -641,7 +780,7 @@ def _parse_category(series: pd.Series, col: Column, unit: str | None) -> tuple[A
 
 def _parse_money_cells(series: pd.Series, col: Column, unit: str | None) -> tuple[Any, np.ndarray, np.ndarray]:
     fen, valid, errs = _parse_money_array(series, unit or "yuan")
-    missing = ~valid & np.equal(errs, None)
+    missing = ~valid if errs is no_errors(len(series)) else ~valid & np.equal(errs, None)
     return pd.arrays.IntegerArray(fen, ~valid), errs, missing
 
 
@@ -689,20 +828,50 @@ def _parse_count(series: pd.Series, col: Column, unit: str | None) -> tuple[Any,
             raw = np.where(too_large, 0, raw_u).astype(np.int64)
             negative = np.zeros(n, dtype=bool)
         else:
-            raw = series.to_numpy(dtype=np.int64, na_value=0)
+            raw = np.array(series.to_numpy(dtype=np.int64, na_value=0))  # a copy: the frame never shares the input's
             negative, too_large = raw < 0, raw > MAX_COUNT
         bad = (negative | too_large) & ~missing
-        errs = np.full(n, None, dtype=object)
+        errs = np.full(n, None, dtype=object) if bad.any() else no_errors(n)
         for i in np.flatnonzero(bad):
             errs[i] = (f"'{series.iloc[i]}' is negative; a count must be zero or more" if negative[i] else
                        f"'{series.iloc[i]}' is too large for a count (at most {MAX_COUNT:,})")
         return pd.arrays.IntegerArray(raw, missing | bad), errs, missing
-    res, errs, missing = _map_uniques(series, _count_value)
-    ok = ~missing & np.equal(errs, None)
     vals = np.zeros(n, dtype=np.int64)
-    if ok.any():
-        vals[ok] = res[ok].astype(np.int64)
-    return pd.arrays.IntegerArray(vals, ~ok), errs, missing
+    fast = np.zeros(n, dtype=bool)  # cells read without Python: whole floats, plain digits
+    missing = np.zeros(n, dtype=bool)
+    if pd.api.types.is_float_dtype(dtype):  # read through float64, as the reference reads each float
+        x = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        missing = np.isnan(x)
+        with np.errstate(invalid="ignore"):
+            fast = ~missing & (x >= 0) & (x <= MAX_COUNT) & (np.floor(x) == x)
+        vals[fast] = x[fast].astype(np.int64)
+    else:
+        arr = arrow_text(series)
+        if arr is not None:
+            starts, ends = _offsets(arr)
+            missing = _null_mask(arr)
+            fast = ~missing & (ends - starts <= 7) & _pa()[1].fill_null(_pa()[1].ascii_is_decimal(arr), False).to_numpy(
+                zero_copy_only=False)
+            vals = _substring_ints(arr, starts, ends, fast, strip_commas=False)
+            fast &= vals <= MAX_COUNT
+        else:
+            res, errs, missing = _map_uniques(series, _count_value)
+            ok = ~missing & np.equal(errs, None)
+            if ok.any():
+                vals[ok] = res[ok].astype(np.int64)
+            return pd.arrays.IntegerArray(vals, ~ok), errs, missing
+    # every other cell: the reference, once per distinct value (its value or its message)
+    errs = np.full(n, None, dtype=object)
+    rest = np.flatnonzero(~fast & ~missing)
+    ok = fast.copy()
+    if len(rest):
+        res, e, miss = _map_values(series.iloc[rest].to_numpy(dtype=object), _count_value)
+        errs[rest] = e
+        missing[rest] = miss
+        good = np.equal(e, None) & ~miss
+        vals[rest[good]] = res[good].astype(np.int64)
+        ok[rest[good]] = True
+    return pd.arrays.IntegerArray(np.where(ok, vals, 0), ~ok), errs, missing
 
 
 _TRUE = {"true", "t", "yes", "y", "1", "是", "√", "✓", "✔", "对", "有"}
@@ -729,8 +898,23 @@ def _parse_bool(series: pd.Series, col: Column, unit: str | None) -> tuple[Any, 
     dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype):
         missing = series.isna().to_numpy()
-        vals = series.to_numpy(dtype=bool, na_value=False)
-        return pd.arrays.BooleanArray(vals, missing), np.full(n, None, dtype=object), missing
+        vals = np.array(series.to_numpy(dtype=bool, na_value=False))  # a copy: the frame never shares the input's
+        return pd.arrays.BooleanArray(vals, missing), no_errors(n), missing
+    if pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype):  # 0 and 1 read at once; any other number gets the reference's message
+        x = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        missing = np.isnan(x)
+        ok = (x == 0) | (x == 1)
+        errs = np.full(n, None, dtype=object)
+        rest = np.flatnonzero(~ok & ~missing)
+        if len(rest):
+            _, errs[rest], _ = _map_values(series.iloc[rest].to_numpy(dtype=object), parse_bool)
+        return pd.arrays.BooleanArray(x == 1, ~ok), errs, missing
+    arr = arrow_text(series, convert=False)
+    if arr is not None:
+        idx, u_res, u_err, u_miss = _arrow_uniques(arr, parse_bool)
+        u_val = np.array([r is True for r in u_res], dtype=bool)
+        u_ok = np.equal(u_err, None) & ~u_miss
+        return pd.arrays.BooleanArray(u_val[idx], ~u_ok[idx]), u_err[idx], u_miss[idx]
     res, errs, missing = _map_uniques(series, parse_bool)
     ok = ~missing & np.equal(errs, None)
     vals = np.zeros(n, dtype=bool)
@@ -817,7 +1001,8 @@ def _empty_column(kind: str, n: int) -> Any:
         return pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
     if kind == "bool":
         return pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
-    return pd.arrays.StringArray(np.full(n, pd.NA, dtype=object))
+    pa = _pa()[0]
+    return pd.arrays.ArrowStringArray(pa.nulls(n, pa.large_string()))
 
 
 # =========================================================================== reading sources
@@ -959,7 +1144,7 @@ def load_table(source: Any, table: str, *, sheet: Any = None, limits: Limits = D
         values = raw[header].to_numpy(dtype=object)
         all_missing &= ~np.fromiter((_cell_present(v) for v in values), dtype=bool, count=n)
 
-    frame = pd.DataFrame(out, index=raw.index)
+    frame = pd.DataFrame(out, index=raw.index, copy=False)  # every column is a new array (or immutable arrow)
     for header in unknown:
         # carried through untouched; a user column called "input_row" must not hide ours
         frame[header if header not in frame.columns else f"{header}_given"] = raw[header].array
@@ -973,12 +1158,15 @@ def load_table(source: Any, table: str, *, sheet: Any = None, limits: Limits = D
             s = frame[col.name]
             keep = ~all_missing & s.notna().to_numpy()
             source_col = raw[header_of[col.name]]
+            dup = np.zeros(n, dtype=bool)
             if pd.api.types.is_integer_dtype(source_col.dtype) and not pd.api.types.is_bool_dtype(source_col.dtype):
                 keys = pd.Series(source_col.to_numpy(dtype=np.int64, na_value=0))  # str(int) is one-to-one
+                dup[keep] = keys[keep].duplicated(keep="first").to_numpy()
+            elif isinstance(s.array, pd.arrays.ArrowStringArray) and not _maybe_duplicates(s.array, keep):
+                pass  # every kept value distinct, proved without a Python object per cell
             else:
                 keys = pd.Series(s.to_numpy(dtype=object), dtype=object)
-            dup = np.zeros(n, dtype=bool)
-            dup[keep] = keys[keep].duplicated(keep="first").to_numpy()
+                dup[keep] = keys[keep].duplicated(keep="first").to_numpy()
             if dup.any():
                 first_row = (
                     pd.Series(input_rows[keep], index=s[keep].to_numpy())
@@ -997,19 +1185,21 @@ def load_table(source: Any, table: str, *, sheet: Any = None, limits: Limits = D
     row_errors.extend(_combination_errors(table, frame, header_of))
 
     # ---- collect errors
-    ids_obj = ids.to_numpy(dtype=object)
+    ids_array = ids.array
     pieces: list[pd.DataFrame] = []
     bad = np.zeros(n, dtype=bool)
     position = {h: i for i, h in enumerate(raw.columns)}
     order = {name: position[h] for name, h in header_of.items()}
     for name, header, errs, series in err_cols:
+        if errs is no_errors(n):
+            continue
         mask = ~np.equal(errs, None) & ~all_missing
         if not mask.any():
             continue
         pos = np.flatnonzero(mask)
         bad[pos] = True
         raw_vals = series.to_numpy(dtype=object)[pos]
-        pieces.append(_error_piece(pos, input_rows, ids_obj, id_col.name, header, raw_vals, errs[pos], order[name]))
+        pieces.append(_error_piece(pos, input_rows, ids_array, id_col.name, header, raw_vals, errs[pos], order[name]))
     for pos, name, header, msgs in row_errors:
         real = ~all_missing[pos]
         pos, msgs = pos[real], msgs[real]
@@ -1017,7 +1207,7 @@ def load_table(source: Any, table: str, *, sheet: Any = None, limits: Limits = D
             continue
         bad[pos] = True
         raw_vals = raw[header].to_numpy(dtype=object)[pos]
-        pieces.append(_error_piece(pos, input_rows, ids_obj, id_col.name, header, raw_vals, msgs, order[name] + 0.5))
+        pieces.append(_error_piece(pos, input_rows, ids_array, id_col.name, header, raw_vals, msgs, order[name] + 0.5))
     if pieces:
         errors = pd.concat(pieces, ignore_index=True)
         errors = errors.sort_values(["input_row", "_order"], kind="stable").drop(columns="_order")
@@ -1053,7 +1243,7 @@ def _empty_errors() -> pd.DataFrame:
 def _error_piece(
     pos: np.ndarray,
     input_rows: np.ndarray,
-    ids_obj: np.ndarray,
+    ids: Any,
     id_name: str,
     header: str,
     raw_vals: np.ndarray,
@@ -1061,7 +1251,7 @@ def _error_piece(
     order: float,
 ) -> pd.DataFrame:
     rows = input_rows[pos]
-    row_ids = [None if (v is None or v is pd.NA) else str(v) for v in ids_obj[pos]]
+    row_ids = [None if (v is None or v is pd.NA) else str(v) for v in ids.take(pos).to_numpy(dtype=object)]
     texts = [_raw_value(v) for v in raw_vals]
     column = shown(header)
     messages = [
@@ -1089,6 +1279,26 @@ def _combination_errors(
 ) -> list[tuple[np.ndarray, str, str, np.ndarray]]:
     """Row errors for impossible combinations of (individually valid) values."""
     found: list[tuple[np.ndarray, str, str, np.ndarray]] = []
+    if table == "enterprises":
+        # A consortium's lead unit is one of its members (牵头单位必然是联合体成员): a lead (of a consortium or of a
+        # talent consortium) said explicitly not to be a member is a contradiction, not a reading to choose; paying
+        # the lead's supports (第十六条, 第十一条（六）) on it would pay on an impossible row.  A lead whose
+        # membership is blank is fine and left as given: membership is not derived here.
+        leads = [c for c in ("consortium_lead", "talent_consortium_lead") if c in header_of]
+        if "consortium_member" in header_of and leads:
+            not_member = frame["consortium_member"].eq(False).fillna(False).to_numpy(dtype=bool)
+            lead_of = {c: frame[c].eq(True).fillna(False).to_numpy(dtype=bool) for c in leads}
+            bad = not_member & np.logical_or.reduce(list(lead_of.values()))
+            if bad.any():
+                pos = np.flatnonzero(bad)
+                msgs = np.array(
+                    [f"consortium_member is no, but {' and '.join(c for c in leads if lead_of[c][i])} "
+                     f"{'is' if sum(lead_of[c][i] for c in leads) == 1 else 'are'} yes: the lead unit of a "
+                     "consortium is always one of its members; correct one of them" for i in pos],
+                    dtype=object,
+                )
+                found.append((pos, "consortium_member", header_of["consortium_member"], msgs))
+        return found
     if table != "consortia":
         return found
     members = ["enterprises", "universities", "research_institutes", "other_units"]

@@ -245,6 +245,7 @@ def parse_money_column(series: pd.Series, unit: str = "yuan") -> tuple[pd.Series
     vectorised; strings are parsed once per distinct value.
     """
     fen, valid, errs = _parse_money_array(series, unit)
+    errs = errs if errs.flags.writeable else errs.copy()
     out = pd.Series(pd.arrays.IntegerArray(fen, ~valid), index=series.index, name=series.name)
     err_series = pd.Series(errs, index=series.index, name=series.name, dtype=object)
     return out, err_series
@@ -252,6 +253,19 @@ def parse_money_column(series: pd.Series, unit: str = "yuan") -> tuple[pd.Series
 
 def _new_errs(n: int) -> np.ndarray:
     return np.full(n, None, dtype=object)
+
+
+_NO_ERRORS: list[np.ndarray] = [np.full(0, None, dtype=object)]
+
+
+def no_errors(n: int) -> np.ndarray:
+    """A read-only object array of ``n`` None: the errors of a column without any, shared (not allocated and
+    scanned again for every column of a large table; ``is`` tells it apart)."""
+    if len(_NO_ERRORS[0]) != n:
+        errs = np.full(n, None, dtype=object)
+        errs.flags.writeable = False
+        _NO_ERRORS[0] = errs
+    return _NO_ERRORS[0]
 
 
 def factorize_cells(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -283,51 +297,74 @@ def _parse_money_array(series: pd.Series, unit: str) -> tuple[np.ndarray, np.nda
     power = UNITS[normalize_unit(unit)]
     factor = 10 ** (power + 2)
     n = len(series)
-    fen = np.zeros(n, dtype=np.int64)
-    valid = np.zeros(n, dtype=bool)
-    errs = _new_errs(n)
     dtype = series.dtype
 
     if _is_int_dtype(dtype):
-        na = series.isna().to_numpy()
+        na = None if isinstance(dtype, np.dtype) else series.isna().to_numpy()  # numpy integers are never NA
         if pd.api.types.is_unsigned_integer_dtype(dtype):
             raw_u = series.to_numpy(dtype=np.uint64, na_value=0)
-            big = raw_u > np.uint64(MAX_FEN // factor)
-            raw = np.where(big, 0, raw_u).astype(np.int64)
-            neg = np.zeros(n, dtype=bool)
+            out = raw_u > np.uint64(MAX_FEN // factor)
+            raw = np.where(out, 0, raw_u).astype(np.int64)
         else:
             raw = series.to_numpy(dtype=np.int64, na_value=0)
-            neg = raw < 0
-            big = raw > MAX_FEN // factor
-        good = ~na & ~neg & ~big
-        fen[good] = raw[good] * factor
-        valid[good] = True
-        for i in np.flatnonzero(~na & ~good):
-            try:
-                parse_money(int(series.iloc[i]), unit)
-            except MoneyError as exc:
-                errs[i] = str(exc)
-        return fen, valid, errs
+            out = (raw < 0) | (raw > MAX_FEN // factor)
+        good = ~out if na is None else ~out & ~na
+        fen = raw * factor if good.all() else np.where(good, raw, 0) * factor
+        bad = np.flatnonzero(out if na is None else out & ~na)
+        if not len(bad):
+            return fen, good, no_errors(n)
+        # negative or too large: the reference's message, once per distinct value
+        errs = _new_errs(n)
+        _parse_by_uniques(series.iloc[bad].to_numpy(dtype=object), bad, unit, fen, good, errs, allow_float=False)
+        return fen, good, errs
 
+    fen = np.zeros(n, dtype=np.int64)
+    valid = np.zeros(n, dtype=bool)
     if pd.api.types.is_bool_dtype(dtype):
+        errs = _new_errs(n)
         na = series.isna().to_numpy()
-        for i in np.flatnonzero(~na):
-            errs[i] = f"{bool(series.iloc[i])!r} is a yes/no value, not an amount of money"
+        flags = series.to_numpy(dtype=bool, na_value=False)
+        errs[~na] = np.where(flags[~na], "True is a yes/no value, not an amount of money",
+                             "False is a yes/no value, not an amount of money")
         return fen, valid, errs
 
     if pd.api.types.is_float_dtype(dtype):
+        # Every float dtype is read through its float64 value (float32 and Float64/ArrowDtype too), as before.
+        # A cell is exact to the fen when c = round(x × factor) divided back gives x again: IEEE division is
+        # correctly rounded, so x is the double nearest c / factor, and below MAX_FEN one fen is wider than x's
+        # rounding interval, so the shortest repr of x (what parse_money reads) is that decimal, c fen exactly.
+        # Any other cell (NaN aside) goes to the reference for its value or its message.
         arr = series.to_numpy(dtype=np.float64, na_value=np.nan)
         na = np.isnan(arr)
-        with np.errstate(invalid="ignore"):
-            simple = ~na & np.isfinite(arr) & (arr >= 0) & (np.floor(arr) == arr)
-            simple &= arr <= float(MAX_FEN // factor // 2)  # comfortably inside int64
-        fen[simple] = arr[simple].astype(np.int64) * factor
-        valid[simple] = True
-        rest = np.flatnonzero(~na & ~simple)
-        if len(rest):
-            _parse_by_uniques(arr[rest].astype(object), rest, unit, fen, valid, errs, allow_float=True)
+        with np.errstate(invalid="ignore", over="ignore"):
+            scaled = np.round(arr * factor)
+            exact = ~na & (arr >= 0) & (scaled <= MAX_FEN) & (scaled / factor == arr)
+        fen = np.where(exact, scaled, 0).astype(np.int64)
+        valid = exact
+        rest = np.flatnonzero(~na & ~exact)
+        if not len(rest):
+            return fen, valid, no_errors(n)
+        errs = _new_errs(n)
+        _parse_by_uniques(arr[rest].astype(object), rest, unit, fen, valid, errs, allow_float=True)
         return fen, valid, errs
 
+    text = arrow_text(series)
+    if text is not None:
+        # text money: the vectorised grammar reads the plain cells; the reference the rest, once per distinct value
+        got, accepted, blank = _money_from_arrow(text, power)
+        fen = np.where(accepted, got, 0)
+        valid = accepted
+        rest = np.flatnonzero(~accepted & ~blank)
+        if not len(rest):
+            return fen, valid, no_errors(n)
+        pa = _pa()[0]
+        values = np.empty(len(rest), dtype=object)
+        values[:] = text.take(pa.array(rest, type=pa.int64())).to_pylist()
+        errs = _new_errs(n)
+        _parse_by_uniques(values, rest, unit, fen, valid, errs, allow_float=True)
+        return fen, valid, errs
+
+    errs = _new_errs(n)
     values = series.to_numpy(dtype=object)
     na = pd.isna(values)
     idx = np.flatnonzero(~na)
@@ -388,6 +425,173 @@ def _parse_by_uniques(
         fen[pos] = u_fen[codes]
         valid[pos] = u_valid[codes]
         errs[pos] = np.where(codes < 0, cell_errs, u_err[codes])
+
+
+# --------------------------------------------------------------------------- column speed
+#
+# The fast paths below never decide anything the per-value reference (parse_money) would decide differently: each
+# accepts only cells whose reading is certain (a strict subset of what parse_money accepts, checked by a
+# vectorised grammar or an exact round trip) and hands every other cell, valid or not, to the reference, once per
+# distinct value.  So the values and the error messages are the reference's by construction; tests/
+# test_inputs_fast.py checks the two against each other on random cells.
+
+#: Text money a vectorised kernel reads without Python: ``¥``? digits (or comma-grouped digits), an optional
+#: fraction, an optional unit (亿元 亿 万元 万 元).  Nothing NFKC, case folding or removing white space would change,
+#: no sign, no exponent: exactly the cells where parse_money's normalisation is the identity.
+_FAST_MONEY_RE = r"^(?:¥)?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?(?:亿元|亿|万元|万|元)?$"
+_UTF8_UNIT_POWER = {0x87: 4, 0xBF: 8, 0x83: 0}  # last byte of 万 (E4 B8 87), 亿 (E4 BA BF), 元 (E5 85 83)
+_FAST_INT_BYTES = 18  # an integer part of at most 18 bytes (digits and commas) is below 10**18: parsed in int64
+_POW10 = 10 ** np.arange(19, dtype=np.int64)
+_FAST_MAX_BYTES = _MAX_TEXT_LEN  # bytes ≥ characters: a cell of at most 60 bytes is at most 60 characters
+
+
+def _pa():
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pa, pc
+
+
+def arrow_text(series: pd.Series, *, convert: bool = True) -> Any:
+    """The column as one pyarrow ``large_string`` array when every cell is text or missing, else None.
+
+    An arrow-backed column (pandas' ``str``/``string[pyarrow]``, ``pd.ArrowDtype(pa.string())``) is taken without
+    copying; python-stored strings and object columns of ``str`` are converted once (``convert=False``: None for
+    those).  Missing cells (None, NaN, pd.NA) are nulls.
+    """
+    try:
+        pa, pc = _pa()
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return None
+    dtype = series.dtype
+    if isinstance(dtype, pd.StringDtype) or (
+        isinstance(dtype, pd.ArrowDtype)
+        and (pa.types.is_string(dtype.pyarrow_dtype) or pa.types.is_large_string(dtype.pyarrow_dtype)
+             or pa.types.is_string_view(dtype.pyarrow_dtype))
+    ):
+        if not convert and isinstance(dtype, pd.StringDtype) and dtype.storage != "pyarrow":
+            return None
+        arr = pa.array(series.array)
+    elif dtype == object and convert:
+        values = series.to_numpy(dtype=object)
+        if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+            return None
+        try:
+            arr = pa.array(values, type=pa.large_string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return None
+    else:
+        return None
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    if not pa.types.is_large_string(arr.type):
+        arr = arr.cast(pa.large_string())
+    return arr
+
+
+def _offsets(arr: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(start, end) byte offsets of every cell of a ``large_string`` array in its data buffer."""
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset: arr.offset + len(arr) + 1]
+    return offsets[:-1], offsets[1:]
+
+
+def _data(arr: Any) -> np.ndarray:
+    buf = arr.buffers()[2]
+    return np.frombuffer(buf, dtype=np.uint8) if buf is not None else np.zeros(0, dtype=np.uint8)
+
+
+def _substring_ints(arr: Any, starts: np.ndarray, ends: np.ndarray, ok: np.ndarray, strip_commas: bool) -> np.ndarray:
+    """int64 of the digits at bytes [starts, ends) of ``arr``'s data buffer where ``ok`` (0 elsewhere), parsed by
+    arrow; ``starts`` and ``ends`` must not decrease from one entry to the next (cells in their order).
+
+    The substrings are a view of the same data buffer: an array of 2m cells whose even cells are the wanted
+    ranges and odd cells (null) the gaps between them, so nothing is copied before the parse.
+    """
+    pa, pc = _pa()
+    m = len(starts)
+    if not m or not ok.any():
+        return np.zeros(m, dtype=np.int64)
+    # a range not wanted is empty (and null), placed where the last wanted one ended: offsets never decrease
+    held = np.maximum.accumulate(np.where(ok, ends, 0))
+    offs = np.empty(2 * m + 1, dtype=np.int64)
+    offs[0:2 * m:2] = np.where(ok, starts, held)
+    offs[1:2 * m:2] = held
+    offs[2 * m] = held[-1]
+    valid = np.zeros(2 * m, dtype=bool)
+    valid[0::2] = ok
+    bitmap = np.packbits(valid, bitorder="little")
+    view = pa.LargeStringArray.from_buffers(2 * m, pa.py_buffer(offs), arr.buffers()[2], pa.py_buffer(bitmap))
+    if strip_commas:
+        view = pc.replace_substring(view, ",", "")
+    parsed = pc.cast(view, pa.int64())
+    values = np.frombuffer(parsed.buffers()[1], dtype=np.int64)[parsed.offset: parsed.offset + 2 * m]
+    return np.where(ok, values[0::2], 0)
+
+
+def _money_from_arrow(arr: Any, power: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Vectorised reading of the cells of ``arr`` in the fast grammar.
+
+    Returns (fen int64, accepted bool, blank bool): ``accepted`` cells are read exactly as parse_money reads them;
+    ``blank`` cells are null or empty (missing); every other cell is for the reference.
+    """
+    pa, pc = _pa()
+    n = len(arr)
+    fen = np.zeros(n, dtype=np.int64)
+    accepted = np.zeros(n, dtype=bool)
+    starts, ends = _offsets(arr)
+    nbytes = ends - starts
+    blank = (nbytes == 0) | (arr.is_null().to_numpy(zero_copy_only=False) if arr.null_count else False)
+    cand = np.flatnonzero(~blank & (nbytes <= _FAST_MAX_BYTES))
+    if not len(cand):
+        return fen, accepted, blank
+    sub = arr if len(cand) == n else arr.take(pa.array(cand, type=pa.int64()))
+    st, en = starts[cand], ends[cand]
+    data = _data(arr)
+    # plain whole numbers (a CSV of numbers): ASCII digits only, at most 15 of them; the rest through the grammar
+    plain = (en - st <= 15) & pc.fill_null(pc.ascii_is_decimal(sub), False).to_numpy(zero_copy_only=False)
+    matched = plain.copy()
+    other = np.flatnonzero(~plain)
+    if len(other):
+        checked = sub if len(other) == len(cand) else sub.take(pa.array(other, type=pa.int64()))
+        matched[other] = pc.fill_null(pc.match_substring_regex(checked, _FAST_MONEY_RE), False).to_numpy(
+            zero_copy_only=False)
+    # the parts of a matched cell: [¥] integer [. fraction] [unit], by byte position
+    s0 = st + np.where(data[st] == 0xC2, 2, 0)  # ¥ = C2 A5 (a digit otherwise)
+    last = data[en - 1]
+    row_power = np.full(len(cand), power, dtype=np.int64)
+    suffix = np.where(last >= 0x80, 3, 0)  # 万 亿 元: three bytes each
+    for byte, p in _UTF8_UNIT_POWER.items():
+        row_power[last == byte] = p
+    before = data[np.maximum(en - 4, 0)]  # 万元 / 亿元: 元 after 万 or 亿
+    two = (last == 0x83) & (en - st >= 6) & ((before == 0x87) | (before == 0xBF))
+    row_power[two] = np.where(before[two] == 0x87, 4, 8)
+    suffix[two] = 6
+    e0 = en - suffix
+    has_dot = np.zeros(len(cand), dtype=bool)
+    dot = e0
+    if (data == 0x2E).any():
+        found = pc.fill_null(pc.find_substring(sub, "."), -1).to_numpy(zero_copy_only=False)
+        has_dot = matched & (found >= 0)
+        dot = np.where(has_dot, st + found, e0)
+    frac_bytes = np.where(has_dot, e0 - dot - 1, 0)
+    ok = matched & (dot - s0 <= _FAST_INT_BYTES) & (frac_bytes <= row_power + 2)
+    if (data == 0x2C).any():  # comma groups: only those cells' integer parts go through a replace
+        grouped = ok & pc.fill_null(pc.match_substring(sub, ","), False).to_numpy(zero_copy_only=False)
+        whole = _substring_ints(arr, s0, dot, ok & ~grouped, strip_commas=False)
+        g = np.flatnonzero(grouped)
+        whole[g] = _substring_ints(arr, s0[g], dot[g], ok[g], strip_commas=True)
+    else:
+        whole = _substring_ints(arr, s0, dot, ok, strip_commas=False)
+    frac = _substring_ints(arr, dot + 1, e0, ok & has_dot, strip_commas=False) if has_dot.any() else 0
+    row_factor = _POW10[row_power + 2]
+    ok &= whole <= MAX_FEN // row_factor
+    value = np.where(ok, whole, 0) * row_factor + frac * _POW10[np.where(ok, row_power + 2 - frac_bytes, 0)]
+    ok &= value <= MAX_FEN
+    if len(cand) == n:
+        return np.where(ok, value, 0), ok, blank
+    fen[cand] = np.where(ok, value, 0)
+    accepted[cand] = ok
+    return fen, accepted, blank
 
 
 # --------------------------------------------------------------------------- formatting
