@@ -341,3 +341,16 @@ def test_consortium_and_budget_links_round_trip(con, bud):
     assert other["reproduce_w"].value == bud["reproduce_w"].value
     bud["reset"]()
     bud["share_w"].value = "100%"
+
+
+def test_landing_page_callback_is_guarded(monkeypatch, capfd):
+    from calc.dashboards import landing as L
+
+    page = run_notebook("index.ipynb")
+    assert "landing-link" in page["page"].value and page["page_error_w"].value == ""
+    monkeypatch.setattr(L, "landing_html", lambda lang: 1 / 0)
+    page["lang_w"].value = "en"
+    assert "Something went wrong" in page["page_error_w"].value and "ZeroDivisionError" in capfd.readouterr().err
+    monkeypatch.undo()
+    page["lang_w"].value = "zh"
+    assert page["page_error_w"].value == "" and "企业补贴测算" in page["page"].value
