@@ -30,6 +30,21 @@ from calc.dashboards.words import text
 
 LOG = logging.getLogger("calc.dashboards")
 
+#: Fault injection for the browser tests only: with ``CALC_DASHBOARDS_FAULT=1`` in the server's environment, a
+#: widget changed to this text makes its callback raise, so that a test can watch a real failure on a real page.
+FAULT_ENV = "CALC_DASHBOARDS_FAULT"
+FAULT_TEXT = "!fault!"
+
+
+class InjectedFault(RuntimeError):
+    """Raised on purpose (see :data:`FAULT_ENV`)."""
+
+
+def _injected(args: tuple) -> bool:
+    if os.environ.get(FAULT_ENV) != "1":
+        return False
+    return any(isinstance(a, dict) and a.get("new") == FAULT_TEXT for a in args)
+
 
 def server_log(message: str) -> None:
     """Write to the server's log, not to the page: the kernel's original stderr.
@@ -70,6 +85,8 @@ class Guard:
                 self.failed = False
             self.depth += 1
             try:
+                if _injected(args):
+                    raise InjectedFault(f"fault injected into {getattr(fn, '__name__', fn)} ({FAULT_ENV}=1)")
                 return fn(*args, **kwargs)
             except Exception as exc:  # noqa: BLE001 - every failure is shown, logged and survived
                 self.fail(fn, exc)
