@@ -6,18 +6,18 @@
 Voila is started as `make run` starts it (deploy/voila.py: preheated kernel pools, the stall workaround),
 with idle kernels culled after 20 s so that 200 page loads do not leave 200 kernels behind.  Each render is
 timed from navigation to the dashboard's own content being drawn: the totals (enterprise), the matrix
-(consortium), the budget cards, the links (index), a chart (analyst); for the pages with charts, also until
+(consortium), the budget cards, the links (index), the prose and first table (analyst); for the pages with charts, also until
 the first chart is drawn (plotly.js is loaded once the page is drawn).  A render that takes over 30 s counts
 as a stall.  Two browser states: a new browser profile per render (a first visit: every script fetched and
-compiled: the dashboards' front-end, dash-widgets.js, ~1 MB; the analyst page, Voila's own, ~4.5 MB), and
+compiled: the dashboards' front-end, dash-widgets.js, ~1 MB, on every page, the analyst notebook's too), and
 ``--warm`` renders in one profile (a returning visitor, or one arriving from the landing page: the scripts
 are in the browser's cache).  Renders are ``--gap`` seconds apart: 6 s lets the
 pool's replacement kernel (started ``DASH_FILL_DELAY`` = 3 s after a page takes one) start and run its
 notebook between two visitors; ``--gap 1`` measures back-to-back visitors, each render competing with the
 previous one's refill.  ``--floor`` renders the floor the same way: a notebook of one HTML widget, served by a
 second Voila with the same configuration, once on the dashboards' template (what any dashboard costs here
-before its first widget) and once on ``dash-full``, whose page is drawn by Voila's own front-end (the
-JupyterLab application the dashboards' front-end replaces).  Then five sessions are opened at once and the resident memory of the server and of each
+before its first widget) and once on Voila's own ``lab`` template, whose page is drawn by Voila's front-end
+(the JupyterLab application the dashboards' front-end replaces).  Then five sessions are opened at once and the resident memory of the server and of each
 kernel is read from /proc.  A script, not a test.
 """
 
@@ -47,13 +47,16 @@ READY = {
     "enterprise.ipynb": ".w-total-all .dash-card-value",
     "consortium.ipynb": ".w-matrix .mx-cell",
     "budget.ipynb": ".w-b-reform .dash-card-value",
-    "analyst.ipynb": ".dash-chart .js-plotly-plot",
+    "analyst.ipynb": ".jp-RenderedHTMLCommon table",  # its prose and first DataFrame
 }
 CHART = {  # the first chart drawn, where the page has one
     "enterprise.ipynb": ".w-chart .main-svg",
     "budget.ipynb": ".w-b-items-chart .main-svg",
+    "analyst.ipynb": ".dash-chart .main-svg",
 }
-FLOORS = {"floor.ipynb": ("dash", "floor, dash"), "floor-voila.ipynb": ("dash-full", "floor, Voila's")}
+# the one-widget floor on the dashboards' template, and on Voila's own `lab` template (its front-end, the
+# JupyterLab application, which no page of ours uses any more: the analyst notebook's dash-full is dash + CSS)
+FLOORS = {"floor.ipynb": ("dash", "floor, dash"), "floor-voila.ipynb": ("lab", "floor, Voila's")}
 FLOOR_READY = ".floor-ready"
 STALL = 30.0
 

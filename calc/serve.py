@@ -57,7 +57,7 @@ SETTINGS = {
     "DASH_CULL_IDLE": (90, 5, 86_400, "seconds a kernel with no page connected may stay idle"),
     "DASH_CULL_INTERVAL": (15, 1, 3_600, "seconds between two checks for such kernels"),
     "DASH_MAX_KERNELS": (None, 1, 100_000, "kernels serving pages at once"),
-    "DASH_KERNEL_MB": (250, 50, 100_000, "memory planned per kernel, in MB"),
+    "DASH_KERNEL_MB": (300, 50, 100_000, "memory planned per kernel, in MB"),
     "DASH_WS_PING": (10, 1, 3_600, "seconds between websocket pings"),
     "DASH_WS_TIMEOUT": (30, 2, 3_600, "seconds without a pong before a websocket counts as gone"),
     "DASH_POOL": (2, 0, 50, "preheated kernels per dashboard"),

@@ -144,8 +144,8 @@ c.MappingKernelManager.cull_busy = False
 # HTTP 503 and templates/dash/busy.html.j2 (zh/en, "try again in a moment", Retry-After) instead of one more
 # kernel.  By default from the memory this server may plan with (calc.serve.memory_mb: the memory available at
 # start-up, or the control group's limit): 3/4 of it, less the server and the pooled kernels, divided by
-# KERNEL_MB.  KERNEL_MB = 250 MB: the largest kernel measured (benchmarks/load_test.py, README "Dashboards": a
-# budget page after its report and an upload) with some room; the server itself ~300 MB under load.
+# KERNEL_MB.  KERNEL_MB = 300 MB: a kernel measured 180 MB idle and up to 274 MB while its page is worked
+# (benchmarks/load_test.py, README "Dashboards"), with some room; the server itself ~300 MB under load.
 KERNEL_MB = serve.setting("DASH_KERNEL_MB")
 MAX_KERNELS = serve.setting("DASH_MAX_KERNELS") or serve.default_max_kernels(
     serve.memory_mb(), kernel_mb=KERNEL_MB, pooled=POOLED, server_mb=300, share=0.75)

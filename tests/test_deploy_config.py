@@ -102,9 +102,9 @@ def test_the_deployed_cap_comes_from_the_memory(monkeypatch):
     load_config()
     jupyter_patch.remove()
     # 3/4 of 24,000 MB, less the server (300 MB) and the 8 pooled kernels (2 per dashboard, 1 for the landing page
-    # and 1 for the analyst notebook) at 250 MB each: (18,000 - 300 - 2,000) // 250 = 62 page kernels
-    assert jupyter_patch.CAP.max_kernels == 62
-    monkeypatch.setattr(serve, "memory_mb", lambda: 2_000)  # a small machine: (1,500 - 300 - 2,000) < 0 → 1
+    # and 1 for the analyst notebook) at 300 MB each: (18,000 - 300 - 2,400) // 300 = 51 page kernels
+    assert jupyter_patch.CAP.max_kernels == 51
+    monkeypatch.setattr(serve, "memory_mb", lambda: 2_000)  # a small machine: (1,500 - 300 - 2,400) < 0 → 1
     load_config()
     jupyter_patch.remove()
     assert jupyter_patch.CAP.max_kernels == 1
