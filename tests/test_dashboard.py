@@ -54,7 +54,8 @@ def test_labels_in_words():
     assert F.field_label("rd_expense", "zh") == "当年自主研发费用"
     assert F.field_label("rd_expense", "en") == "This year's R&D expense"
     assert F.field_label("jurisdiction", "en", "consortia") == "Jurisdiction whose policy applies"
-    assert F.choices(F.fields("enterprises")[-1][1][2], "zh") == [("未知", None), ("是", True), ("否", False)]
+    # "unknown" is "" in a dropdown (ipywidgets shows None as an empty box)
+    assert F.choices(F.fields("enterprises")[-1][1][2], "zh") == [("未知", ""), ("是", True), ("否", False)]
     assert T.option_label("hospital_3a", "zh") == "三甲医院"
     assert T.text("lang", "fr") == "语言"  # an unknown language falls back to Chinese
 

@@ -105,13 +105,17 @@ def field_label(f: Field | str, lang: str = "zh", table: str = "enterprises") ->
     return re.sub(r"\s*(\(.*\)|:.*)$", "", col.description_en) or col.name
 
 
+#: a dropdown's "unknown" choice: "" rather than None, which ipywidgets takes for "nothing selected" (an empty box)
+UNKNOWN = ""
+
+
 def choices(f: Field, lang: str = "zh") -> list[tuple[str, Any]]:
-    """(label, value) pairs for a dropdown; None (unknown) first."""
+    """(label, value) pairs for a dropdown; unknown (:data:`UNKNOWN`) first."""
     if f.kind == "bool":
-        values: Iterable[Any] = (None, True, False)
+        values: Iterable[Any] = (True, False)
     else:
-        values = (None, *f.choices)
-    return [(option_label(v, lang), v) for v in values]
+        values = f.choices
+    return [(option_label(None, lang), UNKNOWN)] + [(option_label(v, lang), v) for v in values]
 
 
 @dataclass
@@ -203,14 +207,14 @@ def clean_values(table: str, values: Mapping[str, Any], lang: str = "zh") -> tup
                     errors[f.name] = err
                 row[f.name] = n
             elif f.kind == "bool":
-                if v is None or isinstance(v, bool):
-                    row[f.name] = v
+                if v is None or v == UNKNOWN or isinstance(v, bool):
+                    row[f.name] = None if v == UNKNOWN else v
                 else:
                     errors[f.name] = translate_message(f"cannot read '{str(v)[:20]}' as yes/no", lang)
                     row[f.name] = None
             elif f.kind == "category":
-                if v is None or v in f.choices:
-                    row[f.name] = v
+                if v is None or v == UNKNOWN or v in f.choices:
+                    row[f.name] = None if v == UNKNOWN else v
                 else:
                     errors[f.name] = translate_message(
                         f"'{str(v)[:20]}' is not one of the allowed values: {', '.join(f.choices)}", lang)
@@ -303,8 +307,8 @@ def sample_values(table: str, ident: str) -> dict[str, Any]:
 
 
 def blank_values(table: str) -> dict[str, Any]:
-    """Every field empty: text fields "" (a Text widget cannot hold None), dropdowns None (unknown)."""
-    return {f.name: ("" if f.kind in ("money", "count", "text") else None) for _, g in fields(table) for f in g}
+    """Every field empty: text fields "", dropdowns :data:`UNKNOWN` (a widget holds neither None)."""
+    return {f.name: "" for _, g in fields(table) for f in g}
 
 
 def none_value(f: Field) -> Any:
