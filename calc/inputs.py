@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import difflib
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -423,6 +425,10 @@ def _suggest(header: str, table: str) -> str | None:
 
 _MISSING = object()
 
+
+#: Tables of at least this many rows have their columns parsed in threads (at most _MAX_THREADS, one per core).
+THREADS_FROM_ROWS = 100_000
+_MAX_THREADS = 4
 
 RAW_VALUE_CHARS = 200  # a bad value is echoed in the errors' `value` column up to this many characters
 
@@ -1124,16 +1130,28 @@ def load_table(source: Any, table: str, *, sheet: Any = None, limits: Limits = D
     out: dict[str, Any] = {"input_row": input_rows}
     err_cols: list[tuple[str, str, np.ndarray, pd.Series]] = []  # (canonical, header, errs, raw)
     all_missing = np.ones(n, dtype=bool)
+
+    def parse(col: Column) -> tuple[Any, np.ndarray, np.ndarray]:
+        series = raw[header_of[col.name]]
+        if col.kind in ("id", "text"):
+            return _PARSERS[col.kind](series, col, units.get(col.name), limits.max_cell_chars)
+        return _PARSERS[col.kind](series, col, units.get(col.name))
+
+    given = [col for col in columns if col.name in header_of]
+    workers = min(len(given), os.cpu_count() or 1, _MAX_THREADS)
+    if n >= THREADS_FROM_ROWS and workers > 1:
+        # columns are independent, and their heavy steps (arrow kernels, numpy on whole columns) release the GIL
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            parsed = dict(zip((c.name for c in given), pool.map(parse, given)))
+    else:
+        parsed = {col.name: parse(col) for col in given}
     for col in columns:
         header = header_of.get(col.name)
         if header is None:
             out[col.name] = _empty_column(col.kind, n)
             continue
         series = raw[header]
-        if col.kind in ("id", "text"):
-            values, errs, missing = _PARSERS[col.kind](series, col, units.get(col.name), limits.max_cell_chars)
-        else:
-            values, errs, missing = _PARSERS[col.kind](series, col, units.get(col.name))
+        values, errs, missing = parsed.pop(col.name)
         out[col.name] = values
         all_missing &= missing
         if col.required:

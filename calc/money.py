@@ -261,11 +261,12 @@ _NO_ERRORS: list[np.ndarray] = [np.full(0, None, dtype=object)]
 def no_errors(n: int) -> np.ndarray:
     """A read-only object array of ``n`` None: the errors of a column without any, shared (not allocated and
     scanned again for every column of a large table; ``is`` tells it apart)."""
-    if len(_NO_ERRORS[0]) != n:
+    errs = _NO_ERRORS[0]
+    if len(errs) != n:  # (another thread may replace the cached one meanwhile: this call still returns n entries)
         errs = np.full(n, None, dtype=object)
         errs.flags.writeable = False
         _NO_ERRORS[0] = errs
-    return _NO_ERRORS[0]
+    return errs
 
 
 def factorize_cells(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -536,47 +537,58 @@ def _money_from_arrow(arr: Any, power: int) -> tuple[np.ndarray, np.ndarray, np.
     """
     pa, pc = _pa()
     n = len(arr)
-    fen = np.zeros(n, dtype=np.int64)
-    accepted = np.zeros(n, dtype=bool)
     starts, ends = _offsets(arr)
     nbytes = ends - starts
     blank = (nbytes == 0) | (arr.is_null().to_numpy(zero_copy_only=False) if arr.null_count else False)
+    fen = np.zeros(n, dtype=np.int64)
+    accepted = np.zeros(n, dtype=bool)
     cand = np.flatnonzero(~blank & (nbytes <= _FAST_MAX_BYTES))
     if not len(cand):
         return fen, accepted, blank
     sub = arr if len(cand) == n else arr.take(pa.array(cand, type=pa.int64()))
-    st, en = starts[cand], ends[cand]
     data = _data(arr)
-    # plain whole numbers (a CSV of numbers): ASCII digits only, at most 15 of them; the rest through the grammar
-    plain = (en - st <= 15) & pc.fill_null(pc.ascii_is_decimal(sub), False).to_numpy(zero_copy_only=False)
-    matched = plain.copy()
-    other = np.flatnonzero(~plain)
-    if len(other):
-        checked = sub if len(other) == len(cand) else sub.take(pa.array(other, type=pa.int64()))
-        matched[other] = pc.fill_null(pc.match_substring_regex(checked, _FAST_MONEY_RE), False).to_numpy(
-            zero_copy_only=False)
-    # the parts of a matched cell: [¥] integer [. fraction] [unit], by byte position
-    s0 = st + np.where(data[st] == 0xC2, 2, 0)  # ¥ = C2 A5 (a digit otherwise)
+    # 1. plain whole numbers (a CSV of numbers): ASCII digits only, at most 15 of them, in the column's unit
+    plain = (nbytes[cand] <= 15) & pc.fill_null(pc.ascii_is_decimal(sub), False).to_numpy(zero_copy_only=False)
+    p = cand[plain]
+    if len(p):
+        whole = _substring_ints(arr, starts[p], ends[p], np.ones(len(p), dtype=bool), strip_commas=False)
+        factor = 10 ** (power + 2)
+        good = whole <= MAX_FEN // factor
+        fen[p] = np.where(good, whole * factor, 0)
+        accepted[p] = good
+    # 2. the rest of the grammar ([¥] integer or comma groups [. fraction] [unit]), checked by RE2, then cut into
+    #    its parts by byte position and the parts parsed by arrow
+    o = np.flatnonzero(~plain)
+    if not len(o):
+        return fen, accepted, blank
+    checked = sub if len(o) == len(cand) else sub.take(pa.array(o, type=pa.int64()))
+    matched = pc.fill_null(pc.match_substring_regex(checked, _FAST_MONEY_RE), False).to_numpy(zero_copy_only=False)
+    if not matched.any():
+        return fen, accepted, blank
+    rows = cand[o]
+    st, en = starts[rows], ends[rows]
+    s0 = st + 2 * (data[st] == 0xC2)  # ¥ = C2 A5 (a digit otherwise)
     last = data[en - 1]
-    row_power = np.full(len(cand), power, dtype=np.int64)
-    suffix = np.where(last >= 0x80, 3, 0)  # 万 亿 元: three bytes each
-    for byte, p in _UTF8_UNIT_POWER.items():
-        row_power[last == byte] = p
+    row_power = np.full(len(rows), power, dtype=np.int64)
+    for byte, unit_power in _UTF8_UNIT_POWER.items():  # 万 亿 元: three bytes each
+        row_power[last == byte] = unit_power
+    suffix = 3 * (last >= 0x80)
     before = data[np.maximum(en - 4, 0)]  # 万元 / 亿元: 元 after 万 or 亿
     two = (last == 0x83) & (en - st >= 6) & ((before == 0x87) | (before == 0xBF))
-    row_power[two] = np.where(before[two] == 0x87, 4, 8)
-    suffix[two] = 6
+    if two.any():
+        row_power[two] = np.where(before[two] == 0x87, 4, 8)
+        suffix = suffix + 3 * two
     e0 = en - suffix
-    has_dot = np.zeros(len(cand), dtype=bool)
+    has_dot = np.zeros(len(rows), dtype=bool)
     dot = e0
     if (data == 0x2E).any():
-        found = pc.fill_null(pc.find_substring(sub, "."), -1).to_numpy(zero_copy_only=False)
+        found = pc.fill_null(pc.find_substring(checked, "."), -1).to_numpy(zero_copy_only=False)
         has_dot = matched & (found >= 0)
         dot = np.where(has_dot, st + found, e0)
     frac_bytes = np.where(has_dot, e0 - dot - 1, 0)
     ok = matched & (dot - s0 <= _FAST_INT_BYTES) & (frac_bytes <= row_power + 2)
     if (data == 0x2C).any():  # comma groups: only those cells' integer parts go through a replace
-        grouped = ok & pc.fill_null(pc.match_substring(sub, ","), False).to_numpy(zero_copy_only=False)
+        grouped = ok & pc.fill_null(pc.match_substring(checked, ","), False).to_numpy(zero_copy_only=False)
         whole = _substring_ints(arr, s0, dot, ok & ~grouped, strip_commas=False)
         g = np.flatnonzero(grouped)
         whole[g] = _substring_ints(arr, s0[g], dot[g], ok[g], strip_commas=True)
@@ -587,10 +599,8 @@ def _money_from_arrow(arr: Any, power: int) -> tuple[np.ndarray, np.ndarray, np.
     ok &= whole <= MAX_FEN // row_factor
     value = np.where(ok, whole, 0) * row_factor + frac * _POW10[np.where(ok, row_power + 2 - frac_bytes, 0)]
     ok &= value <= MAX_FEN
-    if len(cand) == n:
-        return np.where(ok, value, 0), ok, blank
-    fen[cand] = np.where(ok, value, 0)
-    accepted[cand] = ok
+    fen[rows] = np.where(ok, value, 0)
+    accepted[rows] = ok
     return fen, accepted, blank
 
 

@@ -351,3 +351,19 @@ def test_unicode_normalisation_assumption() -> None:
     # leaves a matched cell unchanged)
     for ch in "0123456789,.¥万亿元":
         assert unicodedata.normalize("NFKC", ch) == ch and ch.casefold() == ch and not ch.isspace()
+
+
+def test_columns_parsed_in_threads_give_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    # large tables parse their columns in threads; forced on a small table, the result is the serial one
+    import calc.inputs as inputs
+
+    rows = {"enterprise_id": [f"E{i}" for i in range(40)] + ["E3"], "city": ["厦门", "nowhere"] * 20 + ["qingdao"],
+            "rd_expense": ["1,234.56万", "-5", "0.001", "¥300,000"] * 10 + [""],
+            "incubators": list(range(41)), "consortium_member": ["是", "否", "", "maybe"] * 10 + ["是"],
+            "consortium_lead": ["是"] * 41}
+    serial = load_enterprises(pd.DataFrame(rows))
+    monkeypatch.setattr(inputs, "THREADS_FROM_ROWS", 0)
+    threaded = load_enterprises(pd.DataFrame(rows))
+    pd.testing.assert_frame_equal(serial.frame, threaded.frame)
+    pd.testing.assert_frame_equal(serial.errors, threaded.errors)
+    assert len(serial.errors) > 40  # every kind of error is there: the comparison is not vacuous
