@@ -365,6 +365,24 @@ def _parse_money_array(series: pd.Series, unit: str) -> tuple[np.ndarray, np.nda
         _parse_by_uniques(values, rest, unit, fen, valid, errs, allow_float=True)
         return fen, valid, errs
 
+    values = series.to_numpy(dtype=object) if dtype == object else None
+    kind = pd.api.types.infer_dtype(values, skipna=True) if values is not None else None
+    if kind == "integer":  # Python ints (a Parquet or XLSX column of integers with gaps): as a nullable int64
+        try:
+            return _parse_money_array(pd.Series(pd.array(values, dtype="Int64"), index=series.index), unit)
+        except (OverflowError, TypeError, ValueError):
+            pass  # beyond int64: each cell to the reference
+    decimals = _decimal_arrow(series, values if kind == "decimal" else None)
+    if decimals is not None:
+        got, accepted = _money_from_decimal(decimals, power)
+        fen, valid = np.where(accepted, got, 0), accepted
+        rest = np.flatnonzero(~accepted & ~decimals.is_null().to_numpy(zero_copy_only=False))
+        if not len(rest):
+            return fen, valid, no_errors(n)
+        errs = _new_errs(n)
+        _parse_by_uniques(series.iloc[rest].to_numpy(dtype=object), rest, unit, fen, valid, errs, allow_float=True)
+        return fen, valid, errs
+
     errs = _new_errs(n)
     values = series.to_numpy(dtype=object)
     na = pd.isna(values)
@@ -527,6 +545,49 @@ def _substring_ints(arr: Any, starts: np.ndarray, ends: np.ndarray, ok: np.ndarr
     parsed = pc.cast(view, pa.int64())
     values = np.frombuffer(parsed.buffers()[1], dtype=np.int64)[parsed.offset: parsed.offset + 2 * m]
     return np.where(ok, values[0::2], 0)
+
+
+def _decimal_arrow(series: pd.Series, values: np.ndarray | None) -> Any:
+    """The column as a pyarrow decimal128 array (an ArrowDtype decimal column; an object column of Decimal when
+    ``values`` is given), else None."""
+    pa = _pa()[0]
+    dtype = series.dtype
+    try:
+        if isinstance(dtype, pd.ArrowDtype) and pa.types.is_decimal(dtype.pyarrow_dtype):
+            arr = pa.array(series.array)
+        elif values is not None:
+            arr = pa.array(values, from_pandas=True)
+        else:
+            return None
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+        return None
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr if pa.types.is_decimal128(arr.type) else None
+
+
+def _money_from_decimal(arr: Any, power: int) -> tuple[np.ndarray, np.ndarray]:
+    """(fen, accepted) of a decimal128 array: a value fitting in int64 as an unscaled integer, not negative, exact
+    to the fen and at most MAX_FEN is read by integer arithmetic; every other cell is for the reference."""
+    n = len(arr)
+    words = np.frombuffer(arr.buffers()[1], dtype=np.int64)[2 * arr.offset: 2 * (arr.offset + n)]
+    lo, hi = words[0::2], words[1::2]  # little-endian 128-bit two's complement
+    ok = (hi == (lo >> 63)) & (lo >= 0)  # fits in int64, not negative
+    if arr.null_count:
+        ok &= ~arr.is_null().to_numpy(zero_copy_only=False)
+    shift = power + 2 - arr.type.scale  # fen = unscaled × 10**shift
+    if shift >= 0:
+        if shift > 18:
+            return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
+        ok &= lo <= MAX_FEN // _POW10[shift]
+        fen = np.where(ok, lo, 0) * _POW10[shift]
+    else:
+        if -shift > 18:
+            return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
+        ok &= lo % _POW10[-shift] == 0
+        fen = np.where(ok, lo // _POW10[-shift], 0)
+        ok &= fen <= MAX_FEN
+    return np.where(ok, fen, 0), ok
 
 
 def _money_from_arrow(arr: Any, power: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -14,6 +14,7 @@ Also here: issue 12's contradiction at load time (a lead said not to be a consor
 from __future__ import annotations
 
 import unicodedata
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -367,3 +368,29 @@ def test_columns_parsed_in_threads_give_the_same_result(monkeypatch: pytest.Monk
     pd.testing.assert_frame_equal(serial.frame, threaded.frame)
     pd.testing.assert_frame_equal(serial.errors, threaded.errors)
     assert len(serial.errors) > 40  # every kind of error is there: the comparison is not vacuous
+
+
+DECIMALS = st.one_of(
+    st.decimals(allow_nan=False, allow_infinity=False, places=3, min_value=-10, max_value=10**13 + 1),
+    st.sampled_from([Decimal(MAX_MONEY_FEN) / 100, Decimal(MAX_MONEY_FEN) / 100 + Decimal("0.01"),
+                     Decimal(MAX_MONEY_FEN) / 100 - Decimal("0.01"), Decimal("0.001"), Decimal("1E+2"), Decimal("-0")]),
+)
+
+
+@SETTINGS
+@given(st.lists(st.one_of(st.none(), DECIMALS), min_size=1, max_size=30), st.sampled_from(list(UNITS)))
+def test_decimal_money_fast_equals_reference(values: list, unit: str) -> None:
+    # a Parquet decimal column, as Decimal objects or arrow decimal128: unscaled integers read exactly
+    expected = [reference_money(v, unit) for v in values]
+    assert column_money(pd.Series(values, dtype=object), unit) == expected
+    typed = pa.array(values, pa.decimal128(20, 3))
+    got = column_money(pd.Series(pd.arrays.ArrowExtensionArray(typed)), unit)
+    assert [g[0] for g in got] == [e[0] for e in expected]  # messages quote the value as arrow writes it (1.000)
+    assert [g[1] is None for g in got] == [e[1] is None for e in expected]
+
+
+@SETTINGS
+@given(st.lists(st.one_of(st.none(), st.integers(-(2**70), 2**70)), min_size=1, max_size=30))
+def test_object_integer_money_equals_reference(values: list) -> None:
+    # Python ints with gaps (how a Parquet integer column with nulls may arrive), some beyond int64
+    assert column_money(pd.Series(values, dtype=object), "wan") == [reference_money(v, "wan") for v in values]
