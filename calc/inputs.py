@@ -12,8 +12,19 @@ left out of ``ParsedInput.frame``; every other row comes through.  Unknown
 columns are reported with the closest known name and carried through untouched.
 
 Stored types in ``frame``: money -> ``Int64`` fen; count -> ``Int64``;
-bool -> ``boolean``; id / text / category -> ``string``; ratio -> object
-(``decimal.Decimal``); date -> ``datetime64[ns]``.  Missing -> ``<NA>``.
+bool -> ``boolean``; id / text -> ``string`` (arrow-backed); category ->
+``category`` over the allowed values; ratio -> object (``decimal.Decimal``);
+date -> ``datetime64[ns]``.  Missing -> ``<NA>``.
+
+Speed: whole columns, never a Python step per cell.  Numeric columns (numpy,
+nullable, arrow) are read by array arithmetic; text columns as arrow arrays
+(pandas' ``str`` dtype, a CSV or Parquet read by arrow): plain ids and text
+are kept as given, yes/no and categories are read once per distinct value
+(``dictionary_encode``), money and counts through a vectorised grammar.  Any
+cell a fast path is not certain of goes to the per-value reference
+(``parse_money``, ``_count_value``, …) once per distinct value, so values and
+messages are the same whichever path read a cell (tests/test_inputs_fast.py).
+Tables of ``THREADS_FROM_ROWS`` rows or more parse their columns in threads.
 """
 
 from __future__ import annotations

@@ -241,8 +241,12 @@ def parse_money_column(series: pd.Series, unit: str = "yuan") -> tuple[pd.Series
     Returns ``(fen, errors)``: an ``Int64`` series of fen (``<NA>`` where the cell
     is missing or bad) and an object series of error messages (``None`` where the
     cell is fine or missing), both on ``series.index``.  Missing cells are None,
-    NaN, pd.NA and empty / whitespace-only strings.  Integer columns are converted
-    vectorised; strings are parsed once per distinct value.
+    NaN, pd.NA and empty / whitespace-only strings.  Integer, float and decimal
+    columns are converted by array arithmetic (a float only when exact to the
+    fen by a round trip); text by a vectorised grammar on its arrow array
+    (``¥``, comma groups, a fraction, 元/万/万元/亿/亿元).  Every other cell is
+    parsed by :func:`parse_money`, once per distinct value: the values and
+    messages are parse_money's whichever path read a cell.
     """
     fen, valid, errs = _parse_money_array(series, unit)
     errs = errs if errs.flags.writeable else errs.copy()
