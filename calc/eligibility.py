@@ -29,6 +29,7 @@ import calc.rules  # noqa: F401  (registers every rule)
 from calc import explain
 from calc.entitlements import OptionError, _as_date, _check_options
 from calc.inputs import JURISDICTIONS, ParsedInput, load_consortia
+from calc.limits import MAX_COUNT
 from calc.policies import Node, Policy, PolicySet, default_policies
 from calc.rules.base import (
     CRITERIA, Col, FAIL, NEEDS_INPUT, NOT_APPLICABLE, OVERALL, RESULTS, SOFT_FAIL, Check, Ctx,
@@ -263,22 +264,32 @@ def _missing(check: Check) -> np.ndarray:
 
 
 def _local_units_here(frame: pd.DataFrame, jurisdiction: str) -> Col:
-    """Members local to the jurisdiction assessed: ``local_units_<jurisdiction>`` when given, else
-    ``local_units`` for consortia of that jurisdiction; unknown otherwise (local to somewhere else)."""
+    """Members local to the jurisdiction assessed (Hainan 四（二）「在我省注册或驻琼单位」).
+
+    ``local_units`` counts the members local to the consortium's **own** jurisdiction (its ``jurisdiction``
+    column) and is used only there: assessed against another jurisdiction, a consortium's local units are not
+    assumed local to it.  For that, give ``local_units_<jurisdiction>`` (``local_units_hainan``,
+    ``local_units_xiamen``, ``local_units_liaoyang``, ``local_units_qingdao``): members registered in or based in
+    that jurisdiction; it also overrides ``local_units`` for the own jurisdiction.  Unknown otherwise, and the
+    needs_input reason names the column that would decide (calc.inputs does not know these columns yet: they are
+    carried through as given)."""
     n = len(frame)
     values, known = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
     explicit = f"local_units_{jurisdiction}"
     if explicit in frame.columns:
-        given = pd.to_numeric(frame[explicit], errors="coerce")
+        given = pd.to_numeric(pd.Series(frame[explicit].to_numpy(dtype=object), index=frame.index), errors="coerce")
+        given = given.where(given.isna() | ((given >= 0) & (given <= MAX_COUNT) & (given == given.round())))
         known = given.notna().to_numpy()
         values = given.fillna(0).to_numpy(dtype=np.int64)
+    own = (frame["jurisdiction"] == jurisdiction).to_numpy(dtype=bool, na_value=False) \
+        if "jurisdiction" in frame.columns else np.zeros(n, dtype=bool)
     if "local_units" in frame.columns:
-        own = (frame["jurisdiction"] == jurisdiction).to_numpy(dtype=bool, na_value=False)
         local = frame["local_units"]
         use = own & ~known & local.notna().to_numpy()
         values = np.where(use, local.to_numpy(dtype=np.int64, na_value=0), values)
         known = known | use
-    return Col(values, known)
+    needs = {"local_units": ~known & own, explicit: ~known & ~own}
+    return Col(values, known, {k: v for k, v in needs.items() if v.any()}, bound=MAX_COUNT)
 
 
 def _nearest_day_in_force(policy: Policy, as_of: dt.date) -> dt.date:

@@ -52,8 +52,11 @@ def _lead(ctx: Ctx) -> Col:
 REQUIREMENTS = {
     "xiamen": ("city", lambda ctx: ctx.is_in("city", ["xiamen"])),
     "consortium_member": ("consortium_member", _member),
-    "consortium_lead": ("consortium_lead", _lead),
-    "talent_consortium_lead": ("talent_consortium_lead", lambda ctx: ctx.flag("talent_consortium_lead")),
+    # a lead must be a member: known not to be one, a blank lead flag is decided (not paid) too
+    "consortium_lead": ("consortium_lead", lambda ctx: k_and(_lead(ctx), _member(ctx))),
+    # the talent consortium's lead is the consortium's lead (第十一条（六） 同时作为), and so a member
+    "talent_consortium_lead": ("talent_consortium_lead",
+                               lambda ctx: k_and(ctx.flag("talent_consortium_lead"), _lead(ctx), _member(ctx))),
 }
 # the words whose holders must be members (and, for the talent lead, the consortium's lead)
 CONTRADICTIONS = ("consortium_member", "consortium_lead", "talent_consortium_lead")

@@ -688,9 +688,17 @@ def on_flag(ctx: Ctx, column: str, amount: int, no_reason: str) -> Award:
 # ----------------------------------------------------------------------------- shared by several policies
 
 def all_members(ctx: Ctx) -> Col:
-    """Every member unit, the lead included: a sum whose blank parts leave a range (see :func:`k_sum`)."""
-    return k_sum(ctx.count("enterprises"), ctx.count("universities"),
-                 ctx.count("research_institutes"), ctx.count("other_units"))
+    """Every member unit, the lead included: a sum whose blank parts leave a range (see :func:`k_sum`).
+
+    The members registered locally (``local_units``, checked by the loader to be at most the members) are a
+    lower bound too: 14 local units and a blank count of institutes are at least 14 members."""
+    total = k_sum(ctx.count("enterprises"), ctx.count("universities"),
+                  ctx.count("research_institutes"), ctx.count("other_units"))
+    local = ctx.count("local_units")
+    if local.known.any() and not total.known.all():
+        low = np.where(local.known & ~total.known, np.maximum(total.values, local.values), total.values)
+        total = Col(low, total.known, total.needs, total.high)
+    return total
 
 
 def both(a: Col, b: Col) -> Col:
