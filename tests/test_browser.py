@@ -340,7 +340,7 @@ def test_enterprise_dates_blank_form_and_failures(enterprise):
     p.page.locator(".w-sample select").select_option(label="（空白表单）")
     p.wait_text(card("w-total-all"), "0元")
     for box in p.page.locator(".w-enterprise .widget-text input").all():
-        assert box.input_value() == ""
+        expect(box).to_have_value("", timeout=WAIT)
     for select in p.page.locator(".w-enterprise [class*='w-f-'] select").all():
         assert select.evaluate("s => s.selectedIndex") == 0  # "unknown"
     assert p.page.locator(".w-topics input:checked").count() == 0
@@ -548,7 +548,7 @@ def test_consortium_gaps_dates_blank_form_sheet_and_failures(consortium):
     # C-XM-EDGE-6-MEMBERS as of 2026-03-31 (all four in force): 4 enterprises + 1 university + 1 institute = 6.
     # Xiamen needs ≥ 7 members and ≥ 5 enterprises: one more of each; Liaoyang ≥ 8 (原则上): two more
     p.date("2026-03-31")
-    p.page.locator(".w-sample select").select_option(value="C-XM-EDGE-6-MEMBERS")
+    p.page.locator(".w-sample select").select_option(label="C-XM-EDGE-6-MEMBERS · 厦门数字创意创新联合体（6家成员）")
     xiamen = p.page.locator('.w-gaps .gap-block[data-j="xiamen"] li')
     expect(xiamen).to_have_text(["再增加1家成员单位", "再增加1家企业成员"], timeout=WAIT)
     p.contains('.w-gaps .gap-block[data-j="liaoyang"]', "再增加2家成员单位（原则上条件）")
@@ -566,7 +566,7 @@ def test_consortium_gaps_dates_blank_form_sheet_and_failures(consortium):
     # the blank form: every field empty, nothing eligible on leftovers
     p.page.locator(".w-sample select").select_option(label="（空白表单）")
     for box in p.page.locator(".w-consortium .widget-text input").all():
-        assert box.input_value() == ""
+        expect(box).to_have_value("", timeout=WAIT)
     expect(p.page.locator('.w-overall [data-status="eligible"]')).to_have_count(0, timeout=WAIT)
     injected_fault(p, "name", "测试联合体")
     p.check_clean()
