@@ -148,13 +148,14 @@ def run_case(case: str, n: int, rounds: int, folder: Path) -> dict:
         cpus.append(time.process_time() - c0)
         if r == 0:
             peak = _status("VmHWM") - before if tracked else None
+            frame_bytes = int(parsed.frame.memory_usage(deep=True).sum())
             assert len(parsed.errors) == 0, parsed.errors.head()
             assert len(parsed.frame) == n
             for name, fen in want.items():
                 got = parsed.frame[name].to_numpy(dtype=np.int64)
                 assert np.array_equal(got, fen), (name, np.flatnonzero(got != fen)[:5])
         del parsed
-    return {"case": case, "n": n, "walls": walls, "cpus": cpus, "peak_bytes": peak}
+    return {"case": case, "n": n, "walls": walls, "cpus": cpus, "peak_bytes": peak, "frame_bytes": frame_bytes}
 
 
 def reference_seconds(n: int, sample: int) -> float:
@@ -210,14 +211,17 @@ def main() -> None:
     import calc
     print(f"calc.load_enterprises, {a.rows:,} rows × 12 columns, {a.rounds} rounds each "
           f"(pandas {pd.__version__}, numpy {np.__version__}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f})")
-    print(f"{'case':18s} {'median s':>9s} {'best s':>8s} {'cpu s':>7s} {'peak MB':>8s}  ratio")
+    print(f"{'case':18s} {'median s':>9s} {'best s':>7s} {'cpu s':>6s} {'peak MB':>8s} {'frame MB':>9s}  "
+          "cpu ratio")
     base = results.get("frame-numeric")
-    base_median = statistics.median(base["walls"]) if base else None
+    base_cpu = statistics.median(base["cpus"]) if base else None
     for case, r in results.items():
         med, best, cpu = statistics.median(r["walls"]), min(r["walls"]), statistics.median(r["cpus"])
         peak = f"{r['peak_bytes'] / 2**20:8.0f}" if r["peak_bytes"] is not None else "       ?"
-        ratio = f"{med / base_median:5.1f}× frame-numeric" if base_median else ""
-        print(f"{case:18s} {med:9.3f} {best:8.3f} {cpu:7.2f} {peak}  {ratio}")
+        ratio = f"{cpu / base_cpu:5.1f}× frame-numeric" if base_cpu else ""
+        print(f"{case:18s} {med:9.3f} {best:7.3f} {cpu:6.2f} {peak} {r['frame_bytes'] / 2**20:9.0f}  {ratio}")
+    print("peak MB: memory the load added at its peak (the frame it returns included); frame MB: that frame; "
+          "cpu s: process CPU time, all threads")
     if "frame-text" in results:
         med = statistics.median(results["frame-text"]["walls"])
         print(f"per-value reference (parse_money on each of the 8 × {a.rows:,} money cells, extrapolated from "
