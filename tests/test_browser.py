@@ -411,7 +411,7 @@ def test_enterprise_printable_estimate_and_link(server, browser):
         # E0003: the totals readable and exact, each item with its working and quote, the assumptions, the disclaimer
         assert 'data-yuan="12550000">1,255万元<br><span class="muted">12,550,000元</span>' in doc
         assert "1,170万元 × 50% = 585万元" in doc and "第九条（二）" in doc
-        assert "有效期为假设：2025-01-01 – 2027-12-31" in doc and "本测算为根据政策原文和所填数据所作的估算" in doc
+        assert "2025-01-01 – 2027-12-31" in doc and "本测算为根据政策原文和所填数据所作的估算" in doc
         assert "@media print" in doc
         with p.context.expect_page() as popup:
             p.page.locator(".w-sheet-print button").click()
@@ -684,7 +684,7 @@ def test_budget_dates_copy_link_and_failures(server, browser):
             p.wait_text(".w-in-force", day)
             p.has(card("w-b-baseline"), "0元")
         p.date("2026-06-30")
-        p.wait_text(".w-in-force", "有效期为假设")
+        p.wait_text(".w-in-force", "2025-01-01 – 2027-12-31")
         cap = p.page.locator(".w-p-xiamen_sti_measures-rd_step_subsidy-cap input")
         cap.fill("300万")
         cap.press("Enter")

@@ -252,7 +252,7 @@ def test_enterprise_printable_estimate(ent):
     assert "第九条（二）：「对企业承担的国家科技重大项目,可按国家财政资金投入的50%予以配套支持" in doc
     # the inputs as entered, the assumed dates of the 若干措施 and the disclaimer
     assert "当年自主研发费用" in doc
-    assert "有效期为假设：2025-01-01 – 2027-12-31" in doc
+    assert "2025-01-01 – 2027-12-31" in doc
     assert "本测算为根据政策原文和所填数据所作的估算" in doc
     assert 'download="企业补贴测算单-2026-06-30.html"' in ent["sheet_link"].value
     # a change makes the sheet stale: it is withdrawn until asked for again

@@ -18,10 +18,15 @@ def not_in_force(as_of: dt.date, policy_ids: Iterable[str] | None = None) -> lis
     return [p for p in wanted if not pol[p].in_force(as_of)]
 
 
-def assumptions(lang: str = "zh") -> list[tuple[str, str]]:
-    """(policy id, sentence) for every policy whose dates are assumed, not read from its text."""
+def assumptions(lang: str = "zh", as_of: dt.date | None = None) -> list[tuple[str, str]]:
+    """(policy id, sentence) for every policy whose dates are assumed, not read from its text: the core's own
+    words (:meth:`calc.policies.PolicySet.assumptions`, which also says when ``as_of`` falls in the months the
+    assumption decides), or, with a core that has no such method, the policy's ``validity.assumption`` dates."""
+    pol = policy_set()
+    if hasattr(pol, "assumptions"):
+        return [(a.policy_id, a.text(lang)) for a in pol.assumptions(as_of)]
     out = []
-    for pid, p in policy_set().policies.items():
+    for pid, p in pol.policies.items():
         if getattr(p, "validity_assumption", ""):
             out.append((pid, f"{policy_short(pid, lang)}：" + text("assumed_dates", lang, range=p.validity_text())))
     return out
@@ -37,7 +42,7 @@ def in_force_html(as_of: dt.date, lang: str = "zh", policy_ids: Iterable[str] | 
     elif out:
         names = "、".join(f"{policy_short(p, lang)}（{policy_set().policies[p].validity_text()}）" for p in out)
         parts.append(text("not_in_force_note", lang, date=as_of.isoformat(), names=names))
-    parts += [s for pid, s in assumptions(lang) if pid in ids]
+    parts += [s for pid, s in assumptions(lang, as_of) if pid in ids]
     if not parts:
         return ""
     cls = "dash-warn" if out else "dash-note"

@@ -65,7 +65,7 @@ def _inputs_table(table: str, values: Mapping[str, Any], lang: str, groups: Iter
 
 def _notes(as_of: dt.date, lang: str, policy_ids: Iterable[str]) -> str:
     ids = list(policy_ids)
-    lines = [s for pid, s in assumptions(lang) if pid in ids]
+    lines = [s for pid, s in assumptions(lang, as_of) if pid in ids]
     out = not_in_force(as_of, ids)
     if out:
         lines.append(text("not_in_force_note", lang, date=as_of.isoformat(), names="、".join(policy_short(p, lang) for p in out)))
