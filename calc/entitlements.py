@@ -49,14 +49,21 @@ def _lead(ctx: Ctx) -> Col:
     return k_or(lead, Col(talent.known & talent.values, np.ones(ctx.n, dtype=bool), {}))
 
 
+def _not_said_no(ctx: Ctx, column: str) -> Col:
+    """Known everywhere: false only where ``column`` is known to be no (what a blank there would derive)."""
+    flag = ctx.flag(column)
+    return Col(~(flag.known & ~flag.values), np.ones(ctx.n, dtype=bool), {})
+
+
 REQUIREMENTS = {
     "xiamen": ("city", lambda ctx: ctx.is_in("city", ["xiamen"])),
     "consortium_member": ("consortium_member", _member),
     # a lead must be a member: known not to be one, a blank lead flag is decided (not paid) too
-    "consortium_lead": ("consortium_lead", lambda ctx: k_and(_lead(ctx), _member(ctx))),
+    "consortium_lead": ("consortium_lead", lambda ctx: k_and(_lead(ctx), _not_said_no(ctx, "consortium_member"))),
     # the talent consortium's lead is the consortium's lead (第十一条（六） 同时作为), and so a member
-    "talent_consortium_lead": ("talent_consortium_lead",
-                               lambda ctx: k_and(ctx.flag("talent_consortium_lead"), _lead(ctx), _member(ctx))),
+    "talent_consortium_lead": ("talent_consortium_lead", lambda ctx: k_and(
+        ctx.flag("talent_consortium_lead"), _not_said_no(ctx, "consortium_lead"),
+        _not_said_no(ctx, "consortium_member"))),
 }
 # the words whose holders must be members (and, for the talent lead, the consortium's lead)
 CONTRADICTIONS = ("consortium_member", "consortium_lead", "talent_consortium_lead")

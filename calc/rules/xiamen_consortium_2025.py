@@ -216,9 +216,17 @@ def national_project_matching(ctx: Ctx) -> Award:
     amount = round_amount(np.minimum(np.minimum(half, cap), room), ctx.node.rounding)
     has_project = Col(national.values > 0, national.known, national.needs)
     # a zero is decided when the most room the blanks allow is already none (total known)
-    most = round_amount(np.minimum(np.minimum(half, cap), np.where(total.known, room, cap)), ctx.node.rounding)
+    # (blank provincial or municipal funding at 0 leaves the most room; a blank national funding n gives
+    # min(rate·n, R − n) with R = total − the other funding, at most rate·R / (1 + rate), reached at n = R / (1 + rate))
+    others_room = total.values
+    for funding in (provincial, municipal):
+        others_room = np.maximum(others_room - funding.values, 0)
+    best_blank_national = mul_rate(others_room, rate / (1 + rate))
+    most_when_known = np.minimum(np.minimum(half, cap), np.where(total.known, room, cap))
+    most_when_blank = np.minimum(cap, np.where(total.known, best_blank_national, cap))
+    most = round_amount(np.where(national.known, most_when_known, most_when_blank), ctx.node.rounding)
     given = national.known & provincial.known & municipal.known & total.known
-    some_room = Col(given & (amount > 0), given | (national.known & (most == 0)),
+    some_room = Col(given & (amount > 0), given | (most == 0),
                     {k: v for c in (national, total, provincial, municipal) for k, v in c.missing().items()})
     ok, status, reason = decide(ctx, [(has_project, "no_national_funding"), (some_room, "matching_no_room")])
     cap_binds = (half >= cap) & (cap <= room)
