@@ -18,7 +18,7 @@ from typing import Any, Sequence
 import pandas as pd
 
 from calc.files import InputError, OutputError, check_output_paths, terminal_text, write_csv, write_parquet, \
-    write_xlsx, XLSX_MAX_ROWS
+    write_xlsx, write_xlsx_fast, XLSX_MAX_ROWS
 from calc.limits import DEFAULT, MAX_DATE, MAX_DRAWS, MIN_DATE, Limits, parse_limit
 from calc.money import MoneyError, exact_sum
 from calc.policies import PolicyDataError, default_policies
@@ -258,7 +258,7 @@ def _write_entitlements(path: Path, sheets: dict[str, pd.DataFrame], progress: P
     rows = max(len(first), 1)
     progress.stage("writing", 100 - progress.done)
     if kind == ".xlsx":
-        write_xlsx(path, sheets, created=created)
+        write_xlsx_fast(path, sheets, created=created, progress=lambda k: progress.step(k / rows))
         return
     writer = write_parquet if kind == ".parquet" else write_csv
     writer(path, first, progress=lambda k: progress.step(k / rows))

@@ -736,6 +736,10 @@ def _arrow_column(series: pd.Series) -> Any:
     if pd.api.types.is_float_dtype(dtype):
         values = series.to_numpy(dtype=np.float64, na_value=np.nan)
         return pa.array(values, mask=~np.isfinite(values))
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow" or (
+            isinstance(dtype, pd.ArrowDtype) and (pa.types.is_string(dtype.pyarrow_dtype)
+                                                  or pa.types.is_large_string(dtype.pyarrow_dtype))):
+        return safe_strings(pa.chunked_array(series.array.__arrow_array__()))  # Arrow-backed text: no copy
     values = series.to_numpy(dtype=object, na_value=None)
     if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
         return safe_strings(pa.array(values, type=pa.string(), from_pandas=True))
@@ -904,3 +908,240 @@ def _xlsx_column(sheet: str, frame: pd.DataFrame, column: Any) -> list:
         raise OutputError(f"the {sheet} sheet, row {r + 2}, column {shown(str(column))} holds {longest:,} characters; "
                           f"an Excel cell holds {XLSX_MAX_CELL_CHARS:,}: write .csv instead")
     return list(values)
+
+
+# ============================================================================================ XLSX at column speed
+
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_XLSX_STYLES = (
+    f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet xmlns="{_MAIN_NS}">'
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>'
+    '</fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>')
+
+
+def _join(*parts: Any) -> Any:
+    """Arrow's element-wise concatenation of text arrays and literals (large strings; a null part makes a null)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.binary_join_element_wise(*[pa.scalar(x, pa.large_string()) if isinstance(x, str) else x for x in parts],
+                                       pa.scalar("", pa.large_string()))
+
+
+def _xml_text(array: Any) -> Any:
+    """Arrow text with the three XML specials escaped (control characters are already escaped by safe_cell)."""
+    import pyarrow.compute as pc
+
+    for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+        array = pc.replace_substring(array, raw, escaped)
+    return array
+
+
+def _xlsx_cells(sheet: str, header: str, column: Any, letter: str, rows: Any) -> Any:
+    """One column's cells as XML (large strings, one per row): ``<c r="B7" t="…">…</c>``; a missing value is an
+    empty cell."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(column)
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    t = column.type
+    ref = _join(f'<c r="{letter}', rows, "")
+    inline = lambda text: _join(  # noqa: E731
+        ref, '" t="inlineStr"><is><t xml:space="preserve">', _xml_text(text), "</t></is></c>", "")
+    if pa.types.is_dictionary(t):  # the cells of each distinct value once, then taken
+        values = column.dictionary.cast(pa.large_string())
+        _check_cell_chars(sheet, header, column.dictionary, column.indices)
+        texts = _xml_text(values).take(column.indices)
+        cells = _join(ref, '" t="inlineStr"><is><t xml:space="preserve">', texts,
+                                            "</t></is></c>", "")
+    elif pa.types.is_string(t) or pa.types.is_large_string(t):
+        _check_cell_chars(sheet, header, column, None)
+        cells = inline(column.cast(pa.large_string()))
+    elif pa.types.is_boolean(t):
+        cells = _join(ref, '" t="b"><v>', pc.if_else(column, pa.scalar("1", pa.large_string()), pa.scalar("0", pa.large_string())), "</v></c>", "")
+    elif pa.types.is_integer(t) or pa.types.is_floating(t):
+        text = column.cast(pa.large_string())
+        cells = _join(ref, '"><v>', text, "</v></c>", "")
+        if pa.types.is_integer(t) and n:
+            wide = column.cast(pa.int64()) if column.type != pa.uint64() else column
+            big = pc.or_(pc.greater(wide, EXACT_IN_EXCEL), pc.less(wide, -EXACT_IN_EXCEL))
+            if pc.any(big).as_py():  # beyond what Excel holds exactly: as text
+                cells = pc.if_else(pc.fill_null(big, False), inline(text), cells)
+    else:
+        cells = inline(column.cast(pa.large_string()))
+    return pc.fill_null(cells.cast(pa.large_string()), pa.scalar("", pa.large_string()))
+
+
+def _check_cell_chars(sheet: str, header: str, values: Any, indices: Any) -> None:
+    import pyarrow.compute as pc
+
+    if not len(values):
+        return
+    lengths = pc.utf8_length(values)
+    longest = pc.max(lengths).as_py() or 0
+    if longest > XLSX_MAX_CELL_CHARS:
+        too_long = np.flatnonzero(pc.fill_null(pc.greater(lengths, XLSX_MAX_CELL_CHARS), False).to_numpy(
+            zero_copy_only=False))
+        r = int(too_long[0]) if indices is None else int(np.flatnonzero(np.isin(
+            indices.to_numpy(zero_copy_only=False), too_long))[0])
+        raise OutputError(f"the {sheet} sheet, row {r + 2}, column {shown(header)} holds {longest:,} characters; "
+                          f"an Excel cell holds {XLSX_MAX_CELL_CHARS:,}: write .csv instead")
+
+
+def _column_width(header: str, column: Any) -> float:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    wide = sum(2 if ord(ch) > 0x2E80 else 1 for ch in header)
+    sample = column.slice(0, 200)
+    if isinstance(sample, pa.ChunkedArray):
+        sample = sample.combine_chunks()
+    if pa.types.is_dictionary(sample.type):
+        sample = sample.dictionary_decode()
+    longest = pc.max(pc.utf8_length(sample.cast(pa.string()))).as_py() if len(sample) else 0
+    return float(min(max(wide, longest or 0, 6) + 2, 60))
+
+
+def write_xlsx_fast(path: Path | str, sheets: Mapping[str, pd.DataFrame], *, created: Any = None,
+                    progress: Callable[[int], None] | None = None) -> Path:
+    """Tables as sheets of an XLSX, the sheet XML built whole columns at a time by Arrow (no Python per cell), with
+    :func:`write_xlsx`'s promises: atomic, text made safe and written as text (inline strings, never a formula),
+    integers beyond 2^53 as text, missing values as empty cells, a bold frozen header, a sheet longer than
+    Excel's or a cell longer than 32,767 characters refused before anything is written.  Byte-reproducible:
+    zip entries dated 1980-01-01, the workbook dated ``created``.  No charts (see :func:`write_xlsx`).
+    ``progress(rows)`` after each block of rows."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    path = Path(path)
+    for name, frame in sheets.items():
+        if len(frame) + 1 > XLSX_MAX_ROWS:
+            raise OutputError(f"the {name} sheet would have {len(frame) + 1:,} rows; an Excel sheet holds "
+                              f"{XLSX_MAX_ROWS:,}: write .csv instead")
+        if len(frame.columns) > XLSX_MAX_COLUMNS:
+            raise OutputError(f"the {name} sheet would have {len(frame.columns):,} columns; Excel holds "
+                              f"{XLSX_MAX_COLUMNS:,}")
+    tables = {name: arrow_table(frame) for name, frame in sheets.items()}
+    names: list[str] = []
+    for name in tables:
+        candidate, k = _sheet_name(name), 1
+        while candidate.casefold() in {n.casefold() for n in names}:
+            k += 1
+            candidate = f"{_sheet_name(name)[:28]}_{k}"
+        names.append(candidate)
+    stamp = (created or dt_epoch()).strftime("%Y-%m-%dT%H:%M:%SZ")
+    block = 200_000
+
+    def entry(zf: zipfile.ZipFile, arcname: str) -> Any:
+        info = zipfile.ZipInfo(arcname, date_time=(1980, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        return zf.open(info, "w", force_zip64=True)
+
+    with atomic_output(path) as tmp:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+            overrides = "".join(
+                f'<Override PartName="/xl/worksheets/sheet{i + 1}.xml" ContentType="application/'
+                'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>' for i in range(len(names)))
+            parts = {
+                "[Content_Types].xml":
+                    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns="http://schemas.'
+                    'openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/'
+                    'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/'
+                    'xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+                    'officedocument.spreadsheetml.sheet.main+xml"/>' + overrides +
+                    '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+                    'spreadsheetml.styles+xml"/><Override PartName="/docProps/core.xml" ContentType="application/'
+                    'vnd.openxmlformats-package.core-properties+xml"/><Override PartName="/docProps/app.xml" '
+                    'ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/></Types>',
+                "_rels/.rels":
+                    f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{_PKG_REL}">'
+                    f'<Relationship Id="rId1" Type="{_REL_NS}/officeDocument" Target="xl/workbook.xml"/>'
+                    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/'
+                    'metadata/core-properties" Target="docProps/core.xml"/>'
+                    f'<Relationship Id="rId3" Type="{_REL_NS}/extended-properties" Target="docProps/app.xml"/>'
+                    '</Relationships>',
+                "docProps/app.xml":
+                    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Properties xmlns="http://schemas.'
+                    'openxmlformats.org/officeDocument/2006/extended-properties"><Application>sti-subsidy-calc'
+                    '</Application></Properties>',
+                "docProps/core.xml":
+                    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<cp:coreProperties xmlns:cp="http://'
+                    'schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/'
+                    'elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" xmlns:xsi="http://www.w3.org/2001/'
+                    'XMLSchema-instance"><dc:creator>sti-subsidy-calc</dc:creator><dcterms:created xsi:type="'
+                    f'dcterms:W3CDTF">{stamp}</dcterms:created><dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}'
+                    '</dcterms:modified></cp:coreProperties>',
+                "xl/workbook.xml":
+                    f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="{_MAIN_NS}" '
+                    f'xmlns:r="{_REL_NS}"><bookViews><workbookView/></bookViews><sheets>'
+                    + "".join(f'<sheet name="{_xml_attr(n)}" sheetId="{i + 1}" r:id="rId{i + 1}"/>'
+                              for i, n in enumerate(names)) + "</sheets></workbook>",
+                "xl/_rels/workbook.xml.rels":
+                    f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{_PKG_REL}">'
+                    + "".join(f'<Relationship Id="rId{i + 1}" Type="{_REL_NS}/worksheet" '
+                              f'Target="worksheets/sheet{i + 1}.xml"/>' for i in range(len(names)))
+                    + f'<Relationship Id="rId{len(names) + 1}" Type="{_REL_NS}/styles" Target="styles.xml"/>'
+                    "</Relationships>",
+                "xl/styles.xml": _XLSX_STYLES,
+            }
+            for arcname, text in parts.items():
+                with entry(zf, arcname) as fh:
+                    fh.write(text.encode("utf-8"))
+            for i, (name, table) in enumerate(tables.items()):
+                headers = [str(c) for c in sheets[name].columns]
+                letters = [_column_letter(j) for j in range(table.num_columns)]
+                last = f"{letters[-1]}{table.num_rows + 1}" if letters else "A1"
+                cols = "".join(f'<col min="{j + 1}" max="{j + 1}" width="{_column_width(h, table.column(j))}" '
+                               'customWidth="1"/>' for j, h in enumerate(headers))
+                head = "".join(f'<c r="{letters[j]}1" t="inlineStr" s="1"><is><t xml:space="preserve">'
+                               f'{_xml_attr(safe_cell(h))}</t></is></c>' for j, h in enumerate(headers))
+                with entry(zf, f"xl/worksheets/sheet{i + 1}.xml") as fh:
+                    fh.write((f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_MAIN_NS}" '
+                              f'xmlns:r="{_REL_NS}"><dimension ref="A1:{last}"/><sheetViews><sheetView '
+                              'workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
+                              'state="frozen"/></sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
+                              + (f"<cols>{cols}</cols>" if cols else "")
+                              + f'<sheetData><row r="1">{head}</row>').encode("utf-8"))
+                    for start in range(0, table.num_rows, block):
+                        part = table.slice(start, block)
+                        rows = pa.array(np.arange(start + 2, start + 2 + part.num_rows).astype(str), pa.large_string())
+                        cells = [_xlsx_cells(name, headers[j], part.column(j), letters[j], rows)
+                                 for j in range(part.num_columns)]
+                        xml = _join('<row r="', rows, '">', *cells, "</row>", "")
+                        fh.write(_string_bytes(xml))
+                        if progress is not None:
+                            progress(part.num_rows)
+                    fh.write(b"</sheetData></worksheet>")
+    return path
+
+
+def dt_epoch() -> Any:
+    import datetime as _dt
+
+    return _dt.datetime(2000, 1, 1)
+
+
+def _xml_attr(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def _string_bytes(array: Any) -> bytes:
+    """The concatenated UTF-8 bytes of an Arrow large-string array without nulls (its data buffer, sliced)."""
+    import pyarrow as pa
+
+    if isinstance(array, pa.ChunkedArray):
+        return b"".join(_string_bytes(c) for c in array.chunks)
+    if not len(array):
+        return b""
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset:array.offset + len(array) + 1]
+    return array.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]]

@@ -200,7 +200,7 @@ def wide_table(result: Any) -> pd.DataFrame:
     """One row per enterprise: ``enterprise_id``, per item ``<item_id>`` (yuan) and ``<item_id>:status`` (a code of
     :data:`STATUS_CODES`, categorical), then ``formula_fixed_yuan``, ``ceiling_yuan``, ``total_yuan``."""
     codes = pd.CategoricalDtype(list(STATUS_CODES.values()))
-    columns: dict[str, Any] = {"enterprise_id": result.frame["enterprise_id"].to_numpy()}
+    columns: dict[str, Any] = {"enterprise_id": result.frame["enterprise_id"].array}
     for node in result.nodes:
         award = result.awards[node.id]
         columns[node.id] = award.amount // 100
@@ -264,9 +264,10 @@ def long_table(result: Any, *, lang: str = "zh", rows: str = "matter", citations
     def categorical(codes: np.ndarray, names: list[str]) -> pd.Categorical:
         return pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object))
 
-    ids = result.frame["enterprise_id"].to_numpy()
+    ids = result.frame["enterprise_id"]
+    ids = ids.array.take(position) if isinstance(ids.dtype, pd.StringDtype) else ids.to_numpy()[position]
     return pd.DataFrame({
-        "enterprise_id": ids[position],
+        "enterprise_id": ids,
         "policy_id": categorical(policy_code[node_code], policy_ids),
         "item_id": categorical(node_code, [n.id for n in nodes]),
         "kind": categorical(kind_code[node_code], kinds),
