@@ -1,4 +1,4 @@
-"""Beyond one machine: ``entitlements`` and ``assess_consortia`` partition by partition on Dask.
+"""Beyond one machine: ``entitlements``, ``assess_consortia`` and ``compare`` partition by partition on Dask.
 
 A province's or the country's enterprises do not fit one process comfortably; the same calls run here one
 partition at a time on the workers of a ``dask.distributed`` cluster (a :class:`distributed.LocalCluster` of N
@@ -47,8 +47,8 @@ from calc.limits import DEFAULT, Limits
 MARKER = "_calc_dataset.json"
 PARTITION_ROWS = 250_000
 
-__all__ = ["local_client", "entitlements_dataset", "consortia_dataset", "DatasetRun", "cli_entitlements",
-           "PARTITION_ROWS", "MARKER"]
+__all__ = ["local_client", "entitlements_dataset", "consortia_dataset", "compare_dataset", "DatasetRun", "CompareRun",
+           "cli_entitlements", "PARTITION_ROWS", "MARKER"]
 
 
 def _dask():
@@ -432,3 +432,174 @@ class _NodesOnly:
 
 def _identity(path: Path) -> str:
     return os.path.realpath(path)
+
+
+# ============================================================================================ budgets
+
+def _compare_part(source: Any, index: int, offset: int, policies: Any, settings: Mapping[str, Any]) -> PartResult:
+    """One partition of :func:`compare_dataset`: baseline and reform, the per-enterprise table written (with the
+    pro-rated awards when the budget lines' factors are known), exact sums per item returned."""
+    from calc.budget import FEN_PER_YUAN, compare, counted_amounts
+    from calc.inputs import load_enterprises
+    from calc.money import exact_sum
+
+    raw = _source_frame(source)
+    parsed = load_enterprises(raw, limits=settings["limits"])
+    parsed.frame["input_row"] = parsed.frame["input_row"].to_numpy() + offset
+    cmp = compare(parsed, settings["reforms"], settings["as_of"], policies=policies, award_share=settings["share"],
+                  options=settings["options"])
+    base = counted_amounts(cmp.baseline, cmp.award_share)
+    new = counted_amounts(cmp.reform, cmp.award_share)
+    sums: dict[str, int] = {}
+    for item_id in base:
+        sums[f"baseline_fen:{item_id}"] = exact_sum(base[item_id])
+        sums[f"reform_fen:{item_id}"] = exact_sum(new[item_id])
+        sums[f"baseline_recipients:{item_id}"] = int((base[item_id] > 0).sum())
+        sums[f"reform_recipients:{item_id}"] = int((new[item_id] > 0).sum())
+    lines = settings["lines"]  # [(key, members, budget, total claims or None)]
+    enterprises = cmp.enterprises
+    if lines:
+        prorated = {i: new[i] // FEN_PER_YUAN for i in new}
+        for key, members, budget, total in lines:
+            stacked = np.concatenate([new[m] // FEN_PER_YUAN for m in members])
+            sums[f"claims_yuan:{key}"] = exact_sum(stacked)
+            if total is None:
+                continue
+            if total > budget:  # calc.budget.prorate with the whole population's claims: award × budget // claims
+                stacked = (stacked.astype(object) * int(budget) // total).astype(np.int64)
+            n = len(parsed.frame)
+            for k, m in enumerate(members):
+                prorated[m] = stacked[k * n:(k + 1) * n]
+        if all(total is not None for *_, total in lines):
+            for item_id, values in prorated.items():
+                sums[f"prorated_yuan:{item_id}"] = exact_sum(values)
+            row_sum = np.zeros(len(parsed.frame), dtype=object if len(prorated) > 90 else np.int64)
+            for values in prorated.values():
+                row_sum = row_sum + values
+            enterprises = enterprises.copy()
+            enterprises.insert(enterprises.columns.get_loc("outcome"), "prorated_yuan", row_sum)
+    if settings.get("write", True):
+        write_parquet(Path(settings["folder"]) / f"part.{index:05d}.parquet", enterprises)
+    return PartResult(index, len(parsed.frame), parsed.bad_row_count, _renumbered(parsed.errors, offset), sums,
+                      _peak_rss(), _worker_name())
+
+
+@dataclass
+class CompareRun:
+    """A comparison run on Dask: ``items`` and ``budget_lines`` as :func:`calc.budget.compare` gives them (exact,
+    identical), the per-enterprise table written to ``folder`` (partitioned Parquet), the rejected rows."""
+
+    folder: Path
+    items: pd.DataFrame
+    budget_lines: pd.DataFrame
+    rows: int
+    rejected_rows: int
+    errors: pd.DataFrame
+    peak_rss_by_worker: dict[str, int] = field(default_factory=dict)
+
+
+def compare_dataset(source: Any, folder: Path | str, reforms: Sequence[Any] = (), *,
+                    as_of: dt.date | str | None = None, award_share: Any = None,
+                    budgets: Mapping[str, Any] | None = None, options: Mapping[str, str] | None = None,
+                    policies: Any = None, client: Any = None, workers: int | None = None, scheduler: str | None = None,
+                    partition_rows: int = PARTITION_ROWS, limits: Limits = DEFAULT) -> CompareRun:
+    """:func:`calc.budget.compare` partition by partition: baseline vs reform per item (exact sums), the
+    per-enterprise table written as ``folder/part.NNNNN.parquet``, budget lines pro-rated by the whole
+    population's claims (a first pass sums the claims, a second writes the pro-rated awards)."""
+    from calc.budget import _budget_lines, _reform_list, parse_award_share
+    from calc.entitlements import _as_date, _check_options
+    from calc.policies import default_policies
+
+    as_of = _as_date(as_of)
+    policies = policies or default_policies()
+    share = parse_award_share(award_share)
+    lines = _budget_lines(budgets, policies)
+    _check_options(policies, options)
+    reforms = _reform_list(reforms)
+    settings = {"as_of": as_of, "options": dict(options or {}), "reforms": reforms, "share": share,
+                "lines": [(key, tuple(members), budget, None) for key, members, budget in lines]}
+
+    def run(c: Any) -> CompareRun:
+        totals: dict[str, int] = {}
+        if lines:  # first pass: the claims of each budget line over the whole population, nothing written
+            first = _run_parts(c, source, settings | {"write": False}, policies, partition_rows, limits)
+            for r in first[0]:
+                for k, v in r.sums.items():
+                    if k.startswith("claims_yuan:"):
+                        totals[k.split(":", 1)[1]] = totals.get(k.split(":", 1)[1], 0) + v
+            settings["lines"] = [(key, tuple(members), budget, totals.get(key, 0)) for key, members, budget in lines]
+        marker = {"command": "compare", "as_of": as_of.isoformat(), "award_share": str(share),
+                  "reforms": [getattr(r, "name", "") for r in reforms], "budgets": {k: b for k, _, b in lines}}
+        with _dataset_folder(Path(folder), marker) as tmp:
+            results, _ = _run_parts(c, source, settings | {"folder": str(tmp)}, policies, partition_rows, limits)
+            marker.update(rows=sum(r.rows for r in results))
+        return _compare_result(Path(folder), results, policies, share, settings["lines"])
+
+    if client is not None:
+        return run(client)
+    with local_client(workers, scheduler) as own:
+        return run(own)
+
+
+def _run_parts(client: Any, source: Any, settings: dict[str, Any], policies: Any, partition_rows: int,
+               limits: Limits) -> tuple[list[PartResult], _Plan]:
+    from distributed import as_completed
+
+    plan = _plan(client, source, partition_rows, limits, "enterprises")
+    shipped = client.scatter(policies, broadcast=True, hash=False)
+    settings = {**settings, "limits": limits}
+    futures = [client.submit(_compare_part, src, i, off, shipped, settings, pure=False)
+               for i, (src, off) in enumerate(zip(plan.sources, plan.offsets))]
+    results = []
+    try:
+        for future in as_completed(futures):
+            results.append(future.result())
+            future.release()
+    finally:
+        for f in futures:
+            f.cancel()
+    results.sort(key=lambda r: r.index)
+    return results, plan
+
+
+def _compare_result(folder: Path, results: list[PartResult], policies: Any, share: Any,
+                    lines: list[tuple]) -> CompareRun:
+    from fractions import Fraction
+
+    from calc.budget import FEN_PER_YUAN, _int_column
+    from calc.inputs import _empty_errors
+
+    sums: dict[str, int] = {}
+    for r in results:
+        for k, v in r.sums.items():
+            sums[k] = sums.get(k, 0) + v
+    nodes = list(policies.items())
+    ids = [n.id for n in nodes]
+    items = pd.DataFrame({
+        "item_id": ids,
+        "policy_id": [n.policy_id for n in nodes],
+        "kind": [n.kind for n in nodes],
+        "baseline_yuan": _int_column([sums.get(f"baseline_fen:{i}", 0) // FEN_PER_YUAN for i in ids]),
+        "reform_yuan": _int_column([sums.get(f"reform_fen:{i}", 0) // FEN_PER_YUAN for i in ids]),
+        "baseline_recipients": [sums.get(f"baseline_recipients:{i}", 0) for i in ids],
+        "reform_recipients": [sums.get(f"reform_recipients:{i}", 0) for i in ids],
+    })
+    items.insert(5, "change_yuan", _int_column([int(r) - int(b) for r, b in zip(items["reform_yuan"],
+                                                                                 items["baseline_yuan"])]))
+    line_rows = []
+    if lines:
+        items["prorated_yuan"] = _int_column([sums.get(f"prorated_yuan:{i}", 0) for i in ids])
+        for key, members, budget, total in lines:
+            factor = Fraction(1) if total <= budget else Fraction(int(budget), total)
+            paid = sum(sums.get(f"prorated_yuan:{m}", 0) for m in members)
+            line_rows.append({"budget_line": key, "budget_yuan": budget, "claims_yuan": total, "factor": float(factor),
+                              "factor_exact": str(factor), "prorated_yuan": paid,
+                              "remainder_yuan": int(budget) - paid if total > budget else 0})
+    items["award_share"] = [str(share) if n.kind == "ceiling" else "1" for n in nodes]
+    errors = [r.errors for r in results if len(r.errors)]
+    peaks: dict[str, int] = {}
+    for r in results:
+        peaks[r.worker] = max(peaks.get(r.worker, 0), r.peak_rss_bytes)
+    return CompareRun(folder, items, pd.DataFrame(line_rows), sum(r.rows for r in results),
+                      sum(r.rejected_rows for r in results),
+                      pd.concat(errors, ignore_index=True) if errors else _empty_errors(), peaks)

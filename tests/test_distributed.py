@@ -153,3 +153,22 @@ def test_unusable_dask_arguments_exit_2(dataset, tmp_path):
                           text=True, timeout=120)
     assert done.returncode == 2 and "is a folder" in done.stderr
     assert not (tmp_path / "o").exists() and not (tmp_path / "o.csv").exists()
+
+
+def test_compare_on_dask_gives_the_single_process_items_budget_lines_and_enterprises(client, tmp_path):
+    # a cap of 300万 on the R&D step subsidy, its reform scenario budgeted at 2亿 and ceilings counted at 80%:
+    # the budget line's factor needs the whole population's claims, so it is summed first, then applied per part
+    from calc.distributed import compare_dataset
+
+    raw = pd.read_csv(SAMPLES / "population.csv", dtype=str, keep_default_na=False)
+    reform = {"name": "cap 300万", "parameters": {"xiamen_sti_measures.rd_step_subsidy.cap": "300万"}}
+    budgets = {"xiamen_sti_measures.rd_step_subsidy": "2亿"}
+    single = calc.compare(raw, [reform], as_of=AS_OF, budgets=budgets, award_share="80%")
+    run = compare_dataset(raw, tmp_path / "out", [reform], as_of=AS_OF, budgets=budgets, award_share="80%",
+                          client=client, partition_rows=700)
+    pd.testing.assert_frame_equal(run.items, single.items, check_dtype=False)
+    pd.testing.assert_frame_equal(run.budget_lines, single.budget_lines, check_dtype=False)
+    line = run.budget_lines.iloc[0]  # paid + remainder is the budget, to the yuan
+    assert line["prorated_yuan"] + line["remainder_yuan"] == 200_000_000
+    pd.testing.assert_frame_equal(plain(pd.read_parquet(tmp_path / "out")), plain(single.enterprises),
+                                  check_dtype=False)
