@@ -350,3 +350,81 @@ def assess_consortia(
         talent_status = talent_consortium_status(checks, nodes, recognition, talent, in_force) if talent else None
         assessments.append(JurisdictionAssessment(j, policy, rows, nodes, checks, status, talent_status))
     return EligibilityResult(parsed, as_of, policies, assessments)
+
+
+# ----------------------------------------------------------------------------- supports a consortium opens
+
+SUPPORT_WORDS = {
+    "up_to": ("最高", "up to "),
+    "no_amount": ("政策未规定金额", "the policy states no amount"),
+    "group": ("与{other}“{title}”同类：按{clause}就高不重复；{other}在{as_of}有效，{who}已可获得同额支持，认定后不重复计发",
+              "the same support as “{title}” ({other}): only the higher counts under {clause}; {other} is in force on "
+              "{as_of}, so {who} can already get the same amount, not paid twice once recognised"),
+    "group_not_in_force": ("与{other}“{title}”同类，按{clause}就高不重复（{other}在{as_of}不在有效期）",
+                           "the same support as “{title}” ({other}), only the higher counts under {clause} ({other} is "
+                           "not in force on {as_of})"),
+    "who:xiamen": ("厦门企业", "a Xiamen enterprise"),
+    "provincial_centre": ("省级制造业创新中心不参加市创新联合体评估，不适用（第十五条）",
+                          "not for a provincial manufacturing innovation centre, which is not evaluated (第十五条)"),
+}
+
+
+def consortium_supports(as_of: dt.date | str | None = None, lang: str = "zh",
+                        policies: PolicySet | None = None) -> dict[str, list[dict]]:
+    """Per jurisdiction, the supports its consortium policy opens: each item with its amount (最高 for a ceiling),
+    kind, citation and ``relation`` (就高不重复 with another document's item, saying whether that one already pays
+    while in force; 第十五条 for the evaluation award), then the supports the policy states without an amount
+    (``supports:`` in its data file).  The consortium checker lists these; the words are the core's."""
+    as_of = _as_date(as_of)
+    policies = policies or default_policies()
+    out: dict[str, list[dict]] = {j: [] for j in JURISDICTIONS}
+    pick = lambda key: explain.pick(SUPPORT_WORDS[key], lang)  # noqa: E731
+    for policy in policies.policies.values():
+        if not policy.criteria or policy.jurisdiction not in out:
+            continue
+        for node in policy.items.values():
+            amounts = []
+            for prm in node.parameters.values():
+                version = prm.version_at(as_of) or (prm.versions[0] if prm.versions else None)
+                if version is not None and prm.unit == "yuan":
+                    text = explain.format_value(version.value, "yuan", lang)
+                    amounts.append(pick("up_to") + text if node.kind == "ceiling" else text)
+                elif version is not None and prm.unit == "ratio":
+                    amounts.append(explain.format_value(version.value, "ratio", lang))
+            relation = ""
+            for group in policies.groups.values():
+                if node.id not in group.members:
+                    continue
+                for other_id in group.members:
+                    if other_id == node.id:
+                        continue
+                    other = policies.node(other_id)
+                    other_policy = policies.policies[other.policy_id]
+                    cite = group.citation
+                    fields = {"other": f"{other_policy.display_title}{other.citation.article}",
+                              "title": other.title_zh if lang == "zh" else other.title_en,
+                              "clause": f"{policies.policies[cite.policy_id].display_title}{cite.article}",
+                              "as_of": as_of.isoformat(),
+                              "who": pick("who:xiamen") if "xiamen" in other.requires else ""}
+                    key = "group" if other_policy.in_force(as_of) else "group_not_in_force"
+                    relation = explain.render(pick(key), fields)
+            if node.name == "excellent_evaluation_award":
+                relation = pick("provincial_centre")
+            out[policy.jurisdiction].append({
+                "id": node.id,
+                "title": node.title_zh if lang == "zh" else node.title_en,
+                "kind": explain.pick(explain.KIND_LABELS[node.kind], lang),
+                "amount": "、".join(amounts) if amounts else pick("no_amount"),
+                "relation": relation,
+                "citation": f"{policy.title} {node.citation.short()}",
+            })
+        for support in policy.supports:
+            out[policy.jurisdiction].append({
+                "id": support.id,
+                "title": support.title_zh if lang == "zh" else support.title_en,
+                "kind": explain.pick(explain.KIND_LABELS["info"], lang),
+                "amount": pick("no_amount"),
+                "relation": support.relation,
+                "citation": f"{policy.title} {support.citation.short()}",
+            })
+    return out
