@@ -546,16 +546,16 @@ def test_consortium_gaps_dates_blank_form_sheet_and_failures(consortium):
     ov = '.w-overall [data-j="{}"] .dash-card-value'
     p.wait_text(ov.format("xiamen"), "符合条件")
     # C-XM-EDGE-6-MEMBERS as of 2026-03-31 (all four in force): 4 enterprises + 1 university + 1 institute = 6.
-    # Xiamen needs ≥ 7 members and ≥ 5 enterprises: one more of each; Liaoyang ≥ 8 (原则上): two more
+    # Xiamen needs ≥ 7 members and ≥ 5 enterprises: one more enterprise does both; Liaoyang ≥ 8 (原则上): two more
     p.date("2026-03-31")
     p.page.locator(".w-sample select").select_option(label="C-XM-EDGE-6-MEMBERS · 厦门数字创意创新联合体（6家成员）")
     xiamen = p.page.locator('.w-gaps .gap-block[data-j="xiamen"] li')
-    expect(xiamen).to_have_text(["再增加1家成员单位", "再增加1家企业成员"], timeout=WAIT)
+    expect(xiamen).to_have_text(["再增加1家企业成员，成员单位总数随之达标"], timeout=WAIT)
     p.contains('.w-gaps .gap-block[data-j="liaoyang"]', "再增加2家成员单位（原则上条件）")
     # ranked: Liaoyang (in-principle conditions only) first
     expect(p.page.locator('.w-gaps .gap-block').first).to_have_attribute("data-j", "liaoyang", timeout=WAIT)
     name, doc = download_sheet(p)
-    assert name == "联合体自测单-2026-03-31.html" and "再增加1家成员单位" in doc and "本测算为根据政策原文" in doc
+    assert name == "联合体自测单-2026-03-31.html" and "再增加1家企业成员" in doc and "本测算为根据政策原文" in doc
     # dates outside every policy
     for day in ("2000-01-01", "2100-12-31"):
         p.date(day)

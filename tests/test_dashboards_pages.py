@@ -146,12 +146,13 @@ def test_consortium_blank_form_clears_every_field_and_result(con):
 
 def test_consortium_gap_list_worked_by_hand(con):
     # C-XM-EDGE-6-MEMBERS as of 2026-03-31 (all four in force): 4 enterprises + 1 university + 1 institute = 6.
-    # Xiamen (第六条) needs ≥ 7 members and ≥ 5 enterprises (hard): one more member, one more enterprise.
+    # Xiamen (第六条) needs ≥ 7 members and ≥ 5 enterprises (hard): one more enterprise does both.
     # Liaoyang needs ≥ 8 (原则上): two more.  Hainan ≥ 10 (原则上): four more; its lead must be registered in Hainan.
     con["as_of_w"].value = dt.date(2026, 3, 31)
     con["sample_w"].value = "C-XM-EDGE-6-MEMBERS"
     gaps = {g["jurisdiction"]: g for g in C.gap_list(con["state"]["view"])}
-    assert [f["text"] for f in gaps["xiamen"]["fixes"]] == ["再增加1家成员单位", "再增加1家企业成员"]
+    # one more enterprise is the smallest change: it is also the seventh member
+    assert [f["text"] for f in gaps["xiamen"]["fixes"]] == ["再增加1家企业成员，成员单位总数随之达标"]
     assert "再增加2家成员单位（原则上条件）" in [f["text"] for f in gaps["liaoyang"]["fixes"]]
     assert "再增加4家成员单位（原则上条件）" in [f["text"] for f in gaps["hainan"]["fixes"]]
     # ranked: Liaoyang (soft conditions only) before the jurisdictions with hard failures
@@ -269,7 +270,7 @@ def test_consortium_printable_check(con):
     con["sheet_btn"].click()
     doc = con["print_w"].html
     assert '<b class="as-of">2026-03-31</b>' in doc and "创新联合体资格自测单" in doc
-    assert "再增加1家成员单位" in doc and "再增加2家成员单位（原则上条件）" in doc
+    assert "再增加1家企业成员，成员单位总数随之达标" in doc and "再增加2家成员单位（原则上条件）" in doc
     assert "成员单位总数" in doc and "@media print" in doc and "本测算为根据政策原文" in doc
 
 

@@ -314,7 +314,8 @@ def gap_list(view: ConsortiumView) -> list[dict[str, Any]]:
                                        title=cell.title, value=cell.value)
             if cell.state == "soft_fail":
                 sentence += text("fix_soft", lang)
-            fixes.append({"key": key, "soft": cell.state == "soft_fail", "text": sentence})
+            fixes.append({"key": key, "soft": cell.state == "soft_fail", "text": sentence, "n": n})
+        fixes = _merge_member_counts(fixes, lang)
         fixes.sort(key=lambda f: f["soft"])  # hard conditions first
         out.append({"jurisdiction": j, "status": o["status"], "label": o["label"], "fixes": fixes,
                     "missing": missing})
@@ -340,3 +341,29 @@ def gaps_html(view: ConsortiumView) -> str:
     if not parts:
         return ""
     return f'<div class="w-gaps"><h3>{esc(text("gaps_title", lang))}</h3>{"".join(parts)}</div>'
+
+
+#: member-count criteria whose members also count toward the members in total
+PART_COUNTS = ("member_enterprises", "academic_members", "member_other_units", "upstream_downstream_enterprises")
+
+
+def _merge_member_counts(fixes: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """The smallest change, not the sum of the changes: members added for a part (enterprises, universities and
+    institutes, …) also count toward the members in total, so "1 more member" and "1 more enterprise" is one
+    enterprise, and "3 more members" with "1 more enterprise" is that enterprise and 2 members of any kind."""
+    total = next((f for f in fixes if f["key"] == "members_total" and f.get("n")), None)
+    parts = [f for f in fixes if f["key"] in PART_COUNTS and f.get("n")]
+    if total is None or not parts:
+        return fixes
+    rest = total["n"] - sum(f["n"] for f in parts)
+    out = []
+    for f in fixes:
+        if f is total:
+            if rest > 0:
+                out.append(dict(f, n=rest, text=word("fixes", "members_total_more", lang).format(n=rest)
+                                + (text("fix_soft", lang) if f["soft"] else "")))
+            continue
+        if f in parts and rest <= 0:
+            f = dict(f, text=f["text"] + text("fix_also_total", lang))
+        out.append(f)
+    return out
