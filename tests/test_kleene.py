@@ -193,7 +193,7 @@ def test_an_item_needs_input_only_where_the_named_inputs_decide(full, blanks):
     partial = {**full, "enterprise_id": "partial", **{name: None for name in blanks}}
     result = entitlements(pd.DataFrame([partial], dtype=object), as_of=AS_OF)
     from calc.rules.base import REASON_KEYS
-    grids = {**{c: [0, 1, 200 * WAN + 1, 30_000 * WAN] for c in E_MONEY}, **{c: [0, 2] for c in E_COUNTS},
+    grids = {**{c: [0, 1, 200 * WAN + 1, 30_000 * WAN, 10_000_000 * WAN] for c in E_MONEY}, **{c: [0, 2] for c in E_COUNTS},
              **{c: [True, False] for c in E_FLAGS}, "city": ["xiamen", "other"],
              "executive_host": [True, False], "consortium_evaluation": ["excellent", "pass"]}
     for item_id, award in result.awards.items():
