@@ -586,6 +586,9 @@ _PY_SPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2
 _RE2_SPACE = "".join(f"\\x{{{ord(c):x}}}" for c in _PY_SPACE)
 #: A text cell that ``strip()`` leaves as it is, and not empty.
 _UNSTRIPPED_RE = f"(?s)^[^{_RE2_SPACE}](?:.*[^{_RE2_SPACE}])?$"
+#: An identifier of printable ASCII and CJK unified ideographs (U+4E00–U+9FFF, none of which NFKC changes or
+#: composes), no space at either end: the per-value reader (NFKC, strip, no control character) keeps it as it is.
+_CJK_ID_RE = r"^[\x21-\x7e\x{4e00}-\x{9fff}](?:[\x20-\x7e\x{4e00}-\x{9fff}]*[\x21-\x7e\x{4e00}-\x{9fff}])?$"
 _ASCII_SPACE = np.zeros(256, dtype=bool)
 _ASCII_SPACE[[ord(c) for c in _PY_SPACE if ord(c) < 0x80]] = True
 
@@ -618,11 +621,16 @@ def _plain_text(arr: Any, identifier: bool, max_chars: int) -> np.ndarray:
     ascii_ = pc.fill_null(pc.string_is_ascii(arr), False).to_numpy(zero_copy_only=False)
     if identifier:
         # printable ASCII only: no control character (C0, DEL), no space at either end
-        ok &= ascii_ & (first > 0x20) & (first < 0x7F) & (last > 0x20) & (last < 0x7F)
+        plain = ok & ascii_ & (first > 0x20) & (first < 0x7F) & (last > 0x20) & (last < 0x7F)
         control = (data < 0x20) | (data == 0x7F)
         if control.any():
-            ok &= ~_rows_with(control, starts, ends)
-        return ok
+            plain &= ~_rows_with(control, starts, ends)
+        wide = ok & ~ascii_
+        if wide.any():  # printable ASCII and CJK unified ideographs (厦门001): NFKC and strip leave them as they are
+            idx = np.flatnonzero(wide)
+            sub = arr.take(pa.array(idx, type=pa.int64()))
+            plain[idx] = pc.fill_null(pc.match_substring_regex(sub, _CJK_ID_RE), False).to_numpy(zero_copy_only=False)
+        return plain
     a = ok & ascii_
     a &= ~_ASCII_SPACE[first] & ~_ASCII_SPACE[last]
     wide = ok & ~ascii_

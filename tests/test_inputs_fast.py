@@ -217,7 +217,9 @@ COUNT_CELLS = st.one_of(
 TEXT_CELLS = st.one_of(
     st.text(max_size=12),
     st.text(st.sampled_from("EA01 \t\u3000\x1f\x85\xa0é中ＡＢ\x00\u202e"), max_size=8),
-    st.sampled_from(["E1", " E1", "E1 ", "Ｅ１", "e\u0301", "x" * 40, "", "   "]),
+    st.sampled_from(["E1", " E1", "E1 ", "Ｅ１", "e\u0301", "x" * 40, "", "   ", "厦门001", "廈門 A", "\uf900", "一\u3000",
+                     "厦门\u200b1", "\u4e00", "\u9fff-1", "\ua000"]),
+    st.text(st.sampled_from("AZ09 -厦门\u4e00\u9fff\uf900\u3000\u200b"), max_size=8),
 )
 
 
@@ -349,9 +351,11 @@ def test_lead_check_needs_both_columns() -> None:
 
 def test_unicode_normalisation_assumption() -> None:
     # the fast money grammar's characters are their own NFKC form and case fold (so parse_money's normalisation
-    # leaves a matched cell unchanged)
+    # leaves a matched cell unchanged); so is every CJK unified ideograph a fast identifier may hold
     for ch in "0123456789,.¥万亿元":
         assert unicodedata.normalize("NFKC", ch) == ch and ch.casefold() == ch and not ch.isspace()
+    ideographs = "".join(chr(c) for c in range(0x4E00, 0xA000))
+    assert unicodedata.normalize("NFKC", ideographs) == ideographs
 
 
 def test_columns_parsed_in_threads_give_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
