@@ -76,18 +76,20 @@ def make_inputs(n: int, workdir: Path) -> dict[str, Path]:
     return {"csv": csv, "parquet": parquet}
 
 
-def run(args: list[str]) -> tuple[float, int, int]:
-    """(wall seconds, peak RSS bytes, exit status) of ``python -m calc …`` in a child process."""
+def run(args: list[str]) -> tuple[float, int, int, str]:
+    """(wall seconds, peak RSS bytes, exit status, the stages' timings) of ``python -m calc …`` in a child process
+    (CALC_TIMINGS=1: the command prints how long each stage took)."""
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "calc", *args], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+                            stderr=subprocess.PIPE, env={**os.environ, "CALC_TIMINGS": "1"})
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1):
         raise SystemExit(f"calc {' '.join(args)} exited {code}: {err[-2000:]}")
-    return wall, usage.ru_maxrss * 1024, code
+    stages = next((line[len("timings: "):] for line in err.splitlines() if line.startswith("timings: ")), "")
+    return wall, usage.ru_maxrss * 1024, code, stages
 
 
 def rows_of(path: Path) -> int:
@@ -133,15 +135,17 @@ def main() -> None:
              f"{'out MB':>7} {'rows':>11}"
     print(header)
     print("-" * len(header), flush=True)
+    breakdowns = []
     for name, what, extra, target_path, target, memory_target in cases:
         if only and name not in only:
             continue
-        walls, peaks = [], []
+        walls, peaks, stages = [], [], []
         for _ in range(args.repeats):
-            wall, peak, _ = run(["entitlements", *map(str, extra), "--as-of", AS_OF, "--output", str(target_path),
-                                 "--quiet"])
+            wall, peak, _, stage = run(["entitlements", *map(str, extra), "--as-of", AS_OF, "--output",
+                                        str(target_path), "--quiet"])
             walls.append(wall)
             peaks.append(peak)
+            stages.append((wall, stage))
         med = statistics.median(walls)
         ratio = f"{med / target:.2f}" if target else "—"
         peak_mb = max(peaks) / 1024**2
@@ -149,6 +153,11 @@ def main() -> None:
         print(f"{name:<14} {what:<40} {med:>7.2f}s {min(walls):>5.2f}–{max(walls):<6.2f} "
               f"{(f'{target:.0f}s' if target else '—'):>7} {ratio:>6} {peak_mb:>7.0f}{mem_flag} "
               f"{target_path.stat().st_size / 1e6:>7.1f} {rows_of(target_path):>11,}", flush=True)
+        median_run = sorted(stages)[len(stages) // 2][1]
+        breakdowns.append(f"{name:<14} {median_run} (+ start-up and imports: the rest of the wall time)")
+    print("\nstages of the median run of each case:")
+    for line in breakdowns:
+        print(line)
 
 
 if __name__ == "__main__":

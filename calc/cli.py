@@ -208,8 +208,12 @@ class Progress:
         self.bar = tqdm(total=100, delay=delay, disable=disabled, file=sys.stderr, leave=False, dynamic_ncols=True,
                         bar_format="{desc} {percentage:3.0f}%|{bar}| {elapsed}")
         self.done, self.share, self.stage_start = 0.0, 0.0, 0.0
+        self.timings: list[tuple[str, float]] = []  # (stage, start time): CALC_TIMINGS=1 prints them at the end
 
     def stage(self, name: str, share: float) -> None:
+        import time
+
+        self.timings.append((name, time.perf_counter()))
         self._to(self.stage_start + self.share)
         self.stage_start, self.share = self.done, share
         self.bar.set_description_str(name, refresh=False)
@@ -224,7 +228,13 @@ class Progress:
             self.done = value
 
     def close(self) -> None:
+        import time
+
         self.bar.close()
+        if os.environ.get("CALC_TIMINGS") and self.timings:
+            marks = self.timings + [("", time.perf_counter())]
+            _warn("timings: " + ", ".join(f"{name} {end - start:.2f} s" for (name, start), (_, end)
+                                           in zip(marks, marks[1:])))
 
 
 def _entitlement_sheets(result, args, output: Path, progress: Progress) -> dict[str, pd.DataFrame]:
