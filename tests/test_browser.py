@@ -529,7 +529,8 @@ def test_consortium_checker(consortium):
     assert (before["height"], before["width"]) == (after["height"], after["width"])
     assert revenue.get_attribute("title") is None  # no native tooltip
     assert detail.evaluate("d => getComputedStyle(d).position") == "absolute"
-    p.contains('.w-supports [data-j="xiamen"]', "国家科技重大项目配套支持 — 50%、1000万元")
+    p.contains('.w-supports [data-j="xiamen"] [data-id="xiamen_consortium_2025.national_project_matching"]',
+               "国家科技重大项目配套支持 — 50%、1,000万元")
     p.shot("consortium", docs=True)
 
     p.page.locator(".w-lang button", has_text="English").click()

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 import calc
-from calc.dashboards import budget as B, consortium as C, enterprise as E, forms as F
+from calc.dashboards import budget as B, consortium as C, enterprise as E
 
 WAN = 10_000
 

@@ -18,7 +18,8 @@ from calc.dashboards.common import DEFAULT_AS_OF, lang_of, policy_set
 from calc.dashboards.forms import _one_row, clean_values, errors_table, parse_date_field
 from calc.dashboards.html import card_html, esc
 from calc.dashboards.words import has_word, jurisdiction_label, option_label, text, word
-from calc.explain import KIND_LABELS, OVERALL_LABELS, RESULT_LABELS
+from calc.explain import OVERALL_LABELS, RESULT_LABELS
+from calc.eligibility import consortium_supports
 from calc.inputs import JURISDICTIONS
 
 
@@ -134,55 +135,11 @@ def consortium_view(check, lang: str = "zh", field_errors: Mapping[str, str] | N
                           dict(field_errors or {}), errors_table(check.errors, lang, "consortia"))
 
 
-# supports without amounts: the articles as written (verified against data/sources by the tests)
-SUPPORT_ARTICLES: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "liaoyang": ("liaoyang_consortium_2023", "第十八条", (
-        "支持创新联合体“出题”并承担市重大科技专项、重点研发项目",
-        "优先推荐省级技术创新平台,支持创新联合体及其核心成员单位组建技术创新中心、中试基地、新型研发机构等创新平台",
-        "对创新联合体内部产生的创新创业载体,优先认定为市级孵化载体",
-        "支持创新联合体引进或培育一流创新人才和团队,优先按照相关人才政策给予支持",
-        "对创新联合体核心成员单位融资需求,市“科技贷”优先给予支持。",
-    )),
-    "qingdao": ("qingdao_consortium_2025", "六、支持措施", (
-        "在科技示范工程、關鍵技術攻關示范類項目上予以支持。推薦申報國家、省級重點研發計劃項目。",
-        "組建或參與建設青島市級以上重點實驗室、技術創新中心、新型研發機構、概念驗證平臺等創新平臺。",
-        "通過青島市產業領軍人才計劃等政策予以支持",
-        "對技術創新度高、行業帶動性強、示范效果好的應用場景建設,擇優給予政策支持。",
-    )),
-    "hainan": ("hainan_consortium_2022", "七、支持措施", (
-        "支持创新联合体申报和承担省级科技专项项目。",
-        "支持创新联合体内形成稳定合作关系的成员单位组建或参与建设省级重点实验室、技术创新中心、工程技术研究中心、中试研究基地等创新平台。",
-        "对创新联合体内部设立的创新创业载体，优先认定为省级众创空间、孵化器、星创天地，享受相应支持政策。",
-    )),
-}
-
-
 def supports(as_of: dt.date, lang: str = "zh") -> dict[str, list[dict]]:
-    """Per jurisdiction: the supports its consortium policy opens, with amounts where the policy gives them."""
-    lang = lang_of(lang)
-    pol = policy_set()
-    out: dict[str, list[dict]] = {j: [] for j in JURISDICTIONS}
-    for p in pol.policies.values():
-        if not p.criteria or p.jurisdiction not in out:
-            continue
-        for node in p.items.values():
-            amounts = []
-            for prm in node.parameters.values():
-                version = prm.version_at(as_of) or (prm.versions[0] if prm.versions else None)
-                if version is not None and prm.unit in ("yuan", "ratio"):
-                    amounts.append(version.text)
-            out[p.jurisdiction].append({
-                "title": node.title_zh if lang == "zh" else node.title_en,
-                "kind": explain.pick(KIND_LABELS[node.kind], lang),
-                "amount": "、".join(amounts) if amounts else text("supports_no_amount", lang),
-                "citation": f"{p.title} {node.citation.short()}",
-            })
-    for j, (pid, article, quotes) in SUPPORT_ARTICLES.items():
-        title = pol.policies[pid].title
-        for q in quotes:
-            out[j].append({"title": q, "kind": explain.pick(KIND_LABELS["info"], lang),
-                           "amount": text("supports_no_amount", lang), "citation": f"{title} {article}"})
-    return out
+    """Per jurisdiction: the supports its consortium policy opens, amounts where the policy gives them, and the
+    ones it states without an amount — the core's list and words (:func:`calc.eligibility.consortium_supports`,
+    from the policies' data files)."""
+    return consortium_supports(as_of, lang_of(lang), policies=policy_set())
 
 
 def _cell_html(cell: Cell, j: str, key: str, lang: str) -> str:
@@ -253,8 +210,10 @@ def supports_html(view: ConsortiumView) -> str:
         o = view.overall.get(j, {})
         dim = o.get("status") in ("ineligible", "not_in_force")
         items = "".join(
-            f'<li><b>{esc(s["title"])}</b> — {esc(s["amount"])} <span class="sup-kind">({esc(s["kind"])})</span>'
-            f'<div class="cite">{esc(s["citation"])}</div></li>' for s in view.supports.get(j, []))
+            f'<li data-id="{esc(s.get("id", ""))}"><b>{esc(s["title"])}</b> — {esc(s["amount"])} '
+            f'<span class="sup-kind">({esc(s["kind"])})</span>'
+            + (f'<div class="sup-relation">{esc(s["relation"])}</div>' if s.get("relation") else "")
+            + f'<div class="cite">{esc(s["citation"])}</div></li>' for s in view.supports.get(j, []))
         parts.append(f'<div class="sup-block{" sup-dim" if dim else ""}" data-j="{j}"><h4>{esc(jurisdiction_label(j, lang))}'
                      f' <small>{esc(o.get("label", ""))}</small></h4><ul>{items}</ul></div>')
     return f'<div class="w-supports">{"".join(parts)}</div>'
