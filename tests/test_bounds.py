@@ -137,7 +137,8 @@ def test_matching_room_cannot_wrap_whatever_the_other_funding():
            "project_total_investment": 10_000 * WAN}
     result = entitlements(frame([row]), as_of=AS_OF)
     assert top == "10000000000000.00" and result.errors.empty
-    assert (status_of(result, MATCH)[0], fen_of(result, MATCH)[0]) == ("granted", 0)
+    # and zero is not a grant (issue 12)
+    assert (status_of(result, MATCH)[0], fen_of(result, MATCH)[0]) == ("not_eligible", 0)
     # one fen of room more than the other funding leaves: total 10万亿 + 2000万 … still only what remains
     row = {"national_funding": 2000 * WAN, "provincial_funding": MAX_MONEY_FEN - 3000 * WAN, "municipal_funding": 0,
            "project_total_investment": MAX_MONEY_FEN}

@@ -57,6 +57,8 @@ def enterprise(draw) -> dict:
     row = {"city": draw(maybe(st.sampled_from(["xiamen", "厦门", "other", "辽阳"])))}
     for name in FLAGS:
         row[name] = draw(maybe(st.booleans()))
+    if row["consortium_member"] is False and (row["consortium_lead"] or row["talent_consortium_lead"]):
+        row["consortium_member"] = True  # a lead is a member: the loader rejects the contradiction (tested apart)
     for name in MONEY:
         row[name] = draw(maybe(money))
     if draw(st.booleans()) and None not in (row["national_funding"], row["provincial_funding"], row["municipal_funding"]):
