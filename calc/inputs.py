@@ -666,10 +666,8 @@ def _arrow_strings(arr: Any, identifier: bool, max_chars: int,
         keep = np.equal(e, None) & ~miss
         mask = np.zeros(n, dtype=bool)
         mask[rest] = True
-        replacement = pa.array(np.where(keep, res, None), type=pa.large_string(), from_pandas=True)
+        replacement = pa.array(np.where(keep, res, None), type=arr.type, from_pandas=True)
         out = pc.replace_with_mask(arr, pa.array(mask), replacement)
-    if out.null_count and not pa.types.is_large_string(out.type):
-        out = out.cast(pa.large_string())
     return pd.arrays.ArrowStringArray(out), errs, missing
 
 
@@ -685,7 +683,7 @@ def _maybe_duplicates(values: Any, keep: np.ndarray) -> bool:
     arr = pa.array(values)
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    if not pa.types.is_large_string(arr.type):
+    if not (pa.types.is_large_string(arr.type) or pa.types.is_string(arr.type)):
         arr = arr.cast(pa.large_string())
     keep = keep & ~_null_mask(arr)
     starts, ends = _offsets(arr)

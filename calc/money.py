@@ -476,7 +476,8 @@ def _pa():
 
 
 def arrow_text(series: pd.Series, *, convert: bool = True) -> Any:
-    """The column as one pyarrow ``large_string`` array when every cell is text or missing, else None.
+    """The column as one pyarrow ``string`` or ``large_string`` array when every cell is text or missing, else
+    None.
 
     An arrow-backed column (pandas' ``str``/``string[pyarrow]``, ``pd.ArrowDtype(pa.string())``) is taken without
     copying; python-stored strings and object columns of ``str`` are converted once (``convert=False``: None for
@@ -507,15 +508,18 @@ def arrow_text(series: pd.Series, *, convert: bool = True) -> Any:
         return None
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
-    if not pa.types.is_large_string(arr.type):
-        arr = arr.cast(pa.large_string())
+    if not (pa.types.is_large_string(arr.type) or pa.types.is_string(arr.type)):
+        arr = arr.cast(pa.large_string())  # string_view
     return arr
 
 
 def _offsets(arr: Any) -> tuple[np.ndarray, np.ndarray]:
-    """(start, end) byte offsets of every cell of a ``large_string`` array in its data buffer."""
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset: arr.offset + len(arr) + 1]
-    return offsets[:-1], offsets[1:]
+    """(start, end) byte offsets (int64) of every cell of a ``string`` or ``large_string`` array in its data
+    buffer."""
+    pa = _pa()[0]
+    width = np.int32 if pa.types.is_string(arr.type) else np.int64
+    offsets = np.frombuffer(arr.buffers()[1], dtype=width)[arr.offset: arr.offset + len(arr) + 1]
+    return offsets[:-1].astype(np.int64, copy=False), offsets[1:].astype(np.int64, copy=False)
 
 
 def _data(arr: Any) -> np.ndarray:
