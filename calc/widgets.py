@@ -304,8 +304,17 @@ class PrintButton(anywidget.AnyWidget):
 
 _URL_ESM = """
 function render({ model, el }) {
-  // once per page: the link's query string goes to the kernel, which validates and applies it
-  model.send({ type: "open", query: window.location.search.replace(/^[?]/, "") });
+  // once per page: the link's query string goes to the kernel, which validates and applies it.  Sent again
+  // every 0.5 s until the kernel says it has it (a message sent before the page's kernel connection is up can
+  // be lost), at most 30 times.
+  const query = window.location.search.replace(/^[?]/, "");
+  const ask = () => { if (!model.get("received")) model.send({ type: "open", query }); };
+  ask();
+  let tries = 0;
+  const timer = setInterval(() => {
+    if (model.get("received") || ++tries > 30) { clearInterval(timer); return; }
+    ask();
+  }, 500);
   const button = document.createElement("button");
   button.type = "button";
   button.className = "w-link-button jupyter-button widget-button";
@@ -344,6 +353,7 @@ class UrlState(anywidget.AnyWidget):
 
     _esm = _URL_ESM
     query = traitlets.Unicode("").tag(sync=True)
+    received = traitlets.Bool(False).tag(sync=True)  # the kernel has the page's own query string
     label = traitlets.Unicode("Copy link").tag(sync=True)
     done = traitlets.Unicode("✓").tag(sync=True)
     failed = traitlets.Unicode("✗").tag(sync=True)
@@ -358,6 +368,7 @@ class UrlState(anywidget.AnyWidget):
         if not isinstance(content, dict) or content.get("type") != "open" or self.opened:
             return  # the first page view only: a later render (or a client's repeat) changes nothing
         self.opened = True
+        self.received = True
         query = content.get("query")
         if isinstance(query, str) and query:
             self._on_open(query)
