@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -630,7 +629,9 @@ def test_ratio_and_date_parsers() -> None:
 # --------------------------------------------------------------------------- performance
 
 
-def test_million_rows_with_integer_money_is_fast() -> None:
+def test_million_rows_with_integer_money() -> None:
+    # the speed of this path is measured in benchmarks/bench_load.py, never asserted here; this checks the
+    # million-row column path rejects exactly the bad row and converts yuan to fen (7 元 → 700 fen)
     n = 1_000_000
     rng = np.random.default_rng(0)
     money = [c.name for c in ENTERPRISE_COLUMNS if c.kind == "money"]
@@ -638,10 +639,7 @@ def test_million_rows_with_integer_money_is_fast() -> None:
     for name in money:
         df[name] = rng.integers(0, 10**9, n)
     df.loc[7, "rd_expense"] = -1
-    start = time.perf_counter()
     parsed = load_enterprises(df)
-    elapsed = time.perf_counter() - start
     assert len(parsed.frame) == n - 1
     assert parsed.errors["input_row"].tolist() == [8]
     assert parsed.frame["rd_expense"].iloc[0] == df["rd_expense"].iloc[0] * 100
-    assert elapsed < 5.0, f"loading 1M rows took {elapsed:.2f}s"
