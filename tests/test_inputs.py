@@ -631,7 +631,7 @@ def test_ratio_and_date_parsers() -> None:
 
 def test_million_rows_with_integer_money() -> None:
     # the speed of this path is measured in benchmarks/bench_load.py, never asserted here; this checks the
-    # million-row column path rejects exactly the bad row and converts yuan to fen (7 元 → 700 fen)
+    # million-row column path rejects exactly the bad row and converts yuan to fen (× 100)
     n = 1_000_000
     rng = np.random.default_rng(0)
     money = [c.name for c in ENTERPRISE_COLUMNS if c.kind == "money"]
