@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 
 import numpy as np
@@ -386,14 +385,12 @@ def test_column_property(cells: list[tuple[str, object]]) -> None:
             assert fen[i] is pd.NA and errs[i] is None
 
 
-def test_column_million_ints_is_fast() -> None:
+def test_column_million_ints() -> None:
+    # a million integers in 万 take the column path (its speed is in benchmarks/bench_load.py, not asserted here)
     s = pd.Series(np.arange(1_000_000, dtype=np.int64))
-    start = time.perf_counter()
     fen, errs = parse_money_column(s, unit="wan")
-    elapsed = time.perf_counter() - start
-    assert fen.iloc[999_999] == 999_999 * 1_000_000  # 999,999万 in fen
+    assert fen.iloc[999_999] == 999_999 * 1_000_000  # 999,999万 = 99.9999亿元 = 9,999,990,000元 = 999,999,000,000 fen
     assert errs.isna().all()
-    assert elapsed < 1.0
 
 
 # --------------------------------------------------------------------------- helpers

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
-import time
 import tracemalloc
 from fractions import Fraction
 from pathlib import Path
@@ -222,14 +221,13 @@ def test_billion_laughs_is_refused_quickly_and_with_little_memory(tmp_path):
     path.write_text(billion_laughs(9), encoding="utf-8")  # 9^10 ≈ 3.5 × 10^9 strings if expanded
     assert path.stat().st_size < 1000
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         with pytest.raises(PolicyDataError, match=r"laughs.yaml, line 1: anchors \(&a0\) are not allowed"):
             load_reform(path)
     finally:
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-    assert time.perf_counter() - started < 2 and peak < 5 * 2**20
+    assert peak < 5 * 2**20  # expanded it would be billions of strings: refused before any expansion
 
 
 def test_an_alias_alone_is_refused_too(tmp_path):
