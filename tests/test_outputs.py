@@ -410,3 +410,45 @@ def test_a_progress_bar_on_a_terminal_after_the_delay_and_never_with_quiet(tmp_p
     code, shown = _run_on_a_terminal(["entitlements", str(source), "--as-of", AS_OF, "--output",
                                       str(tmp_path / "c.csv")], {**os.environ, "CALC_PROGRESS_DELAY": "30"})
     assert code == 0 and "%|" not in shown and "3 enterprises computed" in shown, shown
+
+
+# ------------------------------------------------------------------------------------------ the column-speed XLSX
+
+def test_the_column_speed_xlsx_holds_the_cells_safe_exact_and_typed(tmp_path):
+    import openpyxl
+
+    from calc.files import write_xlsx_fast
+
+    frame = pd.DataFrame({
+        "=id": ["=HYPERLINK(\"x\")", "a & <b>", None, "\x1b[2J", "  spaced  "],
+        "n": np.array([1, 2**53 + 1, -(2**60), 0, 7], dtype=np.int64),  # beyond 2^53: text, to stay exact
+        "f": [0.5, np.nan, np.inf, 2.25, -1.0],
+        "b": [True, False, True, False, True],
+        "cat": pd.Categorical(["x", None, "-y", "x", "x"]),
+    })
+    path = write_xlsx_fast(tmp_path / "t.xlsx", {"items": frame, "empty": frame.iloc[:0]})
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["items", "empty"]
+    ws = book["items"]
+    rows = [[c.value for c in r] for r in ws.iter_rows()]
+    assert rows[0] == ["'=id", "n", "f", "b", "cat"]
+    assert [r[0] for r in rows[1:]] == ["'=HYPERLINK(\"x\")", "a & <b>", None, "\\x1b[2J", "  spaced  "]
+    assert [r[1] for r in rows[1:]] == [1, str(2**53 + 1), str(-(2**60)), 0, 7]
+    assert [r[2] for r in rows[1:]] == [0.5, None, None, 2.25, -1]
+    assert [r[3] for r in rows[1:]] == [True, False, True, False, True]
+    assert [r[4] for r in rows[1:]] == ["x", None, "'-y", "x", "x"]
+    assert all(c.data_type != "f" for r in ws.iter_rows() for c in r)  # never a formula
+    assert ws.freeze_panes == "A2" and ws["A1"].font.b
+    assert [[c.value for c in r] for r in book["empty"].iter_rows()] == [["'=id", "n", "f", "b", "cat"]]
+    # the same sheets, the same bytes
+    again = write_xlsx_fast(tmp_path / "u.xlsx", {"items": frame, "empty": frame.iloc[:0]})
+    assert digest(path) == digest(again)
+
+
+def test_the_column_speed_xlsx_refuses_a_cell_excel_cannot_hold_before_writing(tmp_path):
+    from calc.files import OutputError, write_xlsx_fast
+
+    frame = pd.DataFrame({"reason": ["short", "x" * 32_768]})
+    with pytest.raises(OutputError, match="row 3, column 'reason' holds 32,768 characters"):
+        write_xlsx_fast(tmp_path / "t.xlsx", {"items": frame})
+    assert not list(tmp_path.iterdir())
