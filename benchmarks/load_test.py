@@ -59,7 +59,7 @@ PAGES = {
     "enterprise.ipynb": ("w-f-rd_expense", "w-shown-rd_expense", ["1,234.56万", "2,500万", "800万", "3,100万"]),
     "consortium.ipynb": ("w-f-lead_revenue", "w-shown-lead_revenue", ["3.2亿", "6亿", "4.5亿", "8,000万"]),
     "budget.ipynb": ("w-p-xiamen_sti_measures-rd_step_subsidy-cap", "w-shown-xiamen_sti_measures-rd_step_subsidy-cap",
-                     ["300万", "400万", "250万", "500万"]),
+                     ["300万", "400万", "250万", "350万"]),
 }
 REACTION_TIMEOUT = 30.0
 
@@ -111,6 +111,8 @@ class Stats:
         self.errors: list[str] = []
         self.memory: list[tuple[float, float, int, float, float]] = []  # t, total MB, kernels, largest, available
         self.last_abandoned = 0.0
+        self.abandoned_at: dict[str, float] = {}  # kernel id → when its page was abandoned
+        self.culled_after: list[float] = []  # seconds from abandonment to the kernel gone (404)
 
     def error(self, text: str) -> None:
         self.errors.append(f"{time.monotonic() - self.t0:6.1f} s {text}")
@@ -280,18 +282,25 @@ async def abandon(i: int, base: str, stats: Stats) -> None:
         return
     stats.abandoned_admitted += 1
     if i % 2:
+        stats.abandoned_at[kernel_of(html)] = time.monotonic()
         return  # a script: fetched the page, never connected
     try:
         k = Kernel(base, kernel_of(html))
         await k.__aenter__()
         await k.states()
         k.ws.transport.abort()  # the connection cut: no close frame, no beacon
+        stats.abandoned_at[kernel_of(html)] = time.monotonic()
     except Exception as exc:  # noqa: BLE001
         stats.error(f"abandoned page {i}: {type(exc).__name__}: {exc}"[:300])
 
 
-async def sample(server_pid: int, stats: Stats, until) -> None:
+async def sample(server_pid: int, stats: Stats, until, base: str) -> None:
     while not until():
+        for kernel_id, at in list(stats.abandoned_at.items()):
+            status, _, _ = await asyncio.to_thread(fetch_url, f"{base}/api/kernels/{kernel_id}")
+            if status == 404:
+                stats.culled_after.append(time.monotonic() - at)
+                del stats.abandoned_at[kernel_id]
         kernels = {k: rss_mb(k) for k in children(server_pid)}
         stats.memory.append((time.monotonic() - stats.t0, rss_mb(server_pid) + sum(kernels.values()), len(kernels),
                              max(kernels.values(), default=0.0), mem_available_mb()))
@@ -302,7 +311,7 @@ async def run(args, base: str, server: subprocess.Popen, pooled: int) -> Stats:
     asyncio.get_running_loop().set_default_executor(concurrent.futures.ThreadPoolExecutor(160))
     stats = Stats()
     done = {"flag": False}
-    sampler = asyncio.create_task(sample(server.pid, stats, lambda: done["flag"]))
+    sampler = asyncio.create_task(sample(server.pid, stats, lambda: done["flag"], base))
     stop_at = stats.t0 + args.duration
     users = [asyncio.create_task(user(n, base, stats, args, stop_at)) for n in range(args.users)]
     abandoned = []
@@ -313,7 +322,7 @@ async def run(args, base: str, server: subprocess.Popen, pooled: int) -> Stats:
     await asyncio.gather(*users)
     # the abandoned pages' kernels: culled?
     end = stats.last_abandoned + args.after
-    while time.monotonic() < end and len(children(server.pid)) > pooled:
+    while time.monotonic() < end and (len(children(server.pid)) > pooled or stats.abandoned_at):
         await asyncio.sleep(2)
     stats.back_to_pool = (time.monotonic() - stats.last_abandoned, len(children(server.pid)))
     await asyncio.sleep(2)
@@ -384,6 +393,12 @@ def main() -> None:
           f"{max(m[3] for m in stats.memory):.0f} MB")
     after, left = stats.back_to_pool
     print(f"after the last abandoned page: {left} kernels (the pools: {pooled}) {after:.0f} s later")
+    c = stats.culled_after
+    if c:
+        print(f"abandoned pages' kernels culled: {len(c)} of {stats.abandoned_admitted}, after median {statistics.median(c):.0f} s, "
+              f"worst {max(c):.0f} s (checked every 2 s)")
+    for kernel_id in stats.abandoned_at:
+        stats.error(f"abandoned page's kernel {kernel_id} still running at the end")
     print(f"\nusers: {args.users}; pages opened {stats.pages_opened}; busy (503) {stats.busy_users}")
     print(f"abandoned: {args.abandoned}; admitted {stats.abandoned_admitted}; busy (503) {stats.busy_abandoned}")
     if stats.reactions:

@@ -96,6 +96,13 @@ def page_kernels(manager: Any) -> set[str]:
     return set(ids)
 
 
+#: Command-line arguments of every kernel.  IPython's command history is off: the kernels of one server shared
+#: ~/.ipython/profile_default/history.sqlite, and under load (many kernels starting at once) it was "locked",
+#: "a readonly database", "disk I/O error", then moved aside as corrupt, an ERROR each in the server's log; the
+#: pages never use it.
+KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False"]
+
+
 def _handover_factory(factory):
     """Wrap Voila's kernel-manager factory so that a pooled kernel counts as active when it is handed out, and
     so that the kernels serving pages are known (for the cap, ``page_kernels``).
@@ -106,6 +113,9 @@ def _handover_factory(factory):
     then fails with "404 … Kernel does not exist".  Marking the kernel active at hand-over gives the page a
     full ``cull_idle_timeout`` to connect.
 
+    Also: every kernel is started with ``KERNEL_ARGUMENTS``, and a kernel shut down while the culler runs is
+    skipped instead of logged as an error.
+
     A page's kernel comes either from the pool (``get_rendered_notebook``) or, when the pool is empty or there
     is none, from ``start_kernel`` called by Voila's page handler; the pool's own kernels are started through
     the base class's ``start_kernel`` (``super()`` inside Voila's class), not this one, so they are not
@@ -115,6 +125,19 @@ def _handover_factory(factory):
         cls = factory(*args, **kwargs)
 
         class HandoverKernelManager(cls):  # type: ignore[misc, valid-type]
+            def pre_start_kernel(self, kernel_name: Any, kwargs: Any):
+                # every kernel, pooled or not, is started with KERNEL_ARGUMENTS
+                extra = list(kwargs.get("extra_arguments") or [])
+                kwargs["extra_arguments"] = extra + [a for a in KERNEL_ARGUMENTS if a not in extra]
+                return super().pre_start_kernel(kernel_name, kwargs)
+
+            async def cull_kernel_if_idle(self, kernel_id: str):
+                # the culler lists the kernels, then awaits each check: one shut down in between (its page
+                # closed) was a KeyError logged as an ERROR with its traceback (seen under load)
+                if kernel_id not in getattr(self, "_kernels", {}):
+                    return None
+                return await super().cull_kernel_if_idle(kernel_id)
+
             async def start_kernel(self, *a: Any, **kw: Any):
                 kernel_id = await ensure_async(super().start_kernel(*a, **kw))
                 _mark_page_kernel(self, kernel_id)

@@ -120,11 +120,19 @@ def test_a_kernel_handed_out_from_the_pool_counts_as_active():
 
 
 class FakeBase:
-    """What Voila's kernel manager offers the patch: start_kernel, _kernels."""
+    """What Voila's kernel manager offers the patch: start_kernel, pre_start_kernel, cull_kernel_if_idle, _kernels."""
 
     def __init__(self):
         self._kernels = {}
         self.started = 0
+        self.culled = []
+
+    def pre_start_kernel(self, kernel_name, kwargs):
+        return kwargs
+
+    async def cull_kernel_if_idle(self, kernel_id):
+        self._kernels[kernel_id]  # KeyError when gone, as jupyter_server's
+        self.culled.append(kernel_id)
 
     async def start_kernel(self, **kwargs):
         self.started += 1
@@ -141,6 +149,17 @@ def test_kernels_started_for_pages_are_counted_without_a_pool():
     assert jupyter_patch.page_kernels(manager) == {"k1", "k2"}
     del manager._kernels["k1"]  # shut down or culled: no longer counted
     assert jupyter_patch.page_kernels(manager) == {"k2"}
+
+
+def test_kernels_start_without_history_and_a_vanished_kernel_is_not_culled():
+    manager = jupyter_patch._handover_factory(lambda base, *a, **k: base)(FakeBase, True, 1)()
+    assert manager.pre_start_kernel("python3", {}) == {"extra_arguments": ["--HistoryManager.enabled=False"]}
+    assert manager.pre_start_kernel("python3", {"extra_arguments": ["--x=1", "--HistoryManager.enabled=False"]}) == {
+        "extra_arguments": ["--x=1", "--HistoryManager.enabled=False"]}
+    asyncio.run(manager.start_kernel())
+    asyncio.run(manager.cull_kernel_if_idle("k1"))
+    asyncio.run(manager.cull_kernel_if_idle("k-gone"))  # shut down since the culler listed it: no KeyError
+    assert manager.culled == ["k1"]
 
 
 def test_pooled_kernels_are_not_counted_until_handed_out():

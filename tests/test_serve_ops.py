@@ -42,6 +42,10 @@ def test_beyond_the_cap_a_busy_page_with_503_then_a_place_again(server):
     second = server.get("/voila/render/consortium.ipynb")
     assert first[0] == 200 and second[0] == 200
     ids = [kernel_id_of(first[2]), kernel_id_of(second[2])]
+    # every kernel runs without IPython's shared history database (calc.jupyter_patch.KERNEL_ARGUMENTS)
+    for k in ids:
+        assert all(b"--HistoryManager.enabled=False" in open(f"/proc/{pid}/cmdline", "rb").read()
+                   for pid in kernel_processes(k))
     # the cap (2) is reached: the third page is refused at once, in both languages, with Retry-After
     t = time.monotonic()
     status, headers, body = server.get("/voila/render/index.ipynb")
