@@ -42,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(default: from the machine's memory, see DASH_MAX_KERNELS)")
     parser.add_argument("--cull-idle", default=None,
                         help="seconds after which a kernel with no page connected and no activity is shut down "
-                             "(default 90, checked every 15 s: gone within about two minutes)")
+                             "(default 60, checked every 10 s: gone within about two minutes)")
 
 
 class _Unusable(Exception):
@@ -54,10 +54,10 @@ class _Unusable(Exception):
 #    on stderr and exit 2, not a configuration Voila would skip.
 SETTINGS = {
     # name: (default, lowest, highest, meaning); None as default: computed (DASH_MAX_KERNELS)
-    "DASH_CULL_IDLE": (90, 5, 86_400, "seconds a kernel with no page connected may stay idle"),
-    "DASH_CULL_INTERVAL": (15, 1, 3_600, "seconds between two checks for such kernels"),
+    "DASH_CULL_IDLE": (60, 5, 86_400, "seconds a kernel with no page connected may stay idle"),
+    "DASH_CULL_INTERVAL": (10, 1, 3_600, "seconds between two checks for such kernels"),
     "DASH_MAX_KERNELS": (None, 1, 100_000, "kernels serving pages at once"),
-    "DASH_KERNEL_MB": (300, 50, 100_000, "memory planned per kernel, in MB"),
+    "DASH_KERNEL_MB": (400, 50, 100_000, "memory planned per kernel, in MB"),
     "DASH_WS_PING": (10, 1, 3_600, "seconds between websocket pings"),
     "DASH_WS_TIMEOUT": (30, 2, 3_600, "seconds without a pong before a websocket counts as gone"),
     "DASH_POOL": (2, 0, 50, "preheated kernels per dashboard"),

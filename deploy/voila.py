@@ -130,9 +130,12 @@ c.VoilaExecutor.timeout = 60
 # Kernels of pages gone without an unload event (a crashed tab, a dropped network, a script that fetched the
 # page) are shut down within about two minutes: jupyter_server's culler (it works in standalone Voila: the
 # kernel manager is a MappingKernelManager) shuts down a kernel idle for DASH_CULL_IDLE s with no websocket
-# connected, checking every DASH_CULL_INTERVAL s: at most 90 + 15 s after the page's last message, or after its
-# socket is found dead (DASH_WS_TIMEOUT above) if that is later.  A page still open is never culled
-# (cull_connected False), however long its reader thinks; a busy kernel (a long upload) is not either.
+# connected, checking every DASH_CULL_INTERVAL s: 60 + 10 s after the page's last message, or after its socket
+# is found dead (DASH_WS_TIMEOUT above) if that is later, plus the shutdowns before it in the same pass (the
+# culler shuts kernels down one after another).  Measured under load (benchmarks/load_test.py, README
+# "Dashboards"): with 90 + 15 s, abandoned pages' kernels were gone after 108 s (median), 136 s at worst.
+# A page still open is never culled (cull_connected False), however long its reader thinks; a busy kernel (a
+# long upload) is not either.
 # The preheated kernels waiting in a pool are spared (Voila's cull_kernel_if_idle), and one handed to a page
 # is marked active at hand-over (calc.jupyter_patch): the page has DASH_CULL_IDLE s to connect.
 c.MappingKernelManager.cull_idle_timeout = serve.setting("DASH_CULL_IDLE")
@@ -144,8 +147,9 @@ c.MappingKernelManager.cull_busy = False
 # HTTP 503 and templates/dash/busy.html.j2 (zh/en, "try again in a moment", Retry-After) instead of one more
 # kernel.  By default from the memory this server may plan with (calc.serve.memory_mb: the memory available at
 # start-up, or the control group's limit): 3/4 of it, less the server and the pooled kernels, divided by
-# KERNEL_MB.  KERNEL_MB = 300 MB: a kernel measured 180 MB idle and up to 274 MB while its page is worked
-# (benchmarks/load_test.py, README "Dashboards"), with some room; the server itself ~300 MB under load.
+# KERNEL_MB.  KERNEL_MB = 400 MB: a kernel measured 180 MB idle, about 300 MB on average while 20 users worked
+# the pages, and up to 571 MB for a budget page worked for minutes (benchmarks/load_test.py, README
+# "Dashboards"); the server itself ~300 MB under load.
 KERNEL_MB = serve.setting("DASH_KERNEL_MB")
 MAX_KERNELS = serve.setting("DASH_MAX_KERNELS") or serve.default_max_kernels(
     serve.memory_mb(), kernel_mb=KERNEL_MB, pooled=POOLED, server_mb=300, share=0.75)

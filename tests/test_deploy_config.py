@@ -67,8 +67,8 @@ def test_the_deployed_culling_shuts_abandoned_kernels_down_within_two_minutes(mo
     c = load_config()
     jupyter_patch.remove()
     km, ws = c.MappingKernelManager, c.Voila.tornado_settings
-    # the deployed defaults: idle 90 s, checked every 15 s; websockets pinged every 10 s, gone after 30 s
-    assert (km.cull_idle_timeout, km.cull_interval) == (90, 15)
+    # the deployed defaults: idle 60 s, checked every 10 s; websockets pinged every 10 s, gone after 30 s
+    assert (km.cull_idle_timeout, km.cull_interval) == (60, 10)
     assert (ws["ws_ping_interval"], ws["ws_ping_timeout"]) == (10_000, 30_000)
     # a page closed without unload (its socket closed by the OS): culled at most idle + interval after its
     # last message
@@ -102,9 +102,9 @@ def test_the_deployed_cap_comes_from_the_memory(monkeypatch):
     load_config()
     jupyter_patch.remove()
     # 3/4 of 24,000 MB, less the server (300 MB) and the 8 pooled kernels (2 per dashboard, 1 for the landing page
-    # and 1 for the analyst notebook) at 300 MB each: (18,000 - 300 - 2,400) // 300 = 51 page kernels
-    assert jupyter_patch.CAP.max_kernels == 51
-    monkeypatch.setattr(serve, "memory_mb", lambda: 2_000)  # a small machine: (1,500 - 300 - 2,400) < 0 → 1
+    # and 1 for the analyst notebook) at 400 MB each: (18,000 - 300 - 3,200) // 400 = 36 page kernels
+    assert jupyter_patch.CAP.max_kernels == 36
+    monkeypatch.setattr(serve, "memory_mb", lambda: 2_000)  # a small machine: (1,500 - 300 - 3,200) < 0 → 1
     load_config()
     jupyter_patch.remove()
     assert jupyter_patch.CAP.max_kernels == 1
@@ -158,7 +158,7 @@ def test_settings_at_their_edges():
     assert serve.setting("DASH_CULL_IDLE", {"DASH_CULL_IDLE": " 86400 "}) == 86_400
     assert serve.setting("DASH_MAX_KERNELS", {"DASH_MAX_KERNELS": "1"}) == 1
     assert serve.setting("DASH_MAX_KERNELS", {}) is None  # computed from the memory
-    assert serve.setting("DASH_CULL_IDLE", {"DASH_CULL_IDLE": ""}) == 90
+    assert serve.setting("DASH_CULL_IDLE", {"DASH_CULL_IDLE": ""}) == 60
 
 
 def test_templates_have_no_external_asset():
