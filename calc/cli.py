@@ -334,9 +334,22 @@ def cmd_consortium(args) -> int:
 
     output = Path(args.output)
     summary_path = Path(args.summary) if args.summary else None
+    options = _checked_options(args.option)
+    if args.workers is not None or args.scheduler is not None:
+        from calc import distributed as dist
+
+        if summary_path is not None:
+            raise UsageError("with --workers or --scheduler the summary is written inside the output folder "
+                             "(OUT/summary/): leave out --summary")
+        progress = Progress(args.quiet)
+        try:
+            progress.stage("partitions", 100)
+            return dist.cli_consortium(args, options, say=_say, warn=_warn, usage_error=UsageError,
+                                       progress=progress.step)
+        finally:
+            progress.close()
     if summary_path is not None:
         _output_kind(summary_path, "--summary")
-    options = _checked_options(args.option)
     check_output_paths([args.input], _outputs(output, summary=summary_path))
     as_of = args.as_of or dt.date.today()
     parsed = _load(load_consortia, args)
@@ -499,6 +512,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--summary", default=None, help="SUMMARY.csv: one row per consortium and jurisdiction")
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
     p.add_argument("--option", action="append", metavar="ID=VALUE")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no summary line")
+    p.add_argument("--workers", type=int, default=None, metavar="N", help="run on Dask: a local cluster of N "
+                   "worker processes; the output is a folder holding criteria/ and summary/ (partitioned Parquet)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="run on an existing Dask cluster")
+    p.add_argument("--partition-rows", type=int, default=None, metavar="N", help="with Dask: rows per partition "
+                   "when the input is one file (default 250000)")
     p.set_defaults(run=cmd_consortium)
 
     p = sub.add_parser("budget", parents=[debug], help="baseline vs reform over a population; budgets, projection")

@@ -379,12 +379,8 @@ def consortia_dataset(source: Any, folder: Path | str, *, as_of: dt.date | str |
 
 # ============================================================================================ the command line
 
-def cli_entitlements(args: Any, options: Mapping[str, str], *, say: Callable[[str], None],
-                     warn: Callable[[str], None], usage_error: type[Exception], progress: Any = None) -> int:
-    """``python -m calc entitlements INPUT --workers N|--scheduler ADDRESS --output FOLDER``."""
-    from calc.files import check_output_paths
-    from calc.outputs import citations_table
-
+def _cli_checks(args: Any, usage_error: type[Exception]) -> tuple[Path, int]:
+    """The Dask arguments of a command, checked before any work: (output folder, rows per partition)."""
     output = Path(args.output)
     if args.workers is not None and args.scheduler is not None:
         raise usage_error("give --workers N (a local cluster) or --scheduler ADDRESS (an existing one), not both")
@@ -393,11 +389,44 @@ def cli_entitlements(args: Any, options: Mapping[str, str], *, say: Callable[[st
     if output.suffix and not output.is_dir():
         raise usage_error(f"with --workers or --scheduler, --output is a folder (a partitioned Parquet dataset), got "
                           f"{escape_controls(output.name)!r}")
-    if output.suffix.lower() == ".xlsx":
-        raise usage_error("an XLSX cannot be written partition by partition: give a folder")
     partition_rows = PARTITION_ROWS if args.partition_rows is None else args.partition_rows
     if partition_rows < 1:
         raise usage_error(f"--partition-rows must be at least 1, got {partition_rows}")
+    return output, partition_rows
+
+
+def cli_consortium(args: Any, options: Mapping[str, str], *, say: Callable[[str], None],
+                   warn: Callable[[str], None], usage_error: type[Exception], progress: Any = None) -> int:
+    """``python -m calc consortium INPUT --workers N|--scheduler ADDRESS --output FOLDER``: FOLDER/criteria/ and
+    FOLDER/summary/, the errors in FOLDER.errors.csv."""
+    from calc.files import check_output_paths
+
+    output, partition_rows = _cli_checks(args, usage_error)
+    errors_file = output.with_name(output.name + ".errors.csv")
+    check_output_paths([args.input], {"errors file": errors_file})
+    if _identity(output) == _identity(Path(args.input)):
+        raise OutputError(f"--output {escape_controls(str(output))} is the input: it would be overwritten")
+    run = consortia_dataset(args.input, output, as_of=args.as_of or dt.date.today(),
+                            jurisdictions=args.jurisdiction, options=options, lang=args.lang, workers=args.workers,
+                            scheduler=args.scheduler, partition_rows=partition_rows, limits=args.limits,
+                            progress=progress)
+    write_csv(errors_file, run.errors)
+    for message in run.errors["message"]:
+        warn(f"error: {message}")
+    if not args.quiet:
+        counts = ", ".join(f"{k}: {v}" for k, v in sorted(run.sums.items()))
+        say(f"{run.rows} consortia assessed in {run.parts} partitions, {run.rejected_rows} rejected; {counts} → "
+            f"{args.output}/")
+    return 1 if len(run.errors) else 0
+
+
+def cli_entitlements(args: Any, options: Mapping[str, str], *, say: Callable[[str], None],
+                     warn: Callable[[str], None], usage_error: type[Exception], progress: Any = None) -> int:
+    """``python -m calc entitlements INPUT --workers N|--scheduler ADDRESS --output FOLDER``."""
+    from calc.files import check_output_paths
+    from calc.outputs import citations_table
+
+    output, partition_rows = _cli_checks(args, usage_error)
     side = {"errors file": output.with_name(output.name + ".errors.csv"),
             "citations file": output.with_name(output.name + ".citations.csv")}
     check_output_paths([args.input], side)

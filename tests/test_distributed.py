@@ -172,3 +172,19 @@ def test_compare_on_dask_gives_the_single_process_items_budget_lines_and_enterpr
     assert line["prorated_yuan"] + line["remainder_yuan"] == 200_000_000
     pd.testing.assert_frame_equal(plain(pd.read_parquet(tmp_path / "out")), plain(single.enterprises),
                                   check_dtype=False)
+
+
+def test_the_consortium_command_on_two_workers_writes_the_single_process_criteria_and_summary(tmp_path):
+    source = SAMPLES / "consortia.csv"
+    done = subprocess.run([sys.executable, "-m", "calc", "consortium", str(source), "--as-of", AS_OF,
+                           "--jurisdiction", "all", "--workers", "2", "--partition-rows", "20", "--output",
+                           str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    single = calc.assess_consortia(source, as_of=AS_OF, jurisdictions="all")
+    n = len(single.inputs.frame)
+    assert f"{n} consortia assessed in {-(-n // 20)} partitions, 0 rejected" in done.stdout
+    pd.testing.assert_frame_equal(plain(pd.read_parquet(tmp_path / "out" / "criteria")), plain(single.criteria("zh")),
+                                  check_dtype=False)
+    pd.testing.assert_frame_equal(plain(pd.read_parquet(tmp_path / "out" / "summary")), plain(single.summary("zh")),
+                                  check_dtype=False)
+    assert len(pd.read_csv(tmp_path / "out.errors.csv")) == 0
