@@ -364,8 +364,9 @@ def cmd_consortium(args) -> int:
     _report_errors(parsed)
     _warn_if_nothing_in_force(as_of, sorted(p.id for p in default_policies().policies.values() if p.criteria))
     counts = summary["status"].value_counts().to_dict() if len(summary) else {}
-    _say(f"{len(parsed.frame)} consortia assessed, {parsed.bad_row_count} rejected; "
-         + ", ".join(f"{k}: {v}" for k, v in counts.items()) + f" → {args.output}")
+    if not args.quiet:
+        _say(f"{len(parsed.frame)} consortia assessed, {parsed.bad_row_count} rejected; "
+             + ", ".join(f"{k}: {v}" for k, v in counts.items()) + f" → {args.output}")
     return EXIT_ROWS_REJECTED if len(parsed.errors) else EXIT_OK
 
 
