@@ -271,8 +271,7 @@ def _local_units_here(frame: pd.DataFrame, jurisdiction: str) -> Col:
     assumed local to it.  For that, give ``local_units_<jurisdiction>`` (``local_units_hainan``,
     ``local_units_xiamen``, ``local_units_liaoyang``, ``local_units_qingdao``): members registered in or based in
     that jurisdiction; it also overrides ``local_units`` for the own jurisdiction.  Unknown otherwise, and the
-    needs_input reason names the column that would decide (calc.inputs does not know these columns yet: they are
-    carried through as given)."""
+    needs_input reason names the column that would decide (each is an input column of the consortia table)."""
     n = len(frame)
     values, known = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
     explicit = f"local_units_{jurisdiction}"

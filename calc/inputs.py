@@ -245,6 +245,16 @@ ENTERPRISE_COLUMNS: list[Column] = [
            description_zh="创新联合体三年评估等级：优秀/合格/不合格/无",
            description_en="Consortium three-yearly evaluation: excellent, pass, fail or none"),
     _n("claim_year", ("年度", "申报年度", "年份"), "申报年度，如 2026", "Claim year, e.g. 2026"),
+    # columns that only some items read (措施7's cap is per laboratory; 第十二条（八） pays the 依托单位 only;
+    # 第十五条: a 省级制造业创新中心 takes no part in the evaluation, so no evaluation award)
+    _n("joint_labs", ("共建联合实验室数", "联合实验室数"), "共建联合实验室个数（措施7：每个实验室最高1000万元；空白按1个）",
+       "Joint laboratories built (measure 7: the cap is per laboratory; blank counts as one)"),
+    _b("executive_host", ("是否常设执行机构依托单位", "常设执行机构依托单位"),
+       "是否为联合体常设执行机构依托单位（是/否，第十二条（八））",
+       "Hosts the consortium's standing executive body (yes/no, article 12 (8))"),
+    _b("consortium_is_provincial_mfg_center", ("所牵头联合体是否省级制造业创新中心", "联合体是否省级制造业创新中心"),
+       "所在（牵头）联合体是否为省级制造业创新中心（是/否，第十五条：不参加市评估）",
+       "The consortium is a provincial manufacturing innovation centre (yes/no, article 15: not evaluated)"),
 ]  # fmt: skip
 
 CONSORTIUM_COLUMNS: list[Column] = [
@@ -260,7 +270,18 @@ CONSORTIUM_COLUMNS: list[Column] = [
     _n("universities", ("高校数", "高校成员数"), "成员中高校数", "Member universities"),
     _n("research_institutes", ("科研院所数", "科研院所成员数"), "成员中科研院所数", "Member research institutes"),
     _n("other_units", ("其他单位数", "其他成员单位数"), "其他成员单位数", "Other member units"),
-    _n("local_units", ("本地单位数", "本地成员单位数"), "注册在本地的成员单位数", "Members registered locally"),
+    _n("local_units", ("本地单位数", "本地成员单位数"), "注册在本地（联合体所属地）的成员单位数",
+       "Members registered locally (in the consortium's own jurisdiction)"),
+    # members local to a given jurisdiction, for assessing a consortium against another jurisdiction than its own
+    # (calc.eligibility._local_units_here): local_units is never assumed local to another place
+    _n("local_units_xiamen", ("注册在厦门的成员单位数", "厦门本地单位数"), "注册在厦门的成员单位数",
+       "Members registered in Xiamen"),
+    _n("local_units_liaoyang", ("注册在辽阳的成员单位数", "辽阳本地单位数"), "注册在辽阳的成员单位数",
+       "Members registered in Liaoyang"),
+    _n("local_units_qingdao", ("注册在青岛的成员单位数", "青岛本地单位数"), "注册在青岛的成员单位数",
+       "Members registered in Qingdao"),
+    _n("local_units_hainan", ("在海南注册或驻琼的成员单位数", "海南本地单位数"), "在海南注册或驻琼的成员单位数",
+       "Members registered or based in Hainan"),
     _n("scale_or_hightech_enterprises", ("规上或高新技术企业数", "规上企业或高新技术企业数"),
        "成员中规模以上企业或高新技术企业数", "Member enterprises that are above-scale or high-tech"),
     Column("lead_type", "category", ("牵头单位类型",),
@@ -309,6 +330,9 @@ CONSORTIUM_COLUMNS: list[Column] = [
        "National-level talents in the team (article 11)"),
     _n("city_b_talents", ("市B类以上人才数", "B类以上人才数", "市B类人才数"), "市B类及以上人才数（第十一条）",
        "City class-B-or-above talents in the team (article 11)"),
+    _b("lead_regional_medical_center", ("牵头单位是否国家区域医疗中心建设单位",),
+       "牵头单位是否为国家区域医疗中心建设单位（是/否，第六条（二）1）",
+       "Lead unit is a national regional medical centre under construction (yes/no, article 6 (2) 1)"),
     _b("lead_is_provincial_mfg_center", ("牵头单位是否省级制造业创新中心",),
        "牵头单位是否为省级制造业创新中心（是/否）", "Lead unit is a provincial manufacturing innovation centre"),
 ]  # fmt: skip
@@ -1333,22 +1357,35 @@ def _combination_errors(
                     dtype=object,
                 )
                 found.append((pos, "consortium_member", header_of["consortium_member"], msgs))
+        # 第十一条（六）「…的，同时作为“人才攻关联合体”」: the talent consortium is the consortium itself, so its lead is
+        # the consortium's lead; a talent lead said explicitly not to be a consortium lead is a contradiction
+        if "talent_consortium_lead" in header_of and "consortium_lead" in header_of:
+            bad = (frame["talent_consortium_lead"].eq(True) & frame["consortium_lead"].eq(False)) \
+                .fillna(False).to_numpy(dtype=bool)
+            if bad.any():
+                pos = np.flatnonzero(bad)
+                msgs = np.full(len(pos), "consortium_lead is no, but talent_consortium_lead is yes: a talent "
+                               "consortium is a recognised consortium (第十一条（六） 同时作为), led by its lead; "
+                               "correct one of them", dtype=object)
+                found.append((pos, "consortium_lead", header_of["consortium_lead"], msgs))
         return found
     if table != "consortia":
         return found
     members = ["enterprises", "universities", "research_institutes", "other_units"]
-    if "local_units" in header_of:
-        total = sum(frame[c].astype("Int64") for c in members)  # <NA> when any part is unknown
-        over = (frame["local_units"] > total).fillna(False).to_numpy(dtype=bool)
+    total = sum(frame[c].astype("Int64") for c in members)  # <NA> when any part is unknown
+    for local in ("local_units", *(f"local_units_{j}" for j in JURISDICTIONS)):
+        if local not in header_of:
+            continue
+        over = (frame[local] > total).fillna(False).to_numpy(dtype=bool)
         if over.any():
             pos = np.flatnonzero(over)
             msgs = np.array(
                 [f"{lu} local units is more than the {t} members in total "
                  "(enterprises + universities + research_institutes + other_units)"
-                 for lu, t in zip(_ints(frame["local_units"])[pos], _ints(total)[pos])],
+                 for lu, t in zip(_ints(frame[local])[pos], _ints(total)[pos])],
                 dtype=object,
             )  # fmt: skip
-            found.append((pos, "local_units", header_of["local_units"], msgs))
+            found.append((pos, local, header_of[local], msgs))
     if "scale_or_hightech_enterprises" in header_of:
         over = (frame["scale_or_hightech_enterprises"] > frame["enterprises"]).fillna(False).to_numpy(dtype=bool)
         if over.any():

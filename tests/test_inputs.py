@@ -41,17 +41,19 @@ ENTERPRISE_KINDS = {
     "talent_consortium_lead": "bool", "major_projects": "count", "public_platforms_new": "count",
     "public_platform_rating": "category", "public_platform_upgrade_need": "bool", "double_hundred_hires": "count",
     "new_mechanism_recognised": "bool", "consortium_evaluation": "category", "claim_year": "count",
+    "joint_labs": "count", "executive_host": "bool", "consortium_is_provincial_mfg_center": "bool",
 }  # fmt: skip
 CONSORTIUM_KINDS = {
     "consortium_id": "id", "name": "text", "jurisdiction": "category", "enterprises": "count",
     "universities": "count", "research_institutes": "count", "other_units": "count", "local_units": "count",
-    "scale_or_hightech_enterprises": "count", "lead_type": "category", "lead_region": "category",
+    "local_units_xiamen": "count", "local_units_liaoyang": "count", "local_units_qingdao": "count",
+    "local_units_hainan": "count", "scale_or_hightech_enterprises": "count", "lead_type": "category", "lead_region": "category",
     "lead_revenue": "money", "lead_revenue_prev": "money", "lead_revenue_prev2": "money", "lead_rd": "money",
     "lead_rd_prev": "money", "lead_rd_prev2": "money", "lead_years_operating": "count",
     "lead_platform_level": "category", "lead_rd_staff": "count", "lead_other_consortia": "count",
     "lead_high_tech": "bool", "chief_scientist": "bool", "agreement_signed": "bool", "field": "text",
     "core_team_members": "count", "national_level_talents": "count", "city_b_talents": "count",
-    "lead_is_provincial_mfg_center": "bool",
+    "lead_regional_medical_center": "bool", "lead_is_provincial_mfg_center": "bool",
 }  # fmt: skip
 
 
@@ -643,3 +645,45 @@ def test_million_rows_with_integer_money() -> None:
     assert len(parsed.frame) == n - 1
     assert parsed.errors["input_row"].tolist() == [8]
     assert parsed.frame["rd_expense"].iloc[0] == df["rd_expense"].iloc[0] * 100
+
+
+# --------------------------------------------------------------------------- columns some items read
+
+
+def test_talent_lead_who_is_not_the_consortium_lead_is_rejected() -> None:
+    # 第十一条（六）「…的，同时作为“人才攻关联合体”」: the talent consortium is the recognised consortium itself, so a
+    # talent lead (是) with consortium_lead 否 contradicts; 是/是 and 是/blank are accepted as given
+    df = pd.DataFrame({"enterprise_id": ["a", "b", "c"], "consortium_member": ["是", "是", "是"],
+                       "consortium_lead": ["否", "是", None], "talent_consortium_lead": ["是", "是", "是"]})
+    parsed = load_enterprises(df)
+    assert parsed.errors["input_row"].tolist() == [1]
+    assert parsed.errors["column"].tolist() == ["consortium_lead"]
+    assert "talent_consortium_lead is yes" in parsed.errors["message"].iloc[0]
+    assert parsed.frame["enterprise_id"].tolist() == ["b", "c"]
+    assert parsed.frame["consortium_lead"].isna().tolist() == [False, True]  # blank stays blank
+
+
+def test_columns_read_by_single_items_are_parsed() -> None:
+    # joint_labs a count (措施7 cap per laboratory), executive_host and consortium_is_provincial_mfg_center yes/no
+    df = pd.DataFrame({"企业编号": ["a", "b"], "共建联合实验室数": ["2", "x"],
+                       "是否常设执行机构依托单位": ["是", "否"], "所牵头联合体是否省级制造业创新中心": ["否", "是"]})
+    parsed = load_enterprises(df)
+    assert parsed.frame["joint_labs"].tolist() == [2]
+    assert parsed.frame["executive_host"].tolist() == [True]
+    assert parsed.frame["consortium_is_provincial_mfg_center"].tolist() == [False]
+    assert parsed.errors[["input_row", "column", "value"]].values.tolist() == [[2, "共建联合实验室数", "x"]]
+
+
+@pytest.mark.parametrize("local, rejected", [(4, False), (5, True)])
+def test_local_units_of_a_jurisdiction_cannot_exceed_the_members(local, rejected) -> None:
+    # 3 enterprises + 1 university + 0 + 0 = 4 members: 4 local to Hainan is possible, 5 is not
+    df = pd.DataFrame({"consortium_id": ["k"], "enterprises": [3], "universities": [1], "research_institutes": [0],
+                       "other_units": [0], "local_units_hainan": [local], "牵头单位是否国家区域医疗中心建设单位": ["是"]})
+    parsed = load_consortia(df)
+    assert (len(parsed.errors) == 1) is rejected
+    if rejected:
+        assert parsed.errors["column"].tolist() == ["local_units_hainan"]
+        assert "5 local units is more than the 4 members" in parsed.errors["message"].iloc[0]
+    else:
+        assert parsed.frame["local_units_hainan"].tolist() == [4]
+        assert parsed.frame["lead_regional_medical_center"].tolist() == [True]

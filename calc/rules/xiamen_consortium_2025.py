@@ -23,9 +23,9 @@ ENTERPRISE_LEADS = ("enterprise", "provincial_mfg_innovation_center")
 ALLOWED_LEADS = ENTERPRISE_LEADS + ("new_rd_institution", "hospital_3a", "hospital_other")
 HOSPITAL_LEADS = ("hospital_3a", "hospital_other")
 # 第六条（二）1's exception: a 国家区域医疗中心建设单位 may lead in life health without being 三甲 (a yes/no input
-# column; not in the schema yet, read when given)
+# column of the consortia table)
 REGIONAL_CENTRE = "lead_regional_medical_center"
-# enterprise columns the items read when given (not in the schema yet): 第十二条（八） 常设执行机构依托单位, and
+# enterprise columns only these items read: 第十二条（八） 常设执行机构依托单位, and
 # 第十五条 whether the enterprise's consortium is a 省级制造业创新中心
 EXECUTIVE_HOST = "executive_host"
 PROVINCIAL_CENTRE = "consortium_is_provincial_mfg_center"
@@ -282,7 +282,7 @@ def double_hundred_post(ctx: Ctx) -> Award:
 def new_mechanism_award(ctx: Ctx) -> Award:
     """第十二条（八）: 成果转化效益显著的新机制、新模式,给予常设执行机构依托单位30万元奖励."""
     # only the 常设执行机构依托单位 is paid: a member not hosting the executive body is not eligible, a blank
-    # answer leaves the item open (column executive_host; not in the schema yet, read when given)
+    # answer leaves the item open (column executive_host)
     recognised, host = ctx.flag("new_mechanism_recognised"), ctx.flag(EXECUTIVE_HOST)
     ok, status, reason = decide(ctx, [(recognised, "no_new_mechanism"), (host, "not_executive_host")])
     reason = pick(ok, code("granted_fixed"), reason).astype(np.int16, copy=False)

@@ -134,7 +134,7 @@ def rd_growth_bonus(ctx: Ctx) -> Award:
     return Award(pick(ok, ctx.p("amount"), 0).astype(np.int64, copy=False), status, reason)
 
 
-JOINT_LABS = "joint_labs"  # how many joint laboratories (a count column; not in the schema yet, read when given)
+JOINT_LABS = "joint_labs"  # how many joint laboratories (a count column; blank = one lab)
 
 
 @item(f"{P}.joint_lab")
