@@ -59,6 +59,8 @@ def enterprise(draw) -> dict:
         row[name] = draw(maybe(st.booleans()))
     if row["consortium_member"] is False and (row["consortium_lead"] or row["talent_consortium_lead"]):
         row["consortium_member"] = True  # a lead is a member: the loader rejects the contradiction (tested apart)
+    if row["talent_consortium_lead"] and row["consortium_lead"] is False:
+        row["consortium_lead"] = True  # a talent consortium's lead is the consortium's lead (第十一条（六） 同时作为)
     for name in MONEY:
         row[name] = draw(maybe(money))
     if draw(st.booleans()) and None not in (row["national_funding"], row["provincial_funding"], row["municipal_funding"]):
