@@ -128,6 +128,7 @@ def test_the_wheel_holds_the_code_and_every_shipped_file(installed):
     assert "Name: sti-subsidy-calc" in metadata and "subsidy-calc = calc.cli:main" in entry_points
     files = _repository_files()
     expected = {n for n in files if n.startswith("calc/") and n.endswith(".py")}
+    expected |= {n for n in files if n.startswith("calc/dashboards/words/") and n.endswith(".yaml")}  # the catalogs
     expected |= {f"calc/_shipped/{n}" for n in files
                  if n.split("/")[0] in SHIPPED_FOLDERS and not Path(n).name.startswith(".")}
     assert sorted(expected - names) == [], "the wheel lacks these (list their folder in pyproject.toml)"
