@@ -269,3 +269,17 @@ def test_the_reproduce_in_python_code_gives_the_same_numbers():
     exec(compile(code, "<reproduce>", "exec"), namespace)  # the generated snippet, as a user would run it
     expected = compare("data/samples/enterprises.csv", [CAP_300], AS_OF, budgets={STEP: "5000万"}, award_share="80%")
     pd.testing.assert_frame_equal(namespace["cmp"].items, expected.items)
+
+
+def test_matching_read_as_a_ceiling_takes_the_award_share():
+    # 第九条（二）「可按国家财政资金投入的50%予以配套支持,最高不超过1000万元」: national 2000万 × 50% = 1000万 (= the cap;
+    # 0 + 0 + 1000万 + 2000万 ≤ 项目总投入 1亿).  Read as a formula (default) the share does not apply: 1000万; read
+    # as a ceiling (option kind=ceiling, 可 = discretionary) a 50% award share gives 500万.
+    df = pd.DataFrame([{"enterprise_id": "a", "city": "xiamen", "consortium_member": True, "national_funding": "2000万",
+                        "provincial_funding": 0, "municipal_funding": 0, "project_total_investment": "1亿"}])
+    item = "xiamen_consortium_2025.national_project_matching"
+    as_formula = compare(df, [], "2026-06-30", award_share="50%").items.set_index("item_id").loc[item]
+    as_ceiling = compare(df, [], "2026-06-30", award_share="50%",
+                         options={f"{item}.kind": "ceiling"}).items.set_index("item_id").loc[item]
+    assert (as_formula["kind"], as_formula["baseline_yuan"]) == ("formula", 10_000_000)
+    assert (as_ceiling["kind"], as_ceiling["baseline_yuan"]) == ("ceiling", 5_000_000)
