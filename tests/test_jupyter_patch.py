@@ -161,6 +161,30 @@ def test_kernels_start_without_history_and_a_vanished_kernel_is_not_culled():
     asyncio.run(manager.cull_kernel_if_idle("k-gone"))  # shut down since the culler listed it: no KeyError
     assert manager.culled == ["k1"]
 
+    class Starting:  # a kernel still starting: reading its last activity raises (jupyter_server's TraitError)
+        @property
+        def last_activity(self):
+            raise ValueError("The 'last_activity' trait expected a datetime, not the NoneType None.")
+
+    manager._kernels["k-starting"] = Starting()
+    asyncio.run(manager.cull_kernel_if_idle("k-starting"))
+    assert manager.culled == ["k1"]
+
+
+def test_the_culler_checks_every_kernel_at_once():
+    class Slow(FakeBase):
+        async def cull_kernel_if_idle(self, kernel_id):
+            self.culled.append(("start", kernel_id))
+            await asyncio.sleep(0.05)  # a shutdown taking its time
+            self.culled.append(("end", kernel_id))
+
+    manager = jupyter_patch._handover_factory(lambda base, *a, **k: base)(Slow, True, 1)()
+    for _ in range(3):
+        asyncio.run(manager.start_kernel())
+    asyncio.run(manager.cull_kernels())
+    # all three started before any finished: no kernel waits for the others' shutdowns
+    assert [step for step, _ in manager.culled] == ["start"] * 3 + ["end"] * 3
+
 
 def test_pooled_kernels_are_not_counted_until_handed_out():
     def factory(base, preheat, pool_size, page_config_hook=None):
