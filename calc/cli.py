@@ -75,6 +75,29 @@ def _checked_options(pairs: Sequence[str] | None) -> dict[str, str]:
     return options
 
 
+def _policy_set(pairs: Sequence[str] | None):
+    """The policies, with the dates set by ``--policy-dates ID=START..END`` (END may be left out: no end)."""
+    policies = default_policies()
+    for pair in pairs or ():
+        policy_id, sep, span = pair.partition("=")
+        start, dots, end = span.partition("..")
+        if not sep or not dots or not start.strip():
+            raise UsageError(f"--policy-dates {terminal_text(pair)!r}: expected POLICY_ID=START..END, e.g. "
+                             "xiamen_sti_measures=2025-03-01..2028-02-29 (END may be left out: no end date)")
+        try:
+            policies = policies.with_validity(policy_id.strip(), start.strip(), end.strip() or None)
+        except PolicyDataError as exc:
+            raise UsageError(f"--policy-dates: {exc}") from None
+    return policies
+
+
+def _warn_assumptions(policies, as_of: dt.date, policy_ids: Sequence[str]) -> None:
+    """The dates the data assumes, where the as-of date falls in the months where they decide the result."""
+    for assumption in policies.assumptions(as_of):
+        if assumption.policy_id in policy_ids and assumption.uncertain:
+            _warn(f"warning: {assumption.text_en}; set the dates with --policy-dates {assumption.policy_id}=START..END")
+
+
 def _limits(pairs: Sequence[str] | None) -> Limits:
     limits = DEFAULT
     for pair in pairs or ():
@@ -175,8 +198,10 @@ def _check_fits_xlsx(path: Path, rows: int, what: str) -> None:
                           "instead (or --shape wide, one row per enterprise)")
 
 
-def _warn_if_nothing_in_force(as_of: dt.date, policy_ids: Sequence[str]) -> None:
-    policies = default_policies().policies
+def _warn_if_nothing_in_force(as_of: dt.date, policy_ids: Sequence[str], policy_set=None) -> None:
+    policy_set = policy_set or default_policies()
+    _warn_assumptions(policy_set, as_of, policy_ids)
+    policies = policy_set.policies
     in_force = [p for p in policy_ids if policies[p].in_force(as_of)]
     if policy_ids and not in_force:
         spans = "; ".join(f"{p} {policies[p].validity_text()}" for p in policy_ids)
@@ -305,7 +330,7 @@ def cmd_entitlements(args) -> int:
     try:
         progress.stage("reading", 30)
         parsed = _load(load_enterprises, args)
-        policies = default_policies()
+        policies = args.policies
         if output.suffix.lower() == ".xlsx":  # what is known before any computation
             n_items = len(policies.items())
             if args.shape == "wide":
@@ -313,14 +338,14 @@ def cmd_entitlements(args) -> int:
             elif args.rows == "all":
                 _check_fits_xlsx(output, len(parsed.frame) * n_items, "items table")
         progress.stage("computing", 10)
-        result = entitlements(parsed, as_of=as_of, options=options)
+        result = entitlements(parsed, as_of=as_of, options=options, policies=policies)
         sheets = _entitlement_sheets(result, args, output, progress)
         _write_entitlements(output, sheets, progress, dt.datetime.combine(as_of, dt.time()))
         totals = result.totals()
     finally:
         progress.close()
     _report_errors(parsed)
-    _warn_if_nothing_in_force(as_of, sorted({n.policy_id for n in policies.items()}))
+    _warn_if_nothing_in_force(as_of, sorted({n.policy_id for n in policies.items()}), policies)
     if not args.quiet:
         _say(f"{len(parsed.frame)} enterprises computed, {parsed.bad_row_count} rejected; "
              f"formula+fixed {exact_sum(totals['formula_fixed_yuan'].to_numpy()):,} yuan, "
@@ -353,7 +378,8 @@ def cmd_consortium(args) -> int:
     check_output_paths([args.input], _outputs(output, summary=summary_path))
     as_of = args.as_of or dt.date.today()
     parsed = _load(load_consortia, args)
-    result = assess_consortia(parsed, as_of=as_of, jurisdictions=args.jurisdiction, options=options)
+    result = assess_consortia(parsed, as_of=as_of, jurisdictions=args.jurisdiction, options=options,
+                              policies=args.policies)
     criteria = result.criteria(lang=args.lang).reindex(columns=CRITERIA_COLUMNS)
     _check_fits_xlsx(output, len(criteria), "criteria table")
     summary = result.summary()
@@ -362,7 +388,8 @@ def cmd_consortium(args) -> int:
     if summary_path is not None:
         _write(summary_path, {"summary": summary})
     _report_errors(parsed)
-    _warn_if_nothing_in_force(as_of, sorted(p.id for p in default_policies().policies.values() if p.criteria))
+    _warn_if_nothing_in_force(as_of, sorted(p.id for p in args.policies.policies.values() if p.criteria),
+                              args.policies)
     counts = summary["status"].value_counts().to_dict() if len(summary) else {}
     if not args.quiet:
         _say(f"{len(parsed.frame)} consortia assessed, {parsed.bad_row_count} rejected; "
@@ -386,7 +413,7 @@ def cmd_budget(args) -> int:
     parsed = _load(load_enterprises, args)
     _check_fits_xlsx(output, len(parsed.frame), "enterprises sheet")
     comparison = compare(parsed, reforms, as_of, award_share=checked["award_share"], budgets=checked["budgets"],
-                         options=options)
+                         options=options, policies=args.policies)
     columns = ["item_id", "policy_id", "kind", "baseline_yuan", "reform_yuan", "change_yuan",
                "baseline_recipients", "reform_recipients", "award_share"]
     if "prorated_yuan" in comparison.items.columns:
@@ -398,10 +425,10 @@ def cmd_budget(args) -> int:
         if checked["years"] or checked["draws"]:
             projection = project(parsed, checked["years"], reforms=reforms, rd_growth=checked["rd_growth"],
                                  rd_growth_sd=checked["rd_growth_sd"], draws=checked["draws"], seed=checked["seed"],
-                                 award_share=checked["award_share"], options=options)
-        write_budget_workbook(output, comparison, reform_parameters(default_policies(), reforms, as_of), projection)
+                                 award_share=checked["award_share"], options=options, policies=args.policies)
+        write_budget_workbook(output, comparison, reform_parameters(args.policies, reforms, as_of), projection)
     _report_errors(parsed)
-    _warn_if_nothing_in_force(as_of, sorted({n.policy_id for n in default_policies().items()}))
+    _warn_if_nothing_in_force(as_of, sorted({n.policy_id for n in args.policies.items()}), args.policies)
     items = comparison.items
     _say(f"{len(parsed.frame)} enterprises, {parsed.bad_row_count} rejected; baseline "
          f"{exact_sum(items['baseline_yuan'].to_numpy()):,} yuan, reform {exact_sum(items['reform_yuan'].to_numpy()):,} "
@@ -413,15 +440,16 @@ def cmd_budget(args) -> int:
 
 
 def cmd_policies(args) -> int:
-    policies = default_policies()
+    policies = args.policies
     as_of = args.as_of or dt.date.today()
+    assumed = {a.policy_id: a for a in policies.assumptions(as_of)}
     for policy in policies.policies.values():
         state = "in force" if policy.in_force(as_of) else "NOT in force"
         _say(f"{policy.id}: {policy.title}")
         _say(f"  {policy.issuer}; valid {policy.validity_text()} ({state} on {as_of}); "
              f"{policy.validity.short()}")
-        if policy.validity_assumption:
-            _say(f"  assumption: {policy.validity_assumption.strip()}")
+        if policy.id in assumed:  # the data's assumed dates, or the dates set with --policy-dates
+            _say(f"  {'dates set' if assumed[policy.id].set_by_user else 'assumption'}: {assumed[policy.id].text_en}")
         for node in policy.criteria.values():
             _say(f"  criterion {node.id} [{node.strength}] {node.title_zh} — {node.citation.short()}")
         for node in policy.items.values():
@@ -474,8 +502,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     debug = argparse.ArgumentParser(add_help=False)  # --debug also after the command
     debug.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    dates = argparse.ArgumentParser(add_help=False)
+    dates.add_argument("--policy-dates", action="append", metavar="ID=START..END", default=None,
+                       help="set a policy's dates where the text gives none, e.g. xiamen_sti_measures=2025-03-01.."
+                            "2028-02-29 (若干措施 三、「自印发之日起实施，有效期3年」: the data assumes 2025-01-01..2027-12-31)")
 
-    p = sub.add_parser("entitlements", parents=[debug], help="what each enterprise can claim, item by item")
+    p = sub.add_parser("entitlements", parents=[debug, dates], help="what each enterprise can claim, item by item")
     _reading(p, "enterprises")
     p.add_argument("--as-of", type=_date, default=None, help="date the policies are read at (default: today)")
     p.add_argument("--output", required=True, help="OUT.csv, OUT.parquet (errors beside it in OUT.errors.csv, "
@@ -502,7 +534,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "when the input is one file (default 250000)")
     p.set_defaults(run=cmd_entitlements)
 
-    p = sub.add_parser("consortium", parents=[debug], help="consortium eligibility, criterion by criterion")
+    p = sub.add_parser("consortium", parents=[debug, dates], help="consortium eligibility, criterion by criterion")
     _reading(p, "consortia")
     p.add_argument("--as-of", type=_date, default=None)
     from calc.inputs import JURISDICTIONS
@@ -521,7 +553,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "when the input is one file (default 250000)")
     p.set_defaults(run=cmd_consortium)
 
-    p = sub.add_parser("budget", parents=[debug], help="baseline vs reform over a population; budgets, projection")
+    p = sub.add_parser("budget", parents=[debug, dates], help="baseline vs reform over a population; budgets, projection")
     _reading(p, "enterprises")
     p.add_argument("--as-of", type=_date, default=None)
     p.add_argument("--reform", action="append", metavar="R.yaml", help="a reform (YAML or XLSX); repeat to stack")
@@ -538,7 +570,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--option", action="append", metavar="ID=VALUE")
     p.set_defaults(run=cmd_budget)
 
-    p = sub.add_parser("policies", parents=[debug], help="the policies, their validity and their items with citations")
+    p = sub.add_parser("policies", parents=[debug, dates], help="the policies, their validity and their items with citations")
     p.add_argument("--as-of", type=_date, default=None)
     p.set_defaults(run=cmd_policies)
 
@@ -568,6 +600,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if hasattr(args, "limit"):
             args.limits = _limits(args.limit)
+        if hasattr(args, "policy_dates"):
+            args.policies = _policy_set(args.policy_dates)
         return args.run(args)
     except _usable_errors() as exc:
         _warn(f"error: {exc}")

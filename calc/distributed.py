@@ -406,7 +406,7 @@ def cli_consortium(args: Any, options: Mapping[str, str], *, say: Callable[[str]
     check_output_paths([args.input], {"errors file": errors_file})
     if _identity(output) == _identity(Path(args.input)):
         raise OutputError(f"--output {escape_controls(str(output))} is the input: it would be overwritten")
-    run = consortia_dataset(args.input, output, as_of=args.as_of or dt.date.today(),
+    run = consortia_dataset(args.input, output, as_of=args.as_of or dt.date.today(), policies=args.policies,
                             jurisdictions=args.jurisdiction, options=options, lang=args.lang, workers=args.workers,
                             scheduler=args.scheduler, partition_rows=partition_rows, limits=args.limits,
                             progress=progress)
@@ -433,16 +433,15 @@ def cli_entitlements(args: Any, options: Mapping[str, str], *, say: Callable[[st
     if _identity(output) == _identity(Path(args.input)):
         raise OutputError(f"--output {escape_controls(str(output))} is the input: it would be overwritten")
     as_of = args.as_of or dt.date.today()
-    run = entitlements_dataset(args.input, output, as_of=as_of, options=options, shape=args.shape, rows=args.rows,
+    run = entitlements_dataset(args.input, output, as_of=as_of, options=options, policies=args.policies,
+                               shape=args.shape, rows=args.rows,
                                lang=args.lang, citations=args.citations, workers=args.workers,
                                scheduler=args.scheduler, partition_rows=partition_rows, limits=args.limits,
                                progress=progress)
     write_csv(side["errors file"], run.errors)
     if not (args.shape == "long" and args.citations == "inline"):
         from calc.entitlements import EntitlementResult  # noqa: F401 - the citations need only the nodes
-        from calc.policies import default_policies
-
-        policies = default_policies()
+        policies = args.policies
         write_csv(side["citations file"], citations_table(_NodesOnly(policies, list(policies.items()))))
     for message in run.errors["message"]:
         warn(f"error: {message}")

@@ -404,3 +404,51 @@ def test_templates_load_back_without_errors_and_compute_once_filled(tmp_path):
     assert [done.returncode for done in runs] == [0, 0], [done.stderr for done in runs]
     assert row(read_csv(out), enterprise_id="E1", item_id=STEP)["amount_yuan"] == 600_000
     assert read_csv(summary_path)[["consortium_id", "status"]].values.tolist() == [["X7", "eligible"]]
+
+
+# --------------------------------------------------------------------------- the dates the data assumes
+
+
+def test_policy_dates_set_on_the_command_line_decide_what_is_in_force(tmp_path):
+    # 若干措施 三、「自印发之日起实施，有效期3年」 gives no issue date; the data assumes 2025-01-01 – 2027-12-31.  An
+    # enterprise with R&D 600万 (last year 400万): 600万 > 200万 and grown, 3 full steps of 200万 → 3 × 10万 = 30万
+    # while 措施7 is in force.  Set to 2025-03-01..2028-02-29: on 2028-02-29 (its last day) it pays 30万; on
+    # 2028-03-01 (the day after) nothing; with the data's dates, 2028-02-29 is already past 2027-12-31.
+    src = write_csv(tmp_path / "e.csv", "enterprise_id,city,rd_expense,rd_expense_prev\nA,xiamen,600万,400万")
+    dates = ("--policy-dates", "xiamen_sti_measures=2025-03-01..2028-02-29")
+    runs = calc_cli_many(
+        ["entitlements", src, "--as-of", "2028-02-29", *dates, "--rows", "all", "--output", tmp_path / "set_last.csv"],
+        ["entitlements", src, "--as-of", "2028-03-01", *dates, "--rows", "all", "--output", tmp_path / "set_after.csv"],
+        ["entitlements", src, "--as-of", "2028-02-29", "--rows", "all", "--output", tmp_path / "assumed.csv"],
+    )
+    assert [r.returncode for r in runs] == [0, 0, 0], [r.stderr for r in runs]
+    step = {name: row(read_csv(tmp_path / f"{name}.csv"), item_id=STEP) for name in ("set_last", "set_after", "assumed")}
+    assert (step["set_last"]["status"], int(step["set_last"]["amount_yuan"])) == ("granted", 300_000)
+    assert step["set_after"]["status"] == "not_in_force"
+    assert step["assumed"]["status"] == "not_in_force"
+    # dates set by the user are not an assumption: no warning; with the data's dates 2028-02-29 falls in the months
+    # where the real issue date decides (the last day may fall from 2027-12-31 to 2028-12-30): warned
+    assert "--policy-dates" not in runs[0].stderr
+    assert "warning:" in runs[2].stderr and "xiamen_sti_measures=START..END" in runs[2].stderr
+
+
+def test_assumed_dates_warn_only_in_the_uncertain_months(tmp_path):
+    # the first day may fall from 2025-01-01 to 2025-12-31 (issued in 2025), the last from 2027-12-31 to 2028-12-30:
+    # 2025-12-31 is inside, 2026-01-01 and 2027-12-30 outside, 2027-12-31 inside again
+    src = write_csv(tmp_path / "e.csv", "enterprise_id,city,rd_expense\nA,xiamen,600万")
+    days = ["2025-12-31", "2026-01-01", "2027-12-30", "2027-12-31"]
+    runs = calc_cli_many(*[["entitlements", src, "--as-of", d, "--output", tmp_path / f"{d}.csv"] for d in days])
+    warned = ["xiamen_sti_measures=START..END" in r.stderr for r in runs]
+    assert warned == [True, False, False, True], [r.stderr for r in runs]
+
+
+def test_policy_dates_that_cannot_be_used_exit_2(tmp_path):
+    src = write_csv(tmp_path / "e.csv", "enterprise_id,city\nA,xiamen")
+    runs = calc_cli_many(*[["entitlements", src, "--policy-dates", spec, "--output", tmp_path / "o.csv"] for spec in (
+        "xiamen_sti_measures=2025-03-01..2024-02-29", "nope=2025-01-01..", "xiamen_sti_measures",
+        "xiamen_sti_measures=2025-13-01..", "xiamen_sti_measures=1999-12-31..")])
+    assert [r.returncode for r in runs] == [2] * 5
+    assert "before" in runs[0].stderr and "unknown policy 'nope'" in runs[1].stderr
+    assert "expected POLICY_ID=START..END" in runs[2].stderr
+    assert all("Traceback" not in r.stderr for r in runs)
+    assert not (tmp_path / "o.csv").exists()
