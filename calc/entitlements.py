@@ -254,13 +254,8 @@ class EntitlementResult:
                 out[where] = explain.render(template, scalars)
                 continue
             case, first = explain.cases([values for values, _ in arrays.values()])
-            texts = np.empty(len(first), dtype=object)
-            for j, i in enumerate(first):
-                fields = dict(scalars)
-                for name, (values, fmt) in arrays.items():
-                    fields[name] = fmt(values[i])
-                texts[j] = explain.render(template, fields)
-            out[where] = texts[case]
+            words = {name: explain.format_distinct(values[first], fmt) for name, (values, fmt) in arrays.items()}
+            out[where] = explain.render_columns(template, scalars, words, len(first))[case]
         return out
 
     def _node(self, item_id: str) -> Node:

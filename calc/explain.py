@@ -342,6 +342,40 @@ def render_cases(columns: list, word) -> np.ndarray:
     return texts[case]
 
 
+def format_distinct(values: np.ndarray, fmt) -> np.ndarray:
+    """``fmt(v)`` for each value, computed once per distinct value (object array of strings)."""
+    import pandas as pd
+
+    codes, uniques = pd.factorize(pd.Series(np.asarray(values, dtype=object), dtype=object), use_na_sentinel=False)
+    return np.asarray([fmt(u) for u in uniques] + [""], dtype=object)[codes]
+
+
+def render_columns(template: str, scalars: Mapping[str, Any], columns: Mapping[str, np.ndarray], n: int) -> np.ndarray:
+    """The template filled for ``n`` rows at once: ``columns`` hold each row's words for a field, ``scalars`` the
+    words every row shares; a field in neither shows as '—' (as :func:`render`).  The literal pieces and the
+    columns are joined column-wise, not by formatting one string at a time."""
+    parts = list(string.Formatter().parse(template))
+    if any(spec or conversion for _, _, spec, conversion in parts):  # no template uses them; keep the exact meaning
+        return np.asarray([render(template, {**scalars, **{k: v[i] for k, v in columns.items()}})
+                           for i in range(n)], dtype=object)
+    out = np.full(n, "", dtype=object)
+    literal_run = ""
+    for literal, name, _, _ in parts:
+        literal_run += literal
+        if name is None:
+            continue
+        if name in columns:
+            if literal_run:
+                out = out + literal_run
+                literal_run = ""
+            out = out + columns[name]
+        else:
+            literal_run += str(scalars.get(name, "—"))
+    if literal_run:
+        out = out + literal_run
+    return out
+
+
 def template_fields(template: str) -> list[str]:
     return [name for _, name, _, _ in string.Formatter().parse(template) if name]
 

@@ -121,8 +121,9 @@ def test_needs_input_only_where_the_named_inputs_decide(full, blanks):
         for i, values in enumerate(itertools.product(*(grid(c) for c in named))):
             candidate = {**partial, "consortium_id": f"{k}-{i}", **dict(zip(named, values))}
             members = sum(candidate[c] or 0 for c in parts)
-            if candidate.get("local_units") is not None and candidate["local_units"] > members:
-                candidate["local_units"] = members  # a filled local count within the members
+            for local in [c for c in candidate if c == "local_units" or c.startswith("local_units_")]:
+                if candidate[local] is not None and candidate[local] > members:
+                    candidate[local] = members  # a filled local count within the members (the loader's bound)
             if candidate.get("enterprises") is not None and \
                     (candidate.get("scale_or_hightech_enterprises") or 0) > candidate["enterprises"]:
                 candidate["scale_or_hightech_enterprises"] = candidate["enterprises"]
@@ -193,7 +194,12 @@ def test_an_item_needs_input_only_where_the_named_inputs_decide(full, blanks):
     partial = {**full, "enterprise_id": "partial", **{name: None for name in blanks}}
     result = entitlements(pd.DataFrame([partial], dtype=object), as_of=AS_OF)
     from calc.rules.base import REASON_KEYS
-    grids = {**{c: [0, 1, 200 * WAN + 1, 30_000 * WAN, 10_000_000 * WAN] for c in E_MONEY}, **{c: [0, 2] for c in E_COUNTS},
+    # besides fixed values, a third of each amount the row gives: a blank that decides by its size relative to the
+    # row's other amounts (第九条（二）: national x with 项目总投入 199万 pays min(50% x, 199万 − x), granted only for
+    # 0 < x < 199万 — none of the fixed values) is then filled once inside that range
+    relative = sorted({v // 3 for c in E_MONEY if isinstance(v := full.get(c), int) and v > 2})
+    grids = {**{c: [0, 1, 200 * WAN + 1, 30_000 * WAN, 10_000_000 * WAN, *relative] for c in E_MONEY},
+             **{c: [0, 2] for c in E_COUNTS},
              **{c: [True, False] for c in E_FLAGS}, "city": ["xiamen", "other"],
              "executive_host": [True, False], "consortium_evaluation": ["excellent", "pass"]}
     for item_id, award in result.awards.items():

@@ -47,11 +47,12 @@ def relax_for_field(ctx: Ctx, check: Check, registration: bool = False) -> Check
     field = ctx.category("field")
     relaxed_field = np.isin(field.values, fields)
     failed = check.result == FAIL
+    undecided = check.result == NEEDS_INPUT  # it may still fail: then the field decides too, so it is named
     result = np.where(failed & field.known & relaxed_field, SOFT_FAIL,
                       np.where(failed & ~field.known, NEEDS_INPUT, check.result))
     check.detail["relaxed"] = failed & field.known & relaxed_field
     check.result = result.astype(np.int8)
-    opened = failed & ~field.known
+    opened = (failed | undecided) & ~field.known
     if opened.any():
         check.missing = {**check.missing, "field": check.missing.get("field", np.zeros(len(opened), bool)) | opened}
     return check
