@@ -132,6 +132,20 @@ def parse_parameter_text(text: str, unit: str) -> Any:
     raise PolicyDataError(f"unknown unit {unit!r} (known: {', '.join(UNITS)})")
 
 
+def _bounded_date(owner: str, name: str, value: Any) -> dt.date:
+    """``value`` (a date or YYYY-MM-DD) as a date within calc.limits' dates, else PolicyDataError naming it."""
+    try:
+        date = _parse_date(value) if isinstance(value, (str, dt.date)) else None
+    except PolicyDataError:
+        date = None
+    if date is None:
+        raise PolicyDataError(f"{owner}: {name} {_shown(value)} is not a date (YYYY-MM-DD)")
+    if not MIN_DATE <= date <= MAX_DATE:
+        raise PolicyDataError(f"{owner}: {name} {date} is outside the dates this calculator handles "
+                              f"({MIN_DATE} to {MAX_DATE})")
+    return date
+
+
 def _parse_date(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -577,16 +591,7 @@ class PolicySet:
             if value is None and name == "until":
                 dates.append(None)
                 continue
-            try:
-                date = _parse_date(value) if isinstance(value, (str, dt.date)) else None
-            except PolicyDataError:
-                date = None
-            if date is None:
-                raise PolicyDataError(f"{policy_id}: {name} {_shown(value)} is not a date (YYYY-MM-DD)")
-            if not MIN_DATE <= date <= MAX_DATE:
-                raise PolicyDataError(f"{policy_id}: {name} {date} is outside the dates this calculator handles "
-                                      f"({MIN_DATE} to {MAX_DATE})")
-            dates.append(date)
+            dates.append(_bounded_date(policy_id, name, value))
         start, end = dates
         if end is not None and end < start:
             raise PolicyDataError(f"{policy_id}: until {end} is before from {start}")
@@ -777,16 +782,7 @@ def _override_spec(parameter_id: str, spec: Any) -> tuple[Any, dt.date | None, d
         if given is None:
             dates.append(None)
             continue
-        try:
-            date = _parse_date(given) if isinstance(given, (str, dt.date)) else None
-        except PolicyDataError:
-            date = None
-        if date is None:
-            raise PolicyDataError(f"{parameter_id}: {key} {_shown(given)} is not a date (YYYY-MM-DD)")
-        if not MIN_DATE <= date <= MAX_DATE:
-            raise PolicyDataError(f"{parameter_id}: {key} {date} is outside the dates this calculator handles "
-                                  f"({MIN_DATE} to {MAX_DATE})")
-        dates.append(date)
+        dates.append(_bounded_date(parameter_id, key, given))
     return spec["value"], dates[0], dates[1]
 
 
