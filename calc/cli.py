@@ -302,23 +302,28 @@ def _write_entitlements(path: Path, sheets: dict[str, pd.DataFrame], progress: P
         write_csv(_citations_path(path), sheets["citations"])
 
 
+def _on_dask(command: str, args, options: dict[str, str]) -> int:
+    """A command run partition by partition (``--workers`` / ``--scheduler``): calc.distributed's own CLI part,
+    with this module's words, usage errors and progress bar."""
+    from calc import distributed as dist
+
+    progress = Progress(args.quiet)
+    try:
+        progress.stage("partitions", 100)
+        return getattr(dist, command)(args, options, say=_say, warn=_warn, usage_error=UsageError,
+                                      progress=progress.step)
+    finally:
+        progress.close()
+
+
 def cmd_entitlements(args) -> int:
     from calc.entitlements import entitlements
     from calc.inputs import load_enterprises
 
     output = Path(args.output)
     options = _checked_options(args.option)
-    distributed = args.workers is not None or args.scheduler is not None
-    if distributed:
-        from calc import distributed as dist
-
-        progress = Progress(args.quiet)
-        try:
-            progress.stage("partitions", 100)
-            return dist.cli_entitlements(args, options, say=_say, warn=_warn, usage_error=UsageError,
-                                         progress=progress.step)
-        finally:
-            progress.close()
+    if args.workers is not None or args.scheduler is not None:
+        return _on_dask("cli_entitlements", args, options)
     if output.is_dir() or not output.suffix:
         raise UsageError(f"--output {terminal_text(str(output))!r} is a folder: a partitioned Parquet dataset is "
                          "written with --workers N or --scheduler ADDRESS; otherwise --output must end in .csv, "
@@ -361,18 +366,10 @@ def cmd_consortium(args) -> int:
     summary_path = Path(args.summary) if args.summary else None
     options = _checked_options(args.option)
     if args.workers is not None or args.scheduler is not None:
-        from calc import distributed as dist
-
         if summary_path is not None:
             raise UsageError("with --workers or --scheduler the summary is written inside the output folder "
                              "(OUT/summary/): leave out --summary")
-        progress = Progress(args.quiet)
-        try:
-            progress.stage("partitions", 100)
-            return dist.cli_consortium(args, options, say=_say, warn=_warn, usage_error=UsageError,
-                                       progress=progress.step)
-        finally:
-            progress.close()
+        return _on_dask("cli_consortium", args, options)
     if summary_path is not None:
         _output_kind(summary_path, "--summary")
     check_output_paths([args.input], _outputs(output, summary=summary_path))
