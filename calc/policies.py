@@ -1109,24 +1109,19 @@ def _policy_from(raw: Any, path: Path, where: str, strict_sources: bool) -> Poli
                               strict_sources)
         for name, node in _mapping(f"{where}.obligations", raw.get("obligations")).items()
     }
-    manual = []
-    for i, m in enumerate(_list(f"{where}.manual_checks", raw.get("manual_checks"))):
-        mwhere = f"{where}.manual_checks[{i}]"
-        _check_keys(mwhere, m, MANUAL_KEYS, ["id", "title", "article", "quote"])
-        manual_quote = _check_quote(mwhere, m["quote"], raw["source"], strict_sources)
-        zh, en = _title(m["title"], mwhere)
-        manual.append(ManualCheck(f"{pid}.{m['id']}", pid, zh, en,
-                                  Citation(pid, str(m["article"]), manual_quote, raw["source"]),
-                                  str(m.get("applies_to", ""))))
-    supports = []
-    for i, m in enumerate(_list(f"{where}.supports", raw.get("supports"))):
-        swhere = f"{where}.supports[{i}]"
-        _check_keys(swhere, m, SUPPORT_KEYS, ["id", "title", "article", "quote"])
-        support_quote = _check_quote(swhere, m["quote"], raw["source"], strict_sources)
-        zh, en = _title(m["title"], swhere)
-        supports.append(Support(f"{pid}.{m['id']}", pid, zh, en,
-                                Citation(pid, str(m["article"]), support_quote, raw["source"]),
-                                str(m.get("relation", "")), str(m.get("requires", ""))))
+    def cited(section: str, keys):
+        """Each entry of a list of cited entries (manual checks, supports): (entry, id, zh, en, citation)."""
+        for i, m in enumerate(_list(f"{where}.{section}", raw.get(section))):
+            entry_where = f"{where}.{section}[{i}]"
+            _check_keys(entry_where, m, keys, ["id", "title", "article", "quote"])
+            quote = _check_quote(entry_where, m["quote"], raw["source"], strict_sources)
+            zh, en = _title(m["title"], entry_where)
+            yield m, f"{pid}.{m['id']}", zh, en, Citation(pid, str(m["article"]), quote, raw["source"])
+
+    manual = [ManualCheck(id_, pid, zh, en, citation, str(m.get("applies_to", "")))
+              for m, id_, zh, en, citation in cited("manual_checks", MANUAL_KEYS)]
+    supports = [Support(id_, pid, zh, en, citation, str(m.get("relation", "")), str(m.get("requires", "")))
+                for m, id_, zh, en, citation in cited("supports", SUPPORT_KEYS)]
     issued_between = None
     if validity.get("issued_between"):
         between = validity["issued_between"]
