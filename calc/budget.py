@@ -588,6 +588,17 @@ class Comparison:
         return pd.DataFrame(rows)
 
 
+
+def checked_compare_args(as_of, policies, award_share, budgets, options, reforms):
+    """:func:`compare`'s arguments checked before any population is read (also for calc.distributed's):
+    (as-of date, policies, award share, budget lines, reforms)."""
+    as_of = _as_date(as_of)
+    policies = policies or default_policies()
+    share = parse_award_share(award_share)
+    lines = _budget_lines(budgets, policies)
+    _check_options(policies, options)
+    return as_of, policies, share, lines, _reform_list(reforms)
+
 def compare(
     population: Any,
     reforms: Sequence[Reform | Mapping | str | Path] = (),
@@ -606,12 +617,8 @@ def compare(
     :func:`parse_budgets`): the reform scenario's awards under it are pro-rated by ``min(1, budget / claims)``
     and floored to the yuan.  Every argument is checked before the population is read.
     """
-    as_of = _as_date(as_of)
-    policies = policies or default_policies()
-    share = parse_award_share(award_share)
-    lines = _budget_lines(budgets, policies)
-    _check_options(policies, options)
-    reforms = _reform_list(reforms)
+    as_of, policies, share, lines, reforms = checked_compare_args(as_of, policies, award_share, budgets, options,
+                                                                  reforms)
     reformed = apply_reforms(policies, reforms)
     parsed = population if isinstance(population, ParsedInput) else load_enterprises(population)
     base = entitlements(parsed, as_of, policies=policies, options=options)

@@ -534,16 +534,10 @@ def compare_dataset(source: Any, folder: Path | str, reforms: Sequence[Any] = ()
     """:func:`calc.budget.compare` partition by partition: baseline vs reform per item (exact sums), the
     per-enterprise table written as ``folder/part.NNNNN.parquet``, budget lines pro-rated by the whole
     population's claims (a first pass sums the claims, a second writes the pro-rated awards)."""
-    from calc.budget import _budget_lines, _reform_list, parse_award_share
-    from calc.entitlements import _as_date, _check_options
-    from calc.policies import default_policies
+    from calc.budget import checked_compare_args
 
-    as_of = _as_date(as_of)
-    policies = policies or default_policies()
-    share = parse_award_share(award_share)
-    lines = _budget_lines(budgets, policies)
-    _check_options(policies, options)
-    reforms = _reform_list(reforms)
+    as_of, policies, share, lines, reforms = checked_compare_args(as_of, policies, award_share, budgets, options,
+                                                                  reforms)
     settings = {"as_of": as_of, "options": dict(options or {}), "reforms": reforms, "share": share,
                 "lines": [(key, tuple(members), budget, None) for key, members, budget in lines]}
 
