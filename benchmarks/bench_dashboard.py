@@ -24,7 +24,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from calc import dashboard as D  # noqa: E402
+from calc.dashboards import budget as B, common, enterprise as D, reports  # noqa: E402
 
 
 def run_notebook(name: str) -> dict:
@@ -58,7 +58,7 @@ def timed(action, n: int) -> list[float]:
 
 def batch_table(rows: int, sample_file: str = "enterprises.csv") -> bytes:
     """A sample table repeated (unique ids) up to ``rows`` rows, as CSV bytes."""
-    sample = pd.read_csv(D.SAMPLES / sample_file, dtype=str, keep_default_na=False)
+    sample = pd.read_csv(common.SAMPLES / sample_file, dtype=str, keep_default_na=False)
     reps = -(-rows // len(sample))
     big = pd.concat([sample] * reps, ignore_index=True).head(rows)
     big["enterprise_id"] = [f"B{i:06d}" for i in range(len(big))]
@@ -97,7 +97,7 @@ def main() -> None:
     parsed = ns["state"]["parsed"]
     print(f"  batch recomputation alone ({args.rows:,} rows)", stats(timed(lambda i: D.batch_html(D.compute_batch(parsed, days[i % 2])), 20)))
     t = time.perf_counter()
-    report = D.batch_report_xlsx(ns["state"]["batch"])
+    report = reports.batch_report_xlsx(ns["state"]["batch"])
     print(f"  XLSX report ({args.rows:,} rows, {len(report) / 1e6:.1f} MB), on request: {(time.perf_counter() - t) * 1000:.0f} ms")
 
     print("consortium checker (notebooks/consortium.ipynb callbacks)")
@@ -107,8 +107,7 @@ def main() -> None:
     rev = ns["inputs"]["lead_revenue"]
     print("  lead revenue changed         ", stats(timed(lambda i: setattr(rev, "value", f"{3 + i % 5}.{i % 10}亿"), n)))
 
-    print("budget dashboard (notebooks/budget.ipynb callbacks; sample population of 2,418 enterprises)")
-    from calc import budget_dashboard as B
+    print("budget dashboard (notebooks/budget.ipynb callbacks; the sample population of 2,400 enterprises)")
     ns = run_notebook("budget.ipynb")
     cap = ns["params"]["xiamen_sti_measures.rd_step_subsidy.cap"]
     k = max(20, n // 10)
@@ -128,7 +127,7 @@ def main() -> None:
     print(f"  cap changed on {args.rows:,} enterprises, whole callback     ",
           stats(timed(lambda i: setattr(cap, "value", f"{400 + i}万"), 10)))
     t = time.perf_counter()
-    report = B.budget_report_xlsx(ns["state"]["view"], ns["state"]["projection"])
+    report = reports.budget_report_xlsx(ns["state"]["view"], ns["state"]["projection"])
     print(f"  XLSX report ({args.rows:,} enterprises, {len(report) / 1e6:.1f} MB), on request: "
           f"{(time.perf_counter() - t) * 1000:.0f} ms")
 
