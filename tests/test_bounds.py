@@ -114,7 +114,10 @@ def test_every_item_at_the_input_bounds_is_exact_non_negative_and_within_its_cap
         expected_step = min(rd // step * per_step, cap) if rd > threshold and rd > prev else 0   # 措施7
         assert fen_of(result, STEP)[i] == expected_step
         invest = row["joint_lab_investment"]
-        assert fen_of(result, JOINT_LAB)[i] == min(floor_yuan(invest * rate.numerator // rate.denominator), lab_cap)
+        # the cap is per laboratory: joint_labs × 1000万 (措施7; 0 labs: nothing to pay)
+        labs = row.get("joint_labs", 1)
+        assert fen_of(result, JOINT_LAB)[i] == min(floor_yuan(invest * rate.numerator // rate.denominator),
+                                                   labs * lab_cap)
         paid = row["tech_transaction_paid"]
         assert fen_of(result, TECH)[i] == min(floor_yuan(paid * tech_rate.numerator // tech_rate.denominator), tech_cap)
         national = row["national_funding"]

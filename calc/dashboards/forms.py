@@ -34,7 +34,7 @@ ENTERPRISE_GROUPS: list[tuple[str, list[str]]] = [
     ("rd", ["rd_expense", "rd_expense_prev"]),
     ("national", ["national_funding", "provincial_funding", "municipal_funding", "project_total_investment",
                   "major_projects"]),
-    ("platforms", ["new_national_platforms", "national_pilot_platforms", "joint_lab_investment",
+    ("platforms", ["new_national_platforms", "national_pilot_platforms", "joint_lab_investment", "joint_labs",
                    "public_platforms_new", "public_platform_rating", "public_platform_upgrade_need"]),
     ("cooperation", ["tech_transaction_paid", "new_intl_coop_bases", "intl_coop_base_rating", "brics_projects",
                      "intergov_projects", "sme_innovation_projects", "scenario_projects",
@@ -42,7 +42,7 @@ ENTERPRISE_GROUPS: list[tuple[str, list[str]]] = [
     ("talent", ["postdocs_in_station", "double_hundred_hires"]),
     ("incubation", ["incubators"]),
     ("consortium", ["consortium_member", "consortium_lead", "talent_consortium_lead", "new_mechanism_recognised",
-                    "consortium_evaluation"]),
+                    "executive_host", "consortium_evaluation", "consortium_is_provincial_mfg_center"]),
 ]
 #: the guided estimator's first question: which of these apply (every group but the basic one)
 TOPICS = tuple(g for g, _ in ENTERPRISE_GROUPS if g != "basic")
@@ -55,7 +55,8 @@ CONSORTIUM_GROUPS: list[tuple[str, list[str]]] = [
     ("members", ["enterprises", "universities", "research_institutes", "other_units", "local_units",
                  "scale_or_hightech_enterprises"]),
     ("lead", ["lead_type", "lead_region", "lead_years_operating", "lead_platform_level", "lead_rd_staff",
-              "lead_other_consortia", "lead_high_tech", "lead_is_provincial_mfg_center"]),
+              "lead_other_consortia", "lead_high_tech", "lead_is_provincial_mfg_center",
+              "lead_regional_medical_center"]),
     ("lead_money", ["lead_revenue", "lead_revenue_prev", "lead_revenue_prev2", "lead_rd", "lead_rd_prev",
                     "lead_rd_prev2"]),
     ("organisation", ["name", "jurisdiction", "field", "chief_scientist", "agreement_signed"]),
@@ -63,7 +64,10 @@ CONSORTIUM_GROUPS: list[tuple[str, list[str]]] = [
 ]
 
 
-CONSORTIUM_NOT_SHOWN = ("consortium_id",)
+# the page checks one consortium against every jurisdiction as a what-if: its local members count for whichever
+# is checked (compute_consortium), so the per-jurisdiction local counts are not fields (batch files may carry them)
+CONSORTIUM_NOT_SHOWN = ("consortium_id", "local_units_xiamen", "local_units_liaoyang", "local_units_qingdao",
+                        "local_units_hainan")
 
 
 @dataclass(frozen=True)
