@@ -22,18 +22,13 @@ import dask.dataframe as dd  # noqa: E402
 import calc  # noqa: E402
 from calc.distributed import MARKER, consortia_dataset, entitlements_dataset, local_client  # noqa: E402
 from calc.outputs import long_table, wide_table  # noqa: E402
+from test_outputs import plain  # noqa: E402 - categorical and string columns as Python objects
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2026-06-30"
 SAMPLES = ROOT / "data" / "samples"
 
 
-def plain(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.reset_index(drop=True)
-    for c in out.columns:
-        if isinstance(out[c].dtype, pd.CategoricalDtype) or out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
-            out[c] = out[c].astype(object).where(out[c].notna(), None)
-    return out
 
 
 @pytest.fixture(scope="module")

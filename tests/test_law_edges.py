@@ -18,6 +18,7 @@ from calc.eligibility import consortium_supports
 from calc.explain import format_percent
 from calc.policies import PolicyDataError, default_policies
 from calc.rules.base import STATUSES
+from test_rules_xiamen_consortium import GOOD
 
 AS_OF = "2026-06-30"
 WAN = 10_000
@@ -41,14 +42,7 @@ def reason(result, item_id, row=0, lang="zh"):
     return result.reasons(item_id, np.array([row]), lang)[0]
 
 
-CONSORTIUM = dict(
-    consortium_id="C1", jurisdiction="xiamen", enterprises=5, universities=1, research_institutes=1, other_units=0,
-    local_units=5, scale_or_hightech_enterprises=3, lead_type="enterprise", lead_region="xiamen",
-    lead_revenue="5亿", lead_revenue_prev="5亿", lead_revenue_prev2="5亿",
-    lead_rd="2000万", lead_rd_prev="2000万", lead_rd_prev2="2000万", lead_years_operating=10,
-    lead_platform_level="municipal", lead_rd_staff=30, lead_other_consortia=0, chief_scientist=True,
-    agreement_signed=True, field="other", core_team_members=10, national_level_talents=1, city_b_talents=3,
-)
+CONSORTIUM = GOOD  # a consortium meeting every Xiamen condition (tests/test_rules_xiamen_consortium.py)
 
 
 def assess(jurisdictions=None, options=None, **changes):
