@@ -39,7 +39,6 @@ import os
 import random
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -53,6 +52,8 @@ from pathlib import Path
 import websockets
 from jupyter_server.services.kernels.connection.base import deserialize_binary_message
 
+from _processes import children, free_port, rss_mb  # noqa: E402 - beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 # page → (the field typed into: a DOM class of its Text widget, its echo's class, the values typed, in turn)
 PAGES = {
@@ -62,34 +63,6 @@ PAGES = {
                      ["300万", "400万", "250万", "350万"]),
 }
 REACTION_TIMEOUT = 30.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def children(pid: int) -> list[int]:
-    out = []
-    for p in Path("/proc").iterdir():
-        if p.name.isdigit():
-            try:
-                if int((p / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                    out.append(int(p.name))
-            except (OSError, IndexError, ValueError):
-                pass
-    return out
 
 
 def mem_available_mb() -> float:
