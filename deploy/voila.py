@@ -87,7 +87,7 @@ c.Voila.port = int(os.environ.get("DASH_PORT", "8866"))
 c.Voila.open_browser = False
 c.Voila.tornado_settings = {
     # hard bound of one websocket message: an upload bigger than this drops the socket, so the upload widget
-    # refuses files above calc.dashboard.MAX_UPLOAD_BYTES (5 MiB) in the browser and the kernel checks again
+    # refuses files above calc.dashboards.uploads.MAX_UPLOAD_BYTES (5 MiB) in the browser and the kernel checks again
     "websocket_max_message_size": 8 * MiB,
     # a page gone without closing its websocket (a dropped network, a suspended laptop: no FIN ever arrives)
     # is noticed by its missing pongs: pinged every DASH_WS_PING s, dropped after DASH_WS_TIMEOUT s without a
