@@ -198,8 +198,8 @@ def _check_fits_xlsx(path: Path, rows: int, what: str) -> None:
                           "instead (or --shape wide, one row per enterprise)")
 
 
-def _warn_if_nothing_in_force(as_of: dt.date, policy_ids: Sequence[str], policy_set=None) -> None:
-    policy_set = policy_set or default_policies()
+def _warn_if_nothing_in_force(as_of: dt.date, policy_ids: Sequence[str], policy_set) -> None:
+    """The warnings a run's date calls for: assumed dates that decide (see _warn_assumptions), no policy in force."""
     _warn_assumptions(policy_set, as_of, policy_ids)
     policies = policy_set.policies
     in_force = [p for p in policy_ids if policies[p].in_force(as_of)]
