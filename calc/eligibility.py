@@ -275,11 +275,9 @@ def _local_units_here(frame: pd.DataFrame, jurisdiction: str) -> Col:
     n = len(frame)
     values, known = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
     explicit = f"local_units_{jurisdiction}"
-    if explicit in frame.columns:
-        given = pd.to_numeric(pd.Series(frame[explicit].to_numpy(dtype=object), index=frame.index), errors="coerce")
-        given = given.where(given.isna() | ((given >= 0) & (given <= MAX_COUNT) & (given == given.round())))
-        known = given.notna().to_numpy()
-        values = given.fillna(0).to_numpy(dtype=np.int64)
+    if explicit in frame.columns:  # a count column of the consortia table: the loader bounded it (0 … members)
+        known = frame[explicit].notna().to_numpy()
+        values = frame[explicit].to_numpy(dtype=np.int64, na_value=0)
     own = (frame["jurisdiction"] == jurisdiction).to_numpy(dtype=bool, na_value=False) \
         if "jurisdiction" in frame.columns else np.zeros(n, dtype=bool)
     if "local_units" in frame.columns:
