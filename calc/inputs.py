@@ -247,7 +247,7 @@ ENTERPRISE_COLUMNS: list[Column] = [
     _n("claim_year", ("年度", "申报年度", "年份"), "申报年度，如 2026", "Claim year, e.g. 2026"),
     # columns that only some items read (措施7's cap is per laboratory; 第十二条（八） pays the 依托单位 only;
     # 第十五条: a 省级制造业创新中心 takes no part in the evaluation, so no evaluation award)
-    _n("joint_labs", ("共建联合实验室数", "联合实验室数"), "共建联合实验室个数（措施7：每个实验室最高1000万元；空白按1个）",
+    _n("joint_labs", ("共建联合实验室数", "联合实验室数"), "共建联合实验室个数（措施7：补助上限按每个实验室计；空白按1个）",
        "Joint laboratories built (measure 7: the cap is per laboratory; blank counts as one)"),
     _b("executive_host", ("是否常设执行机构依托单位", "常设执行机构依托单位"),
        "是否为联合体常设执行机构依托单位（是/否，第十二条（八））",
