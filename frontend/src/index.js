@@ -4,8 +4,10 @@
 // drawn (about 2 s of a first visit here); this bundle is under 1 MB.  See README.md.
 //
 // What a page may contain: ipywidgets 8 (@jupyter-widgets/base and controls), anywidgets, and static
-// outputs (HTML, DataFrames' HTML among it, PNG images, text, errors).  Pages with other outputs (markdown,
-// LaTeX, other mime types, ipywidgets' Output widget) use Voila's own front-end: template dash-full.
+// outputs (HTML, DataFrames' HTML among it, PNG images, text, errors); markdown cells arrive as HTML, rendered
+// by Voila on the server.  Every page of ours is drawn by this bundle, the analyst notebook too (template
+// dash-full: dash plus nbconvert's rules for prose and tables).  Other outputs (LaTeX, plotly's own or other
+// mime types, ipywidgets' Output widget) would need Voila's own front-end; no page of ours has them.
 import * as base from "@jupyter-widgets/base";
 import * as controls from "@jupyter-widgets/controls";
 import { ManagerBase } from "@jupyter-widgets/base-manager";
