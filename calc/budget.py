@@ -821,12 +821,58 @@ class Projection:
 PERCENTILES = (10, 50, 90)  # the fan chart's P10 / P50 / P90
 MAX_GROWTH_BP = MAX_GROWTH_PERCENT * BASIS_POINTS // PERCENT  # +1000% in basis points
 
+# The random streams.  Every random value of a projection belongs to one enterprise, one year and one draw, and is
+# taken from a stream keyed by the seed and by the enterprise's input row (0-based: ``input_row`` − 1), never by
+# its place among the rows computed together: so one process and any partitioning on Dask (calc.distributed)
+# draw bit-identical values.  A stream is a Philox generator (counter-based) per (seed, kind, draw, year, block of
+# RANDOM_BLOCK_ROWS input rows): key = seed + kind × 2^64, counter = block × 2^128 + (draw × 2^16 + year) × 2^192
+# (the low 128 bits count the values drawn); the value of input row r is the (r mod RANDOM_BLOCK_ROWS)-th value
+# of its block's stream, so a part of a block draws the block's values up to its last row and keeps its own.
+RANDOM_BLOCK_ROWS = 16_384  # rows a stream covers: fewer generators to make, at most this many values drawn twice
+STREAM_GROWTH, STREAM_PLATFORMS = 1, 2  # kinds of stream: the Monte Carlo's R&D growth, new national platforms
+
 
 def _growth_bp(rng: np.random.Generator, mean: float, sd: float, shape) -> np.ndarray:
     """Growth draws as integer basis points (so that applying them to money stays integer arithmetic), each
     clipped to −100% … +1000% (calc.limits.MAX_GROWTH_PERCENT)."""
     draws = rng.normal(mean, sd, size=shape) if sd > 0 else np.full(shape, mean)
     return np.clip(np.rint(draws * BASIS_POINTS), -BASIS_POINTS, MAX_GROWTH_BP).astype(np.int64)
+
+
+def row_keys(frame: pd.DataFrame) -> np.ndarray:
+    """The random streams' key of each enterprise: its 0-based input row (``input_row`` − 1; the row's place when
+    a frame has no ``input_row``).  On Dask the partitions' input rows are the whole input's, so the keys are too."""
+    if "input_row" in frame.columns:
+        return frame["input_row"].to_numpy(dtype=np.int64) - 1
+    return np.arange(len(frame), dtype=np.int64)
+
+
+def _block_plan(keys: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray, int]]:
+    """The blocks of RANDOM_BLOCK_ROWS input rows the keys fall in: (block, positions among the keys, positions in
+    the block, values to draw from the block's stream), made once and used for every draw and year."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    blocks = ordered // RANDOM_BLOCK_ROWS
+    cuts = [0, *(np.flatnonzero(np.diff(blocks)) + 1).tolist(), len(keys)]
+    plan = []
+    for start, end in zip(cuts, cuts[1:]):
+        if end > start:
+            block = int(blocks[start])
+            within = ordered[start:end] - block * RANDOM_BLOCK_ROWS
+            plan.append((block, order[start:end], within, int(within[-1]) + 1))
+    return plan
+
+
+def _stream_values(plan: list, n: int, seed: int, kind: int, draw: int, year: int, sample, dtype) -> np.ndarray:
+    """Each enterprise's value from the streams (seed, kind, draw, year): ``sample(generator, count)`` draws a
+    block's first ``count`` values (see RANDOM_BLOCK_ROWS)."""
+    out = np.empty(n, dtype=dtype)
+    key = int(seed) + (kind << 64)
+    high = ((int(draw) << 16) + int(year)) << 192
+    for block, where, within, count in plan:
+        generator = np.random.Generator(np.random.Philox(key=key, counter=(block << 128) + high))
+        out[where] = sample(generator, count)[within]
+    return out
 
 
 def _grow(rd_fen: np.ndarray, growth_bp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -887,95 +933,168 @@ def project(
     awards for their consecutive years.  With ``draws`` > 0, a seeded Monte Carlo over the growth gives the
     P10 / P50 / P90 of each year's cost.
 
+    The random values come from streams keyed by the seed and each enterprise's input row (see
+    RANDOM_BLOCK_ROWS), so that :func:`calc.distributed.project_dataset` gives the same numbers on any
+    partitioning; draw ``d`` and year ``k`` are the same whatever the number of draws or years asked.
+
     The arguments are checked first (:func:`check_projection_args`).  Projected R&D that would grow above
     calc.limits.MAX_MONEY_FEN is held there: ``assumptions["rd_held_at_ceiling"]`` counts such enterprise-years
     (and ``rd_held_at_ceiling_draws`` in the Monte Carlo).  Costs are exact sums (Python integers).
     """
-    args = check_projection_args(years, rd_growth=rd_growth, rd_growth_sd=rd_growth_sd, platform_rate=platform_rate,
-                                 draws=draws, seed=seed, award_share=award_share, claim_date=claim_date)
-    rd_growth, rd_growth_sd, platform_rate = args["rd_growth"], args["rd_growth_sd"], args["platform_rate"]
-    draws, seed, share, claim_date = args["draws"], args["seed"], args["award_share"], args["claim_date"]
+    args, policies, reformed = checked_projection(years, reforms=reforms, policies=policies, rd_growth=rd_growth,
+                                                  rd_growth_sd=rd_growth_sd, platform_rate=platform_rate, draws=draws,
+                                                  seed=seed, award_share=award_share, claim_date=claim_date,
+                                                  options=options)
+    parsed = population if isinstance(population, ParsedInput) else load_enterprises(population)
+    if args["years"] is None:
+        args["years"] = projection_years(policies, first_claim_year(parsed.frame))
+    part = projection_part(parsed.frame, args, policies, reformed, options)
+    return projection_merge([part], args, policies)
+
+
+def checked_projection(years: Any = None, *, reforms: Any = (), policies: PolicySet | None = None,
+                       options: Mapping[str, str] | None = None, **named: Any) -> tuple[dict, PolicySet, PolicySet]:
+    """:func:`project`'s arguments checked before any population is read (also for calc.distributed's):
+    (the arguments as :func:`check_projection_args` gives them, the policies, the reformed policies)."""
+    args = check_projection_args(years, **named)
     policies = policies or default_policies()
     _check_options(policies, options)
-    reformed = apply_reforms(policies, _reform_list(reforms))
-    parsed = population if isinstance(population, ParsedInput) else load_enterprises(population)
-    first = parsed.frame
-    years = args["years"]
-    if years is None:
-        claimed = first["claim_year"].dropna() if "claim_year" in first.columns else pd.Series([], dtype=object)
-        start = int(claimed.min()) if len(claimed) else dt.date.today().year
-        ends = [p.in_force_until.year for p in policies.policies.values() if p.items and p.in_force_until]
-        years = _check_years(range(start, max(ends + [start]) + 1))
-    rng = np.random.default_rng(seed)
+    return args, policies, apply_reforms(policies, _reform_list(reforms))
+
+
+def first_claim_year(frame: pd.DataFrame) -> int | None:
+    """The earliest claim year of a population (None when none is given)."""
+    claimed = frame["claim_year"].dropna() if "claim_year" in frame.columns else pd.Series([], dtype=object)
+    return int(claimed.min()) if len(claimed) else None
+
+
+def projection_years(policies: PolicySet, start: int | None) -> list[int]:
+    """The default years: from the population's first claim year (this year when none) to the policies' last."""
+    start = dt.date.today().year if start is None else start
+    ends = [p.in_force_until.year for p in policies.policies.values() if p.items and p.in_force_until]
+    return _check_years(range(start, max(ends + [start]) + 1))
+
+
+def projection_part(first: pd.DataFrame, args: Mapping[str, Any], policies: PolicySet, reformed: PolicySet,
+                    options: Mapping[str, str] | None = None, chunk_rows: int = 1_000_000) -> dict[str, Any]:
+    """The projection of some enterprises (all of them, or one partition), as exact sums in fen to be added to the
+    other parts' (:func:`projection_merge`): per (year, scenario, item) the cost and the recipients, per
+    (scenario, year) each draw's cost of the R&D items, and the enterprise-years held at the money ceiling."""
+    years, share, claim_date = args["years"], args["award_share"], args["claim_date"]
+    seed, platform_rate = args["seed"], args["platform_rate"]
     n = len(first)
-    rd0 = first["rd_expense"].to_numpy(dtype=np.int64, na_value=0)
-    prev0 = first["rd_expense_prev"].to_numpy(dtype=np.int64, na_value=0)
-    item_rows = []
-    rd, prev = rd0, prev0
+    plan = _block_plan(row_keys(first))
+    rd = first["rd_expense"].to_numpy(dtype=np.int64, na_value=0)
+    prev = first["rd_expense_prev"].to_numpy(dtype=np.int64, na_value=0)
+    central = np.full(n, _growth_bp(None, args["rd_growth"], 0.0, 1)[0], dtype=np.int64)
+    items: dict[tuple[int, str, str], list[int]] = {}
     held = 0
-    growth_path = [np.zeros(n, dtype=np.int64)] + [_growth_bp(rng, rd_growth, 0.0, n) for _ in years[1:]]
     for k, year in enumerate(years):
         as_of = dt.date(year, *claim_date)
         if k:
-            prev, (rd, saturated) = rd, _grow(rd, growth_path[k])
+            prev, (rd, saturated) = rd, _grow(rd, central)
             held += int(saturated.sum())
-        platforms = np.minimum(rng.poisson(platform_rate, n), MAX_COUNT) if (k and platform_rate > 0) else None
+        platforms = None
+        if k and platform_rate > 0:
+            platforms = _stream_values(plan, n, seed, STREAM_PLATFORMS, 0, k,
+                                       lambda g, m: np.minimum(g.poisson(platform_rate, m), MAX_COUNT), np.int64)
         frame = _year_frame(first, k, rd, prev, policies, as_of, platforms)
-        year_input = ParsedInput(frame, parsed.errors.iloc[0:0], {}, parsed.table)
+        year_input = ParsedInput(frame, _no_errors(), {}, "enterprises")
         for scenario, tree in (("baseline", policies), ("reform", reformed)):
             result = entitlements(year_input, as_of, policies=tree, options=options)
-            amounts = counted_amounts(result, share)
-            for item_id, amount in amounts.items():
-                item_rows.append({"year": year, "scenario": scenario, "item_id": item_id,
-                                  "cost_yuan": exact_sum(amount) // FEN_PER_YUAN,
-                                  "recipients": int((amount > 0).sum())})
+            for item_id, amount in counted_amounts(result, share).items():
+                items[(year, scenario, item_id)] = [exact_sum(amount), int((amount > 0).sum())]
+    part = {"items": items, "held": held, "drawn": {}, "held_draws": 0}
+    if args["draws"] > 0:
+        part["drawn"], part["held_draws"] = _monte_carlo_part(first, plan, args, policies, reformed, options,
+                                                              chunk_rows)
+    return part
+
+
+def _no_errors() -> pd.DataFrame:
+    from calc.inputs import _empty_errors
+
+    return _empty_errors()
+
+
+def projection_merge(parts: Sequence[Mapping[str, Any]], args: Mapping[str, Any], policies: PolicySet) -> Projection:
+    """The projection from its parts' exact sums: each item's cost floored to the yuan once, over all the parts;
+    each draw's cost likewise, then its P10/P50/P90."""
+    years, share, claim_date, draws = args["years"], args["award_share"], args["claim_date"], args["draws"]
+    sums: dict[tuple[int, str, str], list[int]] = {}
+    for part in parts:
+        for key, (fen, recipients) in part["items"].items():
+            total = sums.setdefault(key, [0, 0])
+            total[0] += fen
+            total[1] += recipients
+    if not sums:  # no enterprise (an empty population): every item costs nothing
+        ids = [n.id for n in policies.items()]
+        sums = {(y, sc, i): [0, 0] for y in years for sc in ("baseline", "reform") for i in ids}
+    order: dict[tuple[int, str], list[str]] = {}
+    for key in sums:  # the items in the engine's order within each (year, scenario)
+        order.setdefault((key[0], key[1]), []).append(key[2])
+    item_rows = [{"year": y, "scenario": sc, "item_id": i, "cost_yuan": sums[(y, sc, i)][0] // FEN_PER_YUAN,
+                  "recipients": sums[(y, sc, i)][1]}
+                 for y in years for sc in ("baseline", "reform") for i in order.get((y, sc), [])]
     by_item = pd.DataFrame(item_rows, columns=["year", "scenario", "item_id", "cost_yuan", "recipients"])
     by_item["cost_yuan"] = _int_column(by_item["cost_yuan"])
     totals: dict[tuple[int, str], int] = {}
     for year, scenario, cost in zip(by_item["year"], by_item["scenario"], by_item["cost_yuan"]):
         totals[(int(year), scenario)] = totals.get((int(year), scenario), 0) + int(cost)  # exact: Python ints
-    keys = sorted(totals)
-    by_year = pd.DataFrame({"year": [y for y, _ in keys], "scenario": [sc for _, sc in keys],
-                            "cost_yuan": _int_column([totals[k] for k in keys])})
-    held_draws = 0
+    ordered_keys = sorted(totals)
+    by_year = pd.DataFrame({"year": [y for y, _ in ordered_keys], "scenario": [sc for _, sc in ordered_keys],
+                            "cost_yuan": _int_column([totals[k] for k in ordered_keys])})
     change = pd.DataFrame({"year": list(years),
                            "change_yuan": _int_column([totals.get((y, "reform"), 0) - totals.get((y, "baseline"), 0)
                                                        for y in years])})
+    held = sum(p["held"] for p in parts)
+    held_draws = sum(p["held_draws"] for p in parts)
     if draws > 0:
-        drawn, held_draws, drawn_change = _monte_carlo(first, years, policies, reformed, share, rd_growth, rd_growth_sd,
-                                                       draws, seed, claim_date, by_item, options)
-        by_year = by_year.merge(drawn, on=["year", "scenario"], how="left")
+        drawn: dict[tuple[str, int], np.ndarray] = {}
+        for part in parts:
+            for key, values in part["drawn"].items():
+                drawn[key] = drawn[key] + values if key in drawn else values.copy()
+        zero = np.zeros(draws, dtype=object)
+        per_draw = {key: np.asarray([int(v) // FEN_PER_YUAN for v in drawn.get(key, zero)], dtype=object)
+                    for key in [(sc, y) for sc in ("baseline", "reform") for y in years]}
+        table, drawn_change = _percentiles(per_draw, years, by_item)
+        by_year = by_year.merge(table, on=["year", "scenario"], how="left")
         change = change.merge(drawn_change, on="year", how="left")
-    assumptions = {"rd_growth": rd_growth, "rd_growth_sd": rd_growth_sd, "platform_rate": platform_rate,
-                   "draws": draws, "seed": seed, "award_share": str(share),
-                   "claim_date": f"{claim_date[0]:02d}-{claim_date[1]:02d}",
+    assumptions = {"rd_growth": args["rd_growth"], "rd_growth_sd": args["rd_growth_sd"],
+                   "platform_rate": args["platform_rate"], "draws": draws, "seed": args["seed"],
+                   "award_share": str(share), "claim_date": f"{claim_date[0]:02d}-{claim_date[1]:02d}",
                    "rd_ceiling_yuan": MAX_MONEY_FEN // FEN_PER_YUAN, "rd_held_at_ceiling": held}
     if draws > 0:
         assumptions["rd_held_at_ceiling_draws"] = held_draws
-    return Projection(years, by_item, by_year, assumptions, change)
+    return Projection(list(years), by_item, by_year, assumptions, change)
 
 
-def _monte_carlo(first, years, policies, reformed, share, mean, sd, draws, seed, claim_date, by_item, options,
-                 chunk_rows: int = 1_000_000) -> tuple[pd.DataFrame, int, pd.DataFrame]:
-    """P10/P50/P90 of each year's total cost over ``draws`` growth paths; only the R&D items vary by draw.
-
-    Per-draw totals are exact (Python integers); the percentiles are numpy's "lower" method computed exactly
-    (the value at index ⌊q × (draws − 1) / 100⌋ of the sorted totals).  Returns (table, R&D values held at the
-    money ceiling, the P10/P50/P90 of reform − baseline per year: both scenarios see the same draws, so the
-    change is taken draw by draw, not as a difference of percentiles).
-    """
+def _monte_carlo_part(first: pd.DataFrame, plan: list, args: Mapping[str, Any], policies: PolicySet,
+                      reformed: PolicySet, options: Mapping[str, str] | None,
+                      chunk_rows: int) -> tuple[dict[tuple[str, int], np.ndarray], int]:
+    """Each draw's cost of the R&D items, per (scenario, year), in fen (exact: Python integers), over these
+    enterprises; only the R&D items vary by draw.  Draws are computed ``chunk_rows`` enterprise-draws at a time,
+    the draws side by side; draw d's growth for year k comes from its own streams (seed, draw d, year k)."""
     rd_items = [RD_STEP, RD_BONUS]
+    years, share, claim_date = args["years"], args["award_share"], args["claim_date"]
+    mean, sd, draws, seed = args["rd_growth"], args["rd_growth_sd"], args["draws"], args["seed"]
     n = len(first)
-    rng = np.random.default_rng(seed + 1)
     rd0 = first["rd_expense"].to_numpy(dtype=np.int64, na_value=0)
     prev0 = first["rd_expense_prev"].to_numpy(dtype=np.int64, na_value=0)
     known = first["rd_expense"].notna().to_numpy() & first["rd_expense_prev"].notna().to_numpy()
     city = first["city"]
-    rows = []
     per_chunk = max(1, chunk_rows // max(n, 1))
-    totals = {("baseline", y): np.zeros(draws, dtype=object) for y in years}
-    totals.update({("reform", y): np.zeros(draws, dtype=object) for y in years})
+    totals = {(scenario, y): np.zeros(draws, dtype=object) for scenario in ("baseline", "reform") for y in years}
     held = 0
+    if n == 0:
+        return totals, 0
+
+    def growth(draw: int, k: int) -> np.ndarray:
+        if sd <= 0:  # no spread: every draw is the central path, nothing drawn
+            return np.full(n, _growth_bp(None, mean, 0.0, 1)[0], dtype=np.int64)
+        return _stream_values(plan, n, seed, STREAM_GROWTH, draw, k, lambda g, m: _growth_bp(g, mean, sd, m),
+                              np.int64)
+
     for start in range(0, draws, per_chunk):
         d = min(per_chunk, draws - start)
         rd = np.tile(rd0, d)
@@ -986,7 +1105,8 @@ def _monte_carlo(first, years, policies, reformed, share, mean, sd, draws, seed,
         unknown = ~np.tile(known, d)
         for k, year in enumerate(years):
             if k:
-                prev, (rd, saturated) = rd, _grow(rd, _growth_bp(rng, mean, sd, n * d))
+                g = np.concatenate([growth(start + j, k) for j in range(d)])
+                prev, (rd, saturated) = rd, _grow(rd, g)
                 held += int(saturated.sum())
             frame = pd.DataFrame({
                 "enterprise_id": np.arange(n * d),
@@ -999,9 +1119,20 @@ def _monte_carlo(first, years, policies, reformed, share, mean, sd, draws, seed,
             for scenario, tree in (("baseline", policies), ("reform", reformed)):
                 result = entitlements(stacked, as_of, policies=tree, options=options, items=rd_items)
                 amounts = counted_amounts(result, share)
-                per_draw = exact_sum(_row_sum(amounts.values(), n * d).reshape(d, n), axis=1) // FEN_PER_YUAN
-                totals[(scenario, year)][start:start + d] = per_draw
-    for (scenario, year), values in totals.items():
+                totals[(scenario, year)][start:start + d] = exact_sum(_row_sum(amounts.values(), n * d).reshape(d, n),
+                                                                      axis=1)
+    return totals, held
+
+
+def _percentiles(per_draw: Mapping[tuple[str, int], np.ndarray], years: Sequence[int],
+                 by_item: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """P10/P50/P90 of each year's total cost over the draws (each draw's R&D items plus the fixed items' cost), and
+    of reform − baseline taken draw by draw (both scenarios see the same draws, so the change is not a difference
+    of percentiles).  Numpy's "lower" method computed exactly: the value at index ⌊q × (draws − 1) / 100⌋ of the
+    sorted totals."""
+    rd_items = [RD_STEP, RD_BONUS]
+    rows = []
+    for (scenario, year), values in per_draw.items():
         fixed = by_item[(by_item.year == year) & (by_item.scenario == scenario) & ~by_item.item_id.isin(rd_items)]
         other = sum(int(v) for v in fixed["cost_yuan"])
         ordered = sorted(int(v) + other for v in values)
@@ -1016,13 +1147,13 @@ def _monte_carlo(first, years, policies, reformed, share, mean, sd, draws, seed,
         other = (sum(int(v) for v in fixed.loc[fixed.scenario == "reform", "cost_yuan"])
                  - sum(int(v) for v in fixed.loc[fixed.scenario == "baseline", "cost_yuan"]))
         ordered = sorted(int(r) - int(b) + other
-                         for r, b in zip(totals[("reform", year)], totals[("baseline", year)]))
+                         for r, b in zip(per_draw[("reform", year)], per_draw[("baseline", year)]))
         p10, p50, p90 = (ordered[q * (len(ordered) - 1) // PERCENT] for q in PERCENTILES)
         change_rows.append({"year": year, "p10_yuan": p10, "p50_yuan": p50, "p90_yuan": p90})
     change = pd.DataFrame(change_rows, columns=["year", "p10_yuan", "p50_yuan", "p90_yuan"])
     for column in ("p10_yuan", "p50_yuan", "p90_yuan"):
         change[column] = _int_column(change[column])
-    return table, held, change
+    return table, change
 
 
 # --------------------------------------------------------------------------- for the budget dashboard

@@ -115,22 +115,83 @@ def _peak_rss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: kilobytes
 
 
-def _source_frame(source: Any) -> pd.DataFrame:
+def _source_frame(source: Any, wanted: Callable[[str], bool] | None = None) -> pd.DataFrame:
+    """A partition's raw cells (only the columns whose header ``wanted`` accepts, when given)."""
     if isinstance(source, pd.DataFrame):
-        return source
+        return source if wanted is None else source[[c for c in source.columns if wanted(str(c).strip())]]
     pieces, names, described = source
+    if wanted is not None:
+        names = [n for n in names if n.strip() and wanted(n.strip())]
     return read_parquet_part([(Path(f), g) for f, g in pieces], names, described)
 
 
-def _entitlement_part(source: Any, index: int, offset: int, policies: Any, settings: Mapping[str, Any]) -> PartResult:
+def _load_part(table: str, source: Any, offset: int, limits: Limits, dups: Mapping[str, Any] | None = None) -> Any:
+    """A partition loaded by the single-process loader, its rows numbered as in the whole input, and the rows whose
+    id an earlier partition uses rejected as the loader rejects a duplicate (see :func:`_duplicates`)."""
+    from dataclasses import replace
+
+    from calc.inputs import load_consortia, load_enterprises
+
+    raw = _source_frame(source)
+    parsed = (load_enterprises if table == "enterprises" else load_consortia)(raw, limits=limits)
+    parsed.frame["input_row"] = parsed.frame["input_row"].to_numpy() + offset
+    parsed = replace(parsed, errors=_renumbered(parsed.errors, offset))
+    if dups and (dups["rows"] or dups["ids"]):
+        parsed = _reject_duplicates(parsed, raw, table, offset, dups)
+    return parsed
+
+
+def _id_column(table: str) -> Any:
+    from calc.inputs import TABLES
+
+    return next(c for c in TABLES[table] if c.kind == "id" and c.required)
+
+
+def _reject_duplicates(parsed: Any, raw: pd.DataFrame, table: str, offset: int, dups: Mapping[str, Any]) -> Any:
+    """The rows of this partition whose id was first used in an earlier partition, rejected with the loader's own
+    error ("duplicate enterprise_id 'X' (first used in row N); only the first row is kept", N the first row in
+    the whole input); the loader's messages for repeats within the partition name that first row too."""
+    from dataclasses import replace
+
+    from calc.inputs import _error_piece, shown
+
+    id_name = _id_column(table).name
+    header = next((h for h, c in parsed.column_map.items() if c == id_name), id_name)
+    errors = parsed.errors
+    if len(errors) and dups["ids"]:  # repeats within the partition: the first use is in an earlier one
+        firsts = dups["ids"]
+        fix = (errors["column"] == header).to_numpy() & errors["id"].isin(list(firsts)).to_numpy() \
+            & errors["message"].str.contains("(first used in row ", regex=False).to_numpy()
+        if fix.any():
+            errors = errors.copy()
+            errors.loc[fix, "message"] = [_FIRST.sub(f"(first used in row {firsts[i]})", m)
+                                          for i, m in zip(errors.loc[fix, "id"], errors.loc[fix, "message"])]
+    frame = parsed.frame
+    rows = frame["input_row"].to_numpy()
+    hit = np.isin(rows, np.fromiter(dups["rows"], dtype=np.int64, count=len(dups["rows"])))
+    if hit.any():
+        position = {h: i for i, h in enumerate(raw.columns)}
+        ids = frame[id_name].to_numpy(dtype=object)[hit]
+        where = rows[hit] - offset - 1  # positions in the partition's raw cells
+        messages = np.array([f"duplicate {id_name} {shown(v)} (first used in row {dups['rows'][int(r)]}); only the "
+                             "first row is kept" for v, r in zip(ids, rows[hit])], dtype=object)
+        piece = _error_piece(np.arange(len(ids)), rows[hit], pd.array(ids, dtype=object), id_name, header,
+                             raw[header].to_numpy(dtype=object)[where], messages, position.get(header, 0) + 0.5)
+        errors = errors.assign(_order=[position.get(c, 0) for c in errors["column"]]) if len(errors) else \
+            errors.assign(_order=pd.Series([], dtype=float))
+        errors = pd.concat([errors, piece], ignore_index=True)
+        errors = errors.sort_values(["input_row", "_order"], kind="stable").drop(columns="_order").reset_index(drop=True)
+        frame = frame[~hit]
+    return replace(parsed, frame=frame, errors=errors)
+
+
+def _entitlement_part(source: Any, index: int, offset: int, policies: Any, settings: Mapping[str, Any],
+                      dups: Mapping[str, Any] | None = None) -> PartResult:
     from calc.entitlements import entitlements
-    from calc.inputs import load_enterprises
     from calc.money import exact_sum
     from calc.outputs import long_table, wide_table
 
-    raw = _source_frame(source)
-    parsed = load_enterprises(raw, limits=settings["limits"])
-    parsed.frame["input_row"] = parsed.frame["input_row"].to_numpy() + offset
+    parsed = _load_part("enterprises", source, offset, settings["limits"], dups)
     result = entitlements(parsed, as_of=settings["as_of"], policies=policies, options=settings["options"])
     if settings["shape"] == "wide":
         table = wide_table(result)
@@ -139,17 +200,15 @@ def _entitlement_part(source: Any, index: int, offset: int, policies: Any, setti
     write_parquet(Path(settings["folder"]) / f"part.{index:05d}.parquet", table)
     totals = result.totals()
     sums = {name: exact_sum(totals[name].to_numpy()) for name in ("formula_fixed_yuan", "ceiling_yuan", "total_yuan")}
-    return PartResult(index, len(parsed.frame), parsed.bad_row_count, _renumbered(parsed.errors, offset), sums,
-                      _peak_rss(), _worker_name())
+    return PartResult(index, len(parsed.frame), parsed.bad_row_count, parsed.errors, sums, _peak_rss(),
+                      _worker_name())
 
 
-def _consortium_part(source: Any, index: int, offset: int, policies: Any, settings: Mapping[str, Any]) -> PartResult:
+def _consortium_part(source: Any, index: int, offset: int, policies: Any, settings: Mapping[str, Any],
+                     dups: Mapping[str, Any] | None = None) -> PartResult:
     from calc.eligibility import assess_consortia
-    from calc.inputs import load_consortia
 
-    raw = _source_frame(source)
-    parsed = load_consortia(raw, limits=settings["limits"])
-    parsed.frame["input_row"] = parsed.frame["input_row"].to_numpy() + offset
+    parsed = _load_part("consortia", source, offset, settings["limits"], dups)
     result = assess_consortia(parsed, as_of=settings["as_of"], jurisdictions=settings["jurisdictions"],
                               policies=policies, options=settings["options"])
     folder = Path(settings["folder"])
@@ -157,7 +216,7 @@ def _consortium_part(source: Any, index: int, offset: int, policies: Any, settin
     summary = result.summary(lang=settings["lang"])
     write_parquet(folder / "summary" / f"part.{index:05d}.parquet", summary)
     counts = summary["status"].value_counts().to_dict() if len(summary) else {}
-    return PartResult(index, len(parsed.frame), parsed.bad_row_count, _renumbered(parsed.errors, offset),
+    return PartResult(index, len(parsed.frame), parsed.bad_row_count, parsed.errors,
                       {str(k): int(v) for k, v in counts.items()}, _peak_rss(), _worker_name())
 
 
@@ -233,6 +292,89 @@ def _is_dask_frame(source: Any) -> bool:
     return type(source).__module__.startswith("dask") and hasattr(source, "to_delayed")
 
 
+# ============================================================================================ ids across partitions
+
+def _ids_part(source: Any, offset: int, table: str, limits: Limits, buckets: int,
+              claim_year: bool) -> tuple[list[tuple[np.ndarray, np.ndarray]], int | None]:
+    """The first pass of a run, on one partition: its id column (and claim year) read and loaded by the loader,
+    each distinct id with its first input row, sent to a bucket by the id's hash; and the first claim year."""
+    from calc.inputs import _match_header, load_consortia, load_enterprises
+
+    wanted = {_id_column(table).name, "claim_year"} if claim_year else {_id_column(table).name}
+
+    def matches(header: str) -> bool:
+        try:
+            column = _match_header(header, table, strict=False)[0]
+        except InputError:
+            return False
+        return column is not None and column.name in wanted
+
+    raw = _source_frame(source, matches)
+    parsed = (load_enterprises if table == "enterprises" else load_consortia)(raw, limits=limits)
+    ids = parsed.frame[_id_column(table).name].to_numpy(dtype=object)  # each id once: the loader keeps the first
+    rows = parsed.frame["input_row"].to_numpy(dtype=np.int64) + offset
+    which = (pd.util.hash_array(ids) % np.uint64(buckets)).astype(np.intp) if len(ids) else np.zeros(0, np.intp)
+    out = [(ids[which == b], rows[which == b]) for b in range(buckets)]
+    first_year = None
+    if claim_year and "claim_year" in parsed.frame.columns:
+        from calc.budget import first_claim_year
+
+        first_year = first_claim_year(parsed.frame)
+    return out, first_year
+
+
+def _bucket(pieces: tuple, b: int) -> tuple[np.ndarray, np.ndarray]:
+    return pieces[0][b]
+
+
+def _bucket_duplicates(pieces: Sequence[tuple[np.ndarray, np.ndarray]]) -> list[tuple[Any, int, list[int]]]:
+    """One bucket of every partition's ids: the ids used in more than one partition, each with its first input
+    row and the rows that repeat it (exact: the ids themselves are compared, not their hashes)."""
+    ids = np.concatenate([p[0] for p in pieces]) if pieces else np.zeros(0, dtype=object)
+    rows = np.concatenate([p[1] for p in pieces]) if pieces else np.zeros(0, dtype=np.int64)
+    repeated = pd.Series(ids, dtype=object).duplicated(keep=False).to_numpy()
+    if not repeated.any():
+        return []
+    table = pd.DataFrame({"id": ids[repeated], "row": rows[repeated]}).sort_values("row", kind="stable")
+    return [(key, int(group["row"].iloc[0]), [int(r) for r in group["row"].iloc[1:]])
+            for key, group in table.groupby("id", sort=False)]
+
+
+def _duplicates(client: Any, plan: _Plan, table: str, limits: Limits,
+                claim_year: bool = False) -> tuple[list[dict[str, dict]], int | None]:
+    """Ids used in two partitions, found before any computation by a pass over the id column: each partition's
+    distinct ids hashed into buckets, each bucket checked by one task, only the repeated ids coming back.  Per
+    partition: ``{"rows": {input row: first row}, "ids": {id: first row}}`` for the ids an earlier partition
+    used first; and the first claim year of the population (when ``claim_year``)."""
+    from operator import getitem
+
+    empty: list[dict[str, dict]] = [{"rows": {}, "ids": {}} for _ in plan.sources]
+    if len(plan.sources) < 2 and not claim_year:
+        return empty, None  # one partition: the loader finds every repeat itself
+    buckets = max(1, min(len(plan.sources), 64))
+    parts = [client.submit(_ids_part, src, off, table, limits, buckets, claim_year, pure=False)
+             for src, off in zip(plan.sources, plan.offsets)]
+    years = client.gather([client.submit(getitem, p, 1, pure=False) for p in parts]) if claim_year else []
+    found: list[tuple[Any, int, list[int]]] = []
+    if len(plan.sources) > 1:
+        checks = [client.submit(_bucket_duplicates, [client.submit(_bucket, p, b, pure=False) for p in parts],
+                                pure=False) for b in range(buckets)]
+        for result in client.gather(checks):
+            found.extend(result)
+    for p in parts:
+        p.release()
+    bounds = np.asarray(plan.offsets, dtype=np.int64)
+    for key, first, repeats in found:
+        home = int(np.searchsorted(bounds, first, side="left")) - 1  # rows offset+1 … belong to that partition
+        for row in repeats:
+            part = int(np.searchsorted(bounds, row, side="left")) - 1
+            if part != home:
+                empty[part]["rows"][row] = first
+                empty[part]["ids"][key] = first
+    given = [y for y in years if y is not None]
+    return empty, (min(given) if given else None)
+
+
 # ============================================================================================ the output folder
 
 @contextlib.contextmanager
@@ -295,6 +437,7 @@ def _run(kind: str, client: Any, source: Any, folder: Path | str, settings: dict
 
     table = "enterprises" if kind == "entitlements" else "consortia"
     plan = _plan(client, source, partition_rows, limits, table)
+    dups, _ = _duplicates(client, plan, table, limits)  # ids used in two partitions, before any computation
     policies = policies or default_policies()
     shipped = client.scatter(policies, broadcast=True, hash=False)  # once per worker, not per task
     marker = {"command": kind, "as_of": settings["as_of"].isoformat(), "parts": len(plan.sources),
@@ -304,7 +447,7 @@ def _run(kind: str, client: Any, source: Any, folder: Path | str, settings: dict
     results: list[PartResult] = []
     with _dataset_folder(Path(folder), marker) as tmp:
         settings = {**settings, "folder": str(tmp), "limits": limits}
-        futures = [client.submit(work, src, i, off, shipped, settings, pure=False)
+        futures = [client.submit(work, src, i, off, shipped, settings, dups[i], pure=False)
                    for i, (src, off) in enumerate(zip(plan.sources, plan.offsets))]
         try:
             for future in as_completed(futures):
@@ -464,16 +607,14 @@ def _identity(path: Path) -> str:
 
 # ============================================================================================ budgets
 
-def _compare_part(source: Any, index: int, offset: int, policies: Any, settings: Mapping[str, Any]) -> PartResult:
+def _compare_part(source: Any, index: int, offset: int, policies: Any, settings: Mapping[str, Any],
+                  dups: Mapping[str, Any] | None = None) -> PartResult:
     """One partition of :func:`compare_dataset`: baseline and reform, the per-enterprise table written (with the
     pro-rated awards when the budget lines' factors are known), exact sums per item returned."""
     from calc.budget import FEN_PER_YUAN, compare, counted_amounts
-    from calc.inputs import load_enterprises
     from calc.money import exact_sum
 
-    raw = _source_frame(source)
-    parsed = load_enterprises(raw, limits=settings["limits"])
-    parsed.frame["input_row"] = parsed.frame["input_row"].to_numpy() + offset
+    parsed = _load_part("enterprises", source, offset, settings["limits"], dups)
     cmp = compare(parsed, settings["reforms"], settings["as_of"], policies=policies, award_share=settings["share"],
                   options=settings["options"])
     base = counted_amounts(cmp.baseline, cmp.award_share)
@@ -508,8 +649,8 @@ def _compare_part(source: Any, index: int, offset: int, policies: Any, settings:
             enterprises.insert(enterprises.columns.get_loc("outcome"), "prorated_yuan", row_sum)
     if settings.get("write", True):
         write_parquet(Path(settings["folder"]) / f"part.{index:05d}.parquet", enterprises)
-    return PartResult(index, len(parsed.frame), parsed.bad_row_count, _renumbered(parsed.errors, offset), sums,
-                      _peak_rss(), _worker_name())
+    return PartResult(index, len(parsed.frame), parsed.bad_row_count, parsed.errors, sums, _peak_rss(),
+                      _worker_name())
 
 
 @dataclass
@@ -568,9 +709,10 @@ def _run_parts(client: Any, source: Any, settings: dict[str, Any], policies: Any
     from distributed import as_completed
 
     plan = _plan(client, source, partition_rows, limits, "enterprises")
+    dups, _ = _duplicates(client, plan, "enterprises", limits)
     shipped = client.scatter(policies, broadcast=True, hash=False)
     settings = {**settings, "limits": limits}
-    futures = [client.submit(_compare_part, src, i, off, shipped, settings, pure=False)
+    futures = [client.submit(_compare_part, src, i, off, shipped, settings, dups[i], pure=False)
                for i, (src, off) in enumerate(zip(plan.sources, plan.offsets))]
     results = []
     try:
