@@ -11,6 +11,10 @@ about two minutes (``--cull-idle``, ``DASH_CULL_IDLE``), and at most ``--max-ker
 kernels serve pages at once, by default as many as the machine's memory holds (``default_max_kernels``); a
 page asked for beyond that gets a "busy, try again in a moment" page with HTTP 503.
 
+A kernel left busy with no page connected (its page gone while a callback ran, or a kernel whose "idle" was
+never seen) is not idle, and jupyter_server's culler spares busy kernels: ``cull_unconnected`` shuts down any
+page kernel with no connection for ``DASH_CULL_UNCONNECTED`` seconds whatever its state.
+
 Exit status: 2, with a one-line message, for a bad ``--port``, ``--host``, ``--max-kernels`` or
 ``--cull-idle`` (or the ``DASH_*`` variable they set), an address that cannot be listened on (a port in use),
 or a package without its dashboards; otherwise Voila's (0 once stopped with Ctrl-C or SIGTERM, which also
@@ -56,6 +60,7 @@ SETTINGS = {
     # name: (default, lowest, highest, meaning); None as default: computed (DASH_MAX_KERNELS)
     "DASH_CULL_IDLE": (60, 5, 86_400, "seconds a kernel with no page connected may stay idle"),
     "DASH_CULL_INTERVAL": (10, 1, 3_600, "seconds between two checks for such kernels"),
+    "DASH_CULL_UNCONNECTED": (60, 5, 86_400, "seconds a kernel may run with no page connected, even busy"),
     "DASH_MAX_KERNELS": (None, 1, 100_000, "kernels serving pages at once"),
     "DASH_KERNEL_MB": (400, 50, 100_000, "memory planned per kernel, in MB"),
     "DASH_WS_PING": (10, 1, 3_600, "seconds between websocket pings"),
@@ -211,3 +216,106 @@ def run(args: argparse.Namespace) -> int:
 
     voila_main(argv=voila_argv(host, port))
     return 0
+
+
+# -- kernels with no page connected, busy or not ------------------------------------------------------------------
+
+class _Unconnected:
+    """The setting of ``cull_unconnected``: seconds a page kernel may run with no page connected (None: off)."""
+
+    after: int | None = None
+
+
+UNCONNECTED = _Unconnected()
+
+
+def _unconnected_factory(factory):
+    """Wrap Voila's kernel-manager factory: each culler pass (every ``cull_interval`` s) also shuts down the
+    kernels serving pages that have had no websocket connected for ``UNCONNECTED.after`` seconds, busy or idle.
+
+    jupyter_server's culler shuts a kernel down only when it is idle (``cull_busy = False``, kept so that a page
+    still connected while a long callback runs is never cut): a kernel whose page went away while it was busy,
+    or whose "idle" status was never seen by the server, stayed alive until the server stopped (seen in the
+    load test).  Here the clock is the connection, not the activity: it starts when the last websocket of the
+    kernel closes (``notify_disconnect``), or, for a kernel no page ever connected to, when a pass first sees it
+    with none; a connection stops it.  Only kernels serving pages are looked at (``jupyter_patch.page_kernels``):
+    a preheated kernel waiting in its pool has no page yet.  An idle kernel is shut down as the culler does (a
+    shutdown request, then the process killed if it has not ended within ``shutdown_wait_time``); a busy one is
+    killed at once (``shutdown_kernel(now=True)``, its connection files removed as usual): the page is gone,
+    nothing is to be saved, and a busy kernel asked to shut down (or interrupted) stops its running callback
+    with a KeyboardInterrupt it writes to the server's log as an ERROR."""
+    import asyncio
+    import time
+
+    from jupyter_core.utils import ensure_async
+
+    from calc import jupyter_patch
+
+    def wrapped(*args, **kwargs):
+        cls = factory(*args, **kwargs)
+
+        class UnconnectedCullingKernelManager(cls):  # type: ignore[misc, valid-type]
+            def _dash_alone(self) -> dict:
+                return self.__dict__.setdefault("_dash_alone_since", {})
+
+            def notify_connect(self, kernel_id):
+                super().notify_connect(kernel_id)
+                self._dash_alone().pop(kernel_id, None)
+
+            def notify_disconnect(self, kernel_id):
+                super().notify_disconnect(kernel_id)
+                if kernel_id in self._kernel_connections and self._kernel_connections[kernel_id] <= 0:
+                    self._dash_alone()[kernel_id] = time.monotonic()
+
+            async def cull_kernels(self):
+                await super().cull_kernels()  # the idle ones first, as jupyter_server does
+                after = UNCONNECTED.after
+                if after is None:
+                    return
+                alone, now = self._dash_alone(), time.monotonic()
+                pages = jupyter_patch.page_kernels(self)
+                for kernel_id in set(alone) - pages:  # shut down, culled or never a page's
+                    del alone[kernel_id]
+                due = []
+                for kernel_id in pages:
+                    if self._kernel_connections.get(kernel_id, 0) > 0:
+                        alone.pop(kernel_id, None)
+                    elif now - alone.setdefault(kernel_id, now) >= after:
+                        due.append(kernel_id)
+
+                async def cull(kernel_id: str) -> None:
+                    kernel = self._kernels.get(kernel_id)
+                    if kernel is None:
+                        return
+                    state = getattr(kernel, "execution_state", "?")
+                    self.log.warning("Culling '%s' kernel '%s' (%s): no page connected for %d seconds.", state,
+                                     kernel.kernel_name, kernel_id, now - alone.pop(kernel_id, now))
+                    try:
+                        await ensure_async(self.shutdown_kernel(kernel_id, now=state == "busy"))
+                    except KeyError:  # shut down meanwhile (its page's beacon, arriving late)
+                        pass
+                    except Exception as exc:  # noqa: BLE001 - as jupyter_server's culler: logged, the others go on
+                        self.log.exception("While culling kernel %s with no page connected: %s", kernel_id, exc)
+
+                await asyncio.gather(*(cull(k) for k in due))
+
+        UnconnectedCullingKernelManager.__name__ = cls.__name__
+        UnconnectedCullingKernelManager.__qualname__ = cls.__qualname__
+        return UnconnectedCullingKernelManager
+
+    # no __wrapped__: jupyter_patch.apply_voila reads that attribute as "already wrapped by me"
+    wrapped.dash_unconnected = True  # type: ignore[attr-defined]
+    return wrapped
+
+
+def cull_unconnected(after: int | None) -> None:
+    """Shut down page kernels with no page connected for ``after`` seconds, busy or not (None: off), at each
+    culler pass.  Installed by deploy/voila.py, after ``jupyter_patch.apply_voila``; idempotent: Voila's factory
+    is wrapped once, the value replaced."""
+    import voila.app
+
+    if after is not None and after < 1:
+        raise ValueError(f"the time without a page must be at least 1 s, got {after}")
+    UNCONNECTED.after = after
+    if not getattr(voila.app.voila_kernel_manager_factory, "dash_unconnected", False):
+        voila.app.voila_kernel_manager_factory = _unconnected_factory(voila.app.voila_kernel_manager_factory)

@@ -131,13 +131,19 @@ c.VoilaExecutor.timeout = 60
 # page) are shut down within about two minutes: jupyter_server's culler (it works in standalone Voila: the
 # kernel manager is a MappingKernelManager) shuts down a kernel idle for DASH_CULL_IDLE s with no websocket
 # connected, checking every DASH_CULL_INTERVAL s: 60 + 10 s after the page's last message, or after its socket
-# is found dead (DASH_WS_TIMEOUT above) if that is later, plus the shutdowns before it in the same pass (the
-# culler shuts kernels down one after another).  Measured under load (benchmarks/load_test.py, README
-# "Dashboards"): with 90 + 15 s, abandoned pages' kernels were gone after 108 s (median), 136 s at worst.
-# A page still open is never culled (cull_connected False), however long its reader thinks; a busy kernel (a
-# long upload) is not either.
+# is found dead (DASH_WS_TIMEOUT above) if that is later, plus its own shutdown (calc.jupyter_patch checks and
+# shuts the kernels of one pass down all at once).  Measured under load: benchmarks/load_test.py, README
+# "Dashboards".
+# A page still open is never culled (cull_connected False), however long its reader thinks, nor its kernel while
+# busy (a long upload: cull_busy False) — but see DASH_CULL_UNCONNECTED below for a busy kernel with no page.
 # The preheated kernels waiting in a pool are spared (Voila's cull_kernel_if_idle), and one handed to a page
 # is marked active at hand-over (calc.jupyter_patch): the page has DASH_CULL_IDLE s to connect.
+# A kernel with no page connected that stays busy (its page gone while a callback ran, or a kernel whose "idle"
+# the server never saw) is never idle: each pass of the same culler also shuts down a page's kernel that has had
+# no websocket for DASH_CULL_UNCONNECTED s, whatever its state (calc.serve.cull_unconnected; a busy one is
+# killed): 60 s after its page's socket closed, or was found dead, plus at most one interval.  Seen before:
+# one abandoned budget page's kernel, busy, alive until the server stopped.
+serve.cull_unconnected(serve.setting("DASH_CULL_UNCONNECTED"))
 c.MappingKernelManager.cull_idle_timeout = serve.setting("DASH_CULL_IDLE")
 c.MappingKernelManager.cull_interval = serve.setting("DASH_CULL_INTERVAL")
 c.MappingKernelManager.cull_connected = False

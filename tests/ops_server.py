@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import json
 import os
 import re
@@ -13,6 +15,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,3 +115,73 @@ def wait_until(check, timeout: float, step: float = 0.25):
         if time.monotonic() - start > timeout:
             raise AssertionError(f"not within {timeout} s")
         time.sleep(step)
+
+
+class KernelClient:
+    """A page's side of its kernel's websocket, as the dashboards' front-end speaks it (Jupyter's JSON messages;
+    binary frames decoded): every widget's state through ipywidgets' control comm, a widget's value set."""
+
+    def __init__(self, server: Server, kernel_id: str):
+        self.url = f"ws://127.0.0.1:{server.port}/api/kernels/{kernel_id}/channels?session_id={uuid.uuid4().hex}"
+        self.session = uuid.uuid4().hex
+        self.ws = None
+
+    async def connect(self) -> "KernelClient":
+        import websockets
+
+        self.ws = await websockets.connect(self.url, max_size=64 * 1024 * 1024, ping_interval=None, open_timeout=60)
+        return self
+
+    async def send(self, msg_type: str, content: dict, metadata: dict | None = None) -> str:
+        msg_id = uuid.uuid4().hex
+        await self.ws.send(json.dumps({
+            "header": {"msg_id": msg_id, "msg_type": msg_type, "session": self.session, "username": "test",
+                       "date": dt.datetime.now(dt.timezone.utc).isoformat(), "version": "5.3"},
+            "parent_header": {}, "metadata": metadata or {}, "content": content, "channel": "shell", "buffers": []}))
+        return msg_id
+
+    async def recv(self, timeout: float) -> dict:
+        from jupyter_server.services.kernels.connection.base import deserialize_binary_message
+
+        raw = await asyncio.wait_for(self.ws.recv(), timeout)
+        return deserialize_binary_message(raw) if isinstance(raw, bytes) else json.loads(raw)
+
+    async def until_state(self, msg_id: str, state: str, timeout: float) -> list[dict]:
+        """The messages caused by ``msg_id`` until the kernel reports ``state`` ("busy", "idle") for it."""
+        got, end = [], time.monotonic() + timeout
+        while True:
+            msg = await self.recv(max(0.01, end - time.monotonic()))
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            got.append(msg)
+            if msg["msg_type"] == "status" and msg["content"].get("execution_state") == state:
+                return got
+
+    async def states(self) -> dict:
+        """Every widget's state (ipywidgets 8's control comm: one request, one reply)."""
+        comm_id = uuid.uuid4().hex
+        await self.send("comm_open", {"comm_id": comm_id, "target_name": "jupyter.widget.control", "data": {}},
+                        {"version": "1.0.0"})
+        msg_id = await self.send("comm_msg", {"comm_id": comm_id, "data": {"method": "request_states"}})
+        for msg in await self.until_state(msg_id, "idle", 60):
+            data = msg.get("content", {}).get("data", {})
+            if msg["msg_type"] == "comm_msg" and data.get("method") == "update_states":
+                return data["states"]
+        raise AssertionError("no widget state from the kernel")
+
+    async def set_value(self, model_id: str, value: object) -> str:
+        """What a browser sends when a field is typed into: the widget's new value (its callbacks run)."""
+        return await self.send("comm_msg", {"comm_id": model_id, "data": {
+            "method": "update", "state": {"value": value}, "buffer_paths": []}})
+
+    def cut(self) -> None:
+        """The connection dropped: no close frame, no unload beacon (a crashed tab)."""
+        self.ws.transport.abort()
+
+
+def widget_with_class(states: dict, dom_class: str) -> str:
+    """The model id of the widget carrying ``dom_class`` (e.g. a field's ``w-f-rd_expense``)."""
+    for model_id, model in states.items():
+        if dom_class in (model.get("state", {}).get("_dom_classes") or ()):
+            return model_id
+    raise KeyError(dom_class)

@@ -79,6 +79,28 @@ def test_fault_injection_only_with_its_environment_variable(monkeypatch):
     assert banner.value == ""
 
 
+def test_slow_injection_keeps_the_callback_busy_then_runs_it(monkeypatch):
+    """``!slow!`` (tests/test_serve_ops.py's busy kernel): only with the variable set, the callback waits
+    SLOW_SECONDS, in short sleeps an interrupt can end, then runs as usual."""
+    guard, banner, _ = make()
+    calls, slept = [], []
+    monkeypatch.setattr(S.time, "sleep", lambda s: slept.append(s) or clock.append(clock[-1] + s))
+    clock = [0.0]
+    monkeypatch.setattr(S.time, "monotonic", lambda: clock[-1])
+    monkeypatch.setattr(S, "SLOW_SECONDS", 2.0)
+
+    @guard
+    def observed(change):
+        calls.append(change["new"])
+
+    observed({"new": S.SLOW_TEXT})
+    assert calls == [S.SLOW_TEXT] and slept == []  # not set: an ordinary value, at once
+    monkeypatch.setenv(S.FAULT_ENV, "1")
+    observed({"new": S.SLOW_TEXT})
+    # 2 s in sleeps of at most 0.5 s (four of them), then the callback itself, no error
+    assert slept == [0.5, 0.5, 0.5, 0.5] and calls == [S.SLOW_TEXT, S.SLOW_TEXT] and banner.value == ""
+
+
 @pytest.mark.parametrize("lang, words", [("zh", "出错了"), ("en", "Something went wrong")])
 def test_the_message_is_in_the_page_s_language(lang, words):
     assert words in S.error_html(lang, "abcd1234") and 'role="alert"' in S.error_html(lang, "x")

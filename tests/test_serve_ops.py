@@ -1,6 +1,6 @@
 """The server bounded under abuse, over HTTP and websockets (no browser): the cap on page kernels and its busy page,
-a client gone silent dropped and its kernel culled, an open page never culled, and the settings checked before
-anything starts.  The culling times are shortened here (DASH_CULL_IDLE, DASH_WS_*); the deployed values are
+a client gone silent dropped and its kernel culled, a busy kernel whose page went away culled too, an open page
+never culled, and the settings checked before anything starts.  The culling times are shortened here (DASH_CULL_IDLE, DASH_WS_*); the deployed values are
 checked in tests/test_deploy_config.py, and a browser killed without unload in tests/test_browser_ops.py."""
 
 from __future__ import annotations
@@ -15,16 +15,20 @@ import time
 
 import pytest
 
-from ops_server import ROOT, Server, kernel_id_of, kernel_processes, wait_until
+from calc import serve
+from ops_server import ROOT, KernelClient, Server, kernel_id_of, kernel_processes, wait_until, widget_with_class
 
 IDLE, INTERVAL, PING, PING_TIMEOUT = 10, 2, 1, 3  # seconds, for this server only
+UNCONNECTED = 25  # seconds a page kernel may run with no page connected, busy or not
 CAP = 2
 
 
 @pytest.fixture(scope="module")
 def server():
+    # CALC_DASHBOARDS_FAULT: a field set to "!slow!" keeps its callback (and so the kernel) busy for 10 minutes
     s = Server("serve_ops", DASH_POOL="1", DASH_MAX_KERNELS=str(CAP), DASH_CULL_IDLE=str(IDLE),
-               DASH_CULL_INTERVAL=str(INTERVAL), DASH_WS_PING=str(PING), DASH_WS_TIMEOUT=str(PING_TIMEOUT))
+               DASH_CULL_INTERVAL=str(INTERVAL), DASH_WS_PING=str(PING), DASH_WS_TIMEOUT=str(PING_TIMEOUT),
+               DASH_CULL_UNCONNECTED=str(UNCONNECTED), CALC_DASHBOARDS_FAULT="1")
     try:
         s.wait_ready(pools=("enterprise.ipynb", "consortium.ipynb", "index.ipynb"))
         yield s
@@ -121,6 +125,49 @@ def test_an_open_page_is_never_culled(server):
     assert server.kernel(kernel_id) is not None and kernel_processes(kernel_id)
     # closed now: culled like any other
     wait_until(lambda: server.kernel(kernel_id) is None, timeout=IDLE + 2 * INTERVAL + 20)
+
+
+def test_a_busy_kernel_whose_page_went_away_is_culled(server):
+    """A page whose kernel is busy in a long callback, cut off without a close frame or an unload beacon: the
+    idle culler spares a busy kernel (cull_busy False), so the kernel is shut down because no page has been
+    connected for UNCONNECTED s (calc.serve.cull_unconnected); its processes are gone, and nothing is
+    logged as an error."""
+    status, _, body = server.get("/voila/render/enterprise.ipynb")
+    assert status == 200
+    kernel_id = kernel_id_of(body)
+
+    async def busy_then_cut() -> None:
+        k = await KernelClient(server, kernel_id).connect()
+        field = widget_with_class(await k.states(), "w-f-rd_expense")
+        await k.until_state(await k.set_value(field, "!slow!"), "busy", 60)
+        k.cut()
+
+    asyncio.run(busy_then_cut())
+    # the server sees the socket close; the kernel stays busy (its callback sleeps for 10 minutes) …
+    wait_until(lambda: (server.kernel(kernel_id) or {}).get("connections") == 0, timeout=30)
+    assert server.kernel(kernel_id)["execution_state"] == "busy"
+    # … past the idle time and two culler passes, which spare it: it is not idle …
+    time.sleep(IDLE + 2 * INTERVAL)  # 14 s < UNCONNECTED
+    model = server.kernel(kernel_id)
+    assert model is not None and model["execution_state"] == "busy" and kernel_processes(kernel_id)
+    # … until it has had no page for UNCONNECTED s (+ one pass, + its shutdown)
+    wait_until(lambda: server.kernel(kernel_id) is None, timeout=UNCONNECTED + 2 * INTERVAL + 30)
+    wait_until(lambda: kernel_processes(kernel_id) == [], timeout=30)
+    log = server.log()
+    assert f"Culling 'busy' kernel 'python3' ({kernel_id}): no page connected for" in log
+    assert "While culling kernel" not in log
+    assert not [line for line in log.splitlines() if "ERROR" in line]
+
+
+def test_the_deployed_bound_for_a_kernel_without_its_page_is_about_two_minutes():
+    """deploy/voila.py reads these settings' defaults: a page gone silently is found dead after at most the ping
+    interval + the pong timeout; its kernel, busy or not, is shut down at the first culler pass after
+    DASH_CULL_UNCONNECTED s without a page."""
+    default = {name: spec[0] for name, spec in serve.SETTINGS.items()}
+    found_dead = default["DASH_WS_PING"] + default["DASH_WS_TIMEOUT"]  # 10 + 30 s
+    assert found_dead + default["DASH_CULL_UNCONNECTED"] + default["DASH_CULL_INTERVAL"] <= 120  # 40 + 60 + 10
+    # the idle culler's own time is not longer
+    assert default["DASH_CULL_IDLE"] <= default["DASH_CULL_UNCONNECTED"]
 
 
 @pytest.mark.parametrize("args,env,message", [

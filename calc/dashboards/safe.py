@@ -22,6 +22,7 @@ import logging
 import os
 import secrets
 import sys
+import time
 import traceback
 from typing import Any, Callable
 
@@ -30,20 +31,31 @@ from calc.dashboards.words import text
 
 LOG = logging.getLogger("calc.dashboards")
 
-#: Fault injection for the browser tests only: with ``CALC_DASHBOARDS_FAULT=1`` in the server's environment, a
-#: widget changed to this text makes its callback raise, so that a test can watch a real failure on a real page.
+#: Fault injection for the browser and server tests only: with ``CALC_DASHBOARDS_FAULT=1`` in the server's
+#: environment, a widget changed to FAULT_TEXT makes its callback raise, so that a test can watch a real failure
+#: on a real page; changed to SLOW_TEXT, the callback first keeps the kernel busy for SLOW_SECONDS (a long
+#: computation whose page goes away: tests/test_serve_ops.py), then goes on as usual.
 FAULT_ENV = "CALC_DASHBOARDS_FAULT"
 FAULT_TEXT = "!fault!"
+SLOW_TEXT = "!slow!"
+SLOW_SECONDS = 600.0
 
 
 class InjectedFault(RuntimeError):
     """Raised on purpose (see :data:`FAULT_ENV`)."""
 
 
-def _injected(args: tuple) -> bool:
+def _injected(args: tuple, what: str = FAULT_TEXT) -> bool:
     if os.environ.get(FAULT_ENV) != "1":
         return False
-    return any(isinstance(a, dict) and a.get("new") == FAULT_TEXT for a in args)
+    return any(isinstance(a, dict) and a.get("new") == what for a in args)
+
+
+def _busy_for(seconds: float) -> None:
+    """Keep the kernel busy (an interrupt ends it: KeyboardInterrupt)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        time.sleep(min(0.5, max(0.0, end - time.monotonic())))
 
 
 def server_log(message: str) -> None:
@@ -85,6 +97,8 @@ class Guard:
                 self.failed = False
             self.depth += 1
             try:
+                if _injected(args, SLOW_TEXT):
+                    _busy_for(SLOW_SECONDS)
                 if _injected(args):
                     raise InjectedFault(f"fault injected into {getattr(fn, '__name__', fn)} ({FAULT_ENV}=1)")
                 return fn(*args, **kwargs)
