@@ -81,3 +81,29 @@ def write_budget_workbook(target: Path | str | BinaryIO, comparison: Comparison,
     sheets, charts = budget_sheets(comparison, reform_table, projection)
     write_xlsx(target, sheets, decorate=_draw(charts))
     return Path(target) if isinstance(target, (str, Path)) else target
+
+
+def projection_tables(projection: Projection) -> dict[str, pd.DataFrame]:
+    """The projection as the command line writes it beside OUT.csv: ``projection`` (OUT.projection.csv: per year
+    the baseline's and the reform's cost, and the change as scenario ``change`` = reform − baseline; with draws,
+    the P10/P50/P90 of each, the change's taken draw by draw) and ``projection_items`` (OUT.projection_items.csv:
+    per year, scenario and item, the cost and the recipients)."""
+    change = projection.change.rename(columns={"change_yuan": "cost_yuan"}).assign(scenario="change")
+    by_year = pd.concat([projection.by_year, change[[c for c in projection.by_year.columns]]], ignore_index=True)
+    rank = {"baseline": 0, "reform": 1, "change": 2}
+    by_year = by_year.sort_values(["year", "scenario"], key=lambda s: s.map(rank) if s.name == "scenario" else s,
+                                  kind="stable").reset_index(drop=True)
+    return {"projection": by_year, "projection_items": projection.by_item}
+
+
+ITEM_COLUMNS = ["item_id", "policy_id", "kind", "baseline_yuan", "reform_yuan", "change_yuan", "baseline_recipients",
+                "reform_recipients", "award_share"]
+
+
+def items_table(items: pd.DataFrame) -> pd.DataFrame:
+    """The items table as the command line writes it (OUT.csv): per item the costs, change and recipients, the
+    pro-rated amount when budgets were given, the award share."""
+    columns = list(ITEM_COLUMNS)
+    if "prorated_yuan" in items.columns:
+        columns.insert(columns.index("award_share"), "prorated_yuan")
+    return items[columns]

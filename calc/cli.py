@@ -302,18 +302,24 @@ def _write_entitlements(path: Path, sheets: dict[str, pd.DataFrame], progress: P
         write_csv(_citations_path(path), sheets["citations"])
 
 
-def _on_dask(command: str, args, options: dict[str, str]) -> int:
+def _on_dask(command: str, args, options: dict[str, str], policy_ids: Sequence[str], **extra: Any) -> int:
     """A command run partition by partition (``--workers`` / ``--scheduler``): calc.distributed's own CLI part,
-    with this module's words, usage errors and progress bar."""
+    with this module's words, usage errors and progress bar; then the run date's warnings, as in one process."""
     from calc import distributed as dist
 
-    progress = Progress(args.quiet)
+    progress = Progress(getattr(args, "quiet", False))
     try:
         progress.stage("partitions", 100)
-        return getattr(dist, command)(args, options, say=_say, warn=_warn, usage_error=UsageError,
-                                      progress=progress.step)
+        code = getattr(dist, command)(args, options, say=_say, warn=_warn, usage_error=UsageError,
+                                      progress=progress.step, **extra)
     finally:
         progress.close()
+    _warn_if_nothing_in_force(args.as_of or dt.date.today(), policy_ids, args.policies)
+    return code
+
+
+def _item_policy_ids(policies) -> list[str]:
+    return sorted({n.policy_id for n in policies.items()})
 
 
 def cmd_entitlements(args) -> int:
@@ -323,7 +329,7 @@ def cmd_entitlements(args) -> int:
     output = Path(args.output)
     options = _checked_options(args.option)
     if args.workers is not None or args.scheduler is not None:
-        return _on_dask("cli_entitlements", args, options)
+        return _on_dask("cli_entitlements", args, options, _item_policy_ids(args.policies))
     if output.is_dir() or not output.suffix:
         raise UsageError(f"--output {terminal_text(str(output))!r} is a folder: a partitioned Parquet dataset is "
                          "written with --workers N or --scheduler ADDRESS; otherwise --output must end in .csv, "
@@ -369,7 +375,8 @@ def cmd_consortium(args) -> int:
         if summary_path is not None:
             raise UsageError("with --workers or --scheduler the summary is written inside the output folder "
                              "(OUT/summary/): leave out --summary")
-        return _on_dask("cli_consortium", args, options)
+        return _on_dask("cli_consortium", args, options,
+                        sorted(p.id for p in args.policies.policies.values() if p.criteria))
     if summary_path is not None:
         _output_kind(summary_path, "--summary")
     check_output_paths([args.input], _outputs(output, summary=summary_path))
@@ -396,33 +403,39 @@ def cmd_consortium(args) -> int:
 
 def cmd_budget(args) -> int:
     from calc.budget import compare, load_reform, project, reform_parameters
-    from calc.budget_report import write_budget_workbook
+    from calc.budget_report import items_table, projection_tables, write_budget_workbook
     from calc.inputs import load_enterprises
 
     output = Path(args.output)
-    kind = _output_kind(output)
     options = _checked_options(args.option)
     checked = _budget_args(args)
+    if args.workers is not None or args.scheduler is not None:
+        return _on_dask("cli_budget", args, options, _item_policy_ids(args.policies), checked=checked)
+    kind = _output_kind(output)
+    projecting = bool(checked["years"] or checked["draws"])
+    beside = {"projection": output.with_name(output.stem + ".projection.csv"),
+              "projection items": output.with_name(output.stem + ".projection_items.csv")}
     reform_paths = [Path(p) for p in args.reform or ()]
-    check_output_paths([args.input, *reform_paths], _outputs(output))
+    check_output_paths([args.input, *reform_paths],
+                       _outputs(output, **(beside if projecting and kind == "csv" else {})))
     reforms = [load_reform(path, limits=args.limits) for path in reform_paths]
     as_of = args.as_of or dt.date.today()
     parsed = _load(load_enterprises, args)
     _check_fits_xlsx(output, len(parsed.frame), "enterprises sheet")
     comparison = compare(parsed, reforms, as_of, award_share=checked["award_share"], budgets=checked["budgets"],
                          options=options, policies=args.policies)
-    columns = ["item_id", "policy_id", "kind", "baseline_yuan", "reform_yuan", "change_yuan",
-               "baseline_recipients", "reform_recipients", "award_share"]
-    if "prorated_yuan" in comparison.items.columns:
-        columns.insert(columns.index("award_share"), "prorated_yuan")
+    projection = None
+    if projecting:
+        projection = project(parsed, checked["years"], reforms=reforms, rd_growth=checked["rd_growth"],
+                             rd_growth_sd=checked["rd_growth_sd"], draws=checked["draws"], seed=checked["seed"],
+                             award_share=checked["award_share"], options=options, policies=args.policies)
     if kind == "csv":
-        _write(output, {"items": comparison.items[columns], "errors": parsed.errors})
+        _write(output, {"items": items_table(comparison.items), "errors": parsed.errors})
+        if projection is not None:  # beside OUT.csv, as the Dask run writes them
+            tables = projection_tables(projection)
+            write_csv(beside["projection"], tables["projection"])
+            write_csv(beside["projection items"], tables["projection_items"])
     else:
-        projection = None
-        if checked["years"] or checked["draws"]:
-            projection = project(parsed, checked["years"], reforms=reforms, rd_growth=checked["rd_growth"],
-                                 rd_growth_sd=checked["rd_growth_sd"], draws=checked["draws"], seed=checked["seed"],
-                                 award_share=checked["award_share"], options=options, policies=args.policies)
         write_budget_workbook(output, comparison, reform_parameters(args.policies, reforms, as_of), projection)
     _report_errors(parsed)
     _warn_if_nothing_in_force(as_of, sorted({n.policy_id for n in args.policies.items()}), args.policies)
@@ -493,6 +506,13 @@ def _reading(p: argparse.ArgumentParser, what: str) -> None:
                         "yaml)")
 
 
+#: --partition-rows, and how the bounds of --limit apply on Dask
+PARTITION_HELP = ("with Dask: rows per partition when the input is one file (default 250000). On Dask the bounds of "
+                  "--limit apply to what one process holds: a .csv/.xlsx input whole (the client reads it), each file "
+                  "of a Parquet dataset, and each partition; a dataset as a whole has no row bound. Ids stay unique "
+                  "over the whole input: a repeat in another partition is rejected as in one process")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m calc", description=__doc__.splitlines()[0])
     parser.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
@@ -527,8 +547,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "worker processes (needs the dask extra); the output is a folder (partitioned Parquet)")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="run on an existing Dask cluster, e.g. "
                    "tcp://10.0.0.5:8786; the input and the output folder must be reachable from the workers")
-    p.add_argument("--partition-rows", type=int, default=None, metavar="N", help="with Dask: rows per partition "
-                   "when the input is one file (default 250000)")
+    p.add_argument("--partition-rows", type=int, default=None, metavar="N", help=PARTITION_HELP)
     p.set_defaults(run=cmd_entitlements)
 
     p = sub.add_parser("consortium", parents=[debug, dates], help="consortium eligibility, criterion by criterion")
@@ -546,8 +565,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None, metavar="N", help="run on Dask: a local cluster of N "
                    "worker processes; the output is a folder holding criteria/ and summary/ (partitioned Parquet)")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="run on an existing Dask cluster")
-    p.add_argument("--partition-rows", type=int, default=None, metavar="N", help="with Dask: rows per partition "
-                   "when the input is one file (default 250000)")
+    p.add_argument("--partition-rows", type=int, default=None, metavar="N", help=PARTITION_HELP)
     p.set_defaults(run=cmd_consortium)
 
     p = sub.add_parser("budget", parents=[debug, dates], help="baseline vs reform over a population; budgets, projection")
@@ -558,13 +576,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help="pro-rate an item (or ITEM+ITEM) to a budget, e.g. xiamen_sti_measures.rd_step_subsidy=2亿")
     p.add_argument("--award-share", default=None, help="share of each ceiling assumed awarded, in (0, 100%%] "
                    "(default 100%%)")
-    p.add_argument("--years", default=None, help="projection years for the XLSX, e.g. 2025-2028")
+    p.add_argument("--years", default=None, help="projection years, e.g. 2025-2028: a sheet of OUT.xlsx, or "
+                   "OUT.projection.csv (per year; with --draws P10/P50/P90) and OUT.projection_items.csv beside OUT.csv")
     p.add_argument("--growth", default="0.12", help="mean yearly R&D growth, above -1 (default 0.12)")
     p.add_argument("--growth-sd", default="0", help="spread of R&D growth per enterprise and year (≥ 0)")
-    p.add_argument("--draws", type=int, default=0, help=f"Monte Carlo draws for P10/P50/P90 (XLSX; 0 … {MAX_DRAWS:,})")
+    p.add_argument("--draws", type=int, default=0, help=f"Monte Carlo draws for P10/P50/P90 (0 … {MAX_DRAWS:,}); "
+                   "each enterprise's draws keyed by the seed and its input row: the same on one process and on Dask")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--output", required=True, help="OUT.csv (one row per item) or OUT.xlsx (the full report)")
+    p.add_argument("--output", required=True, help="OUT.csv (one row per item) or OUT.xlsx (the full report); with "
+                   "--workers or --scheduler, OUT.csv or a folder (the per-enterprise table, partitioned Parquet; "
+                   "the items in FOLDER.items.csv)")
     p.add_argument("--option", action="append", metavar="ID=VALUE")
+    p.add_argument("--workers", type=int, default=None, metavar="N", help="run on Dask: a local cluster of N "
+                   "worker processes (needs the dask extra); the cost and the projection partition by partition")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="run on an existing Dask cluster, e.g. "
+                   "tcp://10.0.0.5:8786; the input and the outputs must be reachable from the workers")
+    p.add_argument("--partition-rows", type=int, default=None, metavar="N", help=PARTITION_HELP)
     p.set_defaults(run=cmd_budget)
 
     p = sub.add_parser("policies", parents=[debug, dates], help="the policies, their validity and their items with citations")

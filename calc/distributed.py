@@ -43,12 +43,14 @@ import pandas as pd
 from calc.files import InputError, OutputError, escape_controls, parquet_files, parquet_layout, read_parquet_part, \
     read_table_file, write_csv, write_parquet
 from calc.limits import DEFAULT, Limits
+from calc.money import exact_sum
 
 MARKER = "_calc_dataset.json"
 PARTITION_ROWS = 250_000
 
-__all__ = ["local_client", "entitlements_dataset", "consortia_dataset", "compare_dataset", "DatasetRun", "CompareRun",
-           "cli_entitlements", "PARTITION_ROWS", "MARKER"]
+__all__ = ["local_client", "entitlements_dataset", "consortia_dataset", "compare_dataset", "project_dataset",
+           "DatasetRun", "CompareRun", "ProjectionRun",
+           "cli_entitlements", "cli_consortium", "cli_budget", "PARTITION_ROWS", "MARKER"]
 
 
 def _dask():
@@ -525,17 +527,23 @@ def consortia_dataset(source: Any, folder: Path | str, *, as_of: dt.date | str |
 def _cli_checks(args: Any, usage_error: type[Exception]) -> tuple[Path, int]:
     """The Dask arguments of a command, checked before any work: (output folder, rows per partition)."""
     output = Path(args.output)
+    partition_rows = _dask_args(args, usage_error)
+    if output.suffix and not output.is_dir():
+        raise usage_error(f"with --workers or --scheduler, --output is a folder (a partitioned Parquet dataset), got "
+                          f"{escape_controls(output.name)!r}")
+    return output, partition_rows
+
+
+def _dask_args(args: Any, usage_error: type[Exception]) -> int:
+    """--workers, --scheduler and --partition-rows checked: the rows per partition."""
     if args.workers is not None and args.scheduler is not None:
         raise usage_error("give --workers N (a local cluster) or --scheduler ADDRESS (an existing one), not both")
     if args.workers is not None and not 1 <= args.workers <= 1024:
         raise usage_error(f"--workers must be 1 … 1024, got {args.workers}")
-    if output.suffix and not output.is_dir():
-        raise usage_error(f"with --workers or --scheduler, --output is a folder (a partitioned Parquet dataset), got "
-                          f"{escape_controls(output.name)!r}")
     partition_rows = PARTITION_ROWS if args.partition_rows is None else args.partition_rows
     if partition_rows < 1:
         raise usage_error(f"--partition-rows must be at least 1, got {partition_rows}")
-    return output, partition_rows
+    return partition_rows
 
 
 def cli_consortium(args: Any, options: Mapping[str, str], *, say: Callable[[str], None],
@@ -656,9 +664,10 @@ def _compare_part(source: Any, index: int, offset: int, policies: Any, settings:
 @dataclass
 class CompareRun:
     """A comparison run on Dask: ``items`` and ``budget_lines`` as :func:`calc.budget.compare` gives them (exact,
-    identical), the per-enterprise table written to ``folder`` (partitioned Parquet), the rejected rows."""
+    identical), the per-enterprise table written to ``folder`` (partitioned Parquet; None: not written), the
+    rejected rows."""
 
-    folder: Path
+    folder: Path | None
     items: pd.DataFrame
     budget_lines: pd.DataFrame
     rows: int
@@ -667,14 +676,16 @@ class CompareRun:
     peak_rss_by_worker: dict[str, int] = field(default_factory=dict)
 
 
-def compare_dataset(source: Any, folder: Path | str, reforms: Sequence[Any] = (), *,
+def compare_dataset(source: Any, folder: Path | str | None, reforms: Sequence[Any] = (), *,
                     as_of: dt.date | str | None = None, award_share: Any = None,
                     budgets: Mapping[str, Any] | None = None, options: Mapping[str, str] | None = None,
                     policies: Any = None, client: Any = None, workers: int | None = None, scheduler: str | None = None,
-                    partition_rows: int = PARTITION_ROWS, limits: Limits = DEFAULT) -> CompareRun:
+                    partition_rows: int = PARTITION_ROWS, limits: Limits = DEFAULT,
+                    progress: Callable[[float], None] | None = None) -> CompareRun:
     """:func:`calc.budget.compare` partition by partition: baseline vs reform per item (exact sums), the
-    per-enterprise table written as ``folder/part.NNNNN.parquet``, budget lines pro-rated by the whole
-    population's claims (a first pass sums the claims, a second writes the pro-rated awards)."""
+    per-enterprise table written as ``folder/part.NNNNN.parquet`` (not written when ``folder`` is None), budget
+    lines pro-rated by the whole population's claims (a first pass sums the claims, a second writes the pro-rated
+    awards)."""
     from calc.budget import checked_compare_args
 
     as_of, policies, share, lines, reforms = checked_compare_args(as_of, policies, award_share, budgets, options,
@@ -685,7 +696,8 @@ def compare_dataset(source: Any, folder: Path | str, reforms: Sequence[Any] = ()
     def run(c: Any) -> CompareRun:
         totals: dict[str, int] = {}
         if lines:  # first pass: the claims of each budget line over the whole population, nothing written
-            first = _run_parts(c, source, settings | {"write": False}, policies, partition_rows, limits)
+            first = _run_parts(c, source, settings | {"write": False}, policies, partition_rows, limits,
+                               _share(progress, 0.5))
             for r in first[0]:
                 for k, v in r.sums.items():
                     if k.startswith("claims_yuan:"):
@@ -693,8 +705,13 @@ def compare_dataset(source: Any, folder: Path | str, reforms: Sequence[Any] = ()
             settings["lines"] = [(key, tuple(members), budget, totals.get(key, 0)) for key, members, budget in lines]
         marker = {"command": "compare", "as_of": as_of.isoformat(), "award_share": str(share),
                   "reforms": [getattr(r, "name", "") for r in reforms], "budgets": {k: b for k, _, b in lines}}
+        step = _share(progress, 0.5 if lines else 1.0)
+        if folder is None:
+            results, _ = _run_parts(c, source, settings | {"write": False}, policies, partition_rows, limits, step)
+            return _compare_result(None, results, policies, share, settings["lines"])
         with _dataset_folder(Path(folder), marker) as tmp:
-            results, _ = _run_parts(c, source, settings | {"folder": str(tmp)}, policies, partition_rows, limits)
+            results, _ = _run_parts(c, source, settings | {"folder": str(tmp)}, policies, partition_rows, limits,
+                                    step)
             marker.update(rows=sum(r.rows for r in results))
         return _compare_result(Path(folder), results, policies, share, settings["lines"])
 
@@ -704,8 +721,13 @@ def compare_dataset(source: Any, folder: Path | str, reforms: Sequence[Any] = ()
         return run(own)
 
 
+def _share(progress: Callable[[float], None] | None, share: float) -> Callable[[float], None] | None:
+    """A progress callback worth ``share`` of the whole."""
+    return None if progress is None else (lambda fraction: progress(fraction * share))
+
+
 def _run_parts(client: Any, source: Any, settings: dict[str, Any], policies: Any, partition_rows: int,
-               limits: Limits) -> tuple[list[PartResult], _Plan]:
+               limits: Limits, progress: Callable[[float], None] | None = None) -> tuple[list[PartResult], _Plan]:
     from distributed import as_completed
 
     plan = _plan(client, source, partition_rows, limits, "enterprises")
@@ -719,6 +741,8 @@ def _run_parts(client: Any, source: Any, settings: dict[str, Any], policies: Any
         for future in as_completed(futures):
             results.append(future.result())
             future.release()
+            if progress is not None:
+                progress(1 / max(len(futures), 1))
     finally:
         for f in futures:
             f.cancel()
@@ -726,7 +750,7 @@ def _run_parts(client: Any, source: Any, settings: dict[str, Any], policies: Any
     return results, plan
 
 
-def _compare_result(folder: Path, results: list[PartResult], policies: Any, share: Any,
+def _compare_result(folder: Path | None, results: list[PartResult], policies: Any, share: Any,
                     lines: list[tuple]) -> CompareRun:
     from fractions import Fraction
 
@@ -767,3 +791,155 @@ def _compare_result(folder: Path, results: list[PartResult], policies: Any, shar
     return CompareRun(folder, items, pd.DataFrame(line_rows), sum(r.rows for r in results),
                       sum(r.rejected_rows for r in results),
                       pd.concat(errors, ignore_index=True) if errors else _empty_errors(), peaks)
+
+
+# ============================================================================================ the projection
+
+def _projection_task(source: Any, index: int, offset: int, trees: Any, args: Mapping[str, Any],
+                     settings: Mapping[str, Any], dups: Mapping[str, Any] | None = None) -> PartResult:
+    """One partition of :func:`project_dataset`: loaded as in one process, projected with
+    :func:`calc.budget.projection_part` (its random values keyed by the input rows, so the partitioning does not
+    change them); the exact sums come back in ``sums["part"]``."""
+    from calc.budget import projection_part
+
+    parsed = _load_part("enterprises", source, offset, settings["limits"], dups)
+    policies, reformed = trees
+    part = projection_part(parsed.frame, args, policies, reformed, settings["options"],
+                           chunk_rows=settings["chunk_rows"])
+    return PartResult(index, len(parsed.frame), parsed.bad_row_count, parsed.errors, {"part": part}, _peak_rss(),
+                      _worker_name())
+
+
+@dataclass
+class ProjectionRun:
+    """A projection run on Dask: ``projection`` as :func:`calc.budget.project` gives it for the same population and
+    seed (identical), the rows computed and rejected, the rejected rows, and each worker's peak memory."""
+
+    projection: Any
+    parts: int
+    rows: int
+    rejected_rows: int
+    errors: pd.DataFrame
+    peak_rss_by_worker: dict[str, int] = field(default_factory=dict)
+
+
+def project_dataset(source: Any, years: Sequence[int] | None = None, *, reforms: Sequence[Any] = (),
+                    policies: Any = None, rd_growth: Any = 0.12, rd_growth_sd: Any = 0.0, platform_rate: Any = 0.0,
+                    draws: int = 0, seed: int = 0, award_share: Any = None, claim_date: Any = (12, 31),
+                    options: Mapping[str, str] | None = None, client: Any = None, workers: int | None = None,
+                    scheduler: str | None = None, partition_rows: int = PARTITION_ROWS, limits: Limits = DEFAULT,
+                    chunk_rows: int = 1_000_000, progress: Callable[[float], None] | None = None) -> ProjectionRun:
+    """:func:`calc.budget.project` partition by partition: each partition's yearly costs, recipients and Monte Carlo
+    draws as exact sums in fen, added on the client and floored to the yuan once (the same numbers as one process
+    for the same seed: the random values are keyed by each enterprise's input row, not by its partition).  The
+    arguments are checked before any input is read; a first pass finds ids used in two partitions (and, when
+    ``years`` is not given, the first claim year)."""
+    from calc.budget import checked_projection, projection_merge, projection_years
+
+    args, policies, reformed = checked_projection(years, reforms=reforms, policies=policies, rd_growth=rd_growth,
+                                                  rd_growth_sd=rd_growth_sd, platform_rate=platform_rate,
+                                                  draws=draws, seed=seed, award_share=award_share,
+                                                  claim_date=claim_date, options=options)
+
+    def run(c: Any) -> ProjectionRun:
+        from distributed import as_completed
+
+        plan = _plan(c, source, partition_rows, limits, "enterprises")
+        dups, first_year = _duplicates(c, plan, "enterprises", limits, claim_year=args["years"] is None)
+        if args["years"] is None:
+            args["years"] = projection_years(policies, first_year)
+        trees = c.scatter((policies, reformed), broadcast=True, hash=False)
+        settings = {"limits": limits, "options": dict(options or {}), "chunk_rows": chunk_rows}
+        futures = [c.submit(_projection_task, src, i, off, trees, args, settings, dups[i], pure=False)
+                   for i, (src, off) in enumerate(zip(plan.sources, plan.offsets))]
+        results: list[PartResult] = []
+        try:
+            for future in as_completed(futures):
+                results.append(future.result())
+                future.release()
+                if progress is not None:
+                    progress(1 / max(len(futures), 1))
+        finally:
+            for f in futures:
+                f.cancel()
+        results.sort(key=lambda r: r.index)
+        projection = projection_merge([r.sums["part"] for r in results], args, policies)
+        errors = [r.errors for r in results if len(r.errors)]
+        peaks: dict[str, int] = {}
+        for r in results:
+            peaks[r.worker] = max(peaks.get(r.worker, 0), r.peak_rss_bytes)
+        from calc.inputs import _empty_errors
+
+        return ProjectionRun(projection, len(results), sum(r.rows for r in results),
+                             sum(r.rejected_rows for r in results),
+                             pd.concat(errors, ignore_index=True) if errors else _empty_errors(), peaks)
+
+    if client is not None:
+        return run(client)
+    with local_client(workers, scheduler) as own:
+        return run(own)
+
+
+# ============================================================================================ the budget command
+
+def cli_budget(args: Any, options: Mapping[str, str], *, checked: Mapping[str, Any], say: Callable[[str], None],
+               warn: Callable[[str], None], usage_error: type[Exception], progress: Any = None) -> int:
+    """``python -m calc budget INPUT --workers N|--scheduler ADDRESS --output OUT.csv|FOLDER``: the items table
+    (OUT.csv, the same bytes as one process writes; or FOLDER.items.csv beside FOLDER/, the per-enterprise table
+    as a partitioned Parquet dataset), the rejected rows (OUT.errors.csv / FOLDER.errors.csv) and, with --years
+    or --draws, the projection (OUT.projection.csv and OUT.projection_items.csv, as one process writes them).
+    ``checked``: the budget arguments as calc.cli checked them."""
+    from calc.budget import load_reform
+    from calc.budget_report import items_table, projection_tables
+    from calc.files import check_output_paths
+
+    output = Path(args.output)
+    partition_rows = _dask_args(args, usage_error)
+    suffix = output.suffix.lower()
+    if suffix == ".xlsx" or (suffix and suffix != ".csv" and not output.is_dir()):
+        raise usage_error(f"with --workers or --scheduler, --output is OUT.csv (the items, the projection beside it) "
+                          f"or a folder (the per-enterprise table as a partitioned Parquet dataset), got "
+                          f"{escape_controls(output.name)!r}: the XLSX report holds a row per enterprise")
+    folder = None if suffix == ".csv" else output
+    name = output.stem if folder is None else output.name
+    files = {"--output" if folder is None else "items file": output if folder is None
+             else output.with_name(name + ".items.csv"), "errors file": output.with_name(name + ".errors.csv")}
+    projecting = bool(checked["years"] or checked["draws"])
+    if projecting:
+        files["projection file"] = output.with_name(name + ".projection.csv")
+        files["projection items file"] = output.with_name(name + ".projection_items.csv")
+    reform_paths = [Path(p) for p in args.reform or ()]
+    check_output_paths([args.input, *reform_paths], files)
+    if folder is not None and _identity(folder) in {_identity(Path(p)) for p in [args.input, *reform_paths]}:
+        raise OutputError(f"--output {escape_controls(str(output))} is an input: it would be overwritten")
+    reforms = [load_reform(path, limits=args.limits) for path in reform_paths]
+    as_of = args.as_of or dt.date.today()
+    with local_client(args.workers, args.scheduler) as client:
+        cmp = compare_dataset(args.input, folder, reforms, as_of=as_of, award_share=checked["award_share"],
+                              budgets=checked["budgets"], options=options, policies=args.policies, client=client,
+                              partition_rows=partition_rows, limits=args.limits,
+                              progress=_share(progress, 0.5 if projecting else 1.0))
+        run = None
+        if projecting:
+            run = project_dataset(args.input, checked["years"], reforms=reforms, policies=args.policies,
+                                  rd_growth=checked["rd_growth"], rd_growth_sd=checked["rd_growth_sd"],
+                                  draws=checked["draws"], seed=checked["seed"], award_share=checked["award_share"],
+                                  options=options, client=client, partition_rows=partition_rows, limits=args.limits,
+                                  progress=_share(progress, 0.5))
+    paths = list(files.values())
+    write_csv(paths[0], items_table(cmp.items))
+    write_csv(paths[1], cmp.errors)
+    if run is not None:
+        tables = projection_tables(run.projection)
+        write_csv(paths[2], tables["projection"])
+        write_csv(paths[3], tables["projection_items"])
+    for message in cmp.errors["message"]:
+        warn(f"error: {message}")
+    items = cmp.items
+    say(f"{cmp.rows} enterprises, {cmp.rejected_rows} rejected; baseline {exact_sum(items['baseline_yuan'].to_numpy()):,} "
+        f"yuan, reform {exact_sum(items['reform_yuan'].to_numpy()):,} yuan, change "
+        f"{exact_sum(items['change_yuan'].to_numpy()):+,} yuan → {args.output}")
+    for line in cmp.budget_lines.itertuples():
+        say(f"budget {line.budget_line}: claims {line.claims_yuan:,} yuan, budget {line.budget_yuan:,} yuan, "
+            f"factor {line.factor_exact}, paid {line.prorated_yuan:,} yuan, remainder {line.remainder_yuan:,} yuan")
+    return 1 if len(cmp.errors) else 0

@@ -283,3 +283,53 @@ def test_matching_read_as_a_ceiling_takes_the_award_share():
                          options={f"{item}.kind": "ceiling"}).items.set_index("item_id").loc[item]
     assert (as_formula["kind"], as_formula["baseline_yuan"]) == ("formula", 10_000_000)
     assert (as_ceiling["kind"], as_ceiling["baseline_yuan"]) == ("ceiling", 5_000_000)
+
+
+def test_monte_carlo_growth_is_each_row_s_own_stream_value():
+    # The documented streams, worked independently: enterprise at input row r (0-based r − 1), draw d, year k draws
+    # the ((r − 1) mod 16,384)-th normal of Generator(Philox(key = seed + 1·2^64, counter = block·2^128 +
+    # (d·2^16 + k)·2^192)); its R&D grows by that many basis points (rint(growth × 10,000)), floored to the yuan.
+    # Each draw's 2027 cost is then the engine's on the grown R&D; with 11 draws P10/P50/P90 are the sorted costs'
+    # 2nd, 6th and 10th (index ⌊q × 10 / 100⌋).
+    from calc import entitlements
+    from calc.budget import counted_amounts
+
+    rows = population(("思明区", {"rd_expense": "1000万", "rd_expense_prev": "900万"}),
+                      ("湖里区", {"rd_expense": "6000万", "rd_expense_prev": "5000万"}),
+                      ("集美区", {"rd_expense": "480万", "rd_expense_prev": "400万"}))
+    seed, draws = 424242, 11
+    proj = project(rows, [2026, 2027], rd_growth=0.12, rd_growth_sd=0.15, draws=draws, seed=seed)
+    rd = np.array([1000, 6000, 480]) * WAN * 100  # fen
+    costs = []
+    for d in range(draws):
+        generator = np.random.Generator(np.random.Philox(key=seed + (1 << 64), counter=((d << 16) + 1) << 192))
+        normals = generator.normal(0.12, 0.15, size=3)  # rows 1, 2, 3: positions 0, 1, 2 of block 0
+        bp = np.rint(normals * 10_000).astype(np.int64)
+        grown = [int(r) * (10_000 + int(g)) // 10_000 // 100 for r, g in zip(rd, bp)]  # yuan, floored
+        year = rows.assign(rd_expense=grown, rd_expense_prev=[1000 * WAN, 6000 * WAN, 480 * WAN])
+        amounts = counted_amounts(entitlements(year, "2027-12-31"))
+        costs.append(sum(int(a.sum()) for a in amounts.values()) // 100)
+    costs.sort()
+    got = proj.by_year.set_index(["year", "scenario"]).loc[(2027, "baseline")]
+    assert (got["p10_yuan"], got["p50_yuan"], got["p90_yuan"]) == (costs[1], costs[5], costs[9])
+    assert costs[1] < costs[9]  # the draws differ
+
+
+def test_the_projection_of_parts_is_the_projection_of_the_whole(monkeypatch):
+    # a population cut anywhere (here across blocks of 64 rows: the streams' blocks made small) gives, part by
+    # part and merged, the whole's costs, recipients and percentiles: the draws are keyed by row, not by place
+    import calc.budget as budget
+    from calc import load_enterprises
+
+    monkeypatch.setattr(budget, "RANDOM_BLOCK_ROWS", 64)
+    frame = load_enterprises(ROOT / "data" / "samples" / "population.csv").frame
+    args, policies, reformed = budget.checked_projection([2026, 2027], reforms=[CAP_300], rd_growth_sd=0.2,
+                                                         draws=12, seed=9, platform_rate=0.1)
+    whole = budget.projection_merge([budget.projection_part(frame, args, policies, reformed)], args, policies)
+    cuts = [0, 50, 51, 64, 700, 1999, len(frame)]
+    parts = [budget.projection_part(frame.iloc[a:b], args, policies, reformed, chunk_rows=3000)
+             for a, b in zip(cuts, cuts[1:])]
+    merged = budget.projection_merge(parts[::-1], args, policies)  # in any order
+    for table in ("by_item", "by_year", "change"):
+        pd.testing.assert_frame_equal(getattr(merged, table), getattr(whole, table))
+    assert merged.assumptions == whole.assumptions

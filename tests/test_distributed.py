@@ -3,7 +3,8 @@
 A small LocalCluster in the test process (threads, processes=False) for the Python API, and the command line's
 ``--workers 2`` (two worker processes) once.  The input is the 2,400-enterprise sample with bad rows put in
 (rows 5 and 1,700: a unit the column cannot take, a negative amount; row 2,000 a duplicate of an id in the
-same partition), so that the rejected rows, their row numbers and messages are compared too.
+same partition; rows 1,301, 2,200 and 2,300 repeat ids first used in earlier partitions, row 2,300 with a
+negative amount too), so that the rejected rows, their row numbers and messages are compared too.
 """
 
 from __future__ import annotations
@@ -37,6 +38,13 @@ def raw() -> pd.DataFrame:
     table.loc[4, "rd_expense"] = "12万x"          # input row 5: not an amount
     table.loc[1699, "rd_expense_prev"] = "-5万"    # input row 1,700: negative
     table.loc[1999, "enterprise_id"] = table.loc[1950, "enterprise_id"]  # row 2,000 repeats row 1,951's id
+    # ids used first in another partition (with 600-row partitions, or the dataset's 900-row files): row 1,301
+    # repeats row 701's id (a space before it: the loader strips it); rows 2,200 and 2,300 repeat row 10's, the
+    # second a repeat within its own partition too (its message names row 10, the first use in the whole input)
+    table.loc[1300, "enterprise_id"] = " " + table.loc[700, "enterprise_id"]
+    table.loc[2199, "enterprise_id"] = table.loc[9, "enterprise_id"]
+    table.loc[2299, "enterprise_id"] = table.loc[9, "enterprise_id"]
+    table.loc[2299, "rd_expense"] = "-3"
     return table
 
 
@@ -74,8 +82,14 @@ def test_a_dataset_on_dask_gives_the_single_process_table_and_errors(client, dat
     pd.testing.assert_frame_equal(plain(got), plain(want), check_dtype=False)
     # the same rows rejected, with the input's own row numbers and the same words
     pd.testing.assert_frame_equal(plain(run.errors), plain(single.errors), check_dtype=False)
-    assert sorted(run.errors["input_row"].unique().tolist()) == [5, 1700, 2000]
-    assert run.rows == len(single.frame) == 2400 - 3 and run.rejected_rows == 3
+    assert sorted(run.errors["input_row"].unique().tolist()) == [5, 1301, 1700, 2000, 2200, 2300]
+    assert run.rows == len(single.frame) == 2400 - 6 and run.rejected_rows == 6
+    repeats = run.errors.loc[run.errors["input_row"].isin([1301, 2200, 2300]), "message"].tolist()
+    assert [m.split(": ", 1)[1] for m in repeats[:3]] == [
+        "duplicate enterprise_id 'XM00701' (first used in row 701); only the first row is kept",
+        "duplicate enterprise_id 'XM00010' (first used in row 10); only the first row is kept",
+        "duplicate enterprise_id 'XM00010' (first used in row 10); only the first row is kept"]
+    assert "is negative" in repeats[3]  # row 2,300's own error, after its id's (the id column comes first)
     totals = single.totals()
     assert run.sums["total_yuan"] == int(totals["total_yuan"].sum())
     assert (out / MARKER).is_file() and not list(tmp_path.glob(".out.*"))
@@ -126,13 +140,13 @@ def test_the_command_line_with_two_worker_processes_matches_the_single_process_r
                           str(folder), "--workers", "2", "--partition-rows", "900"], cwd=ROOT, capture_output=True,
                          text=True, timeout=300)
     assert one.returncode == two.returncode == 1, (one.stderr, two.stderr)  # rows rejected, the rest written
-    assert "2397 enterprises computed in 3 partitions, 3 rejected" in two.stdout
+    assert "2394 enterprises computed in 3 partitions, 6 rejected" in two.stdout
     pd.testing.assert_frame_equal(plain(pd.read_parquet(folder)), plain(pd.read_parquet(single_out)), check_dtype=False)
     assert (tmp_path / "dask_out.errors.csv").read_bytes() == (tmp_path / "single.errors.csv").read_bytes()
     assert (tmp_path / "dask_out.citations.csv").read_bytes() == (tmp_path / "single.citations.csv").read_bytes()
     # the error lines on stderr are the same lines
     errors = lambda text: sorted(l for l in text.splitlines() if l.startswith("error:"))  # noqa: E731
-    assert errors(two.stderr) == errors(one.stderr) and len(errors(one.stderr)) == 3
+    assert errors(two.stderr) == errors(one.stderr) and len(errors(one.stderr)) == 7
 
 
 def test_unusable_dask_arguments_exit_2(dataset, tmp_path):
@@ -183,3 +197,151 @@ def test_the_consortium_command_on_two_workers_writes_the_single_process_criteri
     pd.testing.assert_frame_equal(plain(pd.read_parquet(tmp_path / "out" / "summary")), plain(single.summary("zh")),
                                   check_dtype=False)
     assert len(pd.read_csv(tmp_path / "out.errors.csv")) == 0
+
+
+# ---------------------------------------------------------------------------------------------- ids and limits
+
+def test_a_dataset_is_bounded_per_file_and_per_partition_not_as_a_whole(client, dataset, tmp_path):
+    # --limit rows=N on Dask bounds what one process holds: each 900-row file of the dataset (and each partition),
+    # not the 2,400 rows of the whole; at 899 the first file is refused before any work, naming it
+    from calc.files import LimitError
+    from calc.limits import DEFAULT
+
+    run = entitlements_dataset(dataset, tmp_path / "ok", as_of=AS_OF, client=client, partition_rows=600,
+                               limits=DEFAULT.replace(max_rows=900))
+    assert run.rows + run.rejected_rows == 2400
+    with pytest.raises(LimitError, match=r"part\.0\.parquet .*900 rows, above the limit of 899"):
+        entitlements_dataset(dataset, tmp_path / "no", as_of=AS_OF, client=client, partition_rows=600,
+                             limits=DEFAULT.replace(max_rows=899))
+    assert not (tmp_path / "no").exists()
+
+
+def test_an_id_repeated_in_every_partition_is_kept_once_whatever_the_partitioning(client, raw, tmp_path):
+    # the same id in rows 1, 801, 1,601 and 2,400 (one per 600-row partition, and twice in the last 800-row one):
+    # row 1 is kept, the three others rejected naming row 1, with 600-, 800- and 2,400-row partitions alike
+    table = raw.copy()
+    for i in (800, 1600, 2399):
+        table.loc[i, "enterprise_id"] = table.loc[0, "enterprise_id"]
+    single = calc.entitlements(table, as_of=AS_OF)
+    for rows in (600, 800, 2400):
+        run = entitlements_dataset(table, tmp_path / f"out{rows}", as_of=AS_OF, client=client, partition_rows=rows,
+                                   shape="wide")
+        pd.testing.assert_frame_equal(plain(run.errors), plain(single.errors), check_dtype=False)
+        repeats = run.errors[run.errors["input_row"].isin([801, 1601, 2400])]
+        assert len(repeats) == 3 and repeats["message"].str.contains(r"\(first used in row 1\)").all()
+        pd.testing.assert_frame_equal(plain(pd.read_parquet(tmp_path / f"out{rows}")), plain(wide_table(single)),
+                                      check_dtype=False)
+
+
+# ---------------------------------------------------------------------------------------------- the projection
+
+PROJECTION = dict(reforms=[{"name": "cap 300万", "parameters": {"xiamen_sti_measures.rd_step_subsidy.cap": "300万"}}],
+                  rd_growth=0.12, rd_growth_sd=0.15, platform_rate=0.05, draws=25, seed=20261202, award_share="80%")
+
+
+@pytest.fixture(scope="module")
+def projected(raw):
+    return calc.project(raw, [2026, 2027, 2028], **PROJECTION)
+
+
+def _same_projection(got, want) -> None:
+    for table in ("by_item", "by_year", "change"):
+        pd.testing.assert_frame_equal(getattr(got, table), getattr(want, table))
+    assert got.assumptions == want.assumptions
+
+
+@pytest.mark.parametrize("partition_rows", [10**6, 700, 333])
+def test_the_monte_carlo_projection_on_dask_is_the_single_process_one(client, raw, projected, partition_rows):
+    # one partition, and 4 or 8 partitions whose bounds fall anywhere among the rows: the same costs, recipients,
+    # P10/P50/P90 (of each scenario and of the change) to the yuan, and the same enterprise-years held at the
+    # ceiling; the random values are keyed by the input rows, and each partition's sums are in fen until merged
+    from calc.distributed import project_dataset
+
+    run = project_dataset(raw, [2026, 2027, 2028], client=client, partition_rows=partition_rows, **PROJECTION)
+    assert run.parts == -(-2400 // partition_rows)
+    _same_projection(run.projection, projected)
+    assert (run.rows, run.rejected_rows) == (2394, 6)
+    drawn = projected.by_year.set_index(["year", "scenario"]).loc[(2027, "baseline")]
+    assert drawn["p10_yuan"] < drawn["p50_yuan"] < drawn["p90_yuan"]  # the growth's spread reaches the cost
+
+
+def test_the_projection_from_a_parquet_dataset_and_a_dask_dataframe_is_the_same(client, raw, dataset, projected):
+    from calc.distributed import project_dataset
+
+    _same_projection(project_dataset(dataset, [2026, 2027, 2028], client=client, partition_rows=600,
+                                     **PROJECTION).projection, projected)
+    _same_projection(project_dataset(dd.from_pandas(raw, npartitions=3), [2026, 2027, 2028], client=client,
+                                     **PROJECTION).projection, projected)
+
+
+def test_the_projection_s_default_years_come_from_the_whole_population(client, raw):
+    # no years given: from the earliest claim year of all partitions to the policies' last year, as in one process
+    from calc.distributed import project_dataset
+
+    table = raw.copy()
+    table["claim_year"] = "2027"
+    table.loc[2100, "claim_year"] = "2026"  # in the last partition only
+    single = calc.project(table, None, **PROJECTION)
+    run = project_dataset(table, None, client=client, partition_rows=600, **PROJECTION)
+    assert run.projection.years[0] == 2026 == single.years[0]
+    _same_projection(run.projection, single)
+
+
+# ---------------------------------------------------------------------------------------------- the budget command
+
+def test_the_budget_command_on_two_workers_writes_the_single_process_files(raw, tmp_path):
+    # the items (cost, recipients, a budget line pro-rated over the whole population), the rejected rows and the
+    # projection with its Monte Carlo percentiles: the same bytes, the same lines on stdout and stderr
+    source = tmp_path / "population.csv"
+    raw.to_csv(source, index=False)
+    reform = tmp_path / "reform.yaml"
+    reform.write_text("name: cap 300万\nxiamen_sti_measures.rd_step_subsidy.cap: 300万\n", encoding="utf-8")
+    common = ["budget", str(source), "--as-of", AS_OF, "--reform", str(reform), "--budget",
+              "xiamen_sti_measures.rd_step_subsidy=2亿", "--award-share", "80%", "--years", "2026-2028", "--draws",
+              "20", "--growth-sd", "0.15", "--seed", "5"]
+    one = subprocess.run([sys.executable, "-m", "calc", *common, "--output", str(tmp_path / "one.csv")], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
+    two = subprocess.run([sys.executable, "-m", "calc", *common, "--output", str(tmp_path / "two.csv"), "--workers",
+                          "2", "--partition-rows", "700"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert one.returncode == two.returncode == 1, (one.stderr, two.stderr)  # rows rejected, the rest computed
+    for suffix in (".csv", ".errors.csv", ".projection.csv", ".projection_items.csv"):
+        assert (tmp_path / f"two{suffix}").read_bytes() == (tmp_path / f"one{suffix}").read_bytes(), suffix
+    assert two.stdout.replace("two.csv", "one.csv") == one.stdout and two.stderr == one.stderr
+    assert "2394 enterprises, 6 rejected" in two.stdout and "budget xiamen_sti_measures.rd_step_subsidy" in two.stdout
+    projection = pd.read_csv(tmp_path / "two.projection.csv", encoding="utf-8-sig")
+    assert projection["scenario"].tolist()[:3] == ["baseline", "reform", "change"]
+
+
+def test_the_budget_command_on_dask_writes_the_enterprises_as_a_dataset_and_refuses_xlsx(raw, tmp_path):
+    source = tmp_path / "population.csv"
+    raw.to_csv(source, index=False)
+    done = subprocess.run([sys.executable, "-m", "calc", "budget", str(source), "--as-of", AS_OF, "--output",
+                           str(tmp_path / "out"), "--workers", "1", "--partition-rows", "1000"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stderr
+    single = calc.compare(raw, [], as_of=AS_OF)
+    pd.testing.assert_frame_equal(plain(pd.read_parquet(tmp_path / "out")), plain(single.enterprises),
+                                  check_dtype=False)
+    assert len(pd.read_csv(tmp_path / "out.items.csv", encoding="utf-8-sig")) == len(single.items)
+    refused = subprocess.run([sys.executable, "-m", "calc", "budget", str(source), "--as-of", AS_OF, "--output",
+                              str(tmp_path / "r.xlsx"), "--workers", "1"], cwd=ROOT, capture_output=True, text=True,
+                             timeout=120)
+    assert refused.returncode == 2 and "XLSX report holds a row per enterprise" in refused.stderr
+    assert not (tmp_path / "r.xlsx").exists()
+
+
+# ---------------------------------------------------------------------------------------------- warnings
+
+def test_the_dask_commands_warn_of_assumed_dates_as_one_process_does(tmp_path):
+    # 2028-06-30 falls in the months where the data's assumed end of the Xiamen measures (2027-12-31; the text
+    # gives no issue date: its last day may be 2027-12-31 … 2028-12-30) decides: the same warning on stderr
+    source = SAMPLES / "enterprises.csv"
+    args = ["entitlements", str(source), "--as-of", "2028-06-30", "--quiet"]
+    one = subprocess.run([sys.executable, "-m", "calc", *args, "--output", str(tmp_path / "one.parquet")], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
+    two = subprocess.run([sys.executable, "-m", "calc", *args, "--output", str(tmp_path / "two"), "--workers", "1"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    warnings = lambda text: [l for l in text.splitlines() if l.startswith("warning:")]  # noqa: E731
+    assert one.returncode == two.returncode == 0, (one.stderr, two.stderr)
+    assert warnings(two.stderr) == warnings(one.stderr)
+    assert any("--policy-dates xiamen_sti_measures=START..END" in w for w in warnings(two.stderr))
