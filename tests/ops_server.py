@@ -126,7 +126,7 @@ class KernelClient:
         self.session = uuid.uuid4().hex
         self.ws = None
 
-    async def connect(self) -> "KernelClient":
+    async def connect(self) -> KernelClient:
         import websockets
 
         self.ws = await websockets.connect(self.url, max_size=64 * 1024 * 1024, ping_interval=None, open_timeout=60)

@@ -2,9 +2,9 @@
 behind past the cull; the busy page beyond the cap, and a place again once a page is closed; and every page's
 console free of warnings and errors (the analyst notebook on the light front-end included).
 
-The culling time is shortened here (DASH_CULL_IDLE=20 s, checked every 5 s); the deployed values (90 s, every
-15 s: within two minutes) are checked in tests/test_deploy_config.py.  When CI is set, a browser that cannot
-start fails instead of skipping."""
+The culling time is shortened here (DASH_CULL_IDLE=20 s, checked every 5 s); the deployed values (60 s, every
+10 s: within two minutes) are checked in tests/test_deploy_config.py.  The browser (fixtures ``playwright``,
+``browser``, ``chromium_command``) is in tests/conftest.py: when CI is set, one that cannot start fails."""
 
 from __future__ import annotations
 
@@ -16,13 +16,9 @@ import tempfile
 import time
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
-
 from ops_server import ARTIFACTS, Server, kernel_processes, wait_until
+from playwright.sync_api import expect
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 WAIT = 120_000  # ms
 IDLE, INTERVAL = 20, 5
 CAP = 2
@@ -46,25 +42,6 @@ def server():
         yield s
     finally:
         s.stop()
-
-
-@pytest.fixture(scope="module")
-def playwright():
-    pw = sync_playwright().start()
-    yield pw
-    pw.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(playwright):
-    try:
-        b = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-    except Exception as exc:  # noqa: BLE001
-        if os.environ.get("CI"):
-            pytest.fail(f"the browser cannot start in CI: {exc}")
-        pytest.skip(f"no browser here ({exc}); install Debian's chromium")
-    yield b
-    b.close()
 
 
 class Console:
@@ -92,12 +69,12 @@ def page_kernel(page) -> str:
     return page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
 
 
-def test_a_browser_killed_without_unload_leaves_no_kernel(server, playwright):
+def test_a_browser_killed_without_unload_leaves_no_kernel(server, playwright, chromium_command):
     """Chromium started on its own, the page drawn, then the whole browser killed (SIGKILL: no beforeunload, no
     beacon, as a crashed tab or a dropped machine): the kernel loses its connection at once and is culled
     within the idle time and one culler pass."""
     profile = tempfile.mkdtemp(prefix="browser-ops-")
-    proc = subprocess.Popen([CHROMIUM, "--headless", *CHROMIUM_ARGS, f"--user-data-dir={profile}",
+    proc = subprocess.Popen([*chromium_command, "--headless", f"--user-data-dir={profile}",
                              "--remote-debugging-port=0", "about:blank"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:

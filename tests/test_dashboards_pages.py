@@ -301,6 +301,20 @@ def test_enterprise_link_reproduces_the_page(ent):
     assert other["inputs"]["city"].value == "xiamen"
 
 
+def test_copy_link_is_answered_with_the_inputs_as_they_are_now(ent):
+    """"copy link" asks the kernel (calc.dashboards.links.ShareLink): the answer carries a value set just before
+    the click (the field's change reaches the kernel before the click's question), never the query of before."""
+    sent = []
+    ent["url_w"].send = lambda content, buffers=None: sent.append(content)
+    before = ent["url_w"].query
+    ent["inputs"]["rd_expense"].value = "2,500万"   # sent by the field as the click takes its focus …
+    ent["url_w"]._message(None, {"type": "link", "id": 7})  # … then the click's question
+    assert sent[-1]["type"] == "link" and sent[-1]["id"] == 7
+    assert "rd_expense=2%2C500%E4%B8%87" in sent[-1]["query"] and sent[-1]["query"] != before
+    ent["url_w"]._message(None, {"type": "link", "id": "x"})  # an id that is not a number: never matches a click
+    assert sent[-1]["id"] == 0 and sent[-1]["query"] == ent["url_w"].query
+
+
 def test_a_hostile_link_is_validated_like_any_input():
     page = run_notebook("enterprise.ipynb")
     open_with(page, "city=atlantis&consortium_member=maybe&rd_expense=" + "9" * 300 + "&as_of=1800-01-01&lang=fr"

@@ -14,9 +14,9 @@ import sys
 import time
 
 import pytest
+from ops_server import ROOT, KernelClient, Server, kernel_id_of, kernel_processes, wait_until, widget_with_class
 
 from calc import serve
-from ops_server import ROOT, KernelClient, Server, kernel_id_of, kernel_processes, wait_until, widget_with_class
 
 IDLE, INTERVAL, PING, PING_TIMEOUT = 10, 2, 1, 3  # seconds, for this server only
 UNCONNECTED = 25  # seconds a page kernel may run with no page connected, busy or not
