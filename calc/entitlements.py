@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 import calc.rules  # noqa: F401  (registers every rule)
-from calc import explain
+from calc import allocator, explain
 from calc.inputs import ENTERPRISE_COLUMNS, ParsedInput, load_enterprises
 from calc.limits import MAX_DATE, MAX_ITEM_FEN, MIN_DATE
 from calc.policies import Node, PolicySet, default_policies
@@ -308,7 +308,8 @@ class EntitlementResult:
 
 
 def _requirements(ctx: Ctx, words: tuple[str, ...]):
-    """For a set of requirement words: (all met, known, reason where known unmet, needs where unknown), once per run.
+    """For a set of requirement words: (all met, known, reason where known unmet, needs where unknown), once per run;
+    (True, True, None, {}) when every row meets them all.
 
     Three-valued: a requirement known to be unmet decides the item (the first such, in the order listed); an
     unknown one leaves it open only where the item itself is not already decided against (see
@@ -327,7 +328,11 @@ def _requirements(ctx: Ctx, words: tuple[str, ...]):
             met = met & ~contradicted
             known = known | contradicted
         needs = {k: v & ~known for k, v in tri.missing().items()}
-        ctx.cache[key] = (met, known, reason.astype(np.int16, copy=False), {k: v for k, v in needs.items() if v.any()})
+        if met.all():  # met on every row (so known too): the items' own outcomes stand, nothing to combine
+            ctx.cache[key] = (True, True, None, {})
+        else:
+            ctx.cache[key] = (met, known, reason.astype(np.int16, copy=False),
+                              {k: v for k, v in needs.items() if v.any()})
     return ctx.cache[key]
 
 
@@ -348,10 +353,20 @@ def _apply_validity_and_requirements(node: Node, ctx: Ctx, award: Award, in_forc
         return Award(np.zeros(ctx.n, dtype=np.int64), np.full(ctx.n, NOT_ELIGIBLE, dtype=np.int8),
                      np.full(ctx.n, code("switched_off"), dtype=np.int16), award.detail, award.scalars)
     met, known, unmet_reason, needs = _requirements(ctx, node.requires)
-    # zero is not a grant: a rule's result of 0 (a rate on 1 fen, no full step) is not_eligible, with its reason
-    zero = (award.status == GRANTED) & (award.amount == 0) & (node.kind != "info")
-    status = pick(zero, NOT_ELIGIBLE, award.status)
-    reason = pick(zero, code("zero_amount"), award.reason)
+    granted = award.status == GRANTED
+    # the rule's amounts where it grants (the arrays are the rule's own unless read-only: then a new one)
+    amount = np.multiply(award.amount, granted, out=award.amount) if award.amount.flags.writeable \
+        else award.amount * granted
+    # zero is not a grant: a rule's result of 0 (a rate on 1 fen, no full step) is not_eligible, with its reason.
+    # Counting first: with as many non-zero amounts as grants, no grant is a zero (the common case, one reduction)
+    status, reason = award.status, award.reason
+    if node.kind != "info" and np.count_nonzero(amount) != np.count_nonzero(granted):
+        zero = granted & (amount == 0)
+        status = pick(zero, NOT_ELIGIBLE, status)
+        reason = pick(zero, code("zero_amount"), reason)
+    if known is True:  # every requirement met on every row: the rule's outcome stands
+        return Award(amount, status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False),
+                     award.detail, award.scalars)
     # Kleene and of the requirements and the item's own outcome
     unmet = known & ~met
     item_says_no = status == NOT_ELIGIBLE
@@ -371,8 +386,8 @@ def _apply_validity_and_requirements(node: Node, ctx: Ctx, award: Award, in_forc
     status = status.astype(np.int8, copy=False)
     reason = reason.astype(np.int16, copy=False)
     ok = status == GRANTED
-    # rules give amounts only where granted; the rest are cleared (in place: the arrays are the rule's own)
-    amount = np.multiply(award.amount, ok, out=award.amount) if award.amount.flags.writeable else award.amount * ok
+    if np.count_nonzero(ok) != np.count_nonzero(granted):  # a requirement took some grants away
+        amount = np.multiply(amount, ok, out=amount) if amount.flags.writeable else amount * ok
     return Award(amount, status, reason, award.detail, award.scalars)
 
 
@@ -410,6 +425,7 @@ def entitlements(
     _check_options(policies, options)
     wanted = _check_items(policies, items)
     parsed = data if isinstance(data, ParsedInput) else load_enterprises(data)
+    allocator.tune_for_rows(len(parsed.frame))
     nodes = [_effective(n, options) for n in policies.items() if wanted is None or n.id in wanted]
     ctx = Ctx(parsed.frame, policies, as_of, dict(options or {}))
     awards: dict[str, Award] = {}
@@ -447,28 +463,37 @@ def _check_award(node_id: str, award: Award) -> None:
     amount = np.asarray(award.amount)
     if amount.dtype != np.int64:
         raise ItemBoundError(f"internal error: item {node_id} returned {amount.dtype} amounts, not int64 fen")
-    if amount.size and (amount.view(np.uint64) > np.uint64(MAX_ITEM_FEN)).any():
+    if amount.size and amount.view(np.uint64).max() > np.uint64(MAX_ITEM_FEN):
         bad = int(np.flatnonzero(amount.view(np.uint64) > np.uint64(MAX_ITEM_FEN))[0])
         raise ItemBoundError(f"internal error: item {node_id} computed {int(amount[bad]):,} fen for row {bad}, "
                              f"outside 0 … {MAX_ITEM_FEN:,} (calc.limits.MAX_ITEM_FEN); please report it")
 
 
 def _resolve_exclusivity(policies: PolicySet, awards: dict[str, Award], n: int) -> dict[str, tuple]:
-    """就高不重复: in each group only the highest granted amount counts; ties go to the first listed member."""
+    """就高不重复: in each group only the highest granted amount counts; ties go to the first listed member.
+
+    Every amount is 0 where its item is not granted (cleared by _apply_validity_and_requirements) and above 0 where
+    it is (zero is not a grant; information items hold no amount and are never grouped), so the highest amount is
+    the highest granted one; a member already lost in an earlier group is counted with its grants only."""
     won_by: dict[str, tuple] = {}  # item id -> (group members, index of the member that won, -1 where none)
+    lost_before: set[str] = set()
     for group in policies.groups.values():
         members = [m for m in group.members if m in awards]
         if len(members) <= 1:
             continue
-        amounts = np.stack([np.where(awards[m].status == GRANTED, awards[m].amount, -1) for m in members])
-        winner = np.argmax(amounts, axis=0)  # first of equal maxima: the listing order is the tie-break
-        any_granted = amounts.max(axis=0) >= 0
+        granted = [awards[m].status == GRANTED for m in members]
+        amounts = [awards[m].amount * g if m in lost_before else awards[m].amount for m, g in zip(members, granted)]
+        best, winner = amounts[0], np.zeros(n, dtype=np.int8)
+        for i, amount in enumerate(amounts[1:], start=1):
+            winner = pick(amount > best, np.int8(i), winner)  # strictly higher: an equal one stays with the first
+            best = np.maximum(best, amount)
         for i, m in enumerate(members):
             award = awards[m]
-            loses = any_granted & (winner != i) & (award.status == GRANTED)
-            award.status = np.where(loses, DUPLICATE, award.status).astype(np.int8, copy=False)
-            award.reason = np.where(loses, code("duplicate"), award.reason).astype(np.int16, copy=False)
-            won_by[m] = (tuple(members), np.where(loses, winner, -1).astype(np.int8, copy=False))
+            loses = granted[i] & (winner != i)
+            award.status = pick(loses, DUPLICATE, award.status).astype(np.int8, copy=False)
+            award.reason = pick(loses, code("duplicate"), award.reason).astype(np.int16, copy=False)
+            won_by[m] = (tuple(members), pick(loses, winner, np.int8(-1)).astype(np.int8, copy=False))
+        lost_before.update(members)
     return won_by
 
 

@@ -1163,6 +1163,7 @@ def _policy_of(where: str, policies: dict[str, Policy], policy_id: Any) -> Polic
 def _stacking_from(raw: Any, path: Path, policies: dict[str, Policy], strict: bool) -> tuple[dict, tuple]:
     _check_keys(path.name, raw, {"groups", "stacking", "notes"})
     item_ids = {n.id for p in policies.values() for n in p.items.values()}
+    info_ids = {n.id for p in policies.values() for n in p.items.values() if n.kind == "info"}
     groups = {}
     for gid, g in _mapping(f"{path.name}.groups", raw.get("groups")).items():
         where = f"{path.name}.groups.{gid}"
@@ -1170,6 +1171,8 @@ def _stacking_from(raw: Any, path: Path, policies: dict[str, Policy], strict: bo
         for member in _list(f"{where}.members", g["members"]):
             if not isinstance(member, str) or member not in item_ids:
                 raise PolicyDataError(f"{where}: unknown item {member!r}")
+            if member in info_ids:  # 就高不重复 compares amounts; an information item has none
+                raise PolicyDataError(f"{where}: {member} is an information item (kind: info), it pays no amount")
         policy = _policy_of(where, policies, g["policy"])
         group_quote = _check_quote(where, g["quote"], policy.source, strict)
         groups[gid] = ExclusivityGroup(gid, tuple(g["members"]), str(g.get("per", "event")), str(g["reasoning"]),

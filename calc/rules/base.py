@@ -79,14 +79,25 @@ class Col:
     needs: dict | None = None
     high: np.ndarray | None = None
     bound: int = 0
+    _complete: bool | None = field(default=None, init=False, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.values)
+
+    @property
+    def complete(self) -> bool:
+        """Known on every row: the three-valued work (ranges, needs) has nothing to do (a batch with every input
+        given takes this path on every combinator, at the speed of plain numpy)."""
+        if self._complete is None:
+            self._complete = bool(self.known.all())
+        return self._complete
 
     def low_high(self) -> tuple[np.ndarray, np.ndarray]:
         """The least and the greatest value each row can take (blanks are ≥ 0 and at most their bound)."""
         if self.high is not None:
             return self.values, self.high
+        if self.complete:
+            return self.values, self.values
         low = np.where(self.known, self.values, 0)
         return low, np.where(self.known, self.values, self.bound or UNBOUNDED)
 
@@ -148,8 +159,7 @@ class Ctx:
                 if _is_text(s):  # a column the schema does not know, carried through as typed
                     s = pd.to_numeric(s, errors="coerce")
                     s = s.where(s.isna() | (s == s.round()))
-                known = s.notna().to_numpy()
-                values = s.to_numpy(dtype=np.int64, na_value=0) if known.any() else np.zeros(self.n, np.int64)
+                values, known = _integers(s)
                 col = Col(values, known)
                 _check_bound(name, col.values, bound, what, s.index)
             col.needs, col.bound = {name: ~col.known}, bound
@@ -173,6 +183,10 @@ class Ctx:
             elif _is_text(s):  # a column the schema does not know: 是/否, yes/no, true/false, 1/0
                 words = s.map(lambda v: YES_NO.get(str(v).strip().lower()) if not pd.isna(v) else None)
                 col = Col(words.fillna(False).to_numpy(dtype=bool), words.notna().to_numpy())
+            elif isinstance(s.array, pd.arrays.BooleanArray):  # the loaders' type: its values and mask, no copy
+                data, mask = s.array._data, s.array._mask
+                known = ~mask
+                col = Col(_read_only(data & known if mask.any() else data), known)
             else:
                 known = s.notna().to_numpy()
                 col = Col(s.fillna(False).to_numpy(dtype=bool), known)
@@ -185,7 +199,7 @@ class Ctx:
         key = ("codes", name)
         if key not in self.cache:
             s = self._series(name)
-            if s is None:
+            if s is None or not s.notna().any():  # absent or blank throughout: nothing to number
                 codes, categories = np.full(self.n, -1, dtype=np.int8), np.array([], dtype=object)
             else:
                 cat = s.array if isinstance(s.dtype, pd.CategoricalDtype) else pd.Categorical(s)
@@ -204,9 +218,17 @@ class Ctx:
 
     def is_in(self, name: str, values) -> Col:
         """``column ∈ values`` with its known mask, computed on the integer codes."""
-        codes, categories = self._codes(name)
-        wanted = np.flatnonzero(np.isin(categories, list(values)))
-        return Col(np.isin(codes, wanted), codes >= 0, {name: codes < 0})
+        key = ("is_in", name, tuple(values))
+        if key not in self.cache:
+            codes, categories = self._codes(name)
+            wanted = np.flatnonzero(np.isin(categories, list(values)))
+            known = codes >= 0
+            if len(wanted) <= 1:  # one category (or none): a comparison of the codes
+                inside = codes == wanted[0] if len(wanted) else np.zeros(self.n, dtype=bool)
+            else:
+                inside = np.append(np.isin(categories, list(values)), False)[codes]  # code -1 reads the last entry
+            self.cache[key] = Col(inside, known, {name: ~known})
+        return self.cache[key]
 
 
 YES_NO = {"是": True, "否": False, "yes": True, "no": False, "true": True, "false": False, "1": True, "0": False,
@@ -218,12 +240,36 @@ def _is_text(s: pd.Series) -> bool:
     return s.dtype == object or pd.api.types.is_string_dtype(s.dtype)
 
 
+def _read_only(values: np.ndarray) -> np.ndarray:
+    """A view no rule can write through (the columns are the caller's table, shared by every item)."""
+    view = values.view()
+    view.flags.writeable = False
+    return view
+
+
+def _integers(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """An integer column's values (0 where missing) and known mask; the loaders' Int64 is read without a copy."""
+    array = s.array
+    if isinstance(array, pd.arrays.IntegerArray) and array.dtype == "Int64":
+        data, mask = array._data, array._mask
+        if not mask.any():
+            return _read_only(data), np.ones(len(data), dtype=bool)
+        if mask.all():  # blank throughout
+            return np.zeros(len(data), dtype=np.int64), np.zeros(len(data), dtype=bool)
+        return np.where(mask, 0, data), ~mask
+    known = s.notna().to_numpy()
+    values = s.to_numpy(dtype=np.int64, na_value=0) if known.any() else np.zeros(len(s), np.int64)
+    return values, known
+
+
 class InputBoundError(InputError, ValueError):
     """A table handed to the engine directly holds a value no loader would accept (negative, or above a bound)."""
 
 
 def _check_bound(name: str, values: np.ndarray, bound: int, what: str, index) -> None:
-    """One pass over the column: a negative value is a huge one as unsigned, so one comparison finds both."""
+    """One reduction over the column: a negative value is a huge one as unsigned, so one maximum finds both."""
+    if not values.size or values.view(np.uint64).max() <= np.uint64(bound):
+        return
     bad = values.view(np.uint64) > np.uint64(bound)
     if bad.any():
         at = int(np.flatnonzero(bad)[0])
@@ -302,6 +348,8 @@ def pick(condition: np.ndarray, yes, no):
     """
     if np.asarray(yes).dtype == bool and np.asarray(no).dtype == bool:
         return (condition & yes) | (~condition & no)
+    if np.ndim(no) == 0 and no == 0:  # an amount where the condition holds, else nothing: one pass
+        return yes * condition
     return no + (yes - no) * condition
 
 
@@ -362,6 +410,8 @@ def _needs_of(cols, undecided: np.ndarray) -> dict:
     """The union of the operands' needs on the rows still undecided (an operand's needs only where it is unknown)."""
     out: dict[str, np.ndarray] = {}
     for c in cols:
+        if c.complete:
+            continue
         for name, mask in c.missing().items():
             rows = mask & ~c.known & undecided
             out[name] = out[name] | rows if name in out else rows
@@ -373,11 +423,15 @@ def truth(value: np.ndarray, n: int | None = None) -> Col:
     value = np.asarray(value, dtype=bool)
     if value.ndim == 0:
         value = np.full(n, bool(value))
-    return Col(value, np.ones(len(value), dtype=bool), {})
+    col = Col(value, np.ones(len(value), dtype=bool), {})
+    col._complete = True
+    return col
 
 
 def k_and(*cols: Col) -> Col:
     """Kleene ``and``: false where any is known false, true where all are known true, unknown otherwise."""
+    if all(c.complete for c in cols):
+        return truth(np.logical_and.reduce([c.values for c in cols]) if len(cols) > 1 else cols[0].values)
     some_false = np.zeros(len(cols[0]), dtype=bool)
     all_true = np.ones(len(cols[0]), dtype=bool)
     for c in cols:
@@ -389,6 +443,8 @@ def k_and(*cols: Col) -> Col:
 
 def k_or(*cols: Col) -> Col:
     """Kleene ``or``: true where any is known true, false where all are known false, unknown otherwise."""
+    if all(c.complete for c in cols):
+        return truth(np.logical_or.reduce([c.values for c in cols]) if len(cols) > 1 else cols[0].values)
     some_true = np.zeros(len(cols[0]), dtype=bool)
     all_false = np.ones(len(cols[0]), dtype=bool)
     for c in cols:
@@ -416,6 +472,13 @@ def k_if(condition: Col, then: Col, otherwise: Col) -> Col:
 def k_sum(*cols: Col) -> Col:
     """A sum of counts or amounts: the known part as ``values``, ``high`` with every blank at its bound;
     ``known`` where every part is known."""
+    if all(c.complete and c.high is None for c in cols):
+        total = cols[0].values
+        for c in cols[1:]:
+            total = total + c.values
+        out = Col(total, np.ones(len(total), dtype=bool), {})
+        out._complete = True
+        return out
     low = np.zeros(len(cols[0]), dtype=np.int64)
     high = np.zeros(len(cols[0]), dtype=np.int64)
     known = np.ones(len(cols[0]), dtype=bool)
@@ -439,6 +502,8 @@ def k_minus(c: Col, amount) -> Col:
 
 def k_compare(c: Col, comparison: str, threshold) -> Col:
     """``c <comparison> threshold`` decided wherever every value ``c`` can take gives the same answer."""
+    if c.complete:
+        return truth(satisfies(c.values, comparison, threshold))
     low, high = c.low_high()
     if comparison in (">", ">="):
         true, false = satisfies(low, comparison, threshold), ~satisfies(high, comparison, threshold)
@@ -453,6 +518,8 @@ def k_compare(c: Col, comparison: str, threshold) -> Col:
 
 def k_greater(a: Col, b: Col) -> Col:
     """``a > b`` for two columns (this year's R&D above last year's), decided from their ranges."""
+    if a.complete and b.complete:
+        return truth(a.low_high()[0] > b.low_high()[1])
     alow, ahigh = a.low_high()
     blow, bhigh = b.low_high()
     true, false = alow > bhigh, ahigh <= blow
@@ -531,7 +598,7 @@ def apply_scope(check: Check, applies: Col) -> Check:
     return check
 
 
-def total_known(*cols: Col) -> Col:
+def totaltruth(*cols: Col) -> Col:
     """The sum of several counts: the known part, with the range its blanks allow (see :func:`k_sum`)."""
     return k_sum(*cols)
 
@@ -545,7 +612,7 @@ def _exact_product(values: np.ndarray, factor: int) -> np.ndarray:
     values = np.asarray(values, dtype=np.int64) if np.asarray(values).dtype != object else np.asarray(values)
     if values.dtype == object:
         return values * factor
-    largest = int(np.abs(values).max()) if values.size else 0
+    largest = max(int(values.max()), -int(values.min())) if values.size else 0
     if abs(factor) <= MAX_INT64_PRODUCT and largest * abs(factor) <= MAX_INT64_PRODUCT:  # checked in Python ints
         return values * factor
     return values.astype(object) * factor
@@ -559,19 +626,36 @@ def _exact_floordiv(values: np.ndarray, divisor: int) -> np.ndarray:
     return values // divisor
 
 
-def ratio_at_least(numerator: np.ndarray, denominator: np.ndarray, rate: Fraction, strict: bool = False) -> np.ndarray:
-    """``numerator / denominator >= rate`` in exact integer arithmetic (denominator > 0 assumed where it matters)."""
+def ratio_at_least(numerator: np.ndarray, denominator: np.ndarray, rate: Fraction, strict: bool = False,
+                   bound: int | None = None) -> np.ndarray:
+    """``numerator / denominator >= rate`` in exact integer arithmetic (denominator > 0 assumed where it matters).
+    ``bound``: a known bound of both operands' magnitudes (see :func:`mul_rate`)."""
+    p, q = rate.numerator, rate.denominator
+    if bound is not None and bound * max(abs(p), q) <= MAX_INT64_PRODUCT:
+        lhs = numerator * q if q != 1 else numerator
+        rhs = denominator * p if p != 1 else denominator
+        return lhs > rhs if strict else lhs >= rhs
     lhs = _exact_product(numerator, rate.denominator)
     rhs = _exact_product(denominator, rate.numerator)
     return np.asarray(lhs > rhs if strict else lhs >= rhs, dtype=bool)
 
 
-def mul_rate(amount_fen: np.ndarray, rate: Fraction) -> np.ndarray:
-    """``amount × rate`` exactly, rounded down to the fen (int64 fen in, int64 fen out).
+def mul_rate(amount_fen: np.ndarray, rate: Fraction, rounding: str = "fen", bound: int | None = None) -> np.ndarray:
+    """``amount × rate`` exactly, rounded down to the fen, or to the yuan with ``rounding="floor_yuan"`` (int64 fen
+    in, int64 fen out).  ``bound``: a known upper bound of the amounts (a column within calc.limits), which spares
+    the scan that otherwise proves the product fits in int64.
 
+    One division: ⌊⌊a·p/q⌋ / 100⌋ = ⌊a·p / (100·q)⌋ for whole numbers, so flooring to the yuan costs nothing more.
     The result is at most the amount for a rate ≤ 100% (the only rates paid), so it fits where the amount did.
     """
-    return np.asarray(_exact_floordiv(_exact_product(amount_fen, rate.numerator), rate.denominator)).astype(np.int64)
+    unit = FEN_PER_YUAN if rounding == "floor_yuan" else 1
+    p, q = rate.numerator, rate.denominator * unit
+    if bound is not None and 0 <= p and bound * p <= MAX_INT64_PRODUCT and q <= INT64_MAX:
+        product = amount_fen * p if p != 1 else amount_fen
+    else:
+        product = _exact_product(amount_fen, p)
+    out = np.asarray(_exact_floordiv(product, q)).astype(np.int64, copy=False)
+    return out * unit if unit != 1 else out
 
 
 def ceil_mul_rate(amount: np.ndarray, rate: Fraction) -> np.ndarray:
@@ -613,13 +697,22 @@ def needs_reasons(missing: dict[str, np.ndarray], n: int) -> np.ndarray:
     out = np.zeros(n, dtype=np.int16)
     if not names:
         return out
-    bits = np.zeros(n, dtype=np.int64)
+    if len(names) > np.iinfo(np.uint16).bits:  # more blank inputs than a uint16 holds: number them by sorting
+        bits = np.zeros(n, dtype=np.int64)
+        for i, name in enumerate(names):
+            bits |= missing[name].astype(np.int64) << i
+        uniques, inverse = np.unique(bits, return_inverse=True)
+        codes = np.array([code("needs:" + "+".join(nm for i, nm in enumerate(names) if u >> i & 1)) if u else 0
+                          for u in uniques], dtype=np.int16)
+        return codes[inverse.reshape(-1)]
+    bits = np.zeros(n, dtype=np.uint16)
     for i, name in enumerate(names):
-        bits |= missing[name].astype(np.int64) << i
-    uniques, inverse = np.unique(bits, return_inverse=True)
-    codes = np.array([code("needs:" + "+".join(nm for i, nm in enumerate(names) if u >> i & 1)) if u else 0
-                      for u in uniques], dtype=np.int16)
-    return codes[inverse.reshape(-1)]
+        bits |= missing[name].view(np.uint8) << np.uint16(i) if i else missing[name]
+    present = np.flatnonzero(np.bincount(bits, minlength=1))
+    table = np.zeros(1 << len(names), dtype=np.int16)
+    for u in present[present > 0]:
+        table[u] = code("needs:" + "+".join(nm for i, nm in enumerate(names) if u >> i & 1))
+    return table[bits]
 
 
 def decide(ctx: Ctx, conditions: list[tuple[Col, str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -631,6 +724,8 @@ def decide(ctx: Ctx, conditions: list[tuple[Col, str]]) -> tuple[np.ndarray, np.
     reason = np.zeros(ctx.n, dtype=np.int16)
     for col, key in reversed(conditions):
         reason = pick(col.known & ~col.values, code(key), reason)
+    if tri.complete:
+        return tri.values, pick(tri.values, GRANTED, NOT_ELIGIBLE).astype(np.int8, copy=False), reason
     missing = {k: v & ~tri.known for k, v in tri.missing().items()}
     reason = pick(tri.known, reason, needs_reasons(missing, ctx.n)).astype(np.int16, copy=False)
     status = pick(tri.known, pick(tri.values, GRANTED, NOT_ELIGIBLE), NEEDS_INPUT_ITEM).astype(np.int8, copy=False)
@@ -645,6 +740,8 @@ def unknown_award(ctx: Ctx, column: str) -> Award:
 
 def by_rating(ctx: Ctx, column: str, amounts: dict[str, int], below_reason: str) -> Award:
     """An amount set by an evaluation grade (优秀/良好 …); other grades get nothing."""
+    if not (ctx._codes(column)[0] >= 0).any():
+        return unknown_award(ctx, column)
     rating = ctx.category(column)
     conditions = [ctx.is_in(column, [grade]).values for grade in amounts]
     amount = first_of(conditions, list(amounts.values()), np.int64(0)).astype(np.int64, copy=False)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from calc.limits import MAX_MONEY_FEN
 from calc.rules.base import (
     first_of, pick,
     by_rating,
@@ -193,6 +194,23 @@ def major_project_support(ctx: Ctx) -> Award:
     return per_count(ctx, "major_projects", "max_per_project", "no_major_project")
 
 
+def _matching_room_col(ctx: Ctx, national: Col, provincial: Col, municipal: Col, total: Col, half: np.ndarray,
+                       room: np.ndarray, amount: np.ndarray) -> Col:
+    """第九条（二）'s "some room to match" with blanks: a zero is decided when the most room the blanks allow is
+    already none (total known).  Blank provincial or municipal funding at 0 leaves the most room; a blank national
+    funding n gives min(rate·n, R − n) with R = total − the other funding, at most rate·R / (1 + rate), reached at
+    n = R / (1 + rate)."""
+    rate, cap = ctx.p("rate"), ctx.p("cap")
+    others_room = np.maximum(total.values - (provincial.values + municipal.values), 0)
+    best_blank_national = mul_rate(others_room, rate / (1 + rate))
+    most_when_known = np.minimum(np.minimum(half, cap), np.where(total.known, room, cap))
+    most_when_blank = np.minimum(cap, np.where(total.known, best_blank_national, cap))
+    most = round_amount(np.where(national.known, most_when_known, most_when_blank), ctx.node.rounding)
+    given = national.known & provincial.known & municipal.known & total.known
+    return Col(given & (amount > 0), given | (most == 0),
+               {k: v for c in (national, total, provincial, municipal) for k, v in c.missing().items()})
+
+
 @item(f"{P}.national_project_matching")
 def national_project_matching(ctx: Ctx) -> Award:
     """第九条（二）: 国家财政资金投入的50%配套,最高不超过1000万元,国家、省、市资助金额之和不超过项目总投入.
@@ -206,31 +224,22 @@ def national_project_matching(ctx: Ctx) -> Award:
     municipal = ctx.money("municipal_funding")
     total = ctx.money("project_total_investment")
     rate, cap = ctx.p("rate"), ctx.p("cap")
-    half = mul_rate(national.values, rate)  # ≤ the national funding (rate ≤ 100%)
-    # room = max(total − national − provincial − municipal, 0), subtracting one at a time and stopping at 0: each
-    # step is (a value ≥ 0) − (a value ≥ 0), which cannot wrap for any int64 amounts, bounded or not; blank
-    # funding counted as 0 gives the most room there can be
-    room = total.values
-    for funding in (national, provincial, municipal):
-        room = np.maximum(room - funding.values, 0)
-    amount = round_amount(np.minimum(np.minimum(half, cap), room), ctx.node.rounding)
+    half = mul_rate(national.values, rate, bound=MAX_MONEY_FEN)  # ≤ the national funding (rate ≤ 100%)
+    # room = max(total − national − provincial − municipal, 0): every amount is in 0 … MAX_MONEY_FEN (Ctx.money
+    # checks it), so the sum of the three and the difference stay far inside int64; blank funding counted as 0
+    # gives the most room there can be
+    room = np.maximum(total.values - (national.values + provincial.values + municipal.values), 0)
+    capped = np.minimum(half, cap)
+    amount = round_amount(np.minimum(capped, room), ctx.node.rounding)
     has_project = Col(national.values > 0, national.known, national.needs)
-    # a zero is decided when the most room the blanks allow is already none (total known)
-    # (blank provincial or municipal funding at 0 leaves the most room; a blank national funding n gives
-    # min(rate·n, R − n) with R = total − the other funding, at most rate·R / (1 + rate), reached at n = R / (1 + rate))
-    others_room = total.values
-    for funding in (provincial, municipal):
-        others_room = np.maximum(others_room - funding.values, 0)
-    best_blank_national = mul_rate(others_room, rate / (1 + rate))
-    most_when_known = np.minimum(np.minimum(half, cap), np.where(total.known, room, cap))
-    most_when_blank = np.minimum(cap, np.where(total.known, best_blank_national, cap))
-    most = round_amount(np.where(national.known, most_when_known, most_when_blank), ctx.node.rounding)
-    given = national.known & provincial.known & municipal.known & total.known
-    some_room = Col(given & (amount > 0), given | (most == 0),
-                    {k: v for c in (national, total, provincial, municipal) for k, v in c.missing().items()})
+    given = national.complete and provincial.complete and municipal.complete and total.complete
+    if given:  # every figure known on every row: a zero is a zero
+        some_room = truth(amount > 0)
+    else:
+        some_room = _matching_room_col(ctx, national, provincial, municipal, total, half, room, amount)
     ok, status, reason = decide(ctx, [(has_project, "no_national_funding"), (some_room, "matching_no_room")])
     cap_binds = (half >= cap) & (cap <= room)
-    granted_reason = first_of([room < np.minimum(half, cap), cap_binds],
+    granted_reason = first_of([room < capped, cap_binds],
                               [code("matching_total_investment_binds"), code("matching_cap_binds")],
                               code("matching_rate"))
     reason = pick(ok, granted_reason, reason).astype(np.int16, copy=False)

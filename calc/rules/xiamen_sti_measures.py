@@ -12,7 +12,7 @@ from calc.limits import MAX_MONEY_FEN
 from calc.rules.base import (
     first_of, pick,
     by_rating,
-    code, declare_range, decide,
+    code, declare_range, decide, truth,
     GRANTED, NEEDS_INPUT_ITEM, NOT_ELIGIBLE, Award, Col, Ctx, item, k_compare, k_greater, mul_rate, on_flag,
     per_count, ratio_at_least, round_amount,
 )
@@ -101,8 +101,9 @@ def rd_step_subsidy(ctx: Ctx) -> Award:
     ok, status, reason = decide(ctx, [(above, "rd_not_above_threshold"), (grew, "rd_not_grown")])
     granted = first_of([uncapped > cap], [code("rd_step_capped")], code(f"rd_step_granted:{reading}"))
     reason = pick(ok, granted, reason).astype(np.int16, copy=False)
+    # steps and the amount stepped are shown by the granted reasons only (on the other rows they are not read)
     return Award(pick(ok, amount, 0).astype(np.int64, copy=False), status, reason,
-                 {"steps": pick(ok, steps, 0), "stepped": pick(ok, np.maximum(base, 0), 0)})
+                 {"steps": steps, "stepped": base if reading == "literal" else np.maximum(base, 0)})
 
 
 def growth_above(ctx: Ctx, rd: Col, prev: Col, rate, zero_base: str) -> Col:
@@ -114,6 +115,11 @@ def growth_above(ctx: Ctx, rd: Col, prev: Col, rate, zero_base: str) -> Col:
     def ok(r, p):
         positive = ratio_at_least(r - p, np.maximum(p, 1), rate, strict=True) & (r > p)
         return np.where(p > 0, positive, (r > 0) if zero_base == "any_increase" else False)
+    if rd.complete and prev.complete:
+        # (r − p) / p > g  ⇔  r·q > p·(q + n) for g = n/q and p > 0 (no subtraction: both sides are ≥ 0)
+        r, p = rd.values, prev.values
+        grown = ratio_at_least(r, p, 1 + rate, strict=True, bound=MAX_MONEY_FEN)  # from p = 0: r > 0
+        return truth(grown if zero_base == "any_increase" else grown & (p > 0))
     rlow, rhigh = rd.low_high()
     plow, phigh = prev.low_high()
     true = ok(rlow, phigh) & ok(rlow, plow)
@@ -145,7 +151,7 @@ def joint_lab(ctx: Ctx) -> Award:
     invest = ctx.money("joint_lab_investment")
     labs = ctx.count(JOINT_LABS)
     lab_count = np.where(labs.known, labs.values, 1)
-    uncapped = round_amount(mul_rate(invest.values, ctx.p("rate")), ctx.node.rounding)
+    uncapped = mul_rate(invest.values, ctx.p("rate"), ctx.node.rounding, MAX_MONEY_FEN)
     cap = lab_count * ctx.p("cap")  # ≤ MAX_COUNT × MAX_UNIT_AMOUNT_FEN = MAX_ITEM_FEN
     amount = np.minimum(uncapped, cap)
     has = Col(invest.values > 0, invest.known, invest.needs)
@@ -167,7 +173,7 @@ def scenario_project(ctx: Ctx) -> Award:
 def tech_transaction(ctx: Ctx) -> Award:
     """措施11: 产学研合作项目给予企业实际支付技术交易额最高50%的支持,每个项目最高100万元."""
     paid = ctx.money("tech_transaction_paid")
-    uncapped = round_amount(mul_rate(paid.values, ctx.p("max_rate")), ctx.node.rounding)
+    uncapped = mul_rate(paid.values, ctx.p("max_rate"), ctx.node.rounding, MAX_MONEY_FEN)
     amount = np.minimum(uncapped, ctx.p("cap_per_project"))
     ok = paid.known & (paid.values > 0)
     status = pick(~paid.known, NEEDS_INPUT_ITEM, pick(ok, GRANTED, NOT_ELIGIBLE))
