@@ -88,6 +88,9 @@ def _contradiction(ctx: Ctx) -> tuple[np.ndarray, np.ndarray]:
         lead_not_member = lead.known & lead.values & not_member
         talent_not_member = talent.known & talent.values & not_member
         talent_not_lead = talent.known & talent.values & lead.known & ~lead.values
+        if not (lead_not_member.any() or talent_not_member.any() or talent_not_lead.any()):
+            ctx.cache[key] = (np.zeros(ctx.n, dtype=bool), np.zeros(ctx.n, dtype=np.int16))
+            return ctx.cache[key]
         reason = first_of([lead_not_member, talent_not_member, talent_not_lead],
                           [code("contradiction:lead_not_member"), code("contradiction:talent_lead_not_member"),
                            code("contradiction:talent_lead_not_lead")], np.int16(0)).astype(np.int16, copy=False)
@@ -355,8 +358,8 @@ def _apply_validity_and_requirements(node: Node, ctx: Ctx, award: Award, in_forc
     met, known, unmet_reason, needs = _requirements(ctx, node.requires)
     granted = award.status == GRANTED
     # the rule's amounts where it grants (the arrays are the rule's own unless read-only: then a new one)
-    amount = np.multiply(award.amount, granted, out=award.amount) if award.amount.flags.writeable \
-        else award.amount * granted
+    amount = award.amount if award.cleared else np.multiply(award.amount, granted, out=award.amount) \
+        if award.amount.flags.writeable else award.amount * granted
     # zero is not a grant: a rule's result of 0 (a rate on 1 fen, no full step) is not_eligible, with its reason.
     # Counting first: with as many non-zero amounts as grants, no grant is a zero (the common case, one reduction)
     status, reason = award.status, award.reason

@@ -97,3 +97,24 @@ def test_the_allocator_is_tuned_only_for_large_tables_and_never_when_opted_out()
     assert large == str(platform.libc_ver()[0] == "glibc")
     assert run({"CALC_MALLOC_TUNING": "0"})[2] == "False"
     assert LARGE_ROWS > 10_000  # a dashboard's population (a few thousand) never tunes it
+
+
+@PROPERTY
+@given(st.lists(enterprise(), min_size=1, max_size=6), st.sets(st.sampled_from(E_MONEY + E_COUNTS + E_FLAGS),
+                                                               max_size=4))
+def test_a_rule_that_says_its_amounts_are_cleared_pays_nothing_where_it_does_not_grant(rows, blanks):
+    # Award.cleared lets the engine skip clearing the amounts; it must hold on every row, blanks included
+    from calc.inputs import load_enterprises
+    from calc.policies import default_policies
+    from calc.rules.base import GRANTED, ITEMS, Ctx
+    frame = pd.DataFrame([{**r, "enterprise_id": f"E{i}", **{b: None for b in blanks if i % 2}}
+                          for i, r in enumerate(rows)], dtype=object)
+    parsed = load_enterprises(frame)
+    policies = default_policies()
+    ctx = Ctx(parsed.frame, policies, pd.Timestamp(AS_OF).date())
+    for node in policies.items():
+        if node.kind == "info" or not policies.policies[node.policy_id].in_force(ctx.as_of):
+            continue
+        award = ITEMS[node.id](ctx.for_node(node))
+        if award.cleared:
+            assert (award.amount[award.status != GRANTED] == 0).all(), node.id

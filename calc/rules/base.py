@@ -306,11 +306,12 @@ class Check:
 class Award:
     """An item's outcome for every row: amount in fen, status code and reason key."""
 
-    amount: np.ndarray  # int64 fen
+    amount: np.ndarray  # int64 fen; the engine keeps it where the status is granted and clears the rest
     status: np.ndarray  # int8 codes into STATUSES
     reason: np.ndarray  # int16 reason codes (see code() and calc.explain)
-    detail: dict[str, np.ndarray] = field(default_factory=dict)
+    detail: dict[str, np.ndarray] = field(default_factory=dict)  # values the reasons show, on the rows they name
     scalars: dict[str, tuple] = field(default_factory=dict)  # template field -> (value, unit), the same for every row
+    cleared: bool = False  # the rule's amount is already 0 wherever its status is not granted
 
 
 CRITERIA: dict[str, Callable[[Ctx], Check]] = {}
@@ -750,7 +751,7 @@ def by_rating(ctx: Ctx, column: str, amounts: dict[str, int], below_reason: str)
     reason = pick(~rating.known, code(f"needs:{column}"),
                   pick(granted, code("granted_by_rating"), code(below_reason)))
     return Award(amount, status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False),
-                 {"rating": rating.values})
+                 {"rating": rating.values}, cleared=True)
 
 
 def per_count(ctx: Ctx, column: str, amount_param: str, none_reason: str) -> Award:
@@ -764,11 +765,11 @@ def per_count(ctx: Ctx, column: str, amount_param: str, none_reason: str) -> Awa
         award = unknown_award(ctx, column)
         award.scalars["unit"] = (unit, "yuan")
         return award
-    amount = n.values * unit  # unknown counts are held as 0
+    amount = n.values * unit  # unknown counts are held as 0, and no count pays nothing: 0 where not granted
     status = pick(~n.known, NEEDS_INPUT_ITEM, pick(n.values > 0, GRANTED, NOT_ELIGIBLE))
     reason = pick(~n.known, code(f"needs:{column}"), pick(n.values > 0, code("granted_per_count"), code(none_reason)))
     return Award(amount, status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False), {"count": n.values},
-                 {"unit": (unit, "yuan")})
+                 {"unit": (unit, "yuan")}, cleared=True)
 
 
 def on_flag(ctx: Ctx, column: str, amount: int, no_reason: str) -> Award:
@@ -779,7 +780,7 @@ def on_flag(ctx: Ctx, column: str, amount: int, no_reason: str) -> Award:
     status = pick(~f.known, NEEDS_INPUT_ITEM, pick(f.values, GRANTED, NOT_ELIGIBLE))
     reason = pick(~f.known, code(f"needs:{column}"), pick(f.values, code("granted_fixed"), code(no_reason)))
     return Award(pick(f.known & f.values, amount, 0).astype(np.int64, copy=False), status.astype(np.int8, copy=False),
-                 reason.astype(np.int16, copy=False))
+                 reason.astype(np.int16, copy=False), cleared=True)
 
 
 # ----------------------------------------------------------------------------- shared by several policies

@@ -243,7 +243,6 @@ def national_project_matching(ctx: Ctx) -> Award:
                               [code("matching_total_investment_binds"), code("matching_cap_binds")],
                               code("matching_rate"))
     reason = pick(ok, granted_reason, reason).astype(np.int16, copy=False)
-    amount = pick(ok, amount, 0)
     return Award(amount.astype(np.int64, copy=False), status, reason, {"half": half, "room": room},
                  {"rate": (rate, "ratio"), "cap": (cap, "yuan")})
 
@@ -271,7 +270,7 @@ def public_platform_upgrade(ctx: Ctx) -> Award:
     reason = pick(~excellent.known, code("needs:public_platform_rating"),
                       pick(~known, code("needs:public_platform_upgrade_need"),
                                pick(ok, code("granted_fixed"), code("platform_not_excellent_or_no_need"))))
-    return Award(pick(ok, ctx.p("max"), 0).astype(np.int64, copy=False), status, reason)
+    return Award(pick(ok, ctx.p("max"), 0).astype(np.int64, copy=False), status, reason, cleared=True)
 
 
 @item(f"{P}.public_platform_rating_award")
@@ -295,7 +294,7 @@ def new_mechanism_award(ctx: Ctx) -> Award:
     recognised, host = ctx.flag("new_mechanism_recognised"), ctx.flag(EXECUTIVE_HOST)
     ok, status, reason = decide(ctx, [(recognised, "no_new_mechanism"), (host, "not_executive_host")])
     reason = pick(ok, code("granted_fixed"), reason).astype(np.int16, copy=False)
-    return Award(pick(ok, ctx.p("amount"), 0).astype(np.int64, copy=False), status, reason)
+    return Award(pick(ok, ctx.p("amount"), 0).astype(np.int64, copy=False), status, reason, cleared=True)
 
 
 @item(f"{P}.excellent_evaluation_award")

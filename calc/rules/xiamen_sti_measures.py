@@ -102,7 +102,7 @@ def rd_step_subsidy(ctx: Ctx) -> Award:
     granted = first_of([uncapped > cap], [code("rd_step_capped")], code(f"rd_step_granted:{reading}"))
     reason = pick(ok, granted, reason).astype(np.int16, copy=False)
     # steps and the amount stepped are shown by the granted reasons only (on the other rows they are not read)
-    return Award(pick(ok, amount, 0).astype(np.int64, copy=False), status, reason,
+    return Award(amount, status, reason,
                  {"steps": steps, "stepped": base if reading == "literal" else np.maximum(base, 0)})
 
 
@@ -137,7 +137,7 @@ def rd_growth_bonus(ctx: Ctx) -> Award:
     growth = growth_above(ctx, rd, prev, ctx.p("growth_rate"), ctx.option("zero_base"))
     ok, status, reason = decide(ctx, [(above, "rd_not_above_bonus_threshold"), (growth, "growth_not_above_rate")])
     reason = pick(ok, code("granted_fixed"), reason).astype(np.int16, copy=False)
-    return Award(pick(ok, ctx.p("amount"), 0).astype(np.int64, copy=False), status, reason)
+    return Award(pick(ok, ctx.p("amount"), 0).astype(np.int64, copy=False), status, reason, cleared=True)
 
 
 JOINT_LABS = "joint_labs"  # how many joint laboratories (a count column; blank = one lab)
@@ -150,17 +150,23 @@ def joint_lab(ctx: Ctx) -> Award:
     With ``joint_labs`` given the cap is joint_labs × 1000万 (the labs together); blank, the row is one lab."""
     invest = ctx.money("joint_lab_investment")
     labs = ctx.count(JOINT_LABS)
-    lab_count = np.where(labs.known, labs.values, 1)
     uncapped = mul_rate(invest.values, ctx.p("rate"), ctx.node.rounding, MAX_MONEY_FEN)
-    cap = lab_count * ctx.p("cap")  # ≤ MAX_COUNT × MAX_UNIT_AMOUNT_FEN = MAX_ITEM_FEN
-    amount = np.minimum(uncapped, cap)
     has = Col(invest.values > 0, invest.known, invest.needs)
-    has_lab = Col(lab_count > 0, np.ones(ctx.n, dtype=bool), {})
-    ok, status, reason = decide(ctx, [(has, "no_joint_lab_investment"), (has_lab, "no_joint_lab_investment")])
+    conditions = [(has, "no_joint_lab_investment")]
+    scalars = {"rate": (ctx.p("rate"), "ratio"), "cap": (ctx.p("cap"), "yuan")}
+    if labs.known.any():
+        lab_count = labs.values if labs.complete else np.where(labs.known, labs.values, 1)
+        cap = lab_count * ctx.p("cap")  # ≤ MAX_COUNT × MAX_UNIT_AMOUNT_FEN = MAX_ITEM_FEN
+        conditions.append((truth(lab_count > 0), "no_joint_lab_investment"))
+        detail = {"uncapped": uncapped, "labs": lab_count}
+    else:  # no count given anywhere: every row is one laboratory
+        cap = ctx.p("cap")
+        detail = {"uncapped": uncapped}
+        scalars["labs"] = (1, "count")
+    amount = np.minimum(uncapped, cap)
+    ok, status, reason = decide(ctx, conditions)
     reason = pick(ok, pick(uncapped > cap, code("joint_lab_capped"), code("joint_lab_rate")), reason)
-    return Award(pick(ok, amount, 0).astype(np.int64, copy=False), status, reason.astype(np.int16, copy=False),
-                 {"uncapped": uncapped, "labs": lab_count},
-                 {"rate": (ctx.p("rate"), "ratio"), "cap": (ctx.p("cap"), "yuan")})
+    return Award(amount, status, reason.astype(np.int16, copy=False), detail, scalars)
 
 
 @item(f"{P}.scenario_project")
@@ -180,7 +186,7 @@ def tech_transaction(ctx: Ctx) -> Award:
     reason = pick(~paid.known, code("needs:tech_transaction_paid"),
                   pick(~ok, code("no_tech_transaction"),
                        pick(uncapped > ctx.p("cap_per_project"), code("tech_capped"), code("tech_rate"))))
-    return Award(pick(ok, amount, 0).astype(np.int64, copy=False), status.astype(np.int8, copy=False),
+    return Award(amount, status.astype(np.int8, copy=False),
                  reason.astype(np.int16, copy=False), {"uncapped": uncapped},
                  {"rate": (ctx.p("max_rate"), "ratio"), "cap": (ctx.p("cap_per_project"), "yuan")})
 
