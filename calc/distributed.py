@@ -1,4 +1,5 @@
-"""Beyond one machine: ``entitlements``, ``assess_consortia`` and ``compare`` partition by partition on Dask.
+"""Beyond one machine: ``entitlements``, ``assess_consortia``, ``compare`` and the Monte Carlo projection
+(``project``) partition by partition on Dask.
 
 A province's or the country's enterprises do not fit one process comfortably; the same calls run here one
 partition at a time on the workers of a ``dask.distributed`` cluster (a :class:`distributed.LocalCluster` of N
@@ -12,10 +13,13 @@ processes, or an existing cluster by its scheduler's address):
   ``part.NNNNN.parquet`` of the output folder: the results are never gathered on the client.  Only small
   things come back: counts, exact sums, the rejected rows.
 
-Results are identical to the single-process run, row for row and cell for cell, with two exceptions that come
-from splitting: the bounds of :class:`calc.limits.Limits` apply to each partition (what one worker holds) rather
-than to the whole; and an id used twice *in two different partitions* is not detected (within a partition it is,
-as in one process).  Row numbers in the errors are the input's own (each partition's offset added).
+Results are identical to the single-process run, row for row and cell for cell; the projection's random values
+are keyed by each enterprise's input row (:data:`calc.budget.RANDOM_BLOCK_ROWS`), so its draws do not depend on
+the partitioning either.  An id used in two partitions is found by a first pass over the id column (distinct ids
+hashed into buckets, each bucket checked by one task: :func:`_duplicates`) and rejected with the loader's own
+message.  One difference comes from splitting: the bounds of :class:`calc.limits.Limits` apply to what one
+process holds (a CSV/XLSX input read on the client as a whole, each file of a Parquet dataset, each partition),
+not to a dataset as a whole.  Row numbers in the errors are the input's own (each partition's offset added).
 
 The output folder is written whole or not at all: the parts go to a hidden folder beside it, renamed into place
 at the end, with a ``_calc_dataset.json`` describing the run (readers of Parquet datasets skip files starting
