@@ -357,6 +357,8 @@ def _duplicates(client: Any, plan: _Plan, table: str, limits: Limits,
     empty: list[dict[str, dict]] = [{"rows": {}, "ids": {}} for _ in plan.sources]
     if len(plan.sources) < 2 and not claim_year:
         return empty, None  # one partition: the loader finds every repeat itself
+    if any(isinstance(src, pd.DataFrame) for src in plan.sources):  # sent to the workers once, for both passes
+        plan.sources[:] = client.scatter(list(plan.sources), hash=False)
     buckets = max(1, min(len(plan.sources), 64))
     parts = [client.submit(_ids_part, src, off, table, limits, buckets, claim_year, pure=False)
              for src, off in zip(plan.sources, plan.offsets)]
@@ -455,6 +457,7 @@ def _run(kind: str, client: Any, source: Any, folder: Path | str, settings: dict
         settings = {**settings, "folder": str(tmp), "limits": limits}
         futures = [client.submit(work, src, i, off, shipped, settings, dups[i], pure=False)
                    for i, (src, off) in enumerate(zip(plan.sources, plan.offsets))]
+        plan.sources.clear()  # each partition's cells released once its task has read them
         try:
             for future in as_completed(futures):
                 results.append(future.result())
@@ -740,6 +743,7 @@ def _run_parts(client: Any, source: Any, settings: dict[str, Any], policies: Any
     settings = {**settings, "limits": limits}
     futures = [client.submit(_compare_part, src, i, off, shipped, settings, dups[i], pure=False)
                for i, (src, off) in enumerate(zip(plan.sources, plan.offsets))]
+    plan.sources.clear()  # each partition's cells released once its task has read them
     results = []
     try:
         for future in as_completed(futures):
@@ -856,6 +860,7 @@ def project_dataset(source: Any, years: Sequence[int] | None = None, *, reforms:
         settings = {"limits": limits, "options": dict(options or {}), "chunk_rows": chunk_rows}
         futures = [c.submit(_projection_task, src, i, off, trees, args, settings, dups[i], pure=False)
                    for i, (src, off) in enumerate(zip(plan.sources, plan.offsets))]
+        plan.sources.clear()  # each partition's cells released once its task has read them
         results: list[PartResult] = []
         try:
             for future in as_completed(futures):
