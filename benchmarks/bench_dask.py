@@ -10,6 +10,8 @@ What is measured, each on a fresh cluster (so that a worker's peak memory is thi
    loaded, computed, shaped (by default the long table of the rows that matter, with reasons and citation ids)
    and written as ``out/part.NNNNN.parquet``; nothing is gathered on the client.
 2. **compute only**: the same partitions read, loaded and computed (``entitlements`` and ``totals``), no output.
+2b. **ids pass**: the first pass every run over several partitions makes (included in 1): each partition's id
+   column read and loaded, its distinct ids hashed into buckets, each bucket checked for ids used twice.
 3. **projection** (``--projection-rows``, default 1,000,000, in its own dataset): ``calc.distributed.project_dataset``
    over ``--years`` with a reform, once without draws (the fixed part: reading, loading, the first pass over the
    ids, and every item's cost per year and scenario) and once with ``--draws`` Monte Carlo draws (R&D growth
@@ -117,6 +119,22 @@ def run_compute(folder: Path, workers: int, partition_rows: int) -> tuple[float,
     return wall, peaks, rows
 
 
+def run_ids(folder: Path, workers: int, partition_rows: int) -> tuple[float, dict, int]:
+    """The first pass every multi-partition run makes: the id column read, loaded, hashed into buckets, checked."""
+    from calc.distributed import _duplicates, _plan, local_client
+    from calc.limits import DEFAULT
+
+    with local_client(workers, memory_limit=None) as client:
+        start = time.perf_counter()
+        plan = _plan(client, folder, partition_rows, DEFAULT, "enterprises")
+        _duplicates(client, plan, "enterprises", DEFAULT)
+        wall = time.perf_counter() - start
+        peaks = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+    import pyarrow.parquet as pq
+
+    return wall, peaks, sum(pq.read_metadata(f).num_rows for f in folder.glob("*.parquet"))
+
+
 REFORM = {"name": "cap 300万", "parameters": {"xiamen_sti_measures.rd_step_subsidy.cap": "300万"}}
 
 
@@ -142,8 +160,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/calc-bench"))
     parser.add_argument("--skip-compute", action="store_true")
-    parser.add_argument("--runs", default="write,compute,projection",
-                        help="which runs, comma-separated: write, compute, projection")
+    parser.add_argument("--runs", default="write,compute,ids,projection",
+                        help="which runs, comma-separated: write, compute, ids, projection")
     parser.add_argument("--projection-rows", type=int, default=1_000_000)
     parser.add_argument("--draws", type=int, default=100)
     parser.add_argument("--years", default="2026-2028")
@@ -155,7 +173,7 @@ def main() -> None:
     years = list(range(int(first), int(last or first) + 1))
 
     t = time.perf_counter()
-    folder = make_dataset(args.rows, args.files, args.workdir) if runs & {"write", "compute"} else None
+    folder = make_dataset(args.rows, args.files, args.workdir) if runs & {"write", "compute", "ids"} else None
     if folder is not None:
         size = sum(p.stat().st_size for p in folder.glob("*.parquet"))
         print(f"dataset ready in {time.perf_counter() - t:.0f} s: {folder} ({args.files} files, {size / 1e6:.0f} MB)")
@@ -172,10 +190,11 @@ def main() -> None:
     for label, fn in (("write " + args.shape, lambda: run_write(folder, out, args.workers, args.partition_rows,
                                                                  args.shape)),
                       ("compute only", lambda: run_compute(folder, args.workers, args.partition_rows)),
+                      ("ids pass", lambda: run_ids(folder, args.workers, args.partition_rows)),
                       ("projection", lambda: run_projection(projected, args.workers, args.partition_rows, 0, years)),
                       (f"projection {args.draws} draws",
                        lambda: run_projection(projected, args.workers, args.partition_rows, args.draws, years))):
-        if label.split(" ")[0] not in runs or (label == "compute only" and "compute" not in runs):
+        if label.split(" ")[0] not in runs:
             continue
         walls, peak_all, rows = [], {}, 0
         for _ in range(args.repeats):
