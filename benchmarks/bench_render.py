@@ -84,8 +84,26 @@ def local_only(page) -> None:
         ("http://127.0.0.1", "data:", "blob:")) else r.abort())
 
 
-def render_once(page, url: str, selector: str, chart: str | None) -> tuple[float, float | None, float]:
-    """(content drawn, first chart drawn, page HTML) in seconds from navigation; STALL when not drawn."""
+# where a render's time went, from the browser's own clock (ms from navigation): the page's HTML complete (Voila
+# streams it: a visitor who arrives while the pool's kernel is still running its notebook waits here), the
+# dashboards' front-end started (its scripts fetched, compiled and run), every widget's state restored from the
+# kernel, every widget drawn
+PHASES = """() => { const n = performance.getEntriesByType('navigation')[0], m = {};
+    performance.getEntriesByType('mark').forEach((x) => { m[x.name] = x.startTime; });
+    return {html: n ? n.responseEnd : null, start: m['dash-widgets-start'] ?? null,
+            restored: m['dash-widgets-restored'] ?? null, drawn: m['dash-widgets-drawn'] ?? null}; }"""
+
+
+def phases(page) -> dict:
+    try:
+        return {k: (v / 1000 if v is not None else None) for k, v in page.evaluate(PHASES).items()}
+    except Exception:  # noqa: BLE001 - a page gone: no phases
+        return {}
+
+
+def render_once(page, url: str, selector: str, chart: str | None) -> tuple[float, float | None, float, dict]:
+    """(content drawn, first chart drawn, page HTML's first bytes, phases) in seconds from navigation; STALL
+    when not drawn."""
     t = time.perf_counter()
     page.goto(url, wait_until="commit", timeout=120_000)
     html = time.perf_counter() - t
@@ -93,14 +111,30 @@ def render_once(page, url: str, selector: str, chart: str | None) -> tuple[float
         page.locator(selector).first.wait_for(timeout=STALL * 1000)
         drawn = time.perf_counter() - t
     except Exception:  # noqa: BLE001
-        return STALL, None, html
+        return STALL, None, html, {}
     if chart is None:
-        return drawn, None, html
+        return drawn, None, html, phases(page)
     try:
         page.locator(chart).first.wait_for(timeout=STALL * 1000)
-        return drawn, time.perf_counter() - t, html
+        return drawn, time.perf_counter() - t, html, phases(page)
     except Exception:  # noqa: BLE001
-        return drawn, STALL, html
+        return drawn, STALL, html, phases(page)
+
+
+def phase_line(results) -> str:
+    """Medians of the phases, and the phases of the slowest render."""
+    def fmt(ph: dict) -> str:
+        return ", ".join(f"{k} {v:.2f}" for k, v in ph.items() if v is not None)
+
+    known = [r[3] for r in results if r[3]]
+    if not known:
+        return ""
+    medians = {k: statistics.median(p[k] for p in known if p.get(k) is not None)
+               for k in known[0] if any(p.get(k) is not None for p in known)}
+    worst = max(results, key=lambda r: r[0])
+    slow_html = sum(1 for p in known if (p.get("html") or 0) > 1.0)
+    return (f"    phases (s from navigation): median {fmt(medians)}; slowest render {fmt(worst[3])}; "
+            f"HTML complete after more than 1 s (waited for a kernel): {slow_html}/{len(known)}")
 
 
 def measure(browser, base: str, name: str, selector: str, chart: str | None, renders: int, warm: int,
@@ -108,7 +142,7 @@ def measure(browser, base: str, name: str, selector: str, chart: str | None, ren
     """``renders`` first visits (a new browser profile each) and ``warm`` returning visits (one profile)."""
     url = f"{base}/voila/render/{name}"
 
-    def report(kind: str, results: list[tuple[float, float | None, float]], with_html: bool) -> None:
+    def report(kind: str, results: list[tuple[float, float | None, float, dict]], with_html: bool) -> None:
         drawn = [r[0] for r in results]
         stalls = sum(1 for d in drawn if d >= STALL)
         line = (f"{label:18s} {kind}: median {statistics.median(drawn):.2f} s, worst {max(drawn):.2f} s, "
@@ -120,6 +154,8 @@ def measure(browser, base: str, name: str, selector: str, chart: str | None, ren
             html = [r[2] for r in results]
             line += f"; page HTML median {statistics.median(html):.2f} s, worst {max(html):.2f} s"
         print(line, flush=True)
+        if phase_line(results):
+            print(phase_line(results), flush=True)
 
     cold = []
     for _ in range(renders):

@@ -3,9 +3,9 @@
     .venv/bin/python benchmarks/load_test.py [--users 20] [--abandoned 100] [--duration 300] [--cap N]
                                              [--pool 2] [--changes 8] [--after 150]
 
-Starts the server as ``make run`` does (``python -m calc serve``: deploy/voila.py, the deployed culling: 90 s idle,
-checked every 15 s), with ``--cap`` page kernels at most (DASH_MAX_KERNELS; default: the server's own, from the
-memory), and drives it over HTTP and the kernel websocket protocol (what the pages' front-end speaks), not a
+Starts the server as ``make run`` does (``python -m calc serve``: deploy/voila.py, the deployed culling: 60 s idle,
+checked every 10 s, and any page kernel with no page connected for 60 s, busy or not), with ``--cap`` page kernels
+at most (DASH_MAX_KERNELS; default: the server's own, from the memory), and drives it over HTTP and the kernel websocket protocol (what the pages' front-end speaks), not a
 browser, so that 20 users fit on two cores:
 
 * **users** (``--users``, started over the first 20 s): each opens a dashboard (enterprise, consortium, budget in
@@ -318,7 +318,7 @@ def main() -> None:
     ap.add_argument("--pool", type=int, default=2, help="DASH_POOL")
     ap.add_argument("--changes", type=int, default=8, help="values typed per page visit")
     ap.add_argument("--after", type=float, default=150, help="seconds to wait for the abandoned kernels' cull")
-    ap.add_argument("--cull-idle", type=int, default=0, help="DASH_CULL_IDLE (0: the deployed 90 s)")
+    ap.add_argument("--cull-idle", type=int, default=0, help="DASH_CULL_IDLE (0: the deployed 60 s)")
     args = ap.parse_args()
 
     port = free_port()
@@ -352,7 +352,9 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
         log.close()
-    server_errors = [line for line in log_path.read_text(errors="replace").splitlines() if "ERROR" in line]
+    server_log = log_path.read_text(errors="replace")
+    server_errors = [line for line in server_log.splitlines() if "ERROR" in line]
+    cap = re.search(r"\[dash\] at most (\d+) page kernels", server_log)
     for line in server_errors[:5]:
         stats.error("server log: " + line[:300])
 
@@ -366,6 +368,11 @@ def main() -> None:
           f"{max(m[3] for m in stats.memory):.0f} MB")
     after, left = stats.back_to_pool
     print(f"after the last abandoned page: {left} kernels (the pools: {pooled}) {after:.0f} s later")
+    idle_culled = len(re.findall(r"Culling 'idle' kernel .* with 0 connections", server_log))
+    alone = re.findall(r"Culling '(\w+)' kernel .*: no page connected for", server_log)
+    print(f"culled: {idle_culled} idle with no connection (jupyter_server's culler); {len(alone)} with no page "
+          f"connected for DASH_CULL_UNCONNECTED s ({sum(a == 'busy' for a in alone)} of them busy); "
+          f"cap: {cap.group(1) if cap else '?'} page kernels")
     c = stats.culled_after
     if c:
         print(f"abandoned pages' kernels culled: {len(c)} of {stats.abandoned_admitted}, after median {statistics.median(c):.0f} s, "

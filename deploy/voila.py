@@ -9,6 +9,7 @@ in an installed package.
 
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -163,3 +164,7 @@ BUSY_RETRY_AFTER = 30  # seconds: the busy page's Retry-After and its own reload
 _busy = (resources.JUPYTER_PATH / "voila" / "templates" / "dash" / "busy.html.j2").read_text(encoding="utf-8")
 jupyter_patch.apply_kernel_cap(
     MAX_KERNELS, jinja2.Template(_busy, autoescape=True).render(retry_after=BUSY_RETRY_AFTER), BUSY_RETRY_AFTER)
+# said once in the server's log: the bound in effect (benchmarks/load_test.py reads it)
+print(f"[dash] at most {MAX_KERNELS} page kernels at once "
+      f"({'DASH_MAX_KERNELS' if serve.setting('DASH_MAX_KERNELS') else f'from {serve.memory_mb()} MB of memory'}); "
+      f"{POOLED} preheated", file=sys.stderr, flush=True)
