@@ -31,6 +31,7 @@ from calc.rules.base import (
 
 MONEY_DETAILS = frozenset({"stepped", "half", "room", "uncapped"})  # rule details that are amounts of money (fen)
 PARALLEL_ROWS = 200_000  # below this, threads cost more than they save
+BLOCK_ROWS = 250_000  # a block's int64 column is 2 MB: one rule's steps on a block stay in the processor's cache
 MONEY_COLUMNS = frozenset(c.name for c in ENTERPRISE_COLUMNS if c.kind == "money")
 
 # what an item's `requires:` words mean: (the column named when it is missing, a three-valued Col from a Ctx).
@@ -430,31 +431,69 @@ def entitlements(
     parsed = data if isinstance(data, ParsedInput) else load_enterprises(data)
     allocator.tune_for_rows(len(parsed.frame))
     nodes = [_effective(n, options) for n in policies.items() if wanted is None or n.id in wanted]
-    ctx = Ctx(parsed.frame, policies, as_of, dict(options or {}))
-    awards: dict[str, Award] = {}
     for node in nodes:
         if node.kind != "info" and node.id not in ITEMS:
             raise LookupError(f"item {node.id} has no rule in calc/rules")
-    # columns and requirement masks are shared by many items: build them once, before the items run
-    for node in nodes:
-        _requirements(ctx, node.requires)
+    frame, options = parsed.frame, dict(options or {})
+    blocks = _row_blocks(len(frame))
+    if len(blocks) == 1:
+        awards, won_by = _compute(frame, policies, as_of, options, nodes)
+    else:
+        # numpy releases the GIL on whole-column work: each thread takes a block of rows through every item
+        with ThreadPoolExecutor(max_workers=min(len(blocks), os.cpu_count() or 1)) as pool:
+            parts = list(pool.map(lambda b: _compute(frame.iloc[b[0]:b[1]], policies, as_of, options, nodes), blocks))
+        awards, won_by = _join_blocks(parts)
+    return EntitlementResult(parsed, as_of, policies, nodes, awards, won_by)
 
-    def run(node: Node) -> Award:
+
+def _row_blocks(n: int) -> list[tuple[int, int]]:
+    """Contiguous row ranges of about BLOCK_ROWS rows for a table of at least PARALLEL_ROWS rows (a block's
+    columns stay in the processor's cache between one rule's steps), else the whole table."""
+    if n < PARALLEL_ROWS:
+        return [(0, n)]
+    count = max(round(n / BLOCK_ROWS), os.cpu_count() or 1)
+    edges = [n * i // count for i in range(count + 1)]
+    return list(zip(edges[:-1], edges[1:]))
+
+
+def _compute(frame: pd.DataFrame, policies: PolicySet, as_of: dt.date, options: dict,
+             nodes: list[Node]) -> tuple[dict[str, Award], dict[str, tuple]]:
+    """Every item on the rows of ``frame``: requirements, validity, the amounts' bounds, then 就高不重复."""
+    ctx = Ctx(frame, policies, as_of, options)
+    awards: dict[str, Award] = {}
+    for node in nodes:
         in_force = policies.policies[node.policy_id].in_force(as_of)
         node_ctx = ctx.for_node(node)
         raw = ITEMS[node.id](node_ctx) if node.kind != "info" and in_force else _info_award(node_ctx)
-        return _apply_validity_and_requirements(node, node_ctx, raw, in_force)
+        awards[node.id] = _apply_validity_and_requirements(node, node_ctx, raw, in_force)
+        _check_award(node.id, awards[node.id])
+    return awards, _resolve_exclusivity(policies, awards, len(frame))
 
-    # numpy releases the GIL on whole-column work, so large tables use both cores
-    if len(parsed.frame) >= PARALLEL_ROWS:
-        with ThreadPoolExecutor(max_workers=min(len(nodes), os.cpu_count() or 1)) as pool:
-            awards = dict(zip((n.id for n in nodes), pool.map(run, nodes)))
-    else:
-        awards = {node.id: run(node) for node in nodes}
-    for node_id, award in awards.items():
-        _check_award(node_id, award)
-    won_by = _resolve_exclusivity(policies, awards, len(parsed.frame))
-    return EntitlementResult(parsed, as_of, policies, nodes, awards, won_by)
+
+def _join_blocks(parts: list[tuple[dict[str, Award], dict[str, tuple]]]) -> tuple[dict[str, Award], dict[str, tuple]]:
+    """The blocks' results as one: every per-row array joined in row order (the rows' own values, unchanged)."""
+    def joined(arrays):
+        return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+
+    def detail(pieces: list[Award], key: str) -> np.ndarray:
+        # a value a block holds as a scalar (the same on its every row: joint labs none given) or not at all (a
+        # block where the item needs input throughout, whose reasons do not show it) is spread over its rows
+        dtype = next(a.detail[key].dtype for a in pieces if key in a.detail)
+        return joined([a.detail[key] if key in a.detail else
+                       np.full(len(a.status), a.scalars[key][0] if key in a.scalars else 0, dtype=dtype)
+                       for a in pieces])
+
+    awards: dict[str, Award] = {}
+    for item_id in parts[0][0]:
+        pieces = [p[0][item_id] for p in parts]
+        keys = list(dict.fromkeys(k for a in pieces for k in a.detail))
+        awards[item_id] = Award(
+            joined([a.amount for a in pieces]), joined([a.status for a in pieces]), joined([a.reason for a in pieces]),
+            {k: detail(pieces, k) for k in keys},
+            {k: v for a in pieces for k, v in a.scalars.items() if k not in keys}, cleared=True)
+    won_by = {item_id: (members, joined([p[1][item_id][1] for p in parts]))
+              for item_id, (members, _) in parts[0][1].items()}
+    return awards, won_by
 
 
 class ItemBoundError(OverflowError):

@@ -17,6 +17,7 @@ the rate's precision.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Callable
@@ -49,14 +50,19 @@ UNBOUNDED = MAX_INT64_PRODUCT  # the top of a blank with no stated bound (every 
 # reasons are small integer codes into one vocabulary (fast on a million rows); calc.explain words them
 REASON_KEYS: list[str] = []
 _REASON_CODES: dict[str, int] = {}
+_REASON_LOCK = threading.Lock()
 
 
 def code(key: str) -> np.int16:
     """The integer code of a reason key such as ``"rd_not_grown"`` or ``"needs:rd_expense"``."""
-    if key not in _REASON_CODES:
-        _REASON_CODES[key] = np.int16(len(REASON_KEYS))
-        REASON_KEYS.append(key)
-    return _REASON_CODES[key]
+    found = _REASON_CODES.get(key)
+    if found is not None:
+        return found
+    with _REASON_LOCK:  # blocks of rows run in threads: a new key gets one code
+        if key not in _REASON_CODES:
+            REASON_KEYS.append(key)
+            _REASON_CODES[key] = np.int16(len(REASON_KEYS) - 1)
+        return _REASON_CODES[key]
 
 
 def reason_keys(codes: np.ndarray) -> np.ndarray:
@@ -766,8 +772,12 @@ def per_count(ctx: Ctx, column: str, amount_param: str, none_reason: str) -> Awa
         award.scalars["unit"] = (unit, "yuan")
         return award
     amount = n.values * unit  # unknown counts are held as 0, and no count pays nothing: 0 where not granted
-    status = pick(~n.known, NEEDS_INPUT_ITEM, pick(n.values > 0, GRANTED, NOT_ELIGIBLE))
-    reason = pick(~n.known, code(f"needs:{column}"), pick(n.values > 0, code("granted_per_count"), code(none_reason)))
+    some = n.values > 0
+    status = pick(some, GRANTED, NOT_ELIGIBLE)
+    reason = pick(some, code("granted_per_count"), code(none_reason))
+    if not n.complete:
+        status = pick(~n.known, NEEDS_INPUT_ITEM, status)
+        reason = pick(~n.known, code(f"needs:{column}"), reason)
     return Award(amount, status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False), {"count": n.values},
                  {"unit": (unit, "yuan")}, cleared=True)
 

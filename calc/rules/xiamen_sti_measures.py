@@ -92,7 +92,8 @@ def rd_step_subsidy(ctx: Ctx) -> Award:
     base = {"literal": rd.values,
             "increment": rd.values - prev.values,
             "above_threshold": rd.values - threshold}[reading]
-    steps = np.maximum(base, 0) // step  # ≤ MAX_MONEY_FEN (step ≥ 1 fen)
+    stepped = base if reading == "literal" else np.maximum(base, 0)  # R&D is ≥ 0 (Ctx.money checks it)
+    steps = stepped // step  # ≤ MAX_MONEY_FEN (step ≥ 1 fen)
     # steps × amount could pass int64 for a tiny step; past cap // amount + 1 steps the award is the cap anyway,
     # so the steps are clamped first: the product is then ≤ cap + amount (same result, no overflow)
     paid_steps = np.minimum(steps, cap // per_step + 1) if per_step > 0 else np.zeros_like(steps)
@@ -103,7 +104,7 @@ def rd_step_subsidy(ctx: Ctx) -> Award:
     reason = pick(ok, granted, reason).astype(np.int16, copy=False)
     # steps and the amount stepped are shown by the granted reasons only (on the other rows they are not read)
     return Award(amount, status, reason,
-                 {"steps": steps, "stepped": base if reading == "literal" else np.maximum(base, 0)})
+                 {"steps": steps, "stepped": stepped})
 
 
 def growth_above(ctx: Ctx, rd: Col, prev: Col, rate, zero_base: str) -> Col:
