@@ -228,7 +228,10 @@ def national_project_matching(ctx: Ctx) -> Award:
     # room = max(total − national − provincial − municipal, 0): every amount is in 0 … MAX_MONEY_FEN (Ctx.money
     # checks it), so the sum of the three and the difference stay far inside int64; blank funding counted as 0
     # gives the most room there can be
-    room = np.maximum(total.values - (national.values + provincial.values + municipal.values), 0)
+    room = national.values + provincial.values
+    room += municipal.values
+    np.subtract(total.values, room, out=room)
+    np.maximum(room, 0, out=room)
     capped = np.minimum(half, cap)
     amount = round_amount(np.minimum(capped, room), ctx.node.rounding)
     has_project = Col(national.values > 0, national.known, national.needs)
@@ -238,8 +241,8 @@ def national_project_matching(ctx: Ctx) -> Award:
     else:
         some_room = _matching_room_col(ctx, national, provincial, municipal, total, half, room, amount)
     ok, status, reason = decide(ctx, [(has_project, "no_national_funding"), (some_room, "matching_no_room")])
-    cap_binds = (half >= cap) & (cap <= room)
-    granted_reason = first_of([room < capped, cap_binds],
+    # where the room does not bind (room ≥ min(half, cap)), the cap binds exactly where half ≥ cap
+    granted_reason = first_of([room < capped, half >= cap],
                               [code("matching_total_investment_binds"), code("matching_cap_binds")],
                               code("matching_rate"))
     reason = pick(ok, granted_reason, reason).astype(np.int16, copy=False)
