@@ -31,6 +31,7 @@ from calc.rules.base import (
 
 MONEY_DETAILS = frozenset({"stepped", "half", "room", "uncapped"})  # rule details that are amounts of money (fen)
 PARALLEL_ROWS = 200_000  # below this, threads cost more than they save
+STRATEGY = "blocks"
 BLOCK_ROWS = 250_000  # a block's int64 column is 2 MB: one rule's steps on a block stay in the processor's cache
 MONEY_COLUMNS = frozenset(c.name for c in ENTERPRISE_COLUMNS if c.kind == "money")
 
@@ -322,21 +323,21 @@ def _requirements(ctx: Ctx, words: tuple[str, ...]):
     if key not in ctx.cache:
         cols = [REQUIREMENTS[w][1](ctx) for w in words]
         tri = k_and(*cols) if cols else truth(True, ctx.n)
+        contradictions = any(w in CONTRADICTIONS for w in words)
+        if tri.complete and tri.values.all() and not (contradictions and _contradiction(ctx)[0].any()):
+            ctx.cache[key] = (True, True, None, {})  # met on every row: the items' own outcomes stand
+            return ctx.cache[key]
         reason = np.zeros(ctx.n, dtype=np.int16)
         for word, col in reversed(list(zip(words, cols))):
             reason = pick(col.known & ~col.values, code(f"requires:{word}"), reason)
         met, known = tri.values & tri.known, tri.known.copy()
-        if any(w in CONTRADICTIONS for w in words):
+        if contradictions:
             contradicted, why = _contradiction(ctx)
             reason = pick(contradicted, why, reason)
             met = met & ~contradicted
             known = known | contradicted
         needs = {k: v & ~known for k, v in tri.missing().items()}
-        if met.all():  # met on every row (so known too): the items' own outcomes stand, nothing to combine
-            ctx.cache[key] = (True, True, None, {})
-        else:
-            ctx.cache[key] = (met, known, reason.astype(np.int16, copy=False),
-                              {k: v for k, v in needs.items() if v.any()})
+        ctx.cache[key] = (met, known, reason.astype(np.int16, copy=False), {k: v for k, v in needs.items() if v.any()})
     return ctx.cache[key]
 
 
@@ -373,11 +374,11 @@ def _apply_validity_and_requirements(node: Node, ctx: Ctx, award: Award, in_forc
                      award.detail, award.scalars)
     # Kleene and of the requirements and the item's own outcome
     unmet = known & ~met
-    item_says_no = status == NOT_ELIGIBLE
-    open_rows = ~known & ~item_says_no
-    status = pick(unmet, NOT_ELIGIBLE, pick(open_rows, NEEDS_INPUT_ITEM, status))
+    open_rows = ~known & (status != NOT_ELIGIBLE)
+    any_open = open_rows.any()
+    status = pick(unmet, NOT_ELIGIBLE, pick(open_rows, NEEDS_INPUT_ITEM, status) if any_open else status)
     reason = pick(unmet, unmet_reason, reason)
-    if open_rows.any():
+    if any_open:
         # the requirement's blank columns, with the item's own where it also needs input
         item_needs = (award.status == NEEDS_INPUT_ITEM) & open_rows
         names = _needs_names(award.reason[item_needs]) if item_needs.any() else {}
@@ -449,7 +450,7 @@ def entitlements(
 def _row_blocks(n: int) -> list[tuple[int, int]]:
     """Contiguous row ranges of about BLOCK_ROWS rows for a table of at least PARALLEL_ROWS rows (a block's
     columns stay in the processor's cache between one rule's steps), else the whole table."""
-    if n < PARALLEL_ROWS:
+    if n < PARALLEL_ROWS or STRATEGY != "blocks":
         return [(0, n)]
     count = max(round(n / BLOCK_ROWS), os.cpu_count() or 1)
     edges = [n * i // count for i in range(count + 1)]
@@ -460,38 +461,64 @@ def _compute(frame: pd.DataFrame, policies: PolicySet, as_of: dt.date, options: 
              nodes: list[Node]) -> tuple[dict[str, Award], dict[str, tuple]]:
     """Every item on the rows of ``frame``: requirements, validity, the amounts' bounds, then 就高不重复."""
     ctx = Ctx(frame, policies, as_of, options)
-    awards: dict[str, Award] = {}
-    for node in nodes:
+
+    def run(node: Node) -> Award:
         in_force = policies.policies[node.policy_id].in_force(as_of)
         node_ctx = ctx.for_node(node)
         raw = ITEMS[node.id](node_ctx) if node.kind != "info" and in_force else _info_award(node_ctx)
-        awards[node.id] = _apply_validity_and_requirements(node, node_ctx, raw, in_force)
-        _check_award(node.id, awards[node.id])
+        award = _apply_validity_and_requirements(node, node_ctx, raw, in_force)
+        _check_award(node.id, award)
+        return award
+
+    if STRATEGY == "items" and len(frame) >= PARALLEL_ROWS and (os.cpu_count() or 1) > 1:
+        for node in nodes:  # the columns and requirement masks many items share, built once before the threads
+            _requirements(ctx, node.requires)
+        with ThreadPoolExecutor(max_workers=min(len(nodes), os.cpu_count() or 1)) as pool:
+            awards = dict(zip((n.id for n in nodes), pool.map(run, nodes)))
+    else:
+        awards = {node.id: run(node) for node in nodes}
     return awards, _resolve_exclusivity(policies, awards, len(frame))
+
+
+class _JoinedDetail(Mapping):
+    """An item's details over every block, joined when a reason first shows them (most never are)."""
+
+    def __init__(self, pieces: list[Award]):
+        self._pieces = pieces
+        self._keys = list(dict.fromkeys(k for a in pieces for k in a.detail))
+        self._joined: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        if key not in self._keys:
+            raise KeyError(key)
+        if key not in self._joined:
+            # a value a block holds as a scalar (the same on its every row: no joint-lab count given) or not at
+            # all (a block where the item needs input throughout, whose reasons do not show it) spreads over its rows
+            dtype = next(a.detail[key].dtype for a in self._pieces if key in a.detail)
+            self._joined[key] = np.concatenate([
+                a.detail[key] if key in a.detail else
+                np.full(len(a.status), a.scalars[key][0] if key in a.scalars else 0, dtype=dtype)
+                for a in self._pieces])
+        return self._joined[key]
+
+    def __iter__(self):
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
 
 
 def _join_blocks(parts: list[tuple[dict[str, Award], dict[str, tuple]]]) -> tuple[dict[str, Award], dict[str, tuple]]:
     """The blocks' results as one: every per-row array joined in row order (the rows' own values, unchanged)."""
-    def joined(arrays):
-        return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
-
-    def detail(pieces: list[Award], key: str) -> np.ndarray:
-        # a value a block holds as a scalar (the same on its every row: joint labs none given) or not at all (a
-        # block where the item needs input throughout, whose reasons do not show it) is spread over its rows
-        dtype = next(a.detail[key].dtype for a in pieces if key in a.detail)
-        return joined([a.detail[key] if key in a.detail else
-                       np.full(len(a.status), a.scalars[key][0] if key in a.scalars else 0, dtype=dtype)
-                       for a in pieces])
-
     awards: dict[str, Award] = {}
     for item_id in parts[0][0]:
         pieces = [p[0][item_id] for p in parts]
-        keys = list(dict.fromkeys(k for a in pieces for k in a.detail))
+        detail = _JoinedDetail(pieces)
         awards[item_id] = Award(
-            joined([a.amount for a in pieces]), joined([a.status for a in pieces]), joined([a.reason for a in pieces]),
-            {k: detail(pieces, k) for k in keys},
-            {k: v for a in pieces for k, v in a.scalars.items() if k not in keys}, cleared=True)
-    won_by = {item_id: (members, joined([p[1][item_id][1] for p in parts]))
+            np.concatenate([a.amount for a in pieces]), np.concatenate([a.status for a in pieces]),
+            np.concatenate([a.reason for a in pieces]), detail,
+            {k: v for a in pieces for k, v in a.scalars.items() if k not in detail}, cleared=True)
+    won_by = {item_id: (members, np.concatenate([p[1][item_id][1] for p in parts]))
               for item_id, (members, _) in parts[0][1].items()}
     return awards, won_by
 
