@@ -84,7 +84,7 @@ def main() -> int:
     show("compare(baseline, one reform) incl. tables", timed(lambda: compare(parsed, [reforms[0]], args.as_of), args.repeats))
     mc = show(f"projection 2026–2028, {args.draws} Monte Carlo draws",
               timed(lambda: project(parsed, [2026, 2027, 2028], rd_growth=0.12, rd_growth_sd=0.15, draws=args.draws,
-                                    seed=1), 1))
+                                    seed=1), args.repeats))
     print(f"  ({args.rows:,} enterprises × {args.draws:,} draws × 3 years, baseline and reform: {mc:.1f} s)")
     return 0
 
