@@ -31,8 +31,6 @@ from calc.rules.base import (
 
 MONEY_DETAILS = frozenset({"stepped", "half", "room", "uncapped"})  # rule details that are amounts of money (fen)
 PARALLEL_ROWS = 200_000  # below this, threads cost more than they save
-STRATEGY = "blocks"
-BLOCK_ROWS = 250_000  # a block's int64 column is 2 MB: one rule's steps on a block stay in the processor's cache
 MONEY_COLUMNS = frozenset(c.name for c in ENTERPRISE_COLUMNS if c.kind == "money")
 
 # what an item's `requires:` words mean: (the column named when it is missing, a three-valued Col from a Ctx).
@@ -435,26 +433,8 @@ def entitlements(
     for node in nodes:
         if node.kind != "info" and node.id not in ITEMS:
             raise LookupError(f"item {node.id} has no rule in calc/rules")
-    frame, options = parsed.frame, dict(options or {})
-    blocks = _row_blocks(len(frame))
-    if len(blocks) == 1:
-        awards, won_by = _compute(frame, policies, as_of, options, nodes)
-    else:
-        # numpy releases the GIL on whole-column work: each thread takes a block of rows through every item
-        with ThreadPoolExecutor(max_workers=min(len(blocks), os.cpu_count() or 1)) as pool:
-            parts = list(pool.map(lambda b: _compute(frame.iloc[b[0]:b[1]], policies, as_of, options, nodes), blocks))
-        awards, won_by = _join_blocks(parts)
+    awards, won_by = _compute(parsed.frame, policies, as_of, dict(options or {}), nodes)
     return EntitlementResult(parsed, as_of, policies, nodes, awards, won_by)
-
-
-def _row_blocks(n: int) -> list[tuple[int, int]]:
-    """Contiguous row ranges of about BLOCK_ROWS rows for a table of at least PARALLEL_ROWS rows (a block's
-    columns stay in the processor's cache between one rule's steps), else the whole table."""
-    if n < PARALLEL_ROWS or STRATEGY != "blocks":
-        return [(0, n)]
-    count = max(round(n / BLOCK_ROWS), os.cpu_count() or 1)
-    edges = [n * i // count for i in range(count + 1)]
-    return list(zip(edges[:-1], edges[1:]))
 
 
 def _compute(frame: pd.DataFrame, policies: PolicySet, as_of: dt.date, options: dict,
@@ -470,57 +450,17 @@ def _compute(frame: pd.DataFrame, policies: PolicySet, as_of: dt.date, options: 
         _check_award(node.id, award)
         return award
 
-    if STRATEGY == "items" and len(frame) >= PARALLEL_ROWS and (os.cpu_count() or 1) > 1:
+    threads = min(len(nodes), os.cpu_count() or 1)
+    if len(frame) >= PARALLEL_ROWS and threads > 1:
+        # numpy releases the GIL on whole-column work, so the items of a large table share the cores (measured
+        # against blocks of rows in threads, whose joining cost more than it saved: README, Performance)
         for node in nodes:  # the columns and requirement masks many items share, built once before the threads
             _requirements(ctx, node.requires)
-        with ThreadPoolExecutor(max_workers=min(len(nodes), os.cpu_count() or 1)) as pool:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
             awards = dict(zip((n.id for n in nodes), pool.map(run, nodes)))
     else:
         awards = {node.id: run(node) for node in nodes}
     return awards, _resolve_exclusivity(policies, awards, len(frame))
-
-
-class _JoinedDetail(Mapping):
-    """An item's details over every block, joined when a reason first shows them (most never are)."""
-
-    def __init__(self, pieces: list[Award]):
-        self._pieces = pieces
-        self._keys = list(dict.fromkeys(k for a in pieces for k in a.detail))
-        self._joined: dict[str, np.ndarray] = {}
-
-    def __getitem__(self, key: str) -> np.ndarray:
-        if key not in self._keys:
-            raise KeyError(key)
-        if key not in self._joined:
-            # a value a block holds as a scalar (the same on its every row: no joint-lab count given) or not at
-            # all (a block where the item needs input throughout, whose reasons do not show it) spreads over its rows
-            dtype = next(a.detail[key].dtype for a in self._pieces if key in a.detail)
-            self._joined[key] = np.concatenate([
-                a.detail[key] if key in a.detail else
-                np.full(len(a.status), a.scalars[key][0] if key in a.scalars else 0, dtype=dtype)
-                for a in self._pieces])
-        return self._joined[key]
-
-    def __iter__(self):
-        return iter(self._keys)
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-
-def _join_blocks(parts: list[tuple[dict[str, Award], dict[str, tuple]]]) -> tuple[dict[str, Award], dict[str, tuple]]:
-    """The blocks' results as one: every per-row array joined in row order (the rows' own values, unchanged)."""
-    awards: dict[str, Award] = {}
-    for item_id in parts[0][0]:
-        pieces = [p[0][item_id] for p in parts]
-        detail = _JoinedDetail(pieces)
-        awards[item_id] = Award(
-            np.concatenate([a.amount for a in pieces]), np.concatenate([a.status for a in pieces]),
-            np.concatenate([a.reason for a in pieces]), detail,
-            {k: v for a in pieces for k, v in a.scalars.items() if k not in detail}, cleared=True)
-    won_by = {item_id: (members, np.concatenate([p[1][item_id][1] for p in parts]))
-              for item_id, (members, _) in parts[0][1].items()}
-    return awards, won_by
 
 
 class ItemBoundError(OverflowError):

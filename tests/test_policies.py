@@ -169,7 +169,7 @@ RULE_FILES = sorted((ROOT / "calc" / "rules").glob("*.py")) + [
 ALLOWED_LITERALS = {0, 1}  # identities
 # units, each declared once, and the one engineering threshold (when to use both cores): not policy numbers
 # and the display precision of a percentage (digits shown): not policy numbers either
-UNIT_CONSTANTS = ("FEN_PER_YUAN = 100", "PERCENT = 100", "PARALLEL_ROWS = ", "BLOCK_ROWS = ", "MAX_PERCENT_DIGITS = ",
+UNIT_CONSTANTS = ("FEN_PER_YUAN = 100", "PERCENT = 100", "PARALLEL_ROWS = ", "MAX_PERCENT_DIGITS = ",
                   "PERCENT_DECIMALS = ", "DECIMAL_BASE = 10")
 
 
