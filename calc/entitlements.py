@@ -363,7 +363,7 @@ def _apply_validity_and_requirements(node: Node, ctx: Ctx, award: Award, in_forc
     # zero is not a grant: a rule's result of 0 (a rate on 1 fen, no full step) is not_eligible, with its reason.
     # Counting first: with as many non-zero amounts as grants, no grant is a zero (the common case, one reduction)
     status, reason = award.status, award.reason
-    if node.kind != "info" and np.count_nonzero(amount) != np.count_nonzero(granted):
+    if node.kind != "info" and not award.positive and np.count_nonzero(amount) != np.count_nonzero(granted):
         zero = granted & (amount == 0)
         status = pick(zero, NOT_ELIGIBLE, status)
         reason = pick(zero, code("zero_amount"), reason)
@@ -495,7 +495,8 @@ def _resolve_exclusivity(policies: PolicySet, awards: dict[str, Award], n: int) 
         best, winner = amounts[0], np.zeros(n, dtype=np.int8)
         for i, amount in enumerate(amounts[1:], start=1):
             winner = pick(amount > best, np.int8(i), winner)  # strictly higher: an equal one stays with the first
-            best = np.maximum(best, amount)
+            if i < len(amounts) - 1:
+                best = np.maximum(best, amount)
         for i, m in enumerate(members):
             award = awards[m]
             loses = granted[i] & (winner != i)

@@ -134,3 +134,23 @@ def test_items_in_threads_give_what_one_thread_gives(monkeypatch):
     _same(threaded, one, len(parsed.frame))
     pd.testing.assert_frame_equal(threaded.items(), one.items())
     pd.testing.assert_frame_equal(threaded.wide, one.wide)
+
+
+@PROPERTY
+@given(st.lists(enterprise(), min_size=1, max_size=6), st.sets(st.sampled_from(E_MONEY + E_COUNTS + E_FLAGS),
+                                                               max_size=4))
+def test_a_rule_that_says_its_grants_are_positive_grants_no_zero(rows, blanks):
+    # Award.positive lets the engine skip the zero check; it must hold on every row, blanks included
+    from calc.inputs import load_enterprises
+    from calc.policies import default_policies
+    from calc.rules.base import GRANTED, ITEMS, Ctx
+    frame = pd.DataFrame([{**r, "enterprise_id": f"E{i}", **{b: None for b in blanks if i % 2}}
+                          for i, r in enumerate(rows)], dtype=object)
+    policies = default_policies()
+    ctx = Ctx(load_enterprises(frame).frame, policies, pd.Timestamp(AS_OF).date())
+    for node in policies.items():
+        if node.kind == "info" or not policies.policies[node.policy_id].in_force(ctx.as_of):
+            continue
+        award = ITEMS[node.id](ctx.for_node(node))
+        if award.positive:
+            assert (award.amount[award.status == GRANTED] > 0).all(), node.id

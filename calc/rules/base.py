@@ -318,6 +318,7 @@ class Award:
     detail: dict[str, np.ndarray] = field(default_factory=dict)  # values the reasons show, on the rows they name
     scalars: dict[str, tuple] = field(default_factory=dict)  # template field -> (value, unit), the same for every row
     cleared: bool = False  # the rule's amount is already 0 wherever its status is not granted
+    positive: bool = False  # every amount the rule grants is above 0 (no zero to turn into not_eligible)
 
 
 CRITERIA: dict[str, Callable[[Ctx], Check]] = {}
@@ -757,7 +758,7 @@ def by_rating(ctx: Ctx, column: str, amounts: dict[str, int], below_reason: str)
     reason = pick(~rating.known, code(f"needs:{column}"),
                   pick(granted, code("granted_by_rating"), code(below_reason)))
     return Award(amount, status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False),
-                 {"rating": rating.values}, cleared=True)
+                 {"rating": rating.values}, cleared=True, positive=True)  # granted where the amount is above 0
 
 
 def per_count(ctx: Ctx, column: str, amount_param: str, none_reason: str) -> Award:
@@ -779,7 +780,7 @@ def per_count(ctx: Ctx, column: str, amount_param: str, none_reason: str) -> Awa
         status = pick(~n.known, NEEDS_INPUT_ITEM, status)
         reason = pick(~n.known, code(f"needs:{column}"), reason)
     return Award(amount, status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False), {"count": n.values},
-                 {"unit": (unit, "yuan")}, cleared=True)
+                 {"unit": (unit, "yuan")}, cleared=True, positive=unit > 0)
 
 
 def on_flag(ctx: Ctx, column: str, amount: int, no_reason: str) -> Award:

@@ -247,7 +247,7 @@ def national_project_matching(ctx: Ctx) -> Award:
                               code("matching_rate"))
     reason = pick(ok, granted_reason, reason).astype(np.int16, copy=False)
     return Award(amount.astype(np.int64, copy=False), status, reason, {"half": half, "room": room},
-                 {"rate": (rate, "ratio"), "cap": (cap, "yuan")})
+                 {"rate": (rate, "ratio"), "cap": (cap, "yuan")}, positive=True)  # some room: amount above 0
 
 
 @item(f"{P}.national_platform_award")

@@ -138,7 +138,8 @@ def rd_growth_bonus(ctx: Ctx) -> Award:
     growth = growth_above(ctx, rd, prev, ctx.p("growth_rate"), ctx.option("zero_base"))
     ok, status, reason = decide(ctx, [(above, "rd_not_above_bonus_threshold"), (growth, "growth_not_above_rate")])
     reason = pick(ok, code("granted_fixed"), reason).astype(np.int16, copy=False)
-    return Award(pick(ok, ctx.p("amount"), 0).astype(np.int64, copy=False), status, reason, cleared=True)
+    return Award(pick(ok, ctx.p("amount"), 0).astype(np.int64, copy=False), status, reason, cleared=True,
+                 positive=ctx.p("amount") > 0)
 
 
 JOINT_LABS = "joint_labs"  # how many joint laboratories (a count column; blank = one lab)
