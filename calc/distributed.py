@@ -110,11 +110,20 @@ def _renumbered(errors: pd.DataFrame, offset: int) -> pd.DataFrame:
         return errors
     errors = errors.copy()
     errors["input_row"] = errors["input_row"] + offset
-    errors["message"] = [
-        _FIRST.sub(lambda m: f"(first used in row {int(m.group(1)) + offset})",
-                   _ROW.sub(lambda m: f"row {int(m.group(1)) + offset}", msg))
-        for msg in errors["message"]]
+    errors["message"] = [_first_row(_ROW.sub(lambda m: f"row {int(m.group(1)) + offset}", msg, count=1),
+                                    lambda row: row + offset)
+                         for msg in errors["message"]]
     return errors
+
+
+def _first_row(message: str, new: Callable[[int], int]) -> str:
+    """A duplicate's message with its "(first used in row N)" — the last one: an id may hold the same words —
+    renumbered by ``new``."""
+    found = list(_FIRST.finditer(message))
+    if not found:
+        return message
+    last = found[-1]
+    return f"{message[:last.start()]}(first used in row {new(int(last.group(1)))}){message[last.end():]}"
 
 
 def _peak_rss() -> int:
@@ -170,7 +179,7 @@ def _reject_duplicates(parsed: Any, raw: pd.DataFrame, table: str, offset: int, 
             & errors["message"].str.contains("(first used in row ", regex=False).to_numpy()
         if fix.any():
             errors = errors.copy()
-            errors.loc[fix, "message"] = [_FIRST.sub(f"(first used in row {firsts[i]})", m)
+            errors.loc[fix, "message"] = [_first_row(m, lambda _, first=firsts[i]: first)
                                           for i, m in zip(errors.loc[fix, "id"], errors.loc[fix, "message"])]
     frame = parsed.frame
     rows = frame["input_row"].to_numpy()
