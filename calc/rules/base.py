@@ -729,9 +729,10 @@ def decide(ctx: Ctx, conditions: list[tuple[Col, str]]) -> tuple[np.ndarray, np.
     The first condition known to fail (in the order listed) gives not_eligible and its reason, even where other
     inputs are blank; where none fails and one is unknown, needs_input names the blank inputs that would decide."""
     tri = k_and(*(c for c, _ in conditions))
-    reason = np.zeros(ctx.n, dtype=np.int16)
+    reason = np.int16(0)  # a scalar until the first condition: one pass instead of three
     for col, key in reversed(conditions):
-        reason = pick(col.known & ~col.values, code(key), reason)
+        reason = pick(~col.values if col.complete else col.known & ~col.values, code(key), reason)
+    reason = np.asarray(reason, dtype=np.int16) if np.ndim(reason) else np.zeros(ctx.n, dtype=np.int16)
     if tri.complete:
         return tri.values, pick(tri.values, GRANTED, NOT_ELIGIBLE).astype(np.int8, copy=False), reason
     missing = {k: v & ~tri.known for k, v in tri.missing().items()}
