@@ -458,12 +458,14 @@ def _parse_by_uniques(
 # distinct value.  So the values and the error messages are the reference's by construction; tests/
 # test_inputs_fast.py checks the two against each other on random cells.
 
-#: Text money a vectorised kernel reads without Python: ``¥``? digits (or comma-grouped digits), an optional
+#: Text money the vectorised kernel reads without Python: ``¥``? digits (or comma-grouped digits), an optional
 #: fraction, an optional unit (亿元 亿 万元 万 元).  Nothing NFKC, case folding or removing white space would change,
-#: no sign, no exponent: exactly the cells where parse_money's normalisation is the identity.
-_FAST_MONEY_RE = r"^(?:¥)?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?(?:亿元|亿|万元|万|元)?$"
-_UTF8_UNIT_POWER = {0x87: 4, 0xBF: 8, 0x83: 0}  # last byte of 万 (E4 B8 87), 亿 (E4 BA BF), 元 (E5 85 83)
-_FAST_INT_BYTES = 18  # an integer part of at most 18 bytes (digits and commas) is below 10**18: parsed in int64
+#: no sign, no exponent: exactly the cells where parse_money's normalisation is the identity.  (What
+#: :func:`_money_chunk` checks byte by byte; tests/test_inputs_fast.py holds this pattern against it.)
+FAST_MONEY_PATTERN = r"^(?:¥)?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?(?:亿元|亿|万元|万|元)?$"
+_WAN, _YI, _YUAN = (int.from_bytes(ch.encode(), "little") for ch in "万亿元")
+_FAST_DIGITS = 18  # at most 18 digits (commas and dot aside) a cell: below 10**18, parsed in int64
+_FAST_CHUNK = 1 << 16  # cells a chunk
 _POW10 = 10 ** np.arange(19, dtype=np.int64)
 _FAST_MAX_BYTES = _MAX_TEXT_LEN  # bytes ≥ characters: a cell of at most 60 bytes is at most 60 characters
 
@@ -602,75 +604,142 @@ def _money_from_arrow(arr: Any, power: int) -> tuple[np.ndarray, np.ndarray, np.
     """Vectorised reading of the cells of ``arr`` in the fast grammar.
 
     Returns (fen int64, accepted bool, blank bool): ``accepted`` cells are read exactly as parse_money reads them;
-    ``blank`` cells are null or empty (missing); every other cell is for the reference.
+    ``blank`` cells are null or empty (missing); every other cell is for the reference.  Whole columns, chunk by
+    chunk (the working arrays of a chunk stay in the processor's cache).
+    """
+    n = len(arr)
+    if n <= _FAST_CHUNK:
+        return _money_chunk(arr, power)
+    fen = np.empty(n, dtype=np.int64)
+    accepted = np.empty(n, dtype=bool)
+    blank = np.empty(n, dtype=bool)
+    for i in range(0, n, _FAST_CHUNK):
+        part = slice(i, i + _FAST_CHUNK)
+        fen[part], accepted[part], blank[part] = _money_chunk(arr.slice(i, _FAST_CHUNK), power)
+    return fen, accepted, blank
+
+
+def _money_chunk(arr: Any, power: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_money_from_arrow` of one chunk.  No regular expression and no Python step per cell:
+
+    1. the affixes by their bytes: ``¥`` (C2 A5) first; 万 亿 元 (three UTF-8 bytes each), 万元 or 亿元 last;
+    2. the commas and dots by position: each found in the data buffer and given its cell; a cell is refused with
+       two dots, a dot first or last in its number, more decimals than fen, or a comma not 4k bytes before the dot
+       (or the end) or with more than 3 digits before the first comma;
+    3. the number of each accepted cell is its bytes without affixes, commas and dot: those bytes (one copy of the
+       data buffer without commas and dots) are checked to be ASCII digits and parsed by arrow as int64, at most 18
+       digits a cell, then scaled to fen (× 10^(unit + 2 − decimals)) and bounded by MAX_FEN.
     """
     pa, pc = _pa()
     n = len(arr)
     starts, ends = _offsets(arr)
     nbytes = ends - starts
-    blank = (nbytes == 0) | (arr.is_null().to_numpy(zero_copy_only=False) if arr.null_count else False)
+    blank = nbytes == 0
+    if arr.null_count:
+        blank |= arr.is_null().to_numpy(zero_copy_only=False)
     fen = np.zeros(n, dtype=np.int64)
-    accepted = np.zeros(n, dtype=bool)
-    cand = np.flatnonzero(~blank & (nbytes <= _FAST_MAX_BYTES))
-    if not len(cand):
-        return fen, accepted, blank
-    sub = arr if len(cand) == n else arr.take(pa.array(cand, type=pa.int64()))
-    data = _data(arr)
-    # 1. plain whole numbers (a CSV of numbers): ASCII digits only, at most 15 of them, in the column's unit
-    plain = (nbytes[cand] <= 15) & pc.fill_null(pc.ascii_is_decimal(sub), False).to_numpy(zero_copy_only=False)
-    p = cand[plain]
-    if len(p):
-        whole = _substring_ints(arr, starts[p], ends[p], np.ones(len(p), dtype=bool), strip_commas=False)
-        factor = 10 ** (power + 2)
-        good = whole <= MAX_FEN // factor
-        fen[p] = np.where(good, whole * factor, 0)
-        accepted[p] = good
-    # 2. the rest of the grammar ([¥] integer or comma groups [. fraction] [unit]), checked by RE2, then cut into
-    #    its parts by byte position and the parts parsed by arrow
-    o = np.flatnonzero(~plain)
-    if not len(o):
-        return fen, accepted, blank
-    checked = sub if len(o) == len(cand) else sub.take(pa.array(o, type=pa.int64()))
-    matched = pc.fill_null(pc.match_substring_regex(checked, _FAST_MONEY_RE), False).to_numpy(zero_copy_only=False)
-    if not matched.any():
-        return fen, accepted, blank
-    rows = cand[o]
-    st, en = starts[rows], ends[rows]
-    s0 = st + 2 * (data[st] == 0xC2)  # ¥ = C2 A5 (a digit otherwise)
-    last = data[en - 1]
-    row_power = np.full(len(rows), power, dtype=np.int64)
-    for byte, unit_power in _UTF8_UNIT_POWER.items():  # 万 亿 元: three bytes each
-        row_power[last == byte] = unit_power
-    suffix = 3 * (last >= 0x80)
-    before = data[np.maximum(en - 4, 0)]  # 万元 / 亿元: 元 after 万 or 亿
-    two = (last == 0x83) & (en - st >= 6) & ((before == 0x87) | (before == 0xBF))
-    if two.any():
-        row_power[two] = np.where(before[two] == 0x87, 4, 8)
-        suffix = suffix + 3 * two
-    e0 = en - suffix
-    has_dot = np.zeros(len(rows), dtype=bool)
-    dot = e0
-    if (data == 0x2E).any():
-        found = pc.fill_null(pc.find_substring(checked, "."), -1).to_numpy(zero_copy_only=False)
-        has_dot = matched & (found >= 0)
-        dot = np.where(has_dot, st + found, e0)
-    frac_bytes = np.where(has_dot, e0 - dot - 1, 0)
-    ok = matched & (dot - s0 <= _FAST_INT_BYTES) & (frac_bytes <= row_power + 2)
-    if (data == 0x2C).any():  # comma groups: only those cells' integer parts go through a replace
-        grouped = ok & pc.fill_null(pc.match_substring(checked, ","), False).to_numpy(zero_copy_only=False)
-        whole = _substring_ints(arr, s0, dot, ok & ~grouped, strip_commas=False)
-        g = np.flatnonzero(grouped)
-        whole[g] = _substring_ints(arr, s0[g], dot[g], ok[g], strip_commas=True)
-    else:
-        whole = _substring_ints(arr, s0, dot, ok, strip_commas=False)
-    frac = _substring_ints(arr, dot + 1, e0, ok & has_dot, strip_commas=False) if has_dot.any() else 0
-    row_factor = _POW10[row_power + 2]
-    ok &= whole <= MAX_FEN // row_factor
-    value = np.where(ok, whole, 0) * row_factor + frac * _POW10[np.where(ok, row_power + 2 - frac_bytes, 0)]
-    ok &= value <= MAX_FEN
-    fen[rows] = np.where(ok, value, 0)
-    accepted[rows] = ok
-    return fen, accepted, blank
+    cand = ~blank & (nbytes <= _FAST_MAX_BYTES)
+    if not n or not cand.any():
+        return fen, np.zeros(n, dtype=bool), blank
+    lo = int(starts[0])
+    data = _data(arr)[lo: int(ends[-1])]
+    st, en = (starts - lo, ends - lo) if lo else (starts, ends)
+    padded = np.zeros(len(data) + 8, dtype=np.uint8)  # reads a few bytes past a cell's end never leave the array
+    padded[: len(data)] = data
+    ok = cand.copy()
+    # 1. affixes: ¥ before (C2 A5), a unit after (万 E4 B8 87, 亿 E4 BA BF, 元 E5 85 83; 万元 and 亿元)
+    s0, prefix, suffix = st, None, None  # prefix: where each ¥ starts; suffix: where each unit ends (3 bytes, 6 bytes)
+    rows = np.flatnonzero(cand & (padded[st] == 0xC2))
+    if len(rows):
+        rows = rows[(padded[st[rows] + 1] == 0xA5) & (nbytes[rows] >= 3)]
+        s0 = st.copy()
+        s0[rows] += 2
+        prefix = st[rows]
+    e0, row_power = en, np.full(n, power, dtype=np.int64)
+    rows = np.flatnonzero(cand & (padded[en - 1] >= 0x80))  # en - 1 is -1 only for an empty cell (not a candidate)
+    rows = rows[en[rows] - s0[rows] >= 4]
+    if len(rows):
+        code = _utf8_code(padded, en[rows] - 3)
+        unit = np.full(len(rows), -1, dtype=np.int64)
+        unit[code == _WAN] = 4
+        unit[code == _YI] = 8
+        unit[code == _YUAN] = 0
+        two = np.flatnonzero((unit == 0) & (en[rows] - s0[rows] >= 7))
+        suffix = 3 * (unit >= 0)
+        if len(two):
+            before = _utf8_code(padded, en[rows[two]] - 6)
+            both = (before == _WAN) | (before == _YI)
+            unit[two[both]] = np.where(before[both] == _WAN, 4, 8)
+            suffix[two[both]] = 6
+        has = unit >= 0
+        rows, unit, suffix = rows[has], unit[has], suffix[has]
+        e0 = en.copy()
+        e0[rows] -= suffix
+        row_power[rows] = unit
+        suffix = (en[rows], en[rows[suffix == 6]])
+    # 2. commas and dots, each with its cell (offsets are contiguous: every byte of the window is in one cell)
+    marked = (data | 2) == 0x2E  # 0x2C ',' and 0x2E '.', and no other byte
+    marks = np.flatnonzero(marked)
+    frac = np.zeros(n, dtype=np.int64)
+    per_cell = None
+    if len(marks):
+        cell = np.searchsorted(st, marks, side="right") - 1
+        is_dot = data[marks] == 0x2E
+        per_cell = np.bincount(cell, minlength=n)
+        int_end = e0
+        d_cell, d_pos = cell[is_dot], marks[is_dot]
+        if len(d_cell):
+            twice = d_cell[1:][d_cell[1:] == d_cell[:-1]]  # a second dot
+            d_frac = e0[d_cell] - d_pos - 1
+            bad = (d_pos <= s0[d_cell]) | (d_frac < 1) | (d_frac > row_power[d_cell] + 2)
+            ok[d_cell[bad]] = False
+            ok[twice] = False
+            frac[d_cell] = d_frac
+            int_end = e0.copy()
+            int_end[d_cell] = d_pos
+        c_cell, c_pos = cell[~is_dot], marks[~is_dot]
+        if len(c_cell):
+            end = int_end[c_cell]
+            bad = (c_pos <= s0[c_cell]) | (c_pos >= end) | ((end - c_pos) % 4 != 0)
+            ok[c_cell[bad]] = False
+            first = np.flatnonzero(np.r_[True, c_cell[1:] != c_cell[:-1]])  # each cell's commas are consecutive
+            cells = c_cell[first]
+            count = np.diff(np.r_[first, len(c_cell)])
+            lead = int_end[cells] - s0[cells] - 4 * count  # digits before the first comma
+            ok[cells[(lead < 1) | (lead > 3)]] = False
+    # 3. the digits: the data without affixes, commas and dots holds each cell's number, one string a cell
+    keep = ~marked
+    if prefix is not None:
+        keep[prefix] = False
+        keep[prefix + 1] = False
+    if suffix is not None:
+        for k in (1, 2, 3):
+            keep[suffix[0] - k] = False
+        for k in (4, 5, 6):
+            keep[suffix[1] - k] = False
+    packed = data[keep]
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(nbytes - (0 if per_cell is None else per_cell) - (s0 - st) - (en - e0), out=offsets[1:])
+    digits = offsets[1:] - offsets[:-1]
+    ok &= (digits >= 1) & (digits <= _FAST_DIGITS)
+    junk = np.flatnonzero((packed - np.uint8(0x30)) > 9)  # bytes that are not ASCII digits
+    if len(junk):
+        ok[np.searchsorted(offsets, junk, side="right") - 1] = False
+    if not ok.any():
+        return fen, ok, blank
+    parsed = pc.cast(pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(packed),
+                                                      pa.py_buffer(np.packbits(ok, bitorder="little"))), pa.int64())
+    number = np.frombuffer(parsed.buffers()[1], dtype=np.int64)[parsed.offset: parsed.offset + n]
+    scale = _POW10.take(np.where(ok, row_power + 2 - frac, 0))
+    ok &= number <= MAX_FEN // scale
+    np.multiply(number, scale, out=fen, where=ok)
+    return fen, ok, blank
+
+
+def _utf8_code(padded: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The three bytes at ``at`` … ``at + 2`` as one number (b0 | b1 << 8 | b2 << 16)."""
+    return (padded[at].astype(np.int32) | padded[at + 1].astype(np.int32) << 8
+            | padded[at + 2].astype(np.int32) << 16)
 
 
 # --------------------------------------------------------------------------- formatting

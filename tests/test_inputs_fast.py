@@ -35,7 +35,9 @@ from calc.inputs import (
     load_enterprises,
 )
 from calc.limits import MAX_COUNT, MAX_MONEY_FEN
-from calc.money import MoneyError, parse_money, parse_money_column
+import re
+
+from calc.money import _FAST_CHUNK, FAST_MONEY_PATTERN, MoneyError, _money_from_arrow, parse_money, parse_money_column
 
 COL = {c.name: c for c in ENTERPRISE_COLUMNS}
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -155,6 +157,46 @@ def test_text_money_fast_equals_reference(cells: list[str], unit: str) -> None:
     assert column_money(pd.Series(cells, dtype=object), unit) == expected  # object column: converted to arrow
     assert column_money(pd.Series(cells, dtype=pd.ArrowDtype(pa.string())), unit) == expected
     assert column_money(pd.Series(cells, dtype=pd.StringDtype("python")), unit) == expected
+
+
+HOSTILE_PIECES = ["0", "1", "9", "00", "123", "1234", ",", ",,", ".", "..", "¥", "￥", "万", "亿", "元", "万元", "亿元", "元元",
+                  "圆", " ", "\u3000", "-", "e5", "１", "\u00a5\u00a5", "中", "\x87", "é", ",000", ",00", ".5", "000000"]
+
+
+@SETTINGS
+@given(st.lists(st.lists(st.sampled_from(HOSTILE_PIECES), max_size=8).map("".join), min_size=1, max_size=60),
+       st.sampled_from(list(UNITS)), st.integers(0, 5))
+@example(["1,234.56万", "¥1,234", "12,34", ",123", "1,2345", "1234,567", "1.", ".5", "1..2", "1,000.5,0", "¥万", "¥",
+          "5万元", "5元元", "5万万", "¥¥5", "0.0000亿", "999999999999999999", "1000000000000000000", "1" * 61,
+          "100,000,000,000.01亿", "10,000,000,000,000.00", "10,000,000,000,000.01"], "yuan", 0)
+def test_money_kernel_accepts_only_the_grammar_and_reads_as_the_reference(cells: list[str], unit: str, skip: int) -> None:
+    # the byte-level kernel (no regular expression, no Python per cell) accepts a cell only if it matches the fast
+    # grammar's pattern, and reads it as parse_money does; every cell the pattern matches within 18 digits, the
+    # fraction within one fen and the bound is accepted.  On a slice (the array starts inside its buffers).
+    arr = pa.array(["x"] * skip + cells, pa.large_string()).slice(skip)
+    fen, accepted, blank = _money_from_arrow(arr, {"yuan": 0, "wan": 4, "yi": 8}[unit])
+    for cell, f, ok, b in zip(cells, fen.tolist(), accepted.tolist(), blank.tolist()):
+        assert b == (cell == "")
+        matched = re.fullmatch(FAST_MONEY_PATTERN.strip("^$"), cell) is not None
+        if ok:
+            assert matched and f == parse_money(cell, unit, allow_float=True), cell
+        elif matched:  # refused only beyond int64's 18 digits, finer than a fen or above the bound: the reference's
+            written = next((u for end, u in (("万元", "wan"), ("亿元", "yi"), ("万", "wan"), ("亿", "yi"), ("元", "yuan"))
+                            if cell.endswith(end)), unit)
+            number = re.sub(r"[^0-9.]", "", cell)
+            whole, _, fraction = number.partition(".")
+            digits = whole + fraction
+            assert (len(digits) > 18 or len(fraction) > UNITS[written]
+                    or int(digits) * 10 ** (UNITS[written] - len(fraction)) > MAX_MONEY_FEN), cell
+
+
+def test_money_kernel_over_many_chunks() -> None:
+    # a column longer than a chunk: read chunk by chunk, each chunk a slice of the same buffers
+    cells = ["1,234.56万", "", "¥300,000", "0.58亿", "1.005", "12,34", "300000元"] * (_FAST_CHUNK // 3)
+    fen, accepted, blank = _money_from_arrow(pa.array(cells, pa.string()), 0)
+    want = {"1,234.56万": 1_234_560_000, "¥300,000": 30_000_000, "0.58亿": 5_800_000_000, "300000元": 30_000_000}
+    assert fen.tolist() == [want.get(c, 0) for c in cells]
+    assert accepted.tolist() == [c in want for c in cells] and blank.tolist() == [c == "" for c in cells]
 
 
 @SETTINGS
