@@ -11,8 +11,6 @@ table (one row per enterprise and item, with reasons and citations: for reports)
 from __future__ import annotations
 
 import datetime as dt
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
@@ -26,11 +24,10 @@ from calc.limits import MAX_DATE, MAX_ITEM_FEN, MIN_DATE
 from calc.policies import Node, PolicySet, default_policies
 from calc.rules.base import (
     DUPLICATE, FEN_PER_YUAN, GRANTED, INT64_MAX, ITEMS, NEEDS_INPUT_ITEM, NOT_ELIGIBLE, NOT_IN_FORCE, REASON_KEYS,
-    STATUSES, Award, Col, Ctx, code, first_of, k_and, k_or, needs_reasons, pick, reason_keys, truth,
+    STATUSES, Award, Col, Ctx, code, first_of, k_and, k_or, needs_reasons, pick, truth,
 )
 
 MONEY_DETAILS = frozenset({"stepped", "half", "room", "uncapped"})  # rule details that are amounts of money (fen)
-PARALLEL_ROWS = 200_000  # below this, threads cost more than they save
 MONEY_COLUMNS = frozenset(c.name for c in ENTERPRISE_COLUMNS if c.kind == "money")
 
 # what an item's `requires:` words mean: (the column named when it is missing, a three-valued Col from a Ctx).
@@ -439,27 +436,18 @@ def entitlements(
 
 def _compute(frame: pd.DataFrame, policies: PolicySet, as_of: dt.date, options: dict,
              nodes: list[Node]) -> tuple[dict[str, Award], dict[str, tuple]]:
-    """Every item on the rows of ``frame``: requirements, validity, the amounts' bounds, then 就高不重复."""
-    ctx = Ctx(frame, policies, as_of, options)
+    """Every item on the rows of ``frame``: requirements, validity, the amounts' bounds, then 就高不重复.
 
-    def run(node: Node) -> Award:
+    In one thread: items in threads, and blocks of rows in threads, were both measured slower than one thread on
+    this project's 2-core benchmark machine (README, Performance), though numpy releases the GIL."""
+    ctx = Ctx(frame, policies, as_of, options)
+    awards = {}
+    for node in nodes:
         in_force = policies.policies[node.policy_id].in_force(as_of)
         node_ctx = ctx.for_node(node)
         raw = ITEMS[node.id](node_ctx) if node.kind != "info" and in_force else _info_award(node_ctx)
-        award = _apply_validity_and_requirements(node, node_ctx, raw, in_force)
-        _check_award(node.id, award)
-        return award
-
-    threads = min(len(nodes), os.cpu_count() or 1)
-    if len(frame) >= PARALLEL_ROWS and threads > 1:
-        # numpy releases the GIL on whole-column work, so the items of a large table share the cores (measured
-        # against blocks of rows in threads, whose joining cost more than it saved: README, Performance)
-        for node in nodes:  # the columns and requirement masks many items share, built once before the threads
-            _requirements(ctx, node.requires)
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            awards = dict(zip((n.id for n in nodes), pool.map(run, nodes)))
-    else:
-        awards = {node.id: run(node) for node in nodes}
+        awards[node.id] = _apply_validity_and_requirements(node, node_ctx, raw, in_force)
+        _check_award(node.id, awards[node.id])
     return awards, _resolve_exclusivity(policies, awards, len(frame))
 
 

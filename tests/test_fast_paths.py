@@ -9,7 +9,6 @@ computed beside one blank row (whose blanks send every column down the general p
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -118,22 +117,6 @@ def test_a_rule_that_says_its_amounts_are_cleared_pays_nothing_where_it_does_not
         award = ITEMS[node.id](ctx.for_node(node))
         if award.cleared:
             assert (award.amount[award.status != GRANTED] == 0).all(), node.id
-
-
-def test_items_in_threads_give_what_one_thread_gives(monkeypatch):
-    # a large table's items run in threads (one per core); lowered here so the samples take that path
-    import sys
-
-    from calc import SAMPLES, load_enterprises
-    engine = sys.modules["calc.entitlements"]
-    parsed = load_enterprises(SAMPLES / "population.csv")
-    one = entitlements(parsed, as_of=AS_OF)
-    monkeypatch.setattr(engine, "PARALLEL_ROWS", 1)
-    monkeypatch.setattr(engine.os, "cpu_count", lambda: 2)
-    threaded = entitlements(parsed, as_of=AS_OF)
-    _same(threaded, one, len(parsed.frame))
-    pd.testing.assert_frame_equal(threaded.items(), one.items())
-    pd.testing.assert_frame_equal(threaded.wide, one.wide)
 
 
 @PROPERTY

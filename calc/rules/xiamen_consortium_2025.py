@@ -13,7 +13,7 @@ from calc.rules.base import (
     first_of, pick,
     by_rating,
     GRANTED, NEEDS_INPUT_ITEM, NOT_ELIGIBLE, Award, Check, Col, Ctx, all_members, apply_scope, check_from, code,
-    criterion, decide, flag_check, item, k_and, k_compare, k_not, k_or, k_sum, mul_rate, needs_reasons, on_flag,
+    criterion, decide, flag_check, item, k_and, k_not, k_or, k_sum, mul_rate,
     per_count, platform_at_least, round_amount, threshold_check, truth, years_rd_test, declare_year_span,
 )
 

@@ -14,7 +14,7 @@ from calc.rules.base import (
     by_rating,
     code, declare_range, decide, truth,
     GRANTED, NEEDS_INPUT_ITEM, NOT_ELIGIBLE, Award, Col, Ctx, item, k_compare, k_greater, mul_rate, on_flag,
-    per_count, ratio_at_least, round_amount,
+    per_count, ratio_at_least,
 )
 
 P = "xiamen_sti_measures"
