@@ -27,6 +27,7 @@ from calc.inputs import (
     _PY_SPACE,
     ENTERPRISE_COLUMNS,
     _maybe_duplicates,
+    _strictly_increasing,
     _parse_bool,
     _parse_category,
     _parse_count,
@@ -338,6 +339,32 @@ def test_duplicate_found_among_many_rows() -> None:
     assert parsed.errors["input_row"].tolist() == [n]
     assert "duplicate enterprise_id '91350200MA00000007' (first used in row 8)" in parsed.errors["message"].iloc[0]
     assert not _maybe_duplicates(pa.array(ids[:-1], pa.large_string()), np.ones(n - 1, dtype=bool))
+
+
+@SETTINGS
+@given(st.lists(st.text(st.sampled_from("E0129é中\x00"), max_size=6), min_size=2, max_size=40), st.data())
+def test_ids_in_order_are_distinct_and_a_repeat_is_never_missed(values: list[str], data) -> None:
+    # ids numbered in order (by length, then bytes) are proved distinct by comparing neighbours; the proof never
+    # holds when two kept cells are equal, in order or not
+    ordered = sorted(set(values), key=lambda v: (len(v.encode()), v.encode()))
+    keep_all = np.ones(len(ordered), dtype=bool)
+    assert _strictly_increasing(pa.array(ordered, pa.large_string()), keep_all)
+    assert not _maybe_duplicates(pa.array(ordered, pa.large_string()), keep_all)
+    keep = np.array(data.draw(st.lists(st.booleans(), min_size=len(values), max_size=len(values))))
+    kept = [v for v, k in zip(values, keep) if k]
+    if len(set(kept)) < len(kept):
+        assert not _strictly_increasing(pa.array(values, pa.string()), keep)
+        assert _maybe_duplicates(pa.array(values, pa.string()), keep)
+
+
+def test_numbered_ids_with_a_repeat_in_the_middle() -> None:
+    # E1 … E12 in order, E7 again after E12 (in order by length, not by value): rejected on its row, the rest kept
+    ids = [f"E{i}" for i in range(1, 13)] + ["E7"] + [f"E{i}" for i in range(13, 20)]
+    assert _strictly_increasing(pa.array(ids[:12]), np.ones(12, dtype=bool))
+    assert not _strictly_increasing(pa.array(ids), np.ones(len(ids), dtype=bool))
+    parsed = load_enterprises(pd.DataFrame({"enterprise_id": ids}))
+    assert parsed.errors["input_row"].tolist() == [13] and len(parsed.frame) == len(ids) - 1
+    assert "duplicate enterprise_id 'E7' (first used in row 7)" in parsed.errors["message"].iloc[0]
 
 
 def test_fast_frame_matches_object_frame() -> None:
