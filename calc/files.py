@@ -274,8 +274,10 @@ def parquet_layout(files: Sequence[Path], described: str, limits: Limits,
 
 
 def read_parquet_part(pieces: Sequence[tuple[Path, Sequence[int]]], names: Sequence[str], described: str) -> pd.DataFrame:
-    """Row groups of Parquet files, ``[(file, [row group, …]), …]``, as a frame of raw cells (text as str or None,
-    integers with gaps as Python ints), the columns ``names`` under their checked headers."""
+    """Row groups of Parquet files, ``[(file, [row group, …]), …]``, as a frame of raw cells, the columns ``names``
+    under their checked headers.  Columns stay arrow or numpy, never a Python object a cell: text as pandas' own
+    ``str`` (arrow-backed, NaN where missing, as a CSV is read), integers as numpy (``Int64`` with gaps, exact),
+    booleans as ``boolean``, decimals as arrow decimals, floats as float64; dates as Python dates."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -286,17 +288,25 @@ def read_parquet_part(pieces: Sequence[tuple[Path, Sequence[int]]], names: Seque
         raise InputError(f"cannot read {described} as Parquet: {escape_controls(str(exc))}") from None
     header = [n if n.strip() else f"(column {_column_letter(i)})" for i, n in enumerate(names)]
     header = [h.strip() for h in header]
+    text = pd.StringDtype("pyarrow", na_value=np.nan)
     columns = {}
     for i, name in enumerate(header):
         column = table.column(i)
         if pa.types.is_dictionary(column.type):
             column = column.cast(column.type.value_type)
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            # text as str (None where missing), as a CSV is read; an over-long cell is named by the loaders
-            values = column.to_numpy(zero_copy_only=False)
-            columns[name] = values.astype(object, copy=not values.flags.writeable)  # Arrow's may be read-only
-        else:  # integers with gaps as Python ints (exact), not floats
-            columns[name] = column.to_pandas(integer_object_nulls=True, date_as_object=True)
+        t = column.type
+        if pa.types.is_string(t) or pa.types.is_large_string(t):
+            # the loaders name an over-long cell; arrow's buffers are kept (no Python string a cell)
+            columns[name] = pd.Series(pd.arrays.ArrowStringArray(column), dtype=text)
+        elif pa.types.is_integer(t) and column.null_count:
+            columns[name] = column.to_pandas(types_mapper={t: pd.api.types.pandas_dtype(
+                f"{'U' if pa.types.is_unsigned_integer(t) else ''}Int{t.bit_width}")}.get)
+        elif pa.types.is_boolean(t) and column.null_count:
+            columns[name] = column.to_pandas(types_mapper={t: pd.BooleanDtype()}.get)
+        elif pa.types.is_decimal(t):
+            columns[name] = pd.Series(pd.arrays.ArrowExtensionArray(column))
+        else:  # numbers and booleans without gaps as numpy; dates as Python dates; an all-null column as objects
+            columns[name] = column.to_pandas(date_as_object=True)
     frame = pd.DataFrame(columns)
     frame.columns = header
     return frame
@@ -353,51 +363,75 @@ def _cell_text(v: Any) -> str:
     return str(v)
 
 
-def _count_lines(path: Path, limits: Limits) -> tuple[int, bool]:
-    """(number of line breaks, whether the whole file was read), reading the file in blocks; stops once past the
-    row limit."""
-    lines = 0
+def _count_lines(path: Path, limits: Limits) -> tuple[int, bool, bool]:
+    """(number of line breaks, whether the whole file was read, whether it holds a double quote), reading the file
+    in blocks; stops once past the row limit."""
+    lines, quoted = 0, False
     with path.open("rb") as fh:
         while True:
             block = fh.read(16 * 1024 * 1024)
             if not block:
-                return lines, True
+                return lines, True, quoted
             lines += block.count(b"\n")
+            quoted = quoted or b'"' in block
             if lines > limits.max_rows + 1:
-                return lines, not fh.read(1)
+                return lines, not fh.read(1), True
 
 
-def _read_csv(path: Path, described: str, limits: Limits) -> pd.DataFrame:
-    lines, complete = _count_lines(path, limits)
-    if lines - 1 > limits.max_rows:  # the header and a final line break: lines ≥ data rows
-        counted = f"{lines - 1:,} lines below its header" if complete else f"more than {limits.max_rows:,} lines"
-        raise LimitError(f"{described} has {counted}, above the limit of {limits.max_rows:,} rows "
-                         + _limit_hint("rows"), "rows", lines - 1 if complete else None, limits.max_rows)
-    encoding = _csv_encoding(path)
+def _csv_header(path: Path, encoding: str, described: str) -> tuple[list[str] | None, int]:
+    """The first row with something in it, and the blank rows above it."""
     header, blank_lines = None, 0
     try:
         with path.open("r", encoding=encoding, newline="") as fh:
-            for row in csv.reader(fh):  # the header is the first row with something in it
+            for row in csv.reader(fh):
                 if any(cell.strip() for cell in row):
                     header = row
                     break
                 blank_lines += 1
     except csv.Error as exc:
         raise InputError(f"cannot read {described} as CSV: {escape_controls(str(exc))}") from None
-    if header is None:
-        raise InputError(f"{described} is empty (no header row)")
-    if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
-        separator = "semicolons" if ";" in header[0] else "tabs"
-        raise InputError(f"{described}: the header is one column, {shown(header[0])}, with {separator} inside: save "
-                         "the file as comma-separated CSV")
-    names = _check_header(header, described, limits)
-    cells = max(lines - 1, 0) * len(names)
-    if cells > limits.max_cells:
-        raise LimitError(f"{described} has {len(names):,} columns × {lines - 1:,} lines = {cells:,} cells, above the "
-                         f"limit of {limits.max_cells:,} " + _limit_hint("cells"), "cells", cells, limits.max_cells)
-    frame = _read_csv_arrow(path, encoding, blank_lines + 1, names)
-    if frame is not None:
-        return frame
+    return header, blank_lines
+
+
+def _read_csv(path: Path, described: str, limits: Limits) -> pd.DataFrame:
+    lines, complete, quoted = _count_lines(path, limits)
+    if lines - 1 > limits.max_rows:  # the header and a final line break: lines ≥ data rows
+        counted = f"{lines - 1:,} lines below its header" if complete else f"more than {limits.max_rows:,} lines"
+        raise LimitError(f"{described} has {counted}, above the limit of {limits.max_rows:,} rows "
+                         + _limit_hint("rows"), "rows", lines - 1 if complete else None, limits.max_rows)
+    # UTF-8 is taken on trust until a reader finds a byte that is not (arrow checks every cell it reads): the
+    # file is decoded once, by arrow, not once more beforehand; only then is the whole file checked (GB18030?)
+    encoding, checked = "utf-8-sig", False
+    _refuse_utf16(path)
+    while True:
+        try:
+            header, blank_lines = _csv_header(path, encoding, described)
+        except UnicodeDecodeError:
+            encoding, checked = _csv_encoding(path), True
+            continue
+        if header is None:
+            if not checked:
+                encoding, checked = _csv_encoding(path), True
+            raise InputError(f"{described} is empty (no header row)")
+        if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
+            separator = "semicolons" if ";" in header[0] else "tabs"
+            raise InputError(f"{described}: the header is one column, {shown(header[0])}, with {separator} inside: "
+                             "save the file as comma-separated CSV")
+        names = _check_header(header, described, limits)
+        cells = max(lines - 1, 0) * len(names)
+        if cells > limits.max_cells:
+            raise LimitError(f"{described} has {len(names):,} columns × {lines - 1:,} lines = {cells:,} cells, above "
+                             f"the limit of {limits.max_cells:,} " + _limit_hint("cells"), "cells", cells,
+                             limits.max_cells)
+        frame = _read_csv_arrow(path, encoding, blank_lines + 1, names, quoted)
+        if frame is not None:
+            return frame
+        if checked:
+            break
+        found, checked = _csv_encoding(path), True
+        if found == encoding:
+            break
+        encoding = found
     try:  # what Arrow would not parse (a ragged row …): pandas, whose messages name the line
         frame = pd.read_csv(path, encoding=encoding, header=None, skiprows=blank_lines + 1, names=names, dtype=str,
                             keep_default_na=False, na_filter=False, skip_blank_lines=False, index_col=False)
@@ -408,10 +442,12 @@ def _read_csv(path: Path, described: str, limits: Limits) -> pd.DataFrame:
     return frame
 
 
-def _read_csv_arrow(path: Path, encoding: str, skip: int, names: list[str]) -> pd.DataFrame | None:
+def _read_csv_arrow(path: Path, encoding: str, skip: int, names: list[str], quoted: bool = True) -> pd.DataFrame | None:
     """The cells below the header as text (``""`` where empty, blank lines kept as empty rows, as pandas reads
     them with ``skip_blank_lines=False``), read by Arrow's multi-threaded CSV reader into Arrow-backed strings;
-    None when Arrow cannot parse the file (a row with more or fewer cells than the header …)."""
+    None when Arrow cannot parse the file (a row with more or fewer cells than the header, a byte that is not
+    UTF-8 …).  A file without a double quote has no line break inside a cell: arrow then cuts its blocks at any
+    line break (``newlines_in_values=False``, about half the reader's time)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -421,7 +457,7 @@ def _read_csv_arrow(path: Path, encoding: str, skip: int, names: list[str]) -> p
             read_options=pacsv.ReadOptions(skip_rows=skip, column_names=[f"c{i}" for i in range(len(names))],
                                            encoding="utf8" if encoding == "utf-8-sig" else encoding,
                                            block_size=16 * 1024 * 1024),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            parse_options=pacsv.ParseOptions(newlines_in_values=quoted, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(column_types={f"c{i}": pa.string() for i in range(len(names))},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, LookupError):
@@ -433,12 +469,17 @@ def _read_csv_arrow(path: Path, encoding: str, skip: int, names: list[str]) -> p
     return frame
 
 
-def _csv_encoding(path: Path) -> str:
-    """UTF-8 (with or without a byte-order mark), else GB18030 (Excel on Chinese Windows), else an error."""
+def _refuse_utf16(path: Path) -> None:
     with path.open("rb") as fh:
         head = fh.read(4)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(f"cannot read {escape_controls(str(path))}: it is UTF-16 text; save it as UTF-8 CSV")
+
+
+def _csv_encoding(path: Path) -> str:
+    """UTF-8 (with or without a byte-order mark), else GB18030 (Excel on Chinese Windows), else an error: the
+    whole file decoded."""
+    _refuse_utf16(path)
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             with path.open("r", encoding=encoding, newline="") as fh:

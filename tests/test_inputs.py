@@ -687,3 +687,55 @@ def test_local_units_of_a_jurisdiction_cannot_exceed_the_members(local, rejected
     else:
         assert parsed.frame["local_units_hainan"].tolist() == [4]
         assert parsed.frame["lead_regional_medical_center"].tolist() == [True]
+
+
+# =========================================================================== files read once, as arrow columns
+
+
+def test_gb18030_csv_behind_an_ascii_header(tmp_path: Path) -> None:
+    # UTF-8 is taken on trust (no decoding pass before arrow's): arrow finds the GB18030 bytes in the cells, the
+    # file is then checked whole and read as GB18030; the amounts and the city come through exactly
+    path = tmp_path / "gb.csv"
+    path.write_bytes('enterprise_id,city,rd_expense\nE1,厦门,"1,234.56万"\nE2,青岛,5\n'.encode("gb18030"))
+    parsed = load_enterprises(path)
+    assert parsed.ok and parsed.frame["city"].tolist() == ["xiamen", "qingdao"]
+    assert parsed.frame["rd_expense"].tolist() == [1_234_560_000, 500]  # 1,234.56万元 = 12,345,600 元; 5 元
+
+
+def test_csv_with_and_without_quotes_reads_as_pandas(tmp_path: Path) -> None:
+    # a file without any double quote is cut into blocks at any line break; one with a line break inside a quoted
+    # cell keeps it; both give the cells pandas gives
+    plain = tmp_path / "plain.csv"
+    plain.write_text("enterprise_id,name,rd_expense\n" + "".join(f"E{i},n{i},{i}\n" for i in range(1, 2001)),
+                     encoding="utf-8")
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text('enterprise_id,name,rd_expense\nE1,"a\nb",1\nE2,"c,d",2\n', encoding="utf-8")
+    for path in (plain, quoted):
+        parsed = load_enterprises(path)
+        want = pd.read_csv(path, dtype=str)
+        assert parsed.ok and parsed.frame["name"].tolist() == want["name"].tolist()
+        assert parsed.frame["rd_expense"].tolist() == [int(v) * 100 for v in want["rd_expense"]]
+
+
+def test_parquet_columns_reach_the_loader_as_arrow_and_numpy(tmp_path: Path) -> None:
+    # no Python object a cell between the Parquet reader and the loader: text arrow-backed, integers with gaps as
+    # Int64, yes/no with gaps as boolean, decimals as arrow decimals; the load is the one of the same table in memory
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from calc.files import read_table_file
+
+    table = pa.table({"enterprise_id": ["E1", "E2", "E3"], "city": ["厦门", None, "qingdao"],
+                      "rd_expense": pa.array([Decimal("1.50"), None, Decimal("2")], pa.decimal128(10, 2)),
+                      "incubators": pa.array([1, None, 3], pa.int64()),
+                      "consortium_member": pa.array([True, None, False]),
+                      "tech_transaction_paid": ["1,234.56万", "", None]})
+    path = tmp_path / "t.parquet"
+    pq.write_table(table, path)
+    raw, _ = read_table_file(path)
+    assert not any(dtype == object for dtype in raw.dtypes), raw.dtypes
+    from_file, in_memory = load_enterprises(path), load_enterprises(table.to_pandas())
+    assert from_file.ok and in_memory.ok
+    pd.testing.assert_frame_equal(from_file.frame, in_memory.frame)
+    assert from_file.frame["rd_expense"].tolist() == [150, pd.NA, 200]  # 1.50 元 = 150 fen
+    assert from_file.frame["tech_transaction_paid"].tolist() == [1_234_560_000, pd.NA, pd.NA]
