@@ -6,18 +6,24 @@ Cases (each in a fresh Python process, so that one case's memory does not count 
 
 - ``frame-numeric``: an in-memory DataFrame as a user (or the anchor harness in ../shared/bench) builds it: a
   text id, a city, a yes/no flag, eight money columns in whole yuan (int64) and a count;
+- ``frame-anchor``: the frame of the performance anchor's harness (../shared/bench, rebuilt here without reading
+  it): ids ``E0`` … ``E999999`` and one city as object columns of Python strings, money as int64, a bool;
+- ``frame-shuffled``: ``frame-numeric`` with its rows in random order (ids not in order: the duplicate check hashes);
 - ``frame-text``: the same table with the eight money columns written as people write them (``1,234.56万``,
   ``¥300,000``, ``0.58亿``, ``300000元``, ``1234567``), mostly distinct values;
-- ``csv-numeric`` / ``csv-text``: the same two tables written to a CSV file and read through
+- ``frame-text-repeated``: money written with realistic repetition: round amounts (``50万``, ``¥300,000``,
+  ``1.2亿``, ``80万元``, ``0``) drawn from a few hundred, one cell in ten blank;
+- ``csv-numeric`` / ``csv-text``: the numeric and text tables written to a CSV file and read through
   ``calc.load_enterprises(path)`` (file reading included);
-- ``parquet-numeric``: the numeric table as a Parquet file, when the file reader takes Parquet.
+- ``parquet-numeric`` / ``parquet-text``: the same as Parquet files.
 
 For each case: the median and the best of R rounds (wall clock, ``time.perf_counter``) and the median CPU time of
 the process (``time.process_time``: on a machine shared with other work it moves less than the wall clock), and the
 peak memory the load added above what the process held before it (Linux: the resident high-water mark, reset
 through ``/proc/self/clear_refs`` before the first round, minus the resident size at that moment).  The per-value
 reference (``calc.money.parse_money`` on each cell, what a loop would do) is timed on a sample and extrapolated, for
-the ratio.  Every round checks that no row was rejected and that the amounts read are the amounts written.
+the ratio.  Every round checks that no row was rejected and that the amounts read are the amounts written.  The
+first round's wall clock is printed too (what a one-off load, like the anchor harness's, costs).
 """
 
 from __future__ import annotations
@@ -42,7 +48,8 @@ sys.path.insert(0, str(ROOT))
 SEED = 20261201
 MONEY = ["rd_expense", "rd_expense_prev", "national_funding", "provincial_funding", "municipal_funding",
          "project_total_investment", "joint_lab_investment", "tech_transaction_paid"]
-CASES = ["frame-numeric", "frame-text", "csv-numeric", "csv-text", "parquet-numeric"]
+CASES = ["frame-numeric", "frame-anchor", "frame-shuffled", "frame-text", "frame-text-repeated", "csv-numeric",
+         "csv-text", "parquet-numeric", "parquet-text"]
 
 
 # =============================================================================== synthetic input
@@ -104,10 +111,56 @@ def text_table(n: int) -> pd.DataFrame:
     return df
 
 
+#: round amounts as people write them, and the fen each stands for
+_ROUND = [(f"{w}万", w * 1_000_000) for w in range(5, 500, 5)] + \
+    [(f"{w}万元", w * 1_000_000) for w in (10, 20, 30, 50, 80, 100, 150, 200, 300, 500)] + \
+    [(f"¥{y:,}", y * 100) for y in range(10_000, 1_000_000, 10_000)] + \
+    [(f"{t / 10}亿", t * 1_000_000_000) for t in range(1, 30)] + [("0", 0), ("300000元", 30_000_000)]
+
+
+def repeated_money(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(cells, fen): round amounts drawn from a few hundred spellings, one cell in ten blank (fen 0 there: the
+    check reads a blank as missing, 0 when filled)."""
+    pick = rng.integers(0, len(_ROUND), n)
+    cells = np.array([c for c, _ in _ROUND], dtype=object)[pick]
+    fen = np.array([f for _, f in _ROUND], dtype=np.int64)[pick]
+    blank = rng.random(n) < 0.1
+    cells[blank], fen[blank] = "", 0
+    return cells, fen
+
+
+def repeated_table(n: int) -> pd.DataFrame:
+    df = numeric_table(n)
+    for k, name in enumerate(MONEY):
+        df[name] = repeated_money(n, np.random.default_rng(SEED + 100 + k))[0]
+    return df
+
+
+def anchor_table(n: int) -> pd.DataFrame:
+    """The anchor harness's frame (its columns and dtypes; the amounts are this benchmark's)."""
+    df = numeric_table(n)
+    df["enterprise_id"] = np.char.add("E", np.arange(n).astype(str)).astype(object)
+    df["city"] = np.full(n, "xiamen", dtype=object)
+    return df
+
+
+def shuffled_table(n: int) -> pd.DataFrame:
+    return numeric_table(n).sample(frac=1.0, random_state=SEED).reset_index(drop=True)
+
+
+TABLES = {"numeric": numeric_table, "anchor": anchor_table, "shuffled": shuffled_table, "text": text_table,
+          "text-repeated": repeated_table}
+
+
 def expected(n: int, kind: str) -> dict[str, np.ndarray]:
     df = numeric_table(n)
-    if kind == "numeric":
+    if kind in ("numeric", "anchor"):
         return {name: df[name].to_numpy() * 100 for name in MONEY}
+    if kind == "shuffled":
+        df = shuffled_table(n)
+        return {name: df[name].to_numpy() * 100 for name in MONEY}
+    if kind == "text-repeated":
+        return {name: repeated_money(n, np.random.default_rng(SEED + 100 + k))[1] for k, name in enumerate(MONEY)}
     return {name: expected_fen(df[name].to_numpy(), np.random.default_rng(SEED + k)) for k, name in enumerate(MONEY)}
 
 
@@ -127,7 +180,7 @@ def run_case(case: str, n: int, rounds: int, folder: Path) -> dict:
 
     kind = case.split("-", 1)[1]
     if case.startswith("frame"):
-        source: object = numeric_table(n) if kind == "numeric" else text_table(n)
+        source: object = TABLES[kind](n)
     else:
         source = folder / f"{kind}.{case.split('-')[0]}"
     want = expected(n, kind)
@@ -152,7 +205,7 @@ def run_case(case: str, n: int, rounds: int, folder: Path) -> dict:
             assert len(parsed.errors) == 0, parsed.errors.head()
             assert len(parsed.frame) == n
             for name, fen in want.items():
-                got = parsed.frame[name].to_numpy(dtype=np.int64)
+                got = parsed.frame[name].to_numpy(dtype=np.int64, na_value=0)
                 assert np.array_equal(got, fen), (name, np.flatnonzero(got != fen)[:5])
         del parsed
     return {"case": case, "n": n, "walls": walls, "cpus": cpus, "peak_bytes": peak, "frame_bytes": frame_bytes}
@@ -189,14 +242,12 @@ def main() -> None:
     cases = [c for c in a.cases.split(",") if c]
     with tempfile.TemporaryDirectory(prefix="bench_load_") as tmp:
         folder = Path(tmp)
-        if any(c.startswith("csv") for c in cases):
-            numeric_table(a.rows).to_csv(folder / "numeric.csv", index=False)
-            text_table(a.rows).to_csv(folder / "text.csv", index=False)
-        if "parquet-numeric" in cases:
-            try:
-                numeric_table(a.rows).to_parquet(folder / "numeric.parquet", index=False)
-            except ImportError:
-                cases.remove("parquet-numeric")
+        for case in cases:
+            kind, suffix = case.split("-", 1)[1], case.split("-")[0]
+            if suffix == "csv":
+                TABLES[kind](a.rows).to_csv(folder / f"{kind}.csv", index=False)
+            elif suffix == "parquet":
+                TABLES[kind](a.rows).to_parquet(folder / f"{kind}.parquet", index=False)
         results = {}
         for case in cases:
             proc = subprocess.run([sys.executable, __file__, "--one", case, "--rows", str(a.rows), "--rounds",
@@ -211,17 +262,18 @@ def main() -> None:
     import calc
     print(f"calc.load_enterprises, {a.rows:,} rows × 12 columns, {a.rounds} rounds each "
           f"(pandas {pd.__version__}, numpy {np.__version__}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f})")
-    print(f"{'case':18s} {'median s':>9s} {'best s':>7s} {'cpu s':>6s} {'peak MB':>8s} {'frame MB':>9s}  "
-          "cpu ratio")
+    print(f"{'case':20s} {'median s':>9s} {'best s':>7s} {'first s':>8s} {'cpu s':>6s} {'peak MB':>8s} "
+          f"{'frame MB':>9s}  cpu ratio")
     base = results.get("frame-numeric")
     base_cpu = statistics.median(base["cpus"]) if base else None
     for case, r in results.items():
         med, best, cpu = statistics.median(r["walls"]), min(r["walls"]), statistics.median(r["cpus"])
         peak = f"{r['peak_bytes'] / 2**20:8.0f}" if r["peak_bytes"] is not None else "       ?"
         ratio = f"{cpu / base_cpu:5.1f}× frame-numeric" if base_cpu else ""
-        print(f"{case:18s} {med:9.3f} {best:7.3f} {cpu:6.2f} {peak} {r['frame_bytes'] / 2**20:9.0f}  {ratio}")
-    print("peak MB: memory the load added at its peak (the frame it returns included); frame MB: that frame; "
-          "cpu s: process CPU time, all threads")
+        print(f"{case:20s} {med:9.3f} {best:7.3f} {r['walls'][0]:8.3f} {cpu:6.2f} {peak} "
+              f"{r['frame_bytes'] / 2**20:9.0f}  {ratio}")
+    print("first s: the first round (a one-off load); peak MB: memory the load added at its peak (the frame it returns "
+          "included); frame MB: that frame; cpu s: process CPU time, all threads (median)")
     if "frame-text" in results:
         med = statistics.median(results["frame-text"]["walls"])
         print(f"per-value reference (parse_money on each of the 8 × {a.rows:,} money cells, extrapolated from "
