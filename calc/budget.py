@@ -842,9 +842,11 @@ def _growth_bp(rng: np.random.Generator, mean: float, sd: float, shape) -> np.nd
 def row_keys(frame: pd.DataFrame) -> np.ndarray:
     """The random streams' key of each enterprise: its 0-based input row (``input_row`` − 1; the row's place when
     a frame has no ``input_row``).  On Dask the partitions' input rows are the whole input's, so the keys are too."""
-    if "input_row" in frame.columns:
-        return frame["input_row"].to_numpy(dtype=np.int64) - 1
-    return np.arange(len(frame), dtype=np.int64)
+    rows = frame["input_row"] if "input_row" in frame.columns else None
+    if rows is not None and pd.api.types.is_integer_dtype(rows.dtype) and not rows.isna().any() \
+            and (not len(rows) or int(rows.min()) >= 1):
+        return rows.to_numpy(dtype=np.int64) - 1
+    return np.arange(len(frame), dtype=np.int64)  # a frame built by hand, without the loader's row numbers
 
 
 def _block_plan(keys: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray, int]]:
