@@ -205,10 +205,12 @@ class Ctx:
         key = ("codes", name)
         if key not in self.cache:
             s = self._series(name)
-            if s is None or not s.notna().any():  # absent or blank throughout: nothing to number
+            if s is not None and isinstance(s.dtype, pd.CategoricalDtype):  # the loaders' type: codes as they are
+                codes, categories = np.asarray(s.array.codes), np.asarray(s.array.categories, dtype=object)
+            elif s is None or s.isna().all():  # absent or blank throughout: nothing to number
                 codes, categories = np.full(self.n, -1, dtype=np.int8), np.array([], dtype=object)
             else:
-                cat = s.array if isinstance(s.dtype, pd.CategoricalDtype) else pd.Categorical(s)
+                cat = pd.Categorical(s)
                 codes, categories = np.asarray(cat.codes), np.asarray(cat.categories, dtype=object)
             self.cache[key] = (codes, categories)
         return self.cache[key]
