@@ -465,7 +465,7 @@ def _parse_by_uniques(
 FAST_MONEY_PATTERN = r"^(?:¥)?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?(?:亿元|亿|万元|万|元)?$"
 _WAN, _YI, _YUAN = (int.from_bytes(ch.encode(), "little") for ch in "万亿元")
 _FAST_DIGITS = 18  # at most 18 digits (commas and dot aside) a cell: below 10**18, parsed in int64
-_FAST_CHUNK = 1 << 16  # cells a chunk
+_FAST_CHUNK = 1 << 15  # cells a chunk (its working arrays stay in the cache: 2^17 is 1.7× slower)
 _POW10 = 10 ** np.arange(19, dtype=np.int64)
 _FAST_MAX_BYTES = _MAX_TEXT_LEN  # bytes ≥ characters: a cell of at most 60 bytes is at most 60 characters
 
