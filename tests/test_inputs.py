@@ -726,7 +726,7 @@ def test_parquet_columns_reach_the_loader_as_arrow_and_numpy(tmp_path: Path) -> 
     from calc.files import read_table_file
 
     table = pa.table({"enterprise_id": ["E1", "E2", "E3"], "city": ["厦门", None, "qingdao"],
-                      "rd_expense": pa.array([Decimal("1.50"), None, Decimal("2")], pa.decimal128(10, 2)),
+                      "rd_expense": pa.array([Decimal("1.50"), None, Decimal(2)], pa.decimal128(10, 2)),
                       "incubators": pa.array([1, None, 3], pa.int64()),
                       "consortium_member": pa.array([True, None, False]),
                       "tech_transaction_paid": ["1,234.56万", "", None]})

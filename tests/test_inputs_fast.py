@@ -13,6 +13,7 @@ Also here: issue 12's contradiction at load time (a lead said not to be a consor
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from decimal import Decimal
 
@@ -27,18 +28,23 @@ from calc.inputs import (
     _PY_SPACE,
     ENTERPRISE_COLUMNS,
     _maybe_duplicates,
-    _strictly_increasing,
     _parse_bool,
     _parse_category,
     _parse_count,
     _parse_id,
     _parse_text,
+    _strictly_increasing,
     load_enterprises,
 )
 from calc.limits import MAX_COUNT, MAX_MONEY_FEN
-import re
-
-from calc.money import _FAST_CHUNK, FAST_MONEY_PATTERN, MoneyError, _money_from_arrow, parse_money, parse_money_column
+from calc.money import (
+    _FAST_CHUNK,
+    FAST_MONEY_PATTERN,
+    MoneyError,
+    _money_from_arrow,
+    parse_money,
+    parse_money_column,
+)
 
 COL = {c.name: c for c in ENTERPRISE_COLUMNS}
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
