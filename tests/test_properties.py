@@ -104,7 +104,9 @@ def test_no_amount_is_above_its_cap(rows, reading):
     assert result.errors.empty and len(result.frame) == len(rows)
     assert (fen(result, STEP) <= 500 * WAN).all()      # 措施7 研发费用补助 最高500万元
     assert (fen(result, BONUS) <= 50 * WAN).all()      # 措施7 给予最高50万元叠加奖励
-    assert (fen(result, JOINT_LAB) <= 1000 * WAN).all()  # 措施7 联合实验室 最高1000万元
+    # 措施7 联合实验室 最高1000万元, per laboratory: joint_labs labs share joint_labs × 1000万 (blank: one lab)
+    labs = result.frame["joint_labs"].fillna(1).to_numpy(dtype=np.int64)
+    assert (fen(result, JOINT_LAB) <= 1000 * WAN * labs).all()
     assert (fen(result, TECH) <= 100 * WAN).all()      # 措施11 每个项目最高100万元
     assert (fen(result, MATCH) <= 1000 * WAN).all()    # 第九条（二） 最高不超过1000万元
     # 第九条（二）: 可按国家财政资金投入的50%予以配套 … 国家、省、市资助金额之和不超过项目总投入
