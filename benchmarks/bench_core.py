@@ -78,7 +78,6 @@ def make_enterprises(n: int, seed: int = SEED) -> pd.DataFrame:
     def flags(p: float) -> np.ndarray:
         return rng.random(n) < p
 
-    joint_lab = np.where(flags(0.12), np.round(_lognormal(rng, n, 800 * WAN, 1.0), -3), 0).astype(np.int64)
     columns = {
         "enterprise_id": _ids("E", n),
         "name": np.char.add("样本企业", np.arange(n).astype(str)).astype(object),
@@ -93,7 +92,7 @@ def make_enterprises(n: int, seed: int = SEED) -> pd.DataFrame:
         "provincial_funding": provincial.astype(np.int64),
         "municipal_funding": municipal.astype(np.int64),
         "project_total_investment": total.astype(np.int64),
-        "joint_lab_investment": joint_lab,
+        "joint_lab_investment": np.where(flags(0.12), np.round(_lognormal(rng, n, 800 * WAN, 1.0), -3), 0).astype(np.int64),
         "tech_transaction_paid": np.where(flags(0.25), np.round(_lognormal(rng, n, 60 * WAN, 0.9), -2), 0).astype(np.int64),
         "new_national_platforms": counts(0.02),
         "new_intl_coop_bases": counts(0.02),
@@ -117,10 +116,11 @@ def make_enterprises(n: int, seed: int = SEED) -> pd.DataFrame:
         "new_mechanism_recognised": member & flags(0.15),
         "consortium_evaluation": np.where(lead, _pick(rng, ("excellent", "pass", "none"), n, (0.3, 0.5, 0.2)), "none"),
         "claim_year": np.full(n, 2026, dtype=np.int64),
-        "joint_labs": np.where(joint_lab > 0, rng.integers(1, 3, n), 0).astype(np.int64),
-        "executive_host": member & flags(0.3),
-        "consortium_is_provincial_mfg_center": lead & flags(0.05),
     }
+    # the columns added later, drawn last so that the earlier columns keep their values for the seed
+    columns["joint_labs"] = np.where(columns["joint_lab_investment"] > 0, rng.integers(1, 3, n), 0).astype(np.int64)
+    columns["executive_host"] = member & flags(0.3)
+    columns["consortium_is_provincial_mfg_center"] = lead & flags(0.05)
     frame = pd.DataFrame(columns)
     assert list(frame.columns) == [c.name for c in ENTERPRISE_COLUMNS], "benchmark columns drifted from the schema"
     return frame
@@ -142,7 +142,6 @@ def make_consortia(n: int, seed: int = SEED + 1) -> pd.DataFrame:
     revenue_prev2 = revenue_prev / (1 + g2)
     lead_type = _pick(rng, ("enterprise", "new_rd_institution", "hospital_3a", "hospital_other",
                             "provincial_mfg_innovation_center", "university"), n, (0.8, 0.07, 0.05, 0.02, 0.04, 0.02))
-    local = rng.binomial(total, rng.uniform(0.4, 0.95, n))
     columns = {
         "consortium_id": _ids("C", n),
         "name": np.char.add("样本联合体", np.arange(n).astype(str)).astype(object),
@@ -151,9 +150,9 @@ def make_consortia(n: int, seed: int = SEED + 1) -> pd.DataFrame:
         "universities": universities,
         "research_institutes": institutes,
         "other_units": others,
-        "local_units": local,
-        # the units registered in each jurisdiction: the consortium's own, none in the others
-        **{f"local_units_{j}": np.where(jurisdiction == j, local, 0) for j in ("xiamen", "liaoyang", "qingdao", "hainan")},
+        "local_units": rng.binomial(total, rng.uniform(0.4, 0.95, n)),
+        # the units registered in each jurisdiction (filled below): the consortium's own, none in the others
+        **{f"local_units_{j}": None for j in ("xiamen", "liaoyang", "qingdao", "hainan")},
         "scale_or_hightech_enterprises": rng.binomial(enterprises, 0.5),
         "lead_type": lead_type,
         "lead_region": np.where(rng.random(n) < 0.9, jurisdiction, "other").astype(object),
@@ -177,9 +176,12 @@ def make_consortia(n: int, seed: int = SEED + 1) -> pd.DataFrame:
         "core_team_members": rng.integers(6, 25, n),
         "national_level_talents": rng.choice(4, size=n, p=(0.2, 0.4, 0.3, 0.1)),
         "city_b_talents": rng.integers(1, 9, n),
-        "lead_regional_medical_center": np.isin(lead_type, ("hospital_3a",)) & (rng.random(n) < 0.2),
+        "lead_regional_medical_center": None,  # drawn last (below): the earlier columns keep their values
         "lead_is_provincial_mfg_center": lead_type == "provincial_mfg_innovation_center",
     }
+    for j in ("xiamen", "liaoyang", "qingdao", "hainan"):
+        columns[f"local_units_{j}"] = np.where(jurisdiction == j, columns["local_units"], 0)
+    columns["lead_regional_medical_center"] = (lead_type == "hospital_3a") & (rng.random(n) < 0.2)
     frame = pd.DataFrame(columns)
     assert list(frame.columns) == [c.name for c in CONSORTIUM_COLUMNS], "benchmark columns drifted from the schema"
     return frame
