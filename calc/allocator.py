@@ -5,10 +5,13 @@ gives them back to the system when they are freed, so every new array starts wit
 this project's benchmark machine that was 40% of the engine's time on the performance anchor's six rules.
 Raising glibc's mmap and trim thresholds keeps those blocks in the heap, where the next array reuses them.
 
-The cost is that memory freed after a large run is returned to the system later (when the heap's free top passes
-the trim threshold) rather than at once.  So the tuning is made only when a table of at least ``LARGE_ROWS`` rows
-is computed (a batch run, not a dashboard's few thousand enterprises), once per process, and never when
-``CALC_MALLOC_TUNING=0`` is set in the environment.  Elsewhere than glibc it does nothing.
+The costs: memory freed after a large run is returned to the system later (when the heap's free top passes the
+trim threshold) rather than at once; and threads allocating at once from their own arenas were measured
+pathological with these thresholds (two threads computing together each took 5–10× their time alone; glibc's
+arena count cannot be lowered once a process has threads).  So the tuning is made only when a table of at least
+``LARGE_ROWS`` rows is computed (a batch run, not a dashboard's few thousand enterprises) on the process's main
+thread (the command line, a notebook; not a Dask worker's task thread nor a caller's own pool), once per
+process, and never when ``CALC_MALLOC_TUNING=0`` is set in the environment.  Elsewhere than glibc it does nothing.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ _state = {"tuned": None}  # None: not tried yet; True/False: whether glibc accep
 
 def tune_for_rows(rows: int) -> bool:
     """Tune the allocator once, when ``rows`` is large enough to gain from it.  Returns whether it is tuned."""
-    if rows < LARGE_ROWS:
+    if rows < LARGE_ROWS or threading.current_thread() is not threading.main_thread():
         return bool(_state["tuned"])
     with _lock:
         if _state["tuned"] is None:

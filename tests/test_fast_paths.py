@@ -95,6 +95,12 @@ def test_the_allocator_is_tuned_only_for_large_tables_and_never_when_opted_out()
     import platform
     assert large == str(platform.libc_ver()[0] == "glibc")
     assert run({"CALC_MALLOC_TUNING": "0"})[2] == "False"
+    # from a thread other than the main one (a Dask task, a caller's pool): never
+    in_thread = ("import calc.allocator as a, threading; out = []; "
+                 "t = threading.Thread(target=lambda: out.append(a.tune_for_rows(10**7))); t.start(); t.join(); "
+                 "print(out[0], a._state['tuned'] is None)")
+    assert subprocess.run([sys.executable, "-c", in_thread], capture_output=True, text=True,
+                          check=True).stdout.split() == ["False", "True"]
     assert LARGE_ROWS > 10_000  # a dashboard's population (a few thousand) never tunes it
 
 
