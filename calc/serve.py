@@ -240,10 +240,11 @@ def _unconnected_factory(factory):
     kernel closes (``notify_disconnect``), or, for a kernel no page ever connected to, when a pass first sees it
     with none; a connection stops it.  Only kernels serving pages are looked at (``jupyter_patch.page_kernels``):
     a preheated kernel waiting in its pool has no page yet.  An idle kernel is shut down as the culler does (a
-    shutdown request, then the process killed if it has not ended within ``shutdown_wait_time``); a busy one is
-    killed at once (``shutdown_kernel(now=True)``, its connection files removed as usual): the page is gone,
-    nothing is to be saved, and a busy kernel asked to shut down (or interrupted) stops its running callback
-    with a KeyboardInterrupt it writes to the server's log as an ERROR."""
+    shutdown request, then the process killed if it has not ended within ``shutdown_wait_time``); a busy one's
+    process is killed at once (SIGKILL to its process group), then the kernel shut down (its connection files
+    removed as usual): the page is gone, nothing is to be saved, and a busy kernel asked to shut down is first
+    interrupted by jupyter_client, which makes it write "ERROR | KeyboardInterrupt caught in kernel" to the
+    server's log."""
     import asyncio
     import time
 
@@ -291,6 +292,15 @@ def _unconnected_factory(factory):
                     self.log.warning("Culling '%s' kernel '%s' (%s): no page connected for %d seconds.", state,
                                      kernel.kernel_name, kernel_id, now - alone.pop(kernel_id, now))
                     try:
+                        if state == "busy":
+                            # killed before jupyter_client's shutdown, which interrupts the kernel first: a busy
+                            # kernel interrupted logs "ERROR | KeyboardInterrupt caught in kernel"; the restarter
+                            # stopped first, so that the dead process is not restarted
+                            manager = self.get_kernel(kernel_id)
+                            manager.stop_restarter()
+                            if manager.has_kernel and manager.provisioner is not None:
+                                await manager.provisioner.kill()
+                                await manager.provisioner.wait()
                         await ensure_async(self.shutdown_kernel(kernel_id, now=state == "busy"))
                     except KeyError:  # shut down meanwhile (its page's beacon, arriving late)
                         pass
