@@ -446,9 +446,26 @@ class DatasetRun:
     peak_rss_by_worker: dict[str, int] = field(default_factory=dict)
 
 
+def _collect(futures: list, progress: Callable[[float], None] | None) -> list:
+    """The partitions' results in partition order, each future released once read; the rest cancelled if one
+    fails."""
+    from distributed import as_completed
+
+    results = []
+    try:
+        for future in as_completed(futures):
+            results.append(future.result())
+            future.release()
+            if progress is not None:
+                progress(1 / max(len(futures), 1))
+    finally:
+        for f in futures:
+            f.cancel()
+    return sorted(results, key=lambda r: r.index)
+
+
 def _run(kind: str, client: Any, source: Any, folder: Path | str, settings: dict[str, Any], policies: Any,
          partition_rows: int, limits: Limits, progress: Callable[[float], None] | None) -> DatasetRun:
-    from distributed import as_completed
 
     from calc.policies import default_policies
 
@@ -467,16 +484,7 @@ def _run(kind: str, client: Any, source: Any, folder: Path | str, settings: dict
         futures = [client.submit(work, src, i, off, shipped, settings, dups[i], pure=False)
                    for i, (src, off) in enumerate(zip(plan.sources, plan.offsets))]
         plan.sources.clear()  # each partition's cells released once its task has read them
-        try:
-            for future in as_completed(futures):
-                results.append(future.result())
-                future.release()
-                if progress is not None:
-                    progress(1 / max(len(futures), 1))
-        finally:
-            for f in futures:
-                f.cancel()
-        results.sort(key=lambda r: r.index)
+        results.extend(_collect(futures, progress))
         marker.update(rows=sum(r.rows for r in results), rejected_rows=sum(r.rejected_rows for r in results))
     errors = [r.errors for r in results if len(r.errors)]
     sums: dict[str, int] = {}
@@ -744,7 +752,6 @@ def _share(progress: Callable[[float], None] | None, share: float) -> Callable[[
 
 def _run_parts(client: Any, source: Any, settings: dict[str, Any], policies: Any, partition_rows: int,
                limits: Limits, progress: Callable[[float], None] | None = None) -> tuple[list[PartResult], _Plan]:
-    from distributed import as_completed
 
     plan = _plan(client, source, partition_rows, limits, "enterprises")
     dups, _ = _duplicates(client, plan, "enterprises", limits)
@@ -753,18 +760,7 @@ def _run_parts(client: Any, source: Any, settings: dict[str, Any], policies: Any
     futures = [client.submit(_compare_part, src, i, off, shipped, settings, dups[i], pure=False)
                for i, (src, off) in enumerate(zip(plan.sources, plan.offsets))]
     plan.sources.clear()  # each partition's cells released once its task has read them
-    results = []
-    try:
-        for future in as_completed(futures):
-            results.append(future.result())
-            future.release()
-            if progress is not None:
-                progress(1 / max(len(futures), 1))
-    finally:
-        for f in futures:
-            f.cancel()
-    results.sort(key=lambda r: r.index)
-    return results, plan
+    return _collect(futures, progress), plan
 
 
 def _compare_result(folder: Path | None, results: list[PartResult], policies: Any, share: Any,
@@ -859,7 +855,6 @@ def project_dataset(source: Any, years: Sequence[int] | None = None, *, reforms:
                                                   claim_date=claim_date, options=options)
 
     def run(c: Any) -> ProjectionRun:
-        from distributed import as_completed
 
         plan = _plan(c, source, partition_rows, limits, "enterprises")
         dups, first_year = _duplicates(c, plan, "enterprises", limits, claim_year=args["years"] is None)
@@ -870,17 +865,7 @@ def project_dataset(source: Any, years: Sequence[int] | None = None, *, reforms:
         futures = [c.submit(_projection_task, src, i, off, trees, args, settings, dups[i], pure=False)
                    for i, (src, off) in enumerate(zip(plan.sources, plan.offsets))]
         plan.sources.clear()  # each partition's cells released once its task has read them
-        results: list[PartResult] = []
-        try:
-            for future in as_completed(futures):
-                results.append(future.result())
-                future.release()
-                if progress is not None:
-                    progress(1 / max(len(futures), 1))
-        finally:
-            for f in futures:
-                f.cancel()
-        results.sort(key=lambda r: r.index)
+        results = _collect(futures, progress)
         projection = projection_merge([r.sums["part"] for r in results], args, policies)
         errors = [r.errors for r in results if len(r.errors)]
         peaks: dict[str, int] = {}
