@@ -107,3 +107,16 @@ def items_table(items: pd.DataFrame) -> pd.DataFrame:
     if "prorated_yuan" in items.columns:
         columns.insert(columns.index("award_share"), "prorated_yuan")
     return items[columns]
+
+
+def budget_summary(rows: int, rejected: int, items: pd.DataFrame, budget_lines: pd.DataFrame, output: Any) -> list[str]:
+    """The budget command's closing lines: the totals, then each budget line's pro-rating (one process or Dask)."""
+    from calc.money import exact_sum
+
+    lines = [f"{rows} enterprises, {rejected} rejected; baseline {exact_sum(items['baseline_yuan'].to_numpy()):,} yuan, "
+             f"reform {exact_sum(items['reform_yuan'].to_numpy()):,} yuan, change "
+             f"{exact_sum(items['change_yuan'].to_numpy()):+,} yuan → {output}"]
+    for line in budget_lines.itertuples():
+        lines.append(f"budget {line.budget_line}: claims {line.claims_yuan:,} yuan, budget {line.budget_yuan:,} yuan, "
+                     f"factor {line.factor_exact}, paid {line.prorated_yuan:,} yuan, remainder {line.remainder_yuan:,} yuan")
+    return lines

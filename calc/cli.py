@@ -403,7 +403,7 @@ def cmd_consortium(args) -> int:
 
 def cmd_budget(args) -> int:
     from calc.budget import compare, load_reform, project, reform_parameters
-    from calc.budget_report import items_table, projection_tables, write_budget_workbook
+    from calc.budget_report import budget_summary, items_table, projection_tables, write_budget_workbook
     from calc.inputs import load_enterprises
 
     output = Path(args.output)
@@ -439,13 +439,9 @@ def cmd_budget(args) -> int:
         write_budget_workbook(output, comparison, reform_parameters(args.policies, reforms, as_of), projection)
     _report_errors(parsed)
     _warn_if_nothing_in_force(as_of, sorted({n.policy_id for n in args.policies.items()}), args.policies)
-    items = comparison.items
-    _say(f"{len(parsed.frame)} enterprises, {parsed.bad_row_count} rejected; baseline "
-         f"{exact_sum(items['baseline_yuan'].to_numpy()):,} yuan, reform {exact_sum(items['reform_yuan'].to_numpy()):,} "
-         f"yuan, change {exact_sum(items['change_yuan'].to_numpy()):+,} yuan → {args.output}")
-    for line in comparison.budget_lines.itertuples():
-        _say(f"budget {line.budget_line}: claims {line.claims_yuan:,} yuan, budget {line.budget_yuan:,} yuan, "
-             f"factor {line.factor_exact}, paid {line.prorated_yuan:,} yuan, remainder {line.remainder_yuan:,} yuan")
+    for line in budget_summary(len(parsed.frame), parsed.bad_row_count, comparison.items, comparison.budget_lines,
+                               args.output):
+        _say(line)
     return EXIT_ROWS_REJECTED if len(parsed.errors) else EXIT_OK
 
 

@@ -47,7 +47,6 @@ import pandas as pd
 from calc.files import InputError, OutputError, escape_controls, parquet_files, parquet_layout, read_parquet_part, \
     read_table_file, write_csv, write_parquet
 from calc.limits import DEFAULT, Limits
-from calc.money import exact_sum
 
 MARKER = "_calc_dataset.json"
 PARTITION_ROWS = 250_000
@@ -893,7 +892,7 @@ def cli_budget(args: Any, options: Mapping[str, str], *, checked: Mapping[str, A
     or --draws, the projection (OUT.projection.csv and OUT.projection_items.csv, as one process writes them).
     ``checked``: the budget arguments as calc.cli checked them."""
     from calc.budget import load_reform
-    from calc.budget_report import items_table, projection_tables
+    from calc.budget_report import budget_summary, items_table, projection_tables
     from calc.files import check_output_paths
 
     output = Path(args.output)
@@ -938,11 +937,6 @@ def cli_budget(args: Any, options: Mapping[str, str], *, checked: Mapping[str, A
         write_csv(paths[3], tables["projection_items"])
     for message in cmp.errors["message"]:
         warn(f"error: {message}")
-    items = cmp.items
-    say(f"{cmp.rows} enterprises, {cmp.rejected_rows} rejected; baseline {exact_sum(items['baseline_yuan'].to_numpy()):,} "
-        f"yuan, reform {exact_sum(items['reform_yuan'].to_numpy()):,} yuan, change "
-        f"{exact_sum(items['change_yuan'].to_numpy()):+,} yuan → {args.output}")
-    for line in cmp.budget_lines.itertuples():
-        say(f"budget {line.budget_line}: claims {line.claims_yuan:,} yuan, budget {line.budget_yuan:,} yuan, "
-            f"factor {line.factor_exact}, paid {line.prorated_yuan:,} yuan, remainder {line.remainder_yuan:,} yuan")
+    for line in budget_summary(cmp.rows, cmp.rejected_rows, cmp.items, cmp.budget_lines, args.output):
+        say(line)
     return 1 if len(cmp.errors) else 0
