@@ -277,7 +277,7 @@ def test_consortium_printable_check(con):
 # ---------------------------------------------------------------------------- shareable scenarios (URL)
 
 def open_with(ns: dict, query: str) -> None:
-    """What the browser's UrlState sends once the page is drawn."""
+    """What the browser's ShareLink sends once the page is drawn."""
     ns["url_w"]._message(None, {"type": "open", "query": query})
 
 

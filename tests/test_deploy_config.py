@@ -47,9 +47,11 @@ def test_deployment_settings():
     assert c.VoilaConfiguration.allow_theme_override == "NO"
     assert c.VoilaConfiguration.file_allowlist == [] and c.VoilaConfiguration.file_denylist == [r".*"]
     assert c.VoilaConfiguration.preheat_kernel is True
-    # every dashboard (not the landing page or the analyst notebook) has preheated kernels waiting
+    # every dashboard has preheated kernels waiting; the analyst notebook two (its first render waited for a
+    # kernel when one visitor followed another within the single one's refill)
     pools = c.VoilaKernelManager.kernel_pools_config
     assert all(pools[n]["pool_size"] >= 1 for n in ("enterprise.ipynb", "consortium.ipynb", "budget.ipynb"))
+    assert pools["analyst.ipynb"]["pool_size"] == 2
     # a page's replacement kernel starts after the page is drawn, not while it is drawn
     assert c.VoilaKernelManager.fill_delay >= 1
     assert c.MappingKernelManager.cull_idle_timeout > 0 and c.MappingKernelManager.cull_interval > 0
@@ -101,10 +103,10 @@ def test_the_deployed_cap_comes_from_the_memory(monkeypatch):
     monkeypatch.setattr(serve, "memory_mb", lambda: 24_000)
     load_config()
     jupyter_patch.remove()
-    # 3/4 of 24,000 MB, less the server (300 MB) and the 8 pooled kernels (2 per dashboard, 1 for the landing page
-    # and 1 for the analyst notebook) at 400 MB each: (18,000 - 300 - 3,200) // 400 = 36 page kernels
-    assert jupyter_patch.CAP.max_kernels == 36
-    monkeypatch.setattr(serve, "memory_mb", lambda: 2_000)  # a small machine: (1,500 - 300 - 3,200) < 0 → 1
+    # 3/4 of 24,000 MB, less the server (300 MB) and the 9 pooled kernels (2 per dashboard, 1 for the landing page
+    # and 2 for the analyst notebook) at 400 MB each: (18,000 - 300 - 3,600) // 400 = 35 page kernels
+    assert jupyter_patch.CAP.max_kernels == 35
+    monkeypatch.setattr(serve, "memory_mb", lambda: 2_000)  # a small machine: (1,500 - 300 - 3,600) < 0 → 1
     load_config()
     jupyter_patch.remove()
     assert jupyter_patch.CAP.max_kernels == 1

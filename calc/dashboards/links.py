@@ -1,22 +1,22 @@
-"""The pages' "copy link" button: the link always carries the inputs as they are when it is clicked.
+"""The page's state in its URL: :class:`ShareLink` reads the query string the page was opened with (sent by
+the browser once the page is drawn: a preheated kernel runs before any request, so it cannot read it at
+start-up), and its "copy link" button always carries the inputs as they are when it is clicked.
 
-:class:`calc.widgets.UrlState` copies the query string the kernel last set (``query``).  Set at the end of a
-page's refresh, it could be older than what the user sees: a value typed and the button clicked at once (the
-click takes the focus from the field, whose new value is sent to the kernel *then*), or a click while the
-kernel was still sending the previous change's updates, copied a link without the latest value (seen once in
-the browser tests).  :class:`ShareLink` asks the kernel instead: a click sends ``{"type": "link"}``; the kernel
-handles a page's messages one after another, so it answers only after every change sent before the click has
-been computed (``query`` then holds them), and the browser copies the link it answers with.  With no answer
-within ``ANSWER_MS`` (a kernel gone), the button says the copy failed rather than copy an old link.
+Copying the query string the kernel last set (``query``, set at the end of a page's refresh) could copy one older
+than what the user sees: a value typed and the button clicked at once (the click takes the focus from the field,
+whose new value is sent to the kernel *then*), or a click while the kernel was still sending the previous
+change's updates (seen once in the browser tests).  So a click asks the kernel: it sends ``{"type": "link"}``;
+the kernel handles a page's messages one after another, so it answers only after every change sent before the
+click has been computed (``query`` then holds them), and the browser copies the link it answers with.  With no
+answer within ``ANSWER_MS`` (a kernel gone), the button says the copy failed rather than copy an old link.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
+import anywidget
 import traitlets
-
-from calc.widgets import UrlState
 
 ANSWER_MS = 4_000  # the browser keeps a click's permission to write the clipboard for about 5 s
 
@@ -87,16 +87,35 @@ export default { render };
 """
 
 
-class ShareLink(UrlState):
-    """:class:`calc.widgets.UrlState` whose "copy link" asks the kernel for the current query (module docstring)."""
+class ShareLink(anywidget.AnyWidget):
+    """The page's state in its URL: the query string it was opened with, and "copy link" (module docstring)."""
 
     _esm = _ESM
+    query = traitlets.Unicode("").tag(sync=True)
+    received = traitlets.Bool(False).tag(sync=True)  # the kernel has the page's own query string
+    label = traitlets.Unicode("Copy link").tag(sync=True)
+    done = traitlets.Unicode("✓").tag(sync=True)
+    failed = traitlets.Unicode("✗").tag(sync=True)
     answer_ms = traitlets.Int(ANSWER_MS).tag(sync=True)
 
-    def _message(self, widget: Any, content: Any, buffers: list | None = None) -> None:
-        if isinstance(content, dict) and content.get("type") == "link":
+    def __init__(self, on_open: Callable[[str], Any], **kwargs: Any):
+        super().__init__(**kwargs)
+        self._on_open = on_open
+        self.opened = False
+        self.on_msg(self._message)
+
+    def _message(self, _widget: Any, content: Any, buffers: list | None = None) -> None:
+        if not isinstance(content, dict):
+            return
+        if content.get("type") == "link":  # a click: the query as it is once every earlier change is computed
             ident = content.get("id")
             self.send({"type": "link", "id": ident if isinstance(ident, int) and not isinstance(ident, bool) else 0,
                        "query": self.query})
             return
-        super()._message(widget, content, buffers)
+        if content.get("type") != "open" or self.opened:
+            return  # the first page view only: a later render (or a client's repeat) changes nothing
+        self.opened = True
+        self.received = True
+        query = content.get("query")
+        if isinstance(query, str) and query:
+            self._on_open(query)

@@ -2,7 +2,7 @@
 input, since anyone can write any link.
 
 The pages' kernels are preheated (they run before any browser asks for them), so the query string is not
-read at start-up: the page's :class:`calc.widgets.UrlState` sends ``location.search`` once the page is drawn,
+read at start-up: the page's :class:`calc.dashboards.links.ShareLink` sends ``location.search`` once the page is drawn,
 and the page applies what :func:`read_form` / :func:`read_budget` accept.  Anything else is named in
 ``errors`` (shown on the page) and ignored: a link can never set a widget to a value it could not hold.
 """
