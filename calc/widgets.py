@@ -211,7 +211,26 @@ class Upload(anywidget.AnyWidget):
             self._on_file(name, data)
 
 
-_COPY_ESM = """
+# Copies text in the browser: the clipboard, or (no permission: an old browser, an insecure origin) the selection
+# way.  Shared by the ESMs that copy (CopyButton, calc.dashboards.links.ShareLink).
+COPY_TEXT_JS = """
+const copyText = async (text) => {
+  try { await navigator.clipboard.writeText(text); return true; } catch (err) {
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.appendChild(area);
+    area.select();
+    let ok = false;
+    try { ok = document.execCommand("copy"); } catch (err2) { ok = false; }
+    area.remove();
+    return ok;
+  }
+};
+"""
+
+_COPY_ESM = COPY_TEXT_JS + """
 function render({ model, el }) {
   const button = document.createElement("button");
   button.type = "button";
@@ -220,22 +239,7 @@ function render({ model, el }) {
   sync();
   model.on("change:label", sync);
   button.addEventListener("click", async () => {
-    const text = model.get("text");
-    let ok = false;
-    try {
-      await navigator.clipboard.writeText(text);
-      ok = true;
-    } catch (err) {
-      // no clipboard permission (an old browser, an insecure origin): the selection way
-      const area = document.createElement("textarea");
-      area.value = text;
-      area.style.position = "fixed";
-      area.style.opacity = "0";
-      document.body.appendChild(area);
-      area.select();
-      try { ok = document.execCommand("copy"); } catch (err2) { ok = false; }
-      area.remove();
-    }
+    const ok = await copyText(model.get("text"));
     el.dataset.copied = ok ? "yes" : "no";
     button.textContent = ok ? model.get("done") : model.get("failed");
     setTimeout(sync, 2000);

@@ -18,9 +18,11 @@ from typing import Any, Callable
 import anywidget
 import traitlets
 
+from calc.widgets import COPY_TEXT_JS
+
 ANSWER_MS = 4_000  # the browser keeps a click's permission to write the clipboard for about 5 s
 
-_ESM = """
+_ESM = COPY_TEXT_JS + """
 function render({ model, el }) {
   // once per page: the link's query string goes to the kernel, which validates and applies it.  Sent again
   // every 0.5 s until the kernel says it has it (a message sent before the page's kernel connection is up can
@@ -55,17 +57,6 @@ function render({ model, el }) {
     model.send({ type: "link", id });
     setTimeout(() => { if (waiting.has(id)) { waiting.delete(id); resolve(null); } }, model.get("answer_ms"));
   });
-  const copy = async (url) => {
-    try { await navigator.clipboard.writeText(url); return true; } catch (err) {
-      const area = document.createElement("textarea");
-      area.value = url; area.style.position = "fixed"; area.style.opacity = "0";
-      document.body.appendChild(area); area.select();
-      let ok = false;
-      try { ok = document.execCommand("copy"); } catch (err2) { ok = false; }
-      area.remove();
-      return ok;
-    }
-  };
   button.addEventListener("click", async () => {
     delete el.dataset.copied;
     const q = await current();
@@ -74,7 +65,7 @@ function render({ model, el }) {
       const url = link(q);
       el.dataset.link = url;
       try { window.history.replaceState(null, "", url); } catch (err) { /* a sandboxed frame */ }
-      ok = await copy(url);
+      ok = await copyText(url);
     }
     el.dataset.copied = ok ? "yes" : "no";
     button.textContent = ok ? model.get("done") : model.get("failed");
