@@ -104,42 +104,40 @@ def test_the_allocator_is_tuned_only_for_large_tables_and_never_when_opted_out()
     assert LARGE_ROWS > 10_000  # a dashboard's population (a few thousand) never tunes it
 
 
-@PROPERTY
-@given(st.lists(enterprise(), min_size=1, max_size=6), st.sets(st.sampled_from(E_MONEY + E_COUNTS + E_FLAGS),
-                                                               max_size=4))
-def test_a_rule_that_says_its_amounts_are_cleared_pays_nothing_where_it_does_not_grant(rows, blanks):
-    # Award.cleared lets the engine skip clearing the amounts; it must hold on every row, blanks included
+def _raw_awards(rows: list[dict], blanks: set[str]):
+    """Each in-force rule's own Award (before the engine applies requirements), on the rows with ``blanks``
+    blanked in every other row."""
     from calc.inputs import load_enterprises
     from calc.policies import default_policies
-    from calc.rules.base import GRANTED, ITEMS, Ctx
-    frame = pd.DataFrame([{**r, "enterprise_id": f"E{i}", **{b: None for b in blanks if i % 2}}
-                          for i, r in enumerate(rows)], dtype=object)
-    parsed = load_enterprises(frame)
-    policies = default_policies()
-    ctx = Ctx(parsed.frame, policies, pd.Timestamp(AS_OF).date())
-    for node in policies.items():
-        if node.kind == "info" or not policies.policies[node.policy_id].in_force(ctx.as_of):
-            continue
-        award = ITEMS[node.id](ctx.for_node(node))
-        if award.cleared:
-            assert (award.amount[award.status != GRANTED] == 0).all(), node.id
-
-
-@PROPERTY
-@given(st.lists(enterprise(), min_size=1, max_size=6), st.sets(st.sampled_from(E_MONEY + E_COUNTS + E_FLAGS),
-                                                               max_size=4))
-def test_a_rule_that_says_its_grants_are_positive_grants_no_zero(rows, blanks):
-    # Award.positive lets the engine skip the zero check; it must hold on every row, blanks included
-    from calc.inputs import load_enterprises
-    from calc.policies import default_policies
-    from calc.rules.base import GRANTED, ITEMS, Ctx
+    from calc.rules.base import ITEMS, Ctx
     frame = pd.DataFrame([{**r, "enterprise_id": f"E{i}", **{b: None for b in blanks if i % 2}}
                           for i, r in enumerate(rows)], dtype=object)
     policies = default_policies()
     ctx = Ctx(load_enterprises(frame).frame, policies, pd.Timestamp(AS_OF).date())
     for node in policies.items():
-        if node.kind == "info" or not policies.policies[node.policy_id].in_force(ctx.as_of):
-            continue
-        award = ITEMS[node.id](ctx.for_node(node))
+        if node.kind != "info" and policies.policies[node.policy_id].in_force(ctx.as_of):
+            yield node.id, ITEMS[node.id](ctx.for_node(node))
+
+
+ROWS_AND_BLANKS = (st.lists(enterprise(), min_size=1, max_size=6),
+                   st.sets(st.sampled_from(E_MONEY + E_COUNTS + E_FLAGS), max_size=4))
+
+
+@PROPERTY
+@given(*ROWS_AND_BLANKS)
+def test_a_rule_that_says_its_amounts_are_cleared_pays_nothing_where_it_does_not_grant(rows, blanks):
+    # Award.cleared lets the engine skip clearing the amounts; it must hold on every row, blanks included
+    from calc.rules.base import GRANTED
+    for item_id, award in _raw_awards(rows, blanks):
+        if award.cleared:
+            assert (award.amount[award.status != GRANTED] == 0).all(), item_id
+
+
+@PROPERTY
+@given(*ROWS_AND_BLANKS)
+def test_a_rule_that_says_its_grants_are_positive_grants_no_zero(rows, blanks):
+    # Award.positive lets the engine skip the zero check; it must hold on every row, blanks included
+    from calc.rules.base import GRANTED
+    for item_id, award in _raw_awards(rows, blanks):
         if award.positive:
-            assert (award.amount[award.status == GRANTED] > 0).all(), node.id
+            assert (award.amount[award.status == GRANTED] > 0).all(), item_id
