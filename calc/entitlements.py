@@ -11,6 +11,7 @@ table (one row per enterprise and item, with reasons and citations: for reports)
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
@@ -36,9 +37,9 @@ MONEY_COLUMNS = frozenset(c.name for c in ENTERPRISE_COLUMNS if c.kind == "money
 # contradiction that is never paid (see _contradiction).
 def _member(ctx: Ctx) -> Col:
     member, lead, talent = ctx.flag("consortium_member"), ctx.flag("consortium_lead"), ctx.flag("talent_consortium_lead")
-    said_lead = Col(lead.known & lead.values, np.ones(ctx.n, dtype=bool), {})  # a lead is a member
-    said_talent_lead = Col(talent.known & talent.values, np.ones(ctx.n, dtype=bool), {})
-    return k_or(member, said_lead, said_talent_lead)
+    # a lead (of the consortium or of the talent consortium) is a member; a lead flag blank everywhere adds nothing
+    said_lead = [Col(f.known & f.values, np.ones(ctx.n, dtype=bool), {}) for f in (lead, talent) if f.known.any()]
+    return k_or(member, *said_lead) if said_lead else member
 
 
 def _lead(ctx: Ctx) -> Col:
@@ -72,27 +73,28 @@ def _requirement(ctx: Ctx, word: str):
     return col.values & col.known, col.known
 
 
-def _contradiction(ctx: Ctx) -> tuple[np.ndarray, np.ndarray]:
-    """Rows whose consortium flags contradict each other, and the reason code for each.
+def _contradiction(ctx: Ctx) -> tuple[np.ndarray, np.ndarray] | tuple[None, None]:
+    """Rows whose consortium flags contradict each other, and the reason code for each; (None, None) when no row's
+    flags do.
 
     第十六条 pays the 联合体牵头单位 and 第十一条（六） the “人才攻关联合体”牵头单位: a lead is a member, and the talent
     consortium is the consortium itself (同时作为), so its lead is the consortium's lead."""
-    key = ("contradiction",)
-    if key not in ctx.cache:
-        member, lead, talent = ctx.flag("consortium_member"), ctx.flag("consortium_lead"), \
-            ctx.flag("talent_consortium_lead")
-        not_member = member.known & ~member.values
-        lead_not_member = lead.known & lead.values & not_member
-        talent_not_member = talent.known & talent.values & not_member
-        talent_not_lead = talent.known & talent.values & lead.known & ~lead.values
-        if not (lead_not_member.any() or talent_not_member.any() or talent_not_lead.any()):
-            ctx.cache[key] = (np.zeros(ctx.n, dtype=bool), np.zeros(ctx.n, dtype=np.int16))
-            return ctx.cache[key]
-        reason = first_of([lead_not_member, talent_not_member, talent_not_lead],
-                          [code("contradiction:lead_not_member"), code("contradiction:talent_lead_not_member"),
-                           code("contradiction:talent_lead_not_lead")], np.int16(0)).astype(np.int16, copy=False)
-        ctx.cache[key] = (lead_not_member | talent_not_member | talent_not_lead, reason)
-    return ctx.cache[key]
+    return ctx.once(("contradiction",), lambda: _contradiction_now(ctx))
+
+
+def _contradiction_now(ctx: Ctx) -> tuple[np.ndarray, np.ndarray] | tuple[None, None]:
+    member, lead, talent = ctx.flag("consortium_member"), ctx.flag("consortium_lead"), \
+        ctx.flag("talent_consortium_lead")
+    not_member = member.known & ~member.values
+    lead_not_member = lead.known & lead.values & not_member
+    talent_not_member = talent.known & talent.values & not_member
+    talent_not_lead = talent.known & talent.values & lead.known & ~lead.values
+    if not (lead_not_member.any() or talent_not_member.any() or talent_not_lead.any()):
+        return None, None
+    reason = first_of([lead_not_member, talent_not_member, talent_not_lead],
+                      [code("contradiction:lead_not_member"), code("contradiction:talent_lead_not_member"),
+                       code("contradiction:talent_lead_not_lead")], np.int16(0)).astype(np.int16, copy=False)
+    return lead_not_member | talent_not_member | talent_not_lead, reason
 
 
 @dataclass
@@ -314,26 +316,26 @@ def _requirements(ctx: Ctx, words: tuple[str, ...]):
     Three-valued: a requirement known to be unmet decides the item (the first such, in the order listed); an
     unknown one leaves it open only where the item itself is not already decided against (see
     _apply_validity_and_requirements).  Contradictory consortium flags are unmet (never paid)."""
-    key = ("requirements", words)
-    if key not in ctx.cache:
-        cols = [REQUIREMENTS[w][1](ctx) for w in words]
-        tri = k_and(*cols) if cols else truth(True, ctx.n)
-        contradictions = any(w in CONTRADICTIONS for w in words)
-        if tri.complete and tri.values.all() and not (contradictions and _contradiction(ctx)[0].any()):
-            ctx.cache[key] = (True, True, None, {})  # met on every row: the items' own outcomes stand
-            return ctx.cache[key]
-        reason = np.zeros(ctx.n, dtype=np.int16)
-        for word, col in reversed(list(zip(words, cols))):
-            reason = pick(col.known & ~col.values, code(f"requires:{word}"), reason)
-        met, known = tri.values & tri.known, tri.known.copy()
-        if contradictions:
-            contradicted, why = _contradiction(ctx)
-            reason = pick(contradicted, why, reason)
-            met = met & ~contradicted
-            known = known | contradicted
-        needs = {k: v & ~known for k, v in tri.missing().items()}
-        ctx.cache[key] = (met, known, reason.astype(np.int16, copy=False), {k: v for k, v in needs.items() if v.any()})
-    return ctx.cache[key]
+    return ctx.once(("requirements", words), lambda: _requirements_now(ctx, words))
+
+
+def _requirements_now(ctx: Ctx, words: tuple[str, ...]):
+    cols = [REQUIREMENTS[w][1](ctx) for w in words]
+    tri = k_and(*cols) if cols else truth(True, ctx.n)
+    contradicted, why = _contradiction(ctx) if any(w in CONTRADICTIONS for w in words) else (None, None)
+    if tri.complete and tri.values.all() and contradicted is None:
+        return True, True, None, {}  # met on every row: the items' own outcomes stand
+    reason = np.int16(0)  # a scalar until the first requirement: one pass fewer
+    for word, col in reversed(list(zip(words, cols))):
+        reason = pick(~col.values if col.complete else col.known & ~col.values, code(f"requires:{word}"), reason)
+    reason = np.asarray(reason, dtype=np.int16) if np.ndim(reason) else np.zeros(ctx.n, dtype=np.int16)
+    met, known = tri.values & tri.known, tri.known.copy()
+    if contradicted is not None:
+        reason = pick(contradicted, why, reason)
+        met = met & ~contradicted
+        known = known | contradicted
+    needs = {k: v & ~known for k, v in tri.missing().items()}
+    return met, known, reason.astype(np.int16, copy=False), {k: v for k, v in needs.items() if v.any()}
 
 
 def _needs_names(codes: np.ndarray) -> dict[int, list[str]]:
@@ -438,17 +440,54 @@ def _compute(frame: pd.DataFrame, policies: PolicySet, as_of: dt.date, options: 
              nodes: list[Node]) -> tuple[dict[str, Award], dict[str, tuple]]:
     """Every item on the rows of ``frame``: requirements, validity, the amounts' bounds, then 就高不重复.
 
-    In one thread: items in threads, and blocks of rows in threads, were both measured slower than one thread on
-    this project's 2-core benchmark machine (README, Performance), though numpy releases the GIL."""
+    On a large table the items share the cores (numpy releases the GIL on whole-column work): the calling thread
+    and the allocator's worker threads each take the next item in turn (README, Performance).  Every item's result
+    is its own, so the order they finish in changes nothing; an error is the one the first failing item in the
+    items' order raises, as it is in one thread."""
     ctx = Ctx(frame, policies, as_of, options)
-    awards = {}
-    for node in nodes:
+
+    def run(node: Node) -> Award:
         in_force = policies.policies[node.policy_id].in_force(as_of)
         node_ctx = ctx.for_node(node)
         raw = ITEMS[node.id](node_ctx) if node.kind != "info" and in_force else _info_award(node_ctx)
-        awards[node.id] = _apply_validity_and_requirements(node, node_ctx, raw, in_force)
-        _check_award(node.id, awards[node.id])
+        award = _apply_validity_and_requirements(node, node_ctx, raw, in_force)
+        _check_award(node.id, award)
+        return award
+
+    helpers = allocator.worker_pool() if len(frame) >= allocator.LARGE_ROWS and len(nodes) > 1 else None
+    if helpers is None:
+        awards = {node.id: run(node) for node in nodes}
+    else:
+        awards = _run_shared(run, nodes, *helpers)
     return awards, _resolve_exclusivity(policies, awards, len(frame))
+
+
+def _run_shared(run, nodes: list[Node], pool, threads: int) -> dict[str, Award]:
+    """``run`` on every node, the calling thread and the pool's threads each taking the next node in turn (what
+    several items read, a column or a requirement, is made once: Ctx.once)."""
+    results: list = [None] * len(nodes)
+    turn = iter(range(len(nodes)))
+    lock = threading.Lock()
+
+    def work() -> None:
+        while True:
+            with lock:
+                i = next(turn, None)
+            if i is None:
+                return
+            try:
+                results[i] = run(nodes[i])
+            except BaseException as error:  # kept with its item: the first item's error in order is raised
+                results[i] = error
+
+    helpers = [pool.submit(work) for _ in range(threads)]
+    work()
+    for helper in helpers:
+        helper.result()
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return {node.id: result for node, result in zip(nodes, results)}
 
 
 class ItemBoundError(OverflowError):

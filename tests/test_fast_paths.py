@@ -141,3 +141,102 @@ def test_a_rule_that_says_its_grants_are_positive_grants_no_zero(rows, blanks):
     for item_id, award in _raw_awards(rows, blanks):
         if award.positive:
             assert (award.amount[award.status == GRANTED] > 0).all(), item_id
+
+
+THREADS_PROBE = r'''
+import sys, platform
+import numpy as np, pandas as pd
+sys.path.insert(0, sys.argv[1])
+from test_kleene import E_COUNTS, E_FLAGS, E_MONEY
+import calc, calc.allocator as allocator
+
+rng = np.random.default_rng(20261202)
+n = allocator.LARGE_ROWS + 17
+blank = lambda: rng.random(n) < 0.15  # about one cell in seven left blank, in every column
+table = {"enterprise_id": [f"E{i}" for i in range(n)],
+         "city": pd.array(rng.choice(["xiamen", "xiamen", "xiamen", "other"], n), dtype=object)}
+table["city"][blank()] = None
+steps = np.array([0, 1, 199, 200, 201, 400, 500, 600, 1000, 2000, 30000]) * 10_000  # yuan, around the thresholds
+for column in E_MONEY:
+    table[column] = pd.array(rng.choice(steps, n) + rng.integers(0, 2, n), dtype="Int64")
+    table[column][blank()] = pd.NA
+for column in E_COUNTS:
+    table[column] = pd.array(rng.integers(0, 3, n), dtype="Int64")
+    table[column][blank()] = pd.NA
+said = np.ones(n, dtype=bool)
+for column in E_FLAGS:  # member, lead, talent lead: each only where the one before holds (the loader's rule)
+    said = said & (rng.random(n) < 0.6) if column != "new_mechanism_recognised" else rng.random(n) < 0.5
+    table[column] = pd.array(said, dtype="boolean")
+    table[column][blank()] = pd.NA
+parsed = calc.load_enterprises(pd.DataFrame(table))
+assert parsed.errors.empty and len(parsed.frame) == n
+
+threaded = calc.entitlements(parsed, as_of="2026-06-30")
+used_threads = allocator.worker_pool() is not None
+assert used_threads == (platform.libc_ver()[0] == "glibc"), used_threads  # the threads ran where they can
+allocator.worker_pool = lambda: None  # the same run in the calling thread alone
+alone = calc.entitlements(parsed, as_of="2026-06-30")
+
+for item_id, award in alone.awards.items():
+    other = threaded.awards[item_id]
+    for part in ("amount", "status", "reason"):
+        assert np.array_equal(getattr(award, part), getattr(other, part)), (item_id, part)
+    assert award.detail.keys() == other.detail.keys(), item_id
+    for key in award.detail:
+        assert np.array_equal(award.detail[key], other.detail[key]), (item_id, key)
+    assert award.scalars == other.scalars, item_id
+assert alone.won_by.keys() == threaded.won_by.keys()
+for item_id, (members, winner) in alone.won_by.items():
+    assert threaded.won_by[item_id][0] == members and np.array_equal(threaded.won_by[item_id][1], winner)
+granted = sum(int((a.status == 0).sum()) for a in alone.awards.values())
+print("same", len(alone.awards), granted)
+'''
+
+
+def test_items_in_threads_give_exactly_what_one_thread_gives():
+    # from LARGE_ROWS rows on the main thread the engine shares the items among the cores
+    # (calc.allocator.worker_pool); the same table in one thread must give the same arrays, element for element,
+    # on a table with blanks in every column and values at every threshold of the anchor's rules
+    import os
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-c", THREADS_PROBE, os.path.dirname(__file__)], capture_output=True,
+                         text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    word, items, granted = out.stdout.split()
+    assert word == "same" and int(items) >= 26 and int(granted) > 0
+
+
+ERROR_PROBE = r'''
+import sys
+import pandas as pd
+import calc
+from calc.rules.base import InputBoundError
+parsed = calc.load_enterprises(pd.DataFrame({"enterprise_id": [f"E{i}" for i in range(int(sys.argv[1]))],
+                                             "city": "xiamen", "rd_expense": 300 * 10_000,
+                                             "tech_transaction_paid": 10_000, "national_funding": 1}))
+# out of bounds in two columns read by different items, written past the loader: the error is the one the first
+# of those items raises in the items' order, whether the items share the cores or not
+parsed.frame["tech_transaction_paid"] = pd.array([-5] * len(parsed.frame), dtype="Int64")
+parsed.frame["rd_expense"] = pd.array([10**18] * len(parsed.frame), dtype="Int64")
+items = ["xiamen_sti_measures.tech_transaction", "xiamen_sti_measures.rd_step_subsidy"]
+for _ in range(3):
+    try:
+        calc.entitlements(parsed, as_of="2026-06-30", items=items)
+    except InputBoundError as error:
+        print(str(error).split(":")[0])
+'''
+
+
+def test_an_error_in_threads_is_the_one_the_first_failing_item_raises():
+    import subprocess
+    import sys
+    from calc.policies import default_policies
+    order = [n.id for n in default_policies().items()]
+    # the step subsidy comes before the tech transaction in the policies' order, so its column is named
+    assert order.index("xiamen_sti_measures.rd_step_subsidy") < order.index("xiamen_sti_measures.tech_transaction")
+    for rows in (3, LARGE_ROWS):  # one thread, then the items in threads
+        out = subprocess.run([sys.executable, "-c", ERROR_PROBE, str(rows)], capture_output=True, text=True,
+                             timeout=600)
+        assert out.returncode == 0, out.stderr[-3000:]
+        assert out.stdout.split("\n")[:3] == ["column rd_expense"] * 3, (rows, out.stdout)

@@ -124,6 +124,17 @@ class Ctx:
         self.node: Node | None = None
         self.n = len(frame)
 
+    def once(self, key, make: Callable[[], Any]) -> Any:
+        """``make()`` kept under ``key`` for the run: made once even when items run in threads (a thread wanting
+        it while another makes it waits for that one)."""
+        if key in self.cache:
+            return self.cache[key]
+        locks = self.cache.setdefault(("locks",), {})  # dict.setdefault is atomic under the GIL
+        with locks.setdefault(key, threading.Lock()):
+            if key not in self.cache:
+                self.cache[key] = make()
+        return self.cache[key]
+
     def for_node(self, node: Node) -> "Ctx":
         ctx = Ctx(self.frame, self.policies, self.as_of, self.options, self.cache)
         ctx.node = node
@@ -156,21 +167,26 @@ class Ctx:
 
     def number(self, name: str, bound: int = MAX_MONEY_FEN, what: str = "an amount of money") -> Col:
         """An integer column (money in fen, or a count), checked to lie in 0 … ``bound``."""
-        key = ("number", name)
-        if key not in self.cache:
+        def make() -> Col:
             s = self._series(name)
             if s is None:
-                col = Col(np.zeros(self.n, dtype=np.int64), np.zeros(self.n, dtype=bool))
+                col = Col(self.zeros(np.int64), self.zeros(bool))
             else:
                 if _is_text(s):  # a column the schema does not know, carried through as typed
                     s = pd.to_numeric(s, errors="coerce")
                     s = s.where(s.isna() | (s == s.round()))
-                values, known = _integers(s)
+                values, known = _integers(s, self.zeros)
                 col = Col(values, known)
-                _check_bound(name, col.values, bound, what, s.index)
+                if values is not self.zeros(np.int64):
+                    _check_bound(name, col.values, bound, what, s.index)
             col.needs, col.bound = {name: ~col.known}, bound
-            self.cache[key] = col
-        return self.cache[key]
+            return col
+        return self.once(("number", name), make)
+
+    def zeros(self, dtype) -> np.ndarray:
+        """A read-only column of zeros, one per dtype and run: what a blank or absent column holds (the loaders add
+        every schema column, so most of a table's columns are blank throughout)."""
+        return self.once(("zeros", np.dtype(dtype).str), lambda: _read_only(np.zeros(self.n, dtype=dtype)))
 
     def money(self, name: str) -> Col:
         """A money column in fen (0 … MAX_MONEY_FEN)."""
@@ -181,11 +197,10 @@ class Ctx:
         return self.number(name, MAX_COUNT, "a count")
 
     def flag(self, name: str) -> Col:
-        key = ("flag", name)
-        if key not in self.cache:
+        def make() -> Col:
             s = self._series(name)
             if s is None:
-                col = Col(np.zeros(self.n, dtype=bool), np.zeros(self.n, dtype=bool))
+                col = Col(self.zeros(bool), self.zeros(bool))
             elif _is_text(s):  # a column the schema does not know: 是/否, yes/no, true/false, 1/0
                 words = s.map(lambda v: YES_NO.get(str(v).strip().lower()) if not pd.isna(v) else None)
                 col = Col(words.fillna(False).to_numpy(dtype=bool), words.notna().to_numpy())
@@ -197,37 +212,32 @@ class Ctx:
                 known = s.notna().to_numpy()
                 col = Col(s.fillna(False).to_numpy(dtype=bool), known)
             col.needs = {name: ~col.known}
-            self.cache[key] = col
-        return self.cache[key]
+            return col
+        return self.once(("flag", name), make)
 
     def _codes(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """A text column as categorical codes (-1 = missing) and its categories, once per run."""
-        key = ("codes", name)
-        if key not in self.cache:
+        def make() -> tuple[np.ndarray, np.ndarray]:
             s = self._series(name)
             if s is not None and isinstance(s.dtype, pd.CategoricalDtype):  # the loaders' type: codes as they are
-                codes, categories = np.asarray(s.array.codes), np.asarray(s.array.categories, dtype=object)
-            elif s is None or s.isna().all():  # absent or blank throughout: nothing to number
-                codes, categories = np.full(self.n, -1, dtype=np.int8), np.array([], dtype=object)
-            else:
-                cat = pd.Categorical(s)
-                codes, categories = np.asarray(cat.codes), np.asarray(cat.categories, dtype=object)
-            self.cache[key] = (codes, categories)
-        return self.cache[key]
+                return np.asarray(s.array.codes), np.asarray(s.array.categories, dtype=object)
+            if s is None or s.isna().all():  # absent or blank throughout: nothing to number
+                return np.full(self.n, -1, dtype=np.int8), np.array([], dtype=object)
+            cat = pd.Categorical(s)
+            return np.asarray(cat.codes), np.asarray(cat.categories, dtype=object)
+        return self.once(("codes", name), make)
 
     def category(self, name: str) -> Col:
         """A text column's values ("" where missing) and known mask."""
-        key = ("category", name)
-        if key not in self.cache:
+        def make() -> Col:
             codes, categories = self._codes(name)
             known = codes >= 0
-            self.cache[key] = Col(np.append(categories, "")[codes], known, {name: ~known})  # code -1 takes the ""
-        return self.cache[key]
+            return Col(np.append(categories, "")[codes], known, {name: ~known})  # code -1 takes the ""
+        return self.once(("category", name), make)
 
     def is_in(self, name: str, values) -> Col:
         """``column ∈ values`` with its known mask, computed on the integer codes."""
-        key = ("is_in", name, tuple(values))
-        if key not in self.cache:
+        def make() -> Col:
             codes, categories = self._codes(name)
             wanted = np.flatnonzero(np.isin(categories, list(values)))
             known = codes >= 0
@@ -235,8 +245,8 @@ class Ctx:
                 inside = codes == wanted[0] if len(wanted) else np.zeros(self.n, dtype=bool)
             else:
                 inside = np.append(np.isin(categories, list(values)), False)[codes]  # code -1 reads the last entry
-            self.cache[key] = Col(inside, known, {name: ~known})
-        return self.cache[key]
+            return Col(inside, known, {name: ~known})
+        return self.once(("is_in", name, tuple(values)), make)
 
 
 YES_NO = {"是": True, "否": False, "yes": True, "no": False, "true": True, "false": False, "1": True, "0": False,
@@ -255,19 +265,21 @@ def _read_only(values: np.ndarray) -> np.ndarray:
     return view
 
 
-def _integers(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """An integer column's values (0 where missing) and known mask; the loaders' Int64 is read without a copy."""
+def _integers(s: pd.Series, zeros: Callable[[Any], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """An integer column's values (0 where missing) and known mask; the loaders' Int64 is read without a copy, and
+    a blank one is ``zeros`` (a shared read-only column of zeros of a dtype)."""
     array = s.array
     if isinstance(array, pd.arrays.IntegerArray) and array.dtype == "Int64":
         data, mask = array._data, array._mask
         if not mask.any():
             return _read_only(data), np.ones(len(data), dtype=bool)
         if mask.all():  # blank throughout
-            return np.zeros(len(data), dtype=np.int64), np.zeros(len(data), dtype=bool)
+            return zeros(np.int64), zeros(bool)
         return np.where(mask, 0, data), ~mask
     known = s.notna().to_numpy()
-    values = s.to_numpy(dtype=np.int64, na_value=0) if known.any() else np.zeros(len(s), np.int64)
-    return values, known
+    if not known.any():
+        return zeros(np.int64), zeros(bool)
+    return s.to_numpy(dtype=np.int64, na_value=0), known
 
 
 class InputBoundError(InputError, ValueError):
@@ -360,7 +372,17 @@ def pick(condition: np.ndarray, yes, no):
         return (condition & yes) | (~condition & no)
     if np.ndim(no) == 0 and no == 0:  # an amount where the condition holds, else nothing: one pass
         return yes * condition
-    return no + (yes - no) * condition
+    step = np.subtract(yes, no)
+    if np.ndim(condition) == 0:
+        return no + step * condition
+    if np.ndim(step) == 0:  # two typed scalars: the condition as 0/1 of their type, scaled and moved in place
+        out = condition.astype(step.dtype)
+        out *= step
+    else:  # the difference is a new array: scaled in place (no further temporary)
+        out = step
+        out *= condition
+    out += no
+    return out
 
 
 def first_of(conditions: list[np.ndarray], values: list, default):
@@ -438,10 +460,18 @@ def truth(value: np.ndarray, n: int | None = None) -> Col:
     return col
 
 
+def _fold(op: np.ufunc, cols) -> np.ndarray:
+    """``op`` over the columns' values pairwise (``op.reduce`` would first copy them into one 2-D array)."""
+    out = cols[0].values
+    for c in cols[1:]:
+        out = op(out, c.values)
+    return out
+
+
 def k_and(*cols: Col) -> Col:
     """Kleene ``and``: false where any is known false, true where all are known true, unknown otherwise."""
     if all(c.complete for c in cols):
-        return truth(np.logical_and.reduce([c.values for c in cols]) if len(cols) > 1 else cols[0].values)
+        return truth(_fold(np.logical_and, cols))
     some_false = np.zeros(len(cols[0]), dtype=bool)
     all_true = np.ones(len(cols[0]), dtype=bool)
     for c in cols:
@@ -454,7 +484,7 @@ def k_and(*cols: Col) -> Col:
 def k_or(*cols: Col) -> Col:
     """Kleene ``or``: true where any is known true, false where all are known false, unknown otherwise."""
     if all(c.complete for c in cols):
-        return truth(np.logical_or.reduce([c.values for c in cols]) if len(cols) > 1 else cols[0].values)
+        return truth(_fold(np.logical_or, cols))
     some_true = np.zeros(len(cols[0]), dtype=bool)
     all_false = np.ones(len(cols[0]), dtype=bool)
     for c in cols:
@@ -682,9 +712,14 @@ def _saturate(values) -> np.ndarray:
     return np.clip(values, -INT64_MAX, INT64_MAX).astype(np.int64)
 
 
-def round_amount(amount_fen: np.ndarray, rounding: str) -> np.ndarray:
-    """Round an award as its item's data says: down to the yuan, or kept to the fen."""
+def round_amount(amount_fen: np.ndarray, rounding: str, in_place: bool = False) -> np.ndarray:
+    """Round an award as its item's data says: down to the yuan, or kept to the fen.  ``in_place``: the array is
+    the caller's own, rounded where it is (no new array)."""
     if rounding == "floor_yuan":
+        if in_place:
+            amount_fen //= FEN_PER_YUAN
+            amount_fen *= FEN_PER_YUAN
+            return amount_fen
         return (amount_fen // FEN_PER_YUAN) * FEN_PER_YUAN
     return amount_fen
 

@@ -233,7 +233,7 @@ def national_project_matching(ctx: Ctx) -> Award:
     np.subtract(total.values, room, out=room)
     np.maximum(room, 0, out=room)
     capped = np.minimum(half, cap)
-    amount = round_amount(np.minimum(capped, room), ctx.node.rounding)
+    amount = round_amount(np.minimum(capped, room), ctx.node.rounding, in_place=True)
     has_project = Col(national.values > 0, national.known, national.needs)
     given = national.complete and provincial.complete and municipal.complete and total.complete
     if given:  # every figure known on every row: a zero is a zero
@@ -246,8 +246,10 @@ def national_project_matching(ctx: Ctx) -> Award:
                               [code("matching_total_investment_binds"), code("matching_cap_binds")],
                               code("matching_rate"))
     reason = pick(ok, granted_reason, reason).astype(np.int16, copy=False)
+    # some room: the amount is above 0; with every figure known the rows not granted have no national funding or
+    # no room, so their amount is already 0 (a blank elsewhere is held as 0 and may leave an amount on an open row)
     return Award(amount.astype(np.int64, copy=False), status, reason, {"half": half, "room": room},
-                 {"rate": (rate, "ratio"), "cap": (cap, "yuan")}, positive=True)  # some room: amount above 0
+                 {"rate": (rate, "ratio"), "cap": (cap, "yuan")}, positive=True, cleared=given)
 
 
 @item(f"{P}.national_platform_award")

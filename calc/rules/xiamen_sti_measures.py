@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from calc.limits import MAX_MONEY_FEN
+from calc.limits import MAX_INT64_PRODUCT, MAX_MONEY_FEN
 from calc.rules.base import (
-    first_of, pick,
+    pick,
     by_rating,
     code, declare_range, decide, truth,
     GRANTED, NEEDS_INPUT_ITEM, NOT_ELIGIBLE, Award, Col, Ctx, item, k_compare, k_greater, mul_rate, on_flag,
@@ -89,22 +89,25 @@ def rd_step_subsidy(ctx: Ctx) -> Award:
     above = k_compare(rd, ">", threshold)  # 高于: strict
     grew = k_greater(rd, prev)  # 实现增长: strictly more than last year
     reading = ctx.option("reading")
-    base = {"literal": rd.values,
-            "increment": rd.values - prev.values,
-            "above_threshold": rd.values - threshold}[reading]
-    stepped = base if reading == "literal" else np.maximum(base, 0)  # R&D is ≥ 0 (Ctx.money checks it)
-    steps = stepped // step  # ≤ MAX_MONEY_FEN (step ≥ 1 fen)
-    # steps × amount could pass int64 for a tiny step; past cap // amount + 1 steps the award is the cap anyway,
-    # so the steps are clamped first: the product is then ≤ cap + amount (same result, no overflow)
-    paid_steps = np.minimum(steps, cap // per_step + 1) if per_step > 0 else np.zeros_like(steps)
-    uncapped = paid_steps * per_step
-    amount = np.minimum(uncapped, cap)
+    if reading == "literal":
+        stepped = rd.values
+    else:  # R&D is ≥ 0 (Ctx.money checks it), so the part stepped is held at 0 from below
+        stepped = rd.values - (prev.values if reading == "increment" else threshold)
+        np.maximum(stepped, 0, out=stepped)
+    steps = stepped // step  # ≤ MAX_MONEY_FEN // step (step ≥ 1 fen)
+    if (MAX_MONEY_FEN // step) * per_step <= MAX_INT64_PRODUCT:  # every product fits in int64 (checked in Python)
+        uncapped = steps * per_step
+    else:  # a tiny step: past cap // amount + 1 steps the award is the cap anyway, so the steps are clamped first
+        uncapped = np.minimum(steps, cap // per_step + 1) * per_step if per_step > 0 else np.zeros_like(steps)
+    capped = uncapped > cap
+    amount = np.minimum(uncapped, cap, out=uncapped)
     ok, status, reason = decide(ctx, [(above, "rd_not_above_threshold"), (grew, "rd_not_grown")])
-    granted = first_of([uncapped > cap], [code("rd_step_capped")], code(f"rd_step_granted:{reading}"))
+    granted = pick(capped, code("rd_step_capped"), code(f"rd_step_granted:{reading}"))
     reason = pick(ok, granted, reason).astype(np.int16, copy=False)
+    # on the literal reading R&D above the threshold holds at least one full step when the threshold is one
+    positive = reading == "literal" and threshold >= step and per_step > 0 and cap > 0
     # steps and the amount stepped are shown by the granted reasons only (on the other rows they are not read)
-    return Award(amount, status, reason,
-                 {"steps": steps, "stepped": stepped})
+    return Award(amount, status, reason, {"steps": steps, "stepped": stepped}, positive=positive)
 
 
 def growth_above(ctx: Ctx, rd: Col, prev: Col, rate, zero_base: str) -> Col:
@@ -168,7 +171,8 @@ def joint_lab(ctx: Ctx) -> Award:
     amount = np.minimum(uncapped, cap)
     ok, status, reason = decide(ctx, conditions)
     reason = pick(ok, pick(uncapped > cap, code("joint_lab_capped"), code("joint_lab_rate")), reason)
-    return Award(amount, status, reason.astype(np.int16, copy=False), detail, scalars)
+    # not granted: no investment or a blank one (held as 0) pays 0 at any rate, and no laboratory has a cap of 0
+    return Award(amount, status, reason.astype(np.int16, copy=False), detail, scalars, cleared=True)
 
 
 @item(f"{P}.scenario_project")
@@ -190,7 +194,8 @@ def tech_transaction(ctx: Ctx) -> Award:
                        pick(uncapped > ctx.p("cap_per_project"), code("tech_capped"), code("tech_rate"))))
     return Award(amount, status.astype(np.int8, copy=False),
                  reason.astype(np.int16, copy=False), {"uncapped": uncapped},
-                 {"rate": (ctx.p("max_rate"), "ratio"), "cap": (ctx.p("cap_per_project"), "yuan")})
+                 {"rate": (ctx.p("max_rate"), "ratio"), "cap": (ctx.p("cap_per_project"), "yuan")},
+                 cleared=True)  # not granted: nothing paid, or a blank held as 0, pays 0 at any rate
 
 
 @item(f"{P}.hightech_transformation_award")
