@@ -85,6 +85,8 @@ def _contradiction(ctx: Ctx) -> tuple[np.ndarray, np.ndarray] | tuple[None, None
 def _contradiction_now(ctx: Ctx) -> tuple[np.ndarray, np.ndarray] | tuple[None, None]:
     member, lead, talent = ctx.flag("consortium_member"), ctx.flag("consortium_lead"), \
         ctx.flag("talent_consortium_lead")
+    if not (lead.known.any() or talent.known.any()):  # no row says it leads: nothing to contradict
+        return None, None
     not_member = member.known & ~member.values
     lead_not_member = lead.known & lead.values & not_member
     talent_not_member = talent.known & talent.values & not_member
@@ -519,19 +521,37 @@ def _resolve_exclusivity(policies: PolicySet, awards: dict[str, Award], n: int) 
             continue
         granted = [awards[m].status == GRANTED for m in members]
         amounts = [awards[m].amount * g if m in lost_before else awards[m].amount for m, g in zip(members, granted)]
-        best, winner = amounts[0], np.zeros(n, dtype=np.int8)
+        best, winner = amounts[0], None
         for i, amount in enumerate(amounts[1:], start=1):
-            winner = pick(amount > best, np.int8(i), winner)  # strictly higher: an equal one stays with the first
+            higher = amount > best  # strictly higher: an equal one stays with the first
+            winner = higher.view(np.int8) if winner is None else pick(higher, np.int8(i), winner)  # 1 or 0 at i = 1
             if i < len(amounts) - 1:
                 best = np.maximum(best, amount)
         for i, m in enumerate(members):
             award = awards[m]
             loses = granted[i] & (winner != i)
-            award.status = pick(loses, DUPLICATE, award.status).astype(np.int8, copy=False)
-            award.reason = pick(loses, code("duplicate"), award.reason).astype(np.int16, copy=False)
-            won_by[m] = (tuple(members), pick(loses, winner, np.int8(-1)).astype(np.int8, copy=False))
+            award.status, award.reason, lost_to = _lose(loses, award.status, award.reason, winner)
+            won_by[m] = (tuple(members), lost_to)
         lost_before.update(members)
     return won_by
+
+
+def _lose(loses: np.ndarray, status: np.ndarray, reason: np.ndarray, winner: np.ndarray):
+    """The status and reason of a member with the rows it ``loses`` marked as duplicates, and the winner of each
+    lost row (-1 elsewhere).  A member loses on few rows as a rule: those are written by position (new arrays,
+    the member's own are not changed); on many, by arithmetic over every row."""
+    lost = np.count_nonzero(loses)
+    if lost > len(loses) // 16:
+        return (pick(loses, DUPLICATE, status).astype(np.int8, copy=False),
+                pick(loses, code("duplicate"), reason).astype(np.int16, copy=False),
+                pick(loses, winner, np.int8(-1)).astype(np.int8, copy=False))
+    lost_to = np.full(len(loses), -1, dtype=np.int8)
+    if not lost:
+        return status, reason, lost_to
+    rows = np.flatnonzero(loses)
+    status, reason = status.astype(np.int8, copy=True), reason.astype(np.int16, copy=True)
+    status[rows], reason[rows], lost_to[rows] = DUPLICATE, code("duplicate"), winner[rows]
+    return status, reason, lost_to
 
 
 class OptionError(ValueError):

@@ -240,3 +240,25 @@ def test_an_error_in_threads_is_the_one_the_first_failing_item_raises():
                              timeout=600)
         assert out.returncode == 0, out.stderr[-3000:]
         assert out.stdout.split("\n")[:3] == ["column rd_expense"] * 3, (rows, out.stdout)
+
+
+@PROPERTY
+@given(st.integers(min_value=1, max_value=400), st.floats(min_value=0, max_value=1), st.integers(0, 2**32 - 1))
+def test_lost_rows_are_marked_alike_by_position_and_by_arithmetic(n, density, seed):
+    # 就高不重复: a member losing few rows has them written by position, many by arithmetic over every row; both
+    # must give the arithmetic's answer, and leave the member's own arrays as they were
+    import numpy as np
+    from calc.entitlements import _lose
+    from calc.rules.base import DUPLICATE, code, pick
+    rng = np.random.default_rng(seed)
+    loses = rng.random(n) < density
+    status = rng.integers(0, 5, n).astype(np.int8)
+    reason = rng.integers(0, 300, n).astype(np.int16)
+    winner = rng.integers(0, 3, n).astype(np.int8)
+    before = status.copy(), reason.copy()
+    got = _lose(loses, status, reason, winner)
+    assert np.array_equal(got[0], pick(loses, DUPLICATE, before[0]))
+    assert np.array_equal(got[1], pick(loses, code("duplicate"), before[1]))
+    assert np.array_equal(got[2], np.where(loses, winner, -1))
+    assert got[0].dtype == np.int8 and got[1].dtype == np.int16 and got[2].dtype == np.int8
+    assert np.array_equal(status, before[0]) and np.array_equal(reason, before[1])

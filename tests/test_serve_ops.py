@@ -156,7 +156,9 @@ def test_a_busy_kernel_whose_page_went_away_is_culled(server):
     log = server.log()
     assert f"Culling 'busy' kernel 'python3' ({kernel_id}): no page connected for" in log
     assert "While culling kernel" not in log
-    assert not [line for line in log.splitlines() if "ERROR" in line]
+    lines = log.splitlines()
+    errors = [i for i, line in enumerate(lines) if "ERROR" in line]
+    assert not errors, "\n".join(lines[errors[0]:errors[0] + 40])  # with its traceback, to be read when it fails
 
 
 def test_the_deployed_bound_for_a_kernel_without_its_page_is_about_two_minutes():

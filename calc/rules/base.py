@@ -175,11 +175,11 @@ class Ctx:
                 if _is_text(s):  # a column the schema does not know, carried through as typed
                     s = pd.to_numeric(s, errors="coerce")
                     s = s.where(s.isna() | (s == s.round()))
-                values, known = _integers(s, self.zeros)
+                values, known = _integers(s, self.zeros, self.ones)
                 col = Col(values, known)
                 if values is not self.zeros(np.int64):
                     _check_bound(name, col.values, bound, what, s.index)
-            col.needs, col.bound = {name: ~col.known}, bound
+            col.needs, col.bound = {name: self._unknown(col.known)}, bound
             return col
         return self.once(("number", name), make)
 
@@ -187,6 +187,18 @@ class Ctx:
         """A read-only column of zeros, one per dtype and run: what a blank or absent column holds (the loaders add
         every schema column, so most of a table's columns are blank throughout)."""
         return self.once(("zeros", np.dtype(dtype).str), lambda: _read_only(np.zeros(self.n, dtype=dtype)))
+
+    def ones(self, dtype) -> np.ndarray:
+        """A read-only column of ones (the known mask of a column given on every row), one per dtype and run."""
+        return self.once(("ones", np.dtype(dtype).str), lambda: _read_only(np.ones(self.n, dtype=dtype)))
+
+    def _unknown(self, known: np.ndarray) -> np.ndarray:
+        """``~known``, the shared columns' own opposites without a pass."""
+        if known is self.ones(bool):
+            return self.zeros(bool)
+        if known is self.zeros(bool):
+            return self.ones(bool)
+        return ~known
 
     def money(self, name: str) -> Col:
         """A money column in fen (0 … MAX_MONEY_FEN)."""
@@ -206,12 +218,17 @@ class Ctx:
                 col = Col(words.fillna(False).to_numpy(dtype=bool), words.notna().to_numpy())
             elif isinstance(s.array, pd.arrays.BooleanArray):  # the loaders' type: its values and mask, no copy
                 data, mask = s.array._data, s.array._mask
-                known = ~mask
-                col = Col(_read_only(data & known if mask.any() else data), known)
+                if not mask.any():  # given on every row
+                    col = Col(_read_only(data), self.ones(bool))
+                elif mask.all():  # blank throughout
+                    col = Col(self.zeros(bool), self.zeros(bool))
+                else:
+                    known = ~mask
+                    col = Col(_read_only(data & known), known)
             else:
                 known = s.notna().to_numpy()
                 col = Col(s.fillna(False).to_numpy(dtype=bool), known)
-            col.needs = {name: ~col.known}
+            col.needs = {name: self._unknown(col.known)}
             return col
         return self.once(("flag", name), make)
 
@@ -265,14 +282,15 @@ def _read_only(values: np.ndarray) -> np.ndarray:
     return view
 
 
-def _integers(s: pd.Series, zeros: Callable[[Any], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+def _integers(s: pd.Series, zeros: Callable[[Any], np.ndarray],
+              ones: Callable[[Any], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """An integer column's values (0 where missing) and known mask; the loaders' Int64 is read without a copy, and
-    a blank one is ``zeros`` (a shared read-only column of zeros of a dtype)."""
+    a blank or a whole known mask is ``zeros`` or ``ones`` (shared read-only columns of a dtype)."""
     array = s.array
     if isinstance(array, pd.arrays.IntegerArray) and array.dtype == "Int64":
         data, mask = array._data, array._mask
         if not mask.any():
-            return _read_only(data), np.ones(len(data), dtype=bool)
+            return _read_only(data), ones(bool)
         if mask.all():  # blank throughout
             return zeros(np.int64), zeros(bool)
         return np.where(mask, 0, data), ~mask
