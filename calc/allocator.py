@@ -5,16 +5,15 @@ gives them back to the system when they are freed, so every new array starts wit
 this project's benchmark machine that was 40% of the engine's time on the performance anchor's six rules.
 Raising glibc's mmap and trim thresholds keeps those blocks in the heap, where the next array reuses them.
 
-Threads: glibc gives each new thread an arena of its own, whose blocks come from fresh mappings; two threads
-computing at once from new arenas were measured no faster than one thread (and 5–10× slower each with the raised
-thresholds), while threads sharing the heap's arena ran the six anchor items about a fifth faster than one
-thread.  So the tuning also caps the number of arenas at one, which makes the threads started afterwards (the
-engine's own workers, see ``worker_pool``) take an arena that already exists rather than make one; threads that
-already have an arena keep it.
+Threads: every thread but the first allocates from an arena of its own, made of heaps of at most 64 MiB, and
+glibc unmaps such a heap as soon as all of it is free, unless the arena's previous heap has ``M_TOP_PAD`` bytes
+to spare; so, on the default pad of 128 KiB, a thread's 8 MB arrays came from fresh mappings (page faults) on
+every run, and two threads computing at once were measured no faster than one.  The tuning also sets the pad to
+a whole heap, which no previous heap can spare: an arena keeps its heaps, as the main arena keeps its freed top,
+and the engine's threads (``worker_pool``) then ran the six anchor items about a fifth faster than one thread.
 
 The costs: memory freed after a large run is returned to the system later (when the heap's free top passes the
-trim threshold) rather than at once; threads started later in the process share existing arenas (more waiting
-on the allocator's lock for a program whose threads allocate many small blocks at once).  So the tuning is made
+trim threshold) rather than at once, and an arena's heaps stay mapped.  So the tuning is made
 only when a table of at least ``LARGE_ROWS`` rows is computed (a batch run, not a dashboard's few thousand
 enterprises) on the process's main thread (the command line, a notebook; not a Dask worker's task thread nor a
 caller's own pool), once per process, and never when ``CALC_MALLOC_TUNING=0`` is set in the environment.
@@ -32,7 +31,8 @@ from concurrent.futures import ThreadPoolExecutor
 LARGE_ROWS = 200_000  # from here a column is ≥ 1.6 MB of int64 and its pages cost more than the arithmetic
 MMAP_THRESHOLD = 1 << 30  # blocks below 1 GiB come from the heap (and are reused) rather than from mmap
 TRIM_THRESHOLD = 1 << 30  # the heap keeps up to 1 GiB of free top before giving it back
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8  # glibc's mallopt parameter numbers (malloc.h)
+TOP_PAD = 64 << 20  # a whole heap of an arena other than the main one (HEAP_MAX_SIZE on 64-bit glibc)
+_M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3  # glibc's mallopt parameter numbers (malloc.h)
 
 _lock = threading.Lock()
 _state = {"tuned": None, "pool": None}  # tuned: None until tried, then whether glibc accepted it
@@ -60,12 +60,12 @@ def _tune() -> bool:
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     return (bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
-            and bool(mallopt(_M_ARENA_MAX, 1)))
+            and bool(mallopt(_M_TOP_PAD, TOP_PAD)))
 
 
 def worker_pool() -> tuple[ThreadPoolExecutor, int] | None:
     """The engine's helper threads and their number (one fewer than the cores: the calling thread works too),
-    started once, after the tuning, so that they share an existing arena; None where the allocator is not tuned
+    started once; None where the allocator is not tuned (their arenas would give their blocks back on every run)
     or there is one core."""
     helpers = (os.cpu_count() or 1) - 1
     if not _state["tuned"] or helpers < 1:

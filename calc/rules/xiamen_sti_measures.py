@@ -187,11 +187,13 @@ def tech_transaction(ctx: Ctx) -> Award:
     paid = ctx.money("tech_transaction_paid")
     uncapped = mul_rate(paid.values, ctx.p("max_rate"), ctx.node.rounding, MAX_MONEY_FEN)
     amount = np.minimum(uncapped, ctx.p("cap_per_project"))
-    ok = paid.known & (paid.values > 0)
-    status = pick(~paid.known, NEEDS_INPUT_ITEM, pick(ok, GRANTED, NOT_ELIGIBLE))
-    reason = pick(~paid.known, code("needs:tech_transaction_paid"),
-                  pick(~ok, code("no_tech_transaction"),
-                       pick(uncapped > ctx.p("cap_per_project"), code("tech_capped"), code("tech_rate"))))
+    ok = paid.values > 0  # a blank is held as 0
+    status = pick(ok, GRANTED, NOT_ELIGIBLE)
+    reason = pick(ok, pick(uncapped > ctx.p("cap_per_project"), code("tech_capped"), code("tech_rate")),
+                  code("no_tech_transaction"))
+    if not paid.complete:
+        status = pick(~paid.known, NEEDS_INPUT_ITEM, status)
+        reason = pick(~paid.known, code("needs:tech_transaction_paid"), reason)
     return Award(amount, status.astype(np.int8, copy=False),
                  reason.astype(np.int16, copy=False), {"uncapped": uncapped},
                  {"rate": (ctx.p("max_rate"), "ratio"), "cap": (ctx.p("cap_per_project"), "yuan")},
