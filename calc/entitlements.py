@@ -456,20 +456,25 @@ def _compute(frame: pd.DataFrame, policies: PolicySet, as_of: dt.date, options: 
         _check_award(node.id, award)
         return award
 
+    exclusivity = _Exclusivity(policies, [node.id for node in nodes])
     helpers = allocator.worker_pool() if len(frame) >= allocator.LARGE_ROWS and len(nodes) > 1 else None
     if helpers is None:
         awards = {node.id: run(node) for node in nodes}
     else:
-        awards = _run_shared(run, nodes, *helpers)
-    return awards, _resolve_exclusivity(policies, awards, len(frame))
+        awards = _run_shared(run, nodes, exclusivity, *helpers)
+    exclusivity.resolve_ready(awards)  # the groups left (all of them in one thread)
+    return {node.id: awards[node.id] for node in nodes}, exclusivity.won_by
 
 
-def _run_shared(run, nodes: list[Node], pool, threads: int) -> dict[str, Award]:
+def _run_shared(run, nodes: list[Node], exclusivity: "_Exclusivity", pool, threads: int) -> dict[str, Award]:
     """``run`` on every node, the calling thread and the pool's threads each taking the next node in turn (what
-    several items read, a column or a requirement, is made once: Ctx.once)."""
-    results: list = [None] * len(nodes)
+    several items read, a column or a requirement, is made once: Ctx.once); a 就高不重复 group is resolved by the
+    thread that completes it, while the others go on with their items."""
+    awards: dict[str, Award] = {}
+    errors: dict[int, BaseException] = {}
     turn = iter(range(len(nodes)))
     lock = threading.Lock()
+    resolving = [False]  # one thread at a time resolves groups, in their order
 
     def work() -> None:
         while True:
@@ -478,18 +483,36 @@ def _run_shared(run, nodes: list[Node], pool, threads: int) -> dict[str, Award]:
             if i is None:
                 return
             try:
-                results[i] = run(nodes[i])
+                award = run(nodes[i])
             except BaseException as error:  # kept with its item: the first item's error in order is raised
-                results[i] = error
+                with lock:
+                    errors[i] = error
+                continue
+            with lock:
+                awards[nodes[i].id] = award
+                if resolving[0]:
+                    continue  # the resolving thread looks again when it is done
+                resolving[0] = True
+            try:
+                while True:
+                    with lock:
+                        ready = exclusivity.next_ready(awards)
+                        if ready is None:
+                            resolving[0] = False
+                            break
+                    exclusivity.resolve(ready, awards)
+            except BaseException as error:
+                with lock:
+                    errors[len(nodes)] = error
+                    resolving[0] = False
 
     helpers = [pool.submit(work) for _ in range(threads)]
     work()
     for helper in helpers:
         helper.result()
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-    return {node.id: result for node, result in zip(nodes, results)}
+    if errors:
+        raise errors[min(errors)]
+    return awards
 
 
 class ItemBoundError(OverflowError):
@@ -507,20 +530,38 @@ def _check_award(node_id: str, award: Award) -> None:
                              f"outside 0 … {MAX_ITEM_FEN:,} (calc.limits.MAX_ITEM_FEN); please report it")
 
 
-def _resolve_exclusivity(policies: PolicySet, awards: dict[str, Award], n: int) -> dict[str, tuple]:
+class _Exclusivity:
     """就高不重复: in each group only the highest granted amount counts; ties go to the first listed member.
 
-    Every amount is 0 where its item is not granted (cleared by _apply_validity_and_requirements) and above 0 where
-    it is (zero is not a grant; information items hold no amount and are never grouped), so the highest amount is
-    the highest granted one; a member already lost in an earlier group is counted with its grants only."""
-    won_by: dict[str, tuple] = {}  # item id -> (group members, index of the member that won, -1 where none)
-    lost_before: set[str] = set()
-    for group in policies.groups.values():
-        members = [m for m in group.members if m in awards]
-        if len(members) <= 1:
-            continue
+    Groups are resolved in the policies' order, each once all its members are computed (``next_ready``), so items
+    in threads give what one thread gives.  Every amount is 0 where its item is not granted (cleared by
+    _apply_validity_and_requirements) and above 0 where it is (zero is not a grant; information items hold no
+    amount and are never grouped), so the highest amount is the highest granted one; a member already lost in an
+    earlier group is counted with its grants only."""
+
+    def __init__(self, policies: PolicySet, item_ids: list[str]):
+        wanted = set(item_ids)
+        members = ([m for m in group.members if m in wanted] for group in policies.groups.values())
+        self.groups = [group for group in members if len(group) > 1]
+        self.won_by: dict[str, tuple] = {}  # item id -> (group members, index of the member that won, -1 where none)
+        self.lost_before: set[str] = set()
+        self.next = 0  # the first group not resolved yet
+
+    def next_ready(self, awards: Mapping[str, Award]) -> list[str] | None:
+        """The next group in order if all its members are computed (it is then taken), else None."""
+        if self.next < len(self.groups) and all(m in awards for m in self.groups[self.next]):
+            self.next += 1
+            return self.groups[self.next - 1]
+        return None
+
+    def resolve_ready(self, awards: Mapping[str, Award]) -> None:
+        while (members := self.next_ready(awards)) is not None:
+            self.resolve(members, awards)
+
+    def resolve(self, members: list[str], awards: Mapping[str, Award]) -> None:
         granted = [awards[m].status == GRANTED for m in members]
-        amounts = [awards[m].amount * g if m in lost_before else awards[m].amount for m, g in zip(members, granted)]
+        amounts = [awards[m].amount * g if m in self.lost_before else awards[m].amount
+                   for m, g in zip(members, granted)]
         best, winner = amounts[0], None
         for i, amount in enumerate(amounts[1:], start=1):
             higher = amount > best  # strictly higher: an equal one stays with the first
@@ -531,9 +572,8 @@ def _resolve_exclusivity(policies: PolicySet, awards: dict[str, Award], n: int) 
             award = awards[m]
             loses = granted[i] & (winner != i)
             award.status, award.reason, lost_to = _lose(loses, award.status, award.reason, winner)
-            won_by[m] = (tuple(members), lost_to)
-        lost_before.update(members)
-    return won_by
+            self.won_by[m] = (tuple(members), lost_to)
+        self.lost_before.update(members)
 
 
 def _lose(loses: np.ndarray, status: np.ndarray, reason: np.ndarray, winner: np.ndarray):
