@@ -19,6 +19,7 @@ import pandas as pd
 
 from calc.files import InputError, OutputError, check_output_paths, terminal_text, write_csv, write_parquet, \
     write_xlsx, write_xlsx_fast, XLSX_MAX_ROWS
+from calc.inputs import unknown_column_warnings
 from calc.limits import DEFAULT, MAX_DATE, MAX_DRAWS, MIN_DATE, Limits, parse_limit
 from calc.money import MoneyError, exact_sum
 from calc.policies import PolicyDataError, default_policies
@@ -174,9 +175,8 @@ def _load(loader, args) -> Any:
 def _report_errors(parsed) -> None:
     for message in parsed.errors["message"]:
         _warn(f"error: {message}")
-    for header, suggestion in parsed.unknown_columns.items():
-        hint = f" (did you mean {suggestion!r}?)" if suggestion else ""
-        _warn(f"warning: unknown column {header!r} carried through untouched{hint}")
+    for line in unknown_column_warnings(parsed.unknown_columns):
+        _warn(line)
 
 
 def _write(path: Path, sheets: dict[str, pd.DataFrame]) -> None:

@@ -97,6 +97,21 @@ class PartResult:
     sums: dict[str, int]
     peak_rss_bytes: int
     worker: str = ""
+    unknown_columns: dict[str, str | None] = field(default_factory=dict)  # header -> nearest known column
+
+
+def _part_result(index: int, parsed: Any, sums: dict[str, Any]) -> PartResult:
+    return PartResult(index, len(parsed.frame), parsed.bad_row_count, parsed.errors, sums, _peak_rss(),
+                      _worker_name(), dict(parsed.unknown_columns))
+
+
+def _unknown_columns(results: Sequence[PartResult]) -> dict[str, str | None]:
+    """The headers the schema does not know, over every partition (in partition order, each once)."""
+    unknown: dict[str, str | None] = {}
+    for r in results:
+        for header, suggestion in r.unknown_columns.items():
+            unknown.setdefault(header, suggestion)
+    return unknown
 
 
 _ROW = re.compile(r"^row (\d+)")
@@ -214,8 +229,7 @@ def _entitlement_part(source: Any, index: int, offset: int, policies: Any, setti
     write_parquet(Path(settings["folder"]) / f"part.{index:05d}.parquet", table)
     totals = result.totals()
     sums = {name: exact_sum(totals[name].to_numpy()) for name in ("formula_fixed_yuan", "ceiling_yuan", "total_yuan")}
-    return PartResult(index, len(parsed.frame), parsed.bad_row_count, parsed.errors, sums, _peak_rss(),
-                      _worker_name())
+    return _part_result(index, parsed, sums)
 
 
 def _consortium_part(source: Any, index: int, offset: int, policies: Any, settings: Mapping[str, Any],
@@ -230,8 +244,7 @@ def _consortium_part(source: Any, index: int, offset: int, policies: Any, settin
     summary = result.summary(lang=settings["lang"])
     write_parquet(folder / "summary" / f"part.{index:05d}.parquet", summary)
     counts = summary["status"].value_counts().to_dict() if len(summary) else {}
-    return PartResult(index, len(parsed.frame), parsed.bad_row_count, parsed.errors,
-                      {str(k): int(v) for k, v in counts.items()}, _peak_rss(), _worker_name())
+    return _part_result(index, parsed, {str(k): int(v) for k, v in counts.items()})
 
 
 def _worker_name() -> str:
@@ -443,6 +456,7 @@ class DatasetRun:
     errors: pd.DataFrame
     sums: dict[str, int]
     peak_rss_by_worker: dict[str, int] = field(default_factory=dict)
+    unknown_columns: dict[str, str | None] = field(default_factory=dict)  # header -> nearest known column
 
 
 def _collect(futures: list, progress: Callable[[float], None] | None) -> list:
@@ -497,7 +511,8 @@ def _run(kind: str, client: Any, source: Any, folder: Path | str, settings: dict
 
     return DatasetRun(Path(folder), len(results), sum(r.rows for r in results),
                       sum(r.rejected_rows for r in results),
-                      pd.concat(errors, ignore_index=True) if errors else _empty_errors(), sums, peaks)
+                      pd.concat(errors, ignore_index=True) if errors else _empty_errors(), sums, peaks,
+                      _unknown_columns(results))
 
 
 def entitlements_dataset(source: Any, folder: Path | str, *, as_of: dt.date | str | None = None,
@@ -547,6 +562,16 @@ def consortia_dataset(source: Any, folder: Path | str, *, as_of: dt.date | str |
 
 # ============================================================================================ the command line
 
+def _report(run: Any, warn: Callable[[str], None]) -> None:
+    """The rejected rows and the unknown headers of a run, on stderr as one process prints them."""
+    from calc.inputs import unknown_column_warnings
+
+    for message in run.errors["message"]:
+        warn(f"error: {message}")
+    for line in unknown_column_warnings(run.unknown_columns):
+        warn(line)
+
+
 def _cli_checks(args: Any, usage_error: type[Exception]) -> tuple[Path, int]:
     """The Dask arguments of a command, checked before any work: (output folder, rows per partition)."""
     output = Path(args.output)
@@ -585,8 +610,7 @@ def cli_consortium(args: Any, options: Mapping[str, str], *, say: Callable[[str]
                             scheduler=args.scheduler, partition_rows=partition_rows, limits=args.limits,
                             progress=progress)
     write_csv(errors_file, run.errors)
-    for message in run.errors["message"]:
-        warn(f"error: {message}")
+    _report(run, warn)
     if not args.quiet:
         counts = ", ".join(f"{k}: {v}" for k, v in sorted(run.sums.items()))
         say(f"{run.rows} consortia assessed in {run.parts} partitions, {run.rejected_rows} rejected; {counts} → "
@@ -617,8 +641,7 @@ def cli_entitlements(args: Any, options: Mapping[str, str], *, say: Callable[[st
         from calc.entitlements import EntitlementResult  # noqa: F401 - the citations need only the nodes
         policies = args.policies
         write_csv(side["citations file"], citations_table(_NodesOnly(policies, list(policies.items()))))
-    for message in run.errors["message"]:
-        warn(f"error: {message}")
+    _report(run, warn)
     if not args.quiet:
         say(f"{run.rows} enterprises computed in {run.parts} partitions, {run.rejected_rows} rejected; "
             f"formula+fixed {run.sums.get('formula_fixed_yuan', 0):,} yuan, ceilings {run.sums.get('ceiling_yuan', 0):,} "
@@ -680,8 +703,7 @@ def _compare_part(source: Any, index: int, offset: int, policies: Any, settings:
             enterprises.insert(enterprises.columns.get_loc("outcome"), "prorated_yuan", row_sum)
     if settings.get("write", True):
         write_parquet(Path(settings["folder"]) / f"part.{index:05d}.parquet", enterprises)
-    return PartResult(index, len(parsed.frame), parsed.bad_row_count, parsed.errors, sums, _peak_rss(),
-                      _worker_name())
+    return _part_result(index, parsed, sums)
 
 
 @dataclass
@@ -697,6 +719,7 @@ class CompareRun:
     rejected_rows: int
     errors: pd.DataFrame
     peak_rss_by_worker: dict[str, int] = field(default_factory=dict)
+    unknown_columns: dict[str, str | None] = field(default_factory=dict)  # header -> nearest known column
 
 
 def compare_dataset(source: Any, folder: Path | str | None, reforms: Sequence[Any] = (), *,
@@ -802,7 +825,8 @@ def _compare_result(folder: Path | None, results: list[PartResult], policies: An
         peaks[r.worker] = max(peaks.get(r.worker, 0), r.peak_rss_bytes)
     return CompareRun(folder, items, pd.DataFrame(line_rows), sum(r.rows for r in results),
                       sum(r.rejected_rows for r in results),
-                      pd.concat(errors, ignore_index=True) if errors else _empty_errors(), peaks)
+                      pd.concat(errors, ignore_index=True) if errors else _empty_errors(), peaks,
+                      _unknown_columns(results))
 
 
 # ============================================================================================ the projection
@@ -818,8 +842,7 @@ def _projection_task(source: Any, index: int, offset: int, trees: Any, args: Map
     policies, reformed = trees
     part = projection_part(parsed.frame, args, policies, reformed, settings["options"],
                            chunk_rows=settings["chunk_rows"])
-    return PartResult(index, len(parsed.frame), parsed.bad_row_count, parsed.errors, {"part": part}, _peak_rss(),
-                      _worker_name())
+    return _part_result(index, parsed, {"part": part})
 
 
 @dataclass
@@ -833,6 +856,7 @@ class ProjectionRun:
     rejected_rows: int
     errors: pd.DataFrame
     peak_rss_by_worker: dict[str, int] = field(default_factory=dict)
+    unknown_columns: dict[str, str | None] = field(default_factory=dict)  # header -> nearest known column
 
 
 def project_dataset(source: Any, years: Sequence[int] | None = None, *, reforms: Sequence[Any] = (),
@@ -874,7 +898,8 @@ def project_dataset(source: Any, years: Sequence[int] | None = None, *, reforms:
 
         return ProjectionRun(projection, len(results), sum(r.rows for r in results),
                              sum(r.rejected_rows for r in results),
-                             pd.concat(errors, ignore_index=True) if errors else _empty_errors(), peaks)
+                             pd.concat(errors, ignore_index=True) if errors else _empty_errors(), peaks,
+                             _unknown_columns(results))
 
     if client is not None:
         return run(client)
@@ -935,8 +960,7 @@ def cli_budget(args: Any, options: Mapping[str, str], *, checked: Mapping[str, A
         tables = projection_tables(run.projection)
         write_csv(paths[2], tables["projection"])
         write_csv(paths[3], tables["projection_items"])
-    for message in cmp.errors["message"]:
-        warn(f"error: {message}")
+    _report(cmp, warn)
     for line in budget_summary(cmp.rows, cmp.rejected_rows, cmp.items, cmp.budget_lines, args.output):
         say(line)
     return 1 if len(cmp.errors) else 0

@@ -371,6 +371,14 @@ class ParsedInput:
         return not len(self.errors)
 
 
+def unknown_column_warnings(unknown_columns: dict[str, str | None]) -> list[str]:
+    """A warning line for each header the schema does not know, with the nearest known column when there is one
+    (the command line prints them, in one process or on Dask)."""
+    return [f"warning: unknown column {header!r} carried through untouched"
+            + (f" (did you mean {suggestion!r}?)" if suggestion else "")
+            for header, suggestion in unknown_columns.items()]
+
+
 # =========================================================================== header matching
 
 

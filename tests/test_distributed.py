@@ -345,3 +345,22 @@ def test_the_dask_commands_warn_of_assumed_dates_as_one_process_does(tmp_path):
     assert one.returncode == two.returncode == 0, (one.stderr, two.stderr)
     assert warnings(two.stderr) == warnings(one.stderr)
     assert any("--policy-dates xiamen_sti_measures=START..END" in w for w in warnings(two.stderr))
+
+
+def test_unknown_columns_are_warned_on_dask_as_in_one_process(raw, tmp_path):
+    # a header the schema does not know is carried through and named on stderr, with the nearest known column;
+    # on Dask as in one process (the warnings came from the single-process path only before)
+    from calc.inputs import unknown_column_warnings
+    table = raw.iloc[10:610].assign(rd_expens="1", 备注="x")  # past the bad row 5; a typo of rd_expense, a note
+    folder = tmp_path / "in"
+    folder.mkdir()
+    table.iloc[:300].to_parquet(folder / "part.0.parquet", index=False)
+    table.iloc[300:].to_parquet(folder / "part.1.parquet", index=False)
+    expected = unknown_column_warnings(calc.load_enterprises(table).unknown_columns)
+    assert expected == ["warning: unknown column 'rd_expens' carried through untouched (did you mean 'rd_expense'?)",
+                        "warning: unknown column '备注' carried through untouched"]
+    done = subprocess.run([sys.executable, "-m", "calc", "entitlements", str(folder), "--as-of", AS_OF, "--output",
+                           str(tmp_path / "out"), "--workers", "1", "--partition-rows", "300"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert [l for l in done.stderr.splitlines() if l.startswith("warning: unknown")] == expected
