@@ -63,6 +63,18 @@ def _tune() -> bool:
             and bool(mallopt(_M_TOP_PAD, TOP_PAD)))
 
 
+def _forget_pool_in_child() -> None:
+    """A forked child has none of its parent's threads: its pool is made anew when it needs one (the parent's would
+    hold work forever), and its lock is a new one (the parent's may have been held at the fork)."""
+    global _lock
+    _lock = threading.Lock()
+    _state["pool"] = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_in_child)
+
+
 def worker_pool() -> tuple[ThreadPoolExecutor, int] | None:
     """The engine's helper threads and their number (one fewer than the cores: the calling thread works too),
     started once; None where the allocator is not tuned (their arenas would give their blocks back on every run)

@@ -262,3 +262,33 @@ def test_lost_rows_are_marked_alike_by_position_and_by_arithmetic(n, density, se
     assert np.array_equal(got[2], np.where(loses, winner, -1))
     assert got[0].dtype == np.int8 and got[1].dtype == np.int16 and got[2].dtype == np.int8
     assert np.array_equal(status, before[0]) and np.array_equal(reason, before[1])
+
+
+FORK_PROBE = r'''
+import os, platform, signal, sys
+import numpy as np, pandas as pd
+import calc, calc.allocator as allocator
+n = allocator.LARGE_ROWS
+table = pd.DataFrame({"enterprise_id": [f"E{i}" for i in range(n)], "city": "xiamen",
+                      "rd_expense": np.arange(n) * 100, "rd_expense_prev": np.arange(n) * 90})
+parsed = calc.load_enterprises(table)
+parent = calc.entitlements(parsed, as_of="2026-06-30")  # the helper threads start here (glibc)
+assert (allocator.worker_pool() is not None) == (platform.libc_ver()[0] == "glibc")
+pid = os.fork()
+if pid == 0:  # the child: the parent's helper thread is not there; a run must not wait for it
+    signal.alarm(120)
+    child = calc.entitlements(parsed, as_of="2026-06-30")
+    same = all(np.array_equal(child.awards[i].amount, parent.awards[i].amount) for i in parent.awards)
+    os._exit(0 if same else 1)
+_, status = os.waitpid(pid, 0)
+print(os.waitstatus_to_exitcode(status))
+'''
+
+
+def test_a_forked_child_computes_without_its_parents_threads():
+    # multiprocessing's default on Linux forks: a child inherits the pool's bookkeeping but not its thread
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-c", FORK_PROBE], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split() == ["0"], out.stdout  # the child finished (no alarm), with the parent's amounts
