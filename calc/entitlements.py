@@ -475,19 +475,25 @@ def _run_shared(run, nodes: list[Node], exclusivity: "_Exclusivity", pool, threa
     turn = iter(range(len(nodes)))
     lock = threading.Lock()
     resolving = [False]  # one thread at a time resolves groups, in their order
+    stop = [len(nodes)]  # no item from here on is taken: past a failed item (its error or an earlier one is raised)
 
     def work() -> None:
         while True:
             with lock:
                 i = next(turn, None)
-            if i is None:
+            if i is None or i >= stop[0]:
                 return
             try:
                 award = run(nodes[i])
-            except BaseException as error:  # kept with its item: the first item's error in order is raised
+            except Exception as error:  # kept with its item: the first item's error in order is raised
                 with lock:
                     errors[i] = error
+                    stop[0] = min(stop[0], i)
                 continue
+            except BaseException:  # an interrupt (Ctrl-C in the calling thread): no thread takes another item
+                with lock:
+                    stop[0] = -1
+                raise
             with lock:
                 awards[nodes[i].id] = award
                 if resolving[0]:
@@ -501,10 +507,15 @@ def _run_shared(run, nodes: list[Node], exclusivity: "_Exclusivity", pool, threa
                             resolving[0] = False
                             break
                     exclusivity.resolve(ready, awards)
-            except BaseException as error:
+            except Exception as error:  # raised after the items' own errors, as in one thread
                 with lock:
                     errors[len(nodes)] = error
                     resolving[0] = False
+            except BaseException:
+                with lock:
+                    resolving[0] = False
+                    stop[0] = -1
+                raise
 
     helpers = [pool.submit(work) for _ in range(threads)]
     work()
