@@ -571,8 +571,18 @@ class _Exclusivity:
 
     def resolve(self, members: list[str], awards: Mapping[str, Award]) -> None:
         granted = [awards[m].status == GRANTED for m in members]
-        amounts = [awards[m].amount * g if m in self.lost_before else awards[m].amount
-                   for m, g in zip(members, granted)]
+        # only rows where two or more members are granted can be lost; as a rule they are few, and the amounts
+        # are compared there alone (on every row when they are many)
+        claims = granted[0].view(np.uint8)
+        for g in granted[1:]:
+            claims = claims + g.view(np.uint8)
+        contested = claims >= 2
+        count = np.count_nonzero(contested)
+        rows = np.flatnonzero(contested) if count <= len(contested) // 16 else None
+        at = (lambda a: a[rows]) if rows is not None else (lambda a: a)
+        grants = [at(g) for g in granted]
+        amounts = [at(awards[m].amount) * g if m in self.lost_before else at(awards[m].amount)
+                   for m, g in zip(members, grants)]
         best, winner = amounts[0], None
         for i, amount in enumerate(amounts[1:], start=1):
             higher = amount > best  # strictly higher: an equal one stays with the first
@@ -581,28 +591,33 @@ class _Exclusivity:
                 best = np.maximum(best, amount)
         for i, m in enumerate(members):
             award = awards[m]
-            loses = granted[i] & (winner != i)
-            award.status, award.reason, lost_to = _lose(loses, award.status, award.reason, winner)
+            loses = grants[i] & (winner != i)
+            if rows is None:
+                award.status, award.reason, lost_to = _lose(loses, award.status, award.reason, winner)
+            else:
+                award.status, award.reason, lost_to = _lose_at(rows[loses], award.status, award.reason,
+                                                               winner[loses])
             self.won_by[m] = (tuple(members), lost_to)
         self.lost_before.update(members)
 
 
-def _lose(loses: np.ndarray, status: np.ndarray, reason: np.ndarray, winner: np.ndarray):
-    """The status and reason of a member with the rows it ``loses`` marked as duplicates, and the winner of each
-    lost row (-1 elsewhere).  A member loses on few rows as a rule: those are written by position (new arrays,
-    the member's own are not changed); on many, by arithmetic over every row."""
-    lost = np.count_nonzero(loses)
-    if lost > len(loses) // 16:
-        return (pick(loses, DUPLICATE, status).astype(np.int8, copy=False),
-                pick(loses, code("duplicate"), reason).astype(np.int16, copy=False),
-                pick(loses, winner, np.int8(-1)).astype(np.int8, copy=False))
-    lost_to = np.full(len(loses), -1, dtype=np.int8)
-    if not lost:
+def _lose_at(lost: np.ndarray, status: np.ndarray, reason: np.ndarray, winners: np.ndarray):
+    """The status and reason of a member with the rows ``lost`` (positions) marked as duplicates, each won by the
+    member in ``winners``; new arrays (the member's own are not changed)."""
+    lost_to = np.full(len(status), -1, dtype=np.int8)
+    if not len(lost):
         return status, reason, lost_to
-    rows = np.flatnonzero(loses)
     status, reason = status.astype(np.int8, copy=True), reason.astype(np.int16, copy=True)
-    status[rows], reason[rows], lost_to[rows] = DUPLICATE, code("duplicate"), winner[rows]
+    status[lost], reason[lost], lost_to[lost] = DUPLICATE, code("duplicate"), winners
     return status, reason, lost_to
+
+
+def _lose(loses: np.ndarray, status: np.ndarray, reason: np.ndarray, winner: np.ndarray):
+    """The status and reason of a member with the rows it ``loses`` (a mask over every row) marked as duplicates,
+    and the winner of each lost row (-1 elsewhere), by arithmetic over every row."""
+    return (pick(loses, DUPLICATE, status).astype(np.int8, copy=False),
+            pick(loses, code("duplicate"), reason).astype(np.int16, copy=False),
+            pick(loses, winner, np.int8(-1)).astype(np.int8, copy=False))
 
 
 class OptionError(ValueError):

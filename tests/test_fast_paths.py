@@ -10,7 +10,7 @@ computed beside one blank row (whose blanks send every column down the general p
 from __future__ import annotations
 
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from calc import entitlements
@@ -243,52 +243,42 @@ def test_an_error_in_threads_is_the_one_the_first_failing_item_raises():
 
 
 @PROPERTY
-@given(st.integers(min_value=1, max_value=400), st.floats(min_value=0, max_value=1), st.integers(0, 2**32 - 1))
-def test_lost_rows_are_marked_alike_by_position_and_by_arithmetic(n, density, seed):
-    # 就高不重复: a member losing few rows has them written by position, many by arithmetic over every row; both
-    # must give the arithmetic's answer, and leave the member's own arrays as they were
+@given(st.integers(min_value=1, max_value=600), st.integers(min_value=2, max_value=4),
+       st.floats(min_value=0, max_value=1), st.integers(0, 2**32 - 1))
+@example(n=600, k=2, density=0.1, seed=1)  # few rows contested: compared alone
+@example(n=600, k=3, density=0.12, seed=3)  # few rows contested among three (lost to the second and the third)
+@example(n=600, k=3, density=0.9, seed=2)  # most rows contested: every row
+def test_highest_no_duplication_gives_the_first_highest_grant_whether_few_or_many_rows_are_contested(
+        n, k, density, seed):
+    # 就高不重复 (calc.entitlements._Exclusivity): where two or more members are granted, the first of the highest
+    # amounts wins and the others are duplicates; the rows are compared alone when few are contested, every row
+    # when many, and both must give this, leaving the members' own arrays as they were
+    from types import SimpleNamespace
+
     import numpy as np
-    from calc.entitlements import _lose
-    from calc.rules.base import DUPLICATE, code, pick
+    from calc.entitlements import _Exclusivity
+    from calc.rules.base import DUPLICATE, GRANTED, NOT_ELIGIBLE, Award, code
     rng = np.random.default_rng(seed)
-    loses = rng.random(n) < density
-    status = rng.integers(0, 5, n).astype(np.int8)
-    reason = rng.integers(0, 300, n).astype(np.int16)
-    winner = rng.integers(0, 3, n).astype(np.int8)
-    before = status.copy(), reason.copy()
-    got = _lose(loses, status, reason, winner)
-    assert np.array_equal(got[0], pick(loses, DUPLICATE, before[0]))
-    assert np.array_equal(got[1], pick(loses, code("duplicate"), before[1]))
-    assert np.array_equal(got[2], np.where(loses, winner, -1))
-    assert got[0].dtype == np.int8 and got[1].dtype == np.int16 and got[2].dtype == np.int8
-    assert np.array_equal(status, before[0]) and np.array_equal(reason, before[1])
-
-
-FORK_PROBE = r'''
-import os, platform, signal, sys
-import numpy as np, pandas as pd
-import calc, calc.allocator as allocator
-n = allocator.LARGE_ROWS
-table = pd.DataFrame({"enterprise_id": [f"E{i}" for i in range(n)], "city": "xiamen",
-                      "rd_expense": np.arange(n) * 100, "rd_expense_prev": np.arange(n) * 90})
-parsed = calc.load_enterprises(table)
-parent = calc.entitlements(parsed, as_of="2026-06-30")  # the helper threads start here (glibc)
-assert (allocator.worker_pool() is not None) == (platform.libc_ver()[0] == "glibc")
-pid = os.fork()
-if pid == 0:  # the child: the parent's helper thread is not there; a run must not wait for it
-    signal.alarm(120)
-    child = calc.entitlements(parsed, as_of="2026-06-30")
-    same = all(np.array_equal(child.awards[i].amount, parent.awards[i].amount) for i in parent.awards)
-    os._exit(0 if same else 1)
-_, status = os.waitpid(pid, 0)
-print(os.waitstatus_to_exitcode(status))
-'''
-
-
-def test_a_forked_child_computes_without_its_parents_threads():
-    # multiprocessing's default on Linux forks: a child inherits the pool's bookkeeping but not its thread
-    import subprocess
-    import sys
-    out = subprocess.run([sys.executable, "-c", FORK_PROBE], capture_output=True, text=True, timeout=600)
-    assert out.returncode == 0, out.stderr[-3000:]
-    assert out.stdout.split() == ["0"], out.stdout  # the child finished (no alarm), with the parent's amounts
+    members = [f"m{i}" for i in range(k)]
+    awards = {}
+    for m in members:  # granted rows hold an amount above 0 (ties likely), the others 0: the engine's invariant
+        granted = rng.random(n) < density
+        amount = np.where(granted, rng.integers(1, 4, n) * 100, 0).astype(np.int64)
+        status = np.where(granted, GRANTED, NOT_ELIGIBLE).astype(np.int8)
+        awards[m] = Award(amount, status, rng.integers(0, 50, n).astype(np.int16))
+    before = {m: (a.status.copy(), a.reason.copy()) for m, a in awards.items()}
+    own = {m: (a.status, a.reason) for m, a in awards.items()}
+    groups = SimpleNamespace(groups={"g": SimpleNamespace(members=members)})
+    exclusivity = _Exclusivity(groups, members)
+    exclusivity.resolve_ready(awards)
+    amounts = np.stack([awards[m].amount for m in members])
+    first_highest = amounts.argmax(axis=0)  # argmax takes the first of equal maxima
+    for i, m in enumerate(members):
+        old_status, old_reason = before[m]
+        loses = (old_status == GRANTED) & (first_highest != i)
+        assert np.array_equal(awards[m].status, np.where(loses, DUPLICATE, old_status)), m
+        assert np.array_equal(awards[m].reason, np.where(loses, code("duplicate"), old_reason)), m
+        assert np.array_equal(exclusivity.won_by[m][1], np.where(loses, first_highest, -1)), m
+        assert exclusivity.won_by[m][0] == tuple(members)
+        assert awards[m].status.dtype == np.int8 and awards[m].reason.dtype == np.int16
+        assert np.array_equal(own[m][0], old_status) and np.array_equal(own[m][1], old_reason), m
