@@ -331,7 +331,9 @@ def _requirements_now(ctx: Ctx, words: tuple[str, ...]):
     for word, col in reversed(list(zip(words, cols))):
         reason = pick(~col.values if col.complete else col.known & ~col.values, code(f"requires:{word}"), reason)
     reason = np.asarray(reason, dtype=np.int16) if np.ndim(reason) else np.zeros(ctx.n, dtype=np.int16)
-    met, known = tri.values & tri.known, tri.known.copy()
+    # known on every row (the usual batch): the shared column of ones, which _apply_validity_and_requirements reads
+    # as "no row left open"
+    met, known = (tri.values, ctx.ones(bool)) if tri.complete else (tri.values & tri.known, tri.known.copy())
     if contradicted is not None:
         reason = pick(contradicted, why, reason)
         met = met & ~contradicted
@@ -372,9 +374,12 @@ def _apply_validity_and_requirements(node: Node, ctx: Ctx, award: Award, in_forc
         return Award(amount, status.astype(np.int8, copy=False), reason.astype(np.int16, copy=False),
                      award.detail, award.scalars)
     # Kleene and of the requirements and the item's own outcome
-    unmet = known & ~met
-    open_rows = ~known & (status != NOT_ELIGIBLE)
-    any_open = open_rows.any()
+    if known is ctx.ones(bool):  # every requirement decided on every row: none is left open
+        unmet, open_rows, any_open = ~met, None, False
+    else:
+        unmet = known & ~met
+        open_rows = ~known & (status != NOT_ELIGIBLE)
+        any_open = open_rows.any()
     status = pick(unmet, NOT_ELIGIBLE, pick(open_rows, NEEDS_INPUT_ITEM, status) if any_open else status)
     reason = pick(unmet, unmet_reason, reason)
     if any_open:
