@@ -447,8 +447,8 @@ def _compute(frame: pd.DataFrame, policies: PolicySet, as_of: dt.date, options: 
              nodes: list[Node]) -> tuple[dict[str, Award], dict[str, tuple]]:
     """Every item on the rows of ``frame``: requirements, validity, the amounts' bounds, then 就高不重复.
 
-    On a large table the items share the cores (numpy releases the GIL on whole-column work): the calling thread
-    and the allocator's worker threads each take the next item in turn (README, Performance).  Every item's result
+    On a large table, on the main thread, the items share the cores (numpy releases the GIL on whole-column work):
+    the calling thread and the allocator's worker threads each take the next item in turn (README, Performance).  Every item's result
     is its own, so the order they finish in changes nothing; an error is the one the first failing item in the
     items' order raises, as it is in one thread."""
     ctx = Ctx(frame, policies, as_of, options)
@@ -462,7 +462,9 @@ def _compute(frame: pd.DataFrame, policies: PolicySet, as_of: dt.date, options: 
         return award
 
     exclusivity = _Exclusivity(policies, [node.id for node in nodes])
-    helpers = allocator.worker_pool() if len(frame) >= allocator.LARGE_ROWS and len(nodes) > 1 else None
+    # a large table on the main thread (a Dask task or a caller's own thread computes in its one thread)
+    on_main = threading.current_thread() is threading.main_thread()
+    helpers = allocator.worker_pool() if on_main and len(frame) >= allocator.LARGE_ROWS and len(nodes) > 1 else None
     if helpers is None:
         awards = {node.id: run(node) for node in nodes}
     else:

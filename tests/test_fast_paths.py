@@ -282,3 +282,28 @@ def test_highest_no_duplication_gives_the_first_highest_grant_whether_few_or_man
         assert exclusivity.won_by[m][0] == tuple(members)
         assert awards[m].status.dtype == np.int8 and awards[m].reason.dtype == np.int16
         assert np.array_equal(own[m][0], old_status) and np.array_equal(own[m][1], old_reason), m
+
+
+def test_a_run_from_another_thread_computes_in_that_thread_alone():
+    # a Dask task or a caller's own pool: the engine's helper threads are for the main thread's large runs only
+    import subprocess
+    import sys
+    probe = r'''
+import threading
+import numpy as np, pandas as pd
+import calc, calc.allocator as allocator
+n = allocator.LARGE_ROWS
+parsed = calc.load_enterprises(pd.DataFrame({"enterprise_id": [f"E{i}" for i in range(n)], "city": "xiamen",
+                                             "rd_expense": np.arange(n) * 100}))
+calc.entitlements(parsed, as_of="2026-06-30")  # on the main thread: tuned, and its helpers started (glibc)
+used = []
+original = calc.entitlements.__globals__["_run_shared"]
+calc.entitlements.__globals__["_run_shared"] = lambda *a: used.append(threading.current_thread().name) or original(*a)
+calc.entitlements(parsed, as_of="2026-06-30")
+t = threading.Thread(target=lambda: calc.entitlements(parsed, as_of="2026-06-30"), name="task")
+t.start(); t.join()
+print(used == ([threading.main_thread().name] if allocator.worker_pool() else []))
+'''
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split() == ["True"]
