@@ -31,6 +31,10 @@ from concurrent.futures import ThreadPoolExecutor
 LARGE_ROWS = 200_000  # from here a column is ≥ 1.6 MB of int64 and its pages cost more than the arithmetic
 MMAP_THRESHOLD = 1 << 30  # blocks below 1 GiB come from the heap (and are reused) rather than from mmap
 TRIM_THRESHOLD = 1 << 30  # the heap keeps up to 1 GiB of free top before giving it back
+# at most this many helper threads: each computes an item at once, with that item's temporary columns, so the peak
+# memory of a run grows with them; the items' passes are bounded by the memory's bandwidth long before the cores
+# of a large machine run out
+MAX_HELPERS = 3
 TOP_PAD = 64 << 20  # a whole heap of an arena other than the main one (HEAP_MAX_SIZE on 64-bit glibc)
 _M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3  # glibc's mallopt parameter numbers (malloc.h)
 
@@ -63,6 +67,14 @@ def _tune() -> bool:
             and bool(mallopt(_M_TOP_PAD, TOP_PAD)))
 
 
+def _cores() -> int:
+    """The cores this process may run on (its affinity, where the system says; else all of them)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def _forget_pool_in_child() -> None:
     """A forked child has none of its parent's threads: its pool is made anew when it needs one (the parent's would
     hold work forever), and its lock is a new one (the parent's may have been held at the fork)."""
@@ -76,10 +88,10 @@ if hasattr(os, "register_at_fork"):
 
 
 def worker_pool() -> tuple[ThreadPoolExecutor, int] | None:
-    """The engine's helper threads and their number (one fewer than the cores: the calling thread works too),
-    started once; None where the allocator is not tuned (their arenas would give their blocks back on every run)
-    or there is one core."""
-    helpers = (os.cpu_count() or 1) - 1
+    """The engine's helper threads and their number (one fewer than the cores, at most MAX_HELPERS: the calling
+    thread works too), started once; None where the allocator is not tuned (their arenas would give their blocks
+    back on every run) or there is one core."""
+    helpers = min(_cores() - 1, MAX_HELPERS)
     if not _state["tuned"] or helpers < 1:
         return None
     with _lock:
