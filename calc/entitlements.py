@@ -28,6 +28,9 @@ from calc.rules.base import (
     STATUSES, Award, Col, Ctx, code, first_of, k_and, k_or, needs_reasons, pick, truth,
 )
 
+# 就高不重复 compares the amounts on the contested rows alone when they are at most one row in FEW_ROWS_IN (gathering
+# them costs more than a pass over every row beyond that): an engineering threshold, not a policy number
+FEW_ROWS_IN = 16
 MONEY_DETAILS = frozenset({"stepped", "half", "room", "uncapped"})  # rule details that are amounts of money (fen)
 MONEY_COLUMNS = frozenset(c.name for c in ENTERPRISE_COLUMNS if c.kind == "money")
 
@@ -583,9 +586,9 @@ class _Exclusivity:
         claims = granted[0].view(np.uint8)
         for g in granted[1:]:
             claims = claims + g.view(np.uint8)
-        contested = claims >= 2
+        contested = claims > 1
         count = np.count_nonzero(contested)
-        rows = np.flatnonzero(contested) if count <= len(contested) // 16 else None
+        rows = np.flatnonzero(contested) if count <= len(contested) // FEW_ROWS_IN else None
         at = (lambda a: a[rows]) if rows is not None else (lambda a: a)
         grants = [at(g) for g in granted]
         amounts = [at(awards[m].amount) * g if m in self.lost_before else at(awards[m].amount)

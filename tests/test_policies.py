@@ -167,9 +167,9 @@ RULE_FILES = sorted((ROOT / "calc" / "rules").glob("*.py")) + [
     ROOT / "calc" / name for name in ("entitlements.py", "eligibility.py", "explain.py")
 ]
 ALLOWED_LITERALS = {0, 1}  # identities
-# units, each declared once, and the one engineering threshold (when to use both cores): not policy numbers
-# and the display precision of a percentage (digits shown): not policy numbers either
-UNIT_CONSTANTS = ("FEN_PER_YUAN = 100", "PERCENT = 100", "PARALLEL_ROWS = ", "MAX_PERCENT_DIGITS = ",
+# units, each declared once, and the engineering threshold of 就高不重复 (when few contested rows are gathered):
+# not policy numbers; and the display precision of a percentage (digits shown): not policy numbers either
+UNIT_CONSTANTS = ("FEN_PER_YUAN = 100", "PERCENT = 100", "FEW_ROWS_IN = ", "MAX_PERCENT_DIGITS = ",
                   "PERCENT_DECIMALS = ", "DECIMAL_BASE = 10")
 
 
