@@ -10,6 +10,31 @@
 """
 
 
+def _started_as_the_command_line() -> bool:
+    """``python -m calc`` while Python locates it (argv[0] is "-m" until then), or the ``subsidy-calc`` script."""
+    import os
+    import sys
+
+    orig = list(getattr(sys, "orig_argv", []))
+    located = sys.argv[:1] == ["-m"] and any(a == "-m" and b == "calc" for a, b in zip(orig, orig[1:]))
+    return located or os.path.basename(sys.argv[0] if sys.argv else "") == "subsidy-calc"
+
+
+if _started_as_the_command_line():
+    # Ctrl-C while the command line loads (about a second of imports) ends it quietly, as it does later
+    # (calc.cli.main puts Python's own handler back first thing)
+    import signal as _signal
+
+    def _interrupted_while_loading(signum, frame):  # noqa: ARG001
+        import os
+        import sys
+
+        sys.stderr.write("interrupted; no output was replaced\n")
+        sys.stderr.flush()
+        os._exit(130)
+
+    _signal.signal(_signal.SIGINT, _interrupted_while_loading)
+
 from calc.budget import Comparison, Projection, Reform, cliffs, compare, load_reform, project, prorate, sensitivity
 from calc.eligibility import EligibilityResult, assess_consortia
 from calc.entitlements import EntitlementResult, OptionError, entitlements

@@ -11,6 +11,8 @@ import argparse
 import datetime as dt
 import os
 import sys
+import signal
+import threading
 import traceback
 from pathlib import Path
 from typing import Any, Sequence
@@ -615,8 +617,17 @@ def _usable_errors() -> tuple[type[Exception], ...]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    import calc
+
+    loading = getattr(calc, "_interrupted_while_loading", None)
+    if loading is not None and threading.current_thread() is threading.main_thread() \
+            and signal.getsignal(signal.SIGINT) is loading:  # Python's own Ctrl-C again (calc/__init__.py)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        args = build_parser().parse_args(argv)
+    except KeyboardInterrupt:  # Ctrl-C while the commands load
+        _warn("interrupted; no output was replaced")
+        return EXIT_INTERRUPTED
     try:
         if hasattr(args, "limit"):
             args.limits = _limits(args.limit)

@@ -452,3 +452,54 @@ def test_policy_dates_that_cannot_be_used_exit_2(tmp_path):
     assert "expected POLICY_ID=START..END" in runs[2].stderr
     assert all("Traceback" not in r.stderr for r in runs)
     assert not (tmp_path / "o.csv").exists()
+
+
+INTERRUPT_PROBE = r'''
+import os, signal, sys, time
+sys.argv[:] = [sys.argv[1]]  # as Python sets it while it locates the module of `python -m calc`, or the script's path
+sys.orig_argv[:] = [sys.executable, "-m", "calc"] if sys.argv[0] == "-m" else [sys.executable, sys.argv[0]]
+import calc  # the command line's handler is set first thing, before the package's imports
+os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while loading
+time.sleep(10)
+print("not interrupted")
+'''
+
+
+def test_ctrl_c_while_the_command_line_loads_ends_it_in_one_line(tmp_path):
+    # Python's imports take about a second before calc.cli.main runs: a Ctrl-C there printed a 20–50-line
+    # traceback and died of the signal (reproduced); now it ends like a Ctrl-C later does: one line, exit 130
+    for argv0 in ("-m", str(tmp_path / "subsidy-calc")):
+        done = subprocess.run([sys.executable, "-c", INTERRUPT_PROBE, argv0], capture_output=True, text=True,
+                              timeout=60, cwd=ROOT)
+        assert (done.returncode, done.stderr, done.stdout) == (130, "interrupted; no output was replaced\n", ""), argv0
+    # imported as a library (a notebook, a test), Ctrl-C stays Python's own KeyboardInterrupt
+    done = subprocess.run([sys.executable, "-c", "import calc, signal; print(signal.getsignal(signal.SIGINT) is "
+                           "signal.default_int_handler)"], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.stdout.split() == ["True"]
+
+
+def test_ctrl_c_during_a_run_writes_nothing_and_exits_130(tmp_path, monkeypatch, capsys):
+    # the handler of calc/__init__.py is replaced by Python's own when main starts: a Ctrl-C in the middle of the
+    # work is a KeyboardInterrupt that main turns into one line and 130, with no output written
+    import importlib
+    import signal
+
+    import calc
+    import calc.cli as cli
+
+    loading = lambda signum, frame: None  # noqa: E731 - as `python -m calc` leaves it set
+    monkeypatch.setattr(calc, "_interrupted_while_loading", loading, raising=False)
+    monkeypatch.setattr(signal, "getsignal", lambda signum: loading)
+    put_back = []
+    monkeypatch.setattr(signal, "signal", lambda signum, handler: put_back.append((signum, handler)))
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(importlib.import_module("calc.entitlements"), "entitlements", interrupted)
+    out = tmp_path / "out.csv"
+    code = cli.main(["entitlements", str(ROOT / "data" / "samples" / "enterprises.csv"), "--as-of", "2026-06-30",
+                     "--output", str(out)])
+    assert code == 130 and put_back == [(signal.SIGINT, signal.default_int_handler)]
+    assert capsys.readouterr().err == "interrupted; no output was replaced\n"
+    assert list(tmp_path.iterdir()) == []
