@@ -22,6 +22,18 @@ AS_OF = "2026-06-30"
 PROPERTY = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+def _probe(script: str, *args: str, env: dict | None = None) -> list[str]:
+    """The words ``script`` prints, run in a fresh Python (the allocator's tuning and the engine's threads are
+    per process); a failure shows the end of its stderr."""
+    import os
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=600,
+                         env={**os.environ, **(env or {})})
+    assert out.returncode == 0, out.stderr[-3000:]
+    return out.stdout.split()
+
+
 def _same(fast, general, rows: int) -> None:
     for item_id, award in fast.awards.items():
         other = general.awards[item_id]
@@ -84,23 +96,18 @@ def test_columns_handed_to_rules_cannot_be_written_through():
 
 
 def test_the_allocator_is_tuned_only_for_large_tables_and_never_when_opted_out():
-    import subprocess
-    import sys
     probe = ("import calc.allocator as a; small = a.tune_for_rows(a.LARGE_ROWS - 1); "
              "print(small, a._state['tuned'] is None, a.tune_for_rows(a.LARGE_ROWS))")
-    run = lambda env: subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
-                                     env={**__import__("os").environ, **env}).stdout.split()
-    small, untried, large = run({})
+    small, untried, large = _probe(probe)
     assert (small, untried) == ("False", "True")  # below LARGE_ROWS nothing is tried
     import platform
     assert large == str(platform.libc_ver()[0] == "glibc")
-    assert run({"CALC_MALLOC_TUNING": "0"})[2] == "False"
+    assert _probe(probe, env={"CALC_MALLOC_TUNING": "0"})[2] == "False"
     # from a thread other than the main one (a Dask task, a caller's pool): never
     in_thread = ("import calc.allocator as a, threading; out = []; "
                  "t = threading.Thread(target=lambda: out.append(a.tune_for_rows(10**7))); t.start(); t.join(); "
                  "print(out[0], a._state['tuned'] is None)")
-    assert subprocess.run([sys.executable, "-c", in_thread], capture_output=True, text=True,
-                          check=True).stdout.split() == ["False", "True"]
+    assert _probe(in_thread) == ["False", "True"]
     assert LARGE_ROWS > 10_000  # a dashboard's population (a few thousand) never tunes it
 
 
@@ -198,12 +205,7 @@ def test_items_in_threads_give_exactly_what_one_thread_gives():
     # (calc.allocator.worker_pool); the same table in one thread must give the same arrays, element for element,
     # on a table with blanks in every column and values at every threshold of the anchor's rules
     import os
-    import subprocess
-    import sys
-    out = subprocess.run([sys.executable, "-c", THREADS_PROBE, os.path.dirname(__file__)], capture_output=True,
-                         text=True, timeout=600)
-    assert out.returncode == 0, out.stderr[-3000:]
-    word, items, granted = out.stdout.split()
+    word, items, granted = _probe(THREADS_PROBE, os.path.dirname(__file__))
     assert word == "same" and int(items) >= 26 and int(granted) > 0
 
 
@@ -229,17 +231,12 @@ for _ in range(3):
 
 
 def test_an_error_in_threads_is_the_one_the_first_failing_item_raises():
-    import subprocess
-    import sys
     from calc.policies import default_policies
     order = [n.id for n in default_policies().items()]
     # the step subsidy comes before the tech transaction in the policies' order, so its column is named
     assert order.index("xiamen_sti_measures.rd_step_subsidy") < order.index("xiamen_sti_measures.tech_transaction")
     for rows in (3, LARGE_ROWS):  # one thread, then the items in threads
-        out = subprocess.run([sys.executable, "-c", ERROR_PROBE, str(rows)], capture_output=True, text=True,
-                             timeout=600)
-        assert out.returncode == 0, out.stderr[-3000:]
-        assert out.stdout.split("\n")[:3] == ["column rd_expense"] * 3, (rows, out.stdout)
+        assert _probe(ERROR_PROBE, str(rows)) == ["column", "rd_expense"] * 3, rows
 
 
 @PROPERTY
@@ -284,10 +281,35 @@ def test_highest_no_duplication_gives_the_first_highest_grant_whether_few_or_man
         assert np.array_equal(own[m][0], old_status) and np.array_equal(own[m][1], old_reason), m
 
 
+FORK_PROBE = r'''
+import os, platform, signal, sys
+import numpy as np, pandas as pd
+import calc, calc.allocator as allocator
+n = allocator.LARGE_ROWS
+table = pd.DataFrame({"enterprise_id": [f"E{i}" for i in range(n)], "city": "xiamen",
+                      "rd_expense": np.arange(n) * 100, "rd_expense_prev": np.arange(n) * 90})
+parsed = calc.load_enterprises(table)
+parent = calc.entitlements(parsed, as_of="2026-06-30")  # the helper threads start here (glibc)
+assert (allocator.worker_pool() is not None) == (platform.libc_ver()[0] == "glibc")
+pid = os.fork()
+if pid == 0:  # the child: the parent's helper thread is not there; a run must not wait for it
+    signal.alarm(120)
+    child = calc.entitlements(parsed, as_of="2026-06-30")
+    same = all(np.array_equal(child.awards[i].amount, parent.awards[i].amount) for i in parent.awards)
+    os._exit(0 if same else 1)
+_, status = os.waitpid(pid, 0)
+print(os.waitstatus_to_exitcode(status))
+'''
+
+
+def test_a_forked_child_computes_without_its_parents_threads():
+    # multiprocessing's default on Linux forks: a child inherits the pool's bookkeeping but not its thread (before
+    # calc.allocator forgot it in the child, the child waited for that thread until killed)
+    assert _probe(FORK_PROBE) == ["0"]  # the child finished (no alarm), with the parent's amounts
+
+
 def test_a_run_from_another_thread_computes_in_that_thread_alone():
     # a Dask task or a caller's own pool: the engine's helper threads are for the main thread's large runs only
-    import subprocess
-    import sys
     probe = r'''
 import threading
 import numpy as np, pandas as pd
@@ -304,6 +326,4 @@ t = threading.Thread(target=lambda: calc.entitlements(parsed, as_of="2026-06-30"
 t.start(); t.join()
 print(used == ([threading.main_thread().name] if allocator.worker_pool() else []))
 '''
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=600)
-    assert out.returncode == 0, out.stderr[-3000:]
-    assert out.stdout.split() == ["True"]
+    assert _probe(probe) == ["True"]
