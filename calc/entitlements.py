@@ -41,19 +41,19 @@ MONEY_COLUMNS = frozenset(c.name for c in ENTERPRISE_COLUMNS if c.kind == "money
 def _member(ctx: Ctx) -> Col:
     member, lead, talent = ctx.flag("consortium_member"), ctx.flag("consortium_lead"), ctx.flag("talent_consortium_lead")
     # a lead (of the consortium or of the talent consortium) is a member; a lead flag blank everywhere adds nothing
-    said_lead = [Col(f.known & f.values, np.ones(ctx.n, dtype=bool), {}) for f in (lead, talent) if f.known.any()]
+    said_lead = [Col(f.known & f.values, ctx.ones(bool), {}) for f in (lead, talent) if f.known.any()]
     return k_or(member, *said_lead) if said_lead else member
 
 
 def _lead(ctx: Ctx) -> Col:
     lead, talent = ctx.flag("consortium_lead"), ctx.flag("talent_consortium_lead")
-    return k_or(lead, Col(talent.known & talent.values, np.ones(ctx.n, dtype=bool), {}))
+    return k_or(lead, Col(talent.known & talent.values, ctx.ones(bool), {}))
 
 
 def _not_said_no(ctx: Ctx, column: str) -> Col:
     """Known everywhere: false only where ``column`` is known to be no (what a blank there would derive)."""
     flag = ctx.flag(column)
-    return Col(~(flag.known & ~flag.values), np.ones(ctx.n, dtype=bool), {})
+    return Col(~(flag.known & ~flag.values), ctx.ones(bool), {})
 
 
 REQUIREMENTS = {
@@ -484,47 +484,48 @@ def _run_shared(run, nodes: list[Node], exclusivity: "_Exclusivity", pool, threa
     errors: dict[int, BaseException] = {}
     turn = iter(range(len(nodes)))
     lock = threading.Lock()
-    resolving = [False]  # one thread at a time resolves groups, in their order
-    stop = [len(nodes)]  # no item from here on is taken: past a failed item (its error or an earlier one is raised)
+    resolving = False  # one thread at a time resolves groups, in their order
+    stop = len(nodes)  # no item from here on is taken: past a failed item (its error or an earlier one is raised)
 
     def work() -> None:
+        nonlocal resolving, stop
         while True:
             with lock:
                 i = next(turn, None)
-            if i is None or i >= stop[0]:
+            if i is None or i >= stop:
                 return
             try:
                 award = run(nodes[i])
             except Exception as error:  # kept with its item: the first item's error in order is raised
                 with lock:
                     errors[i] = error
-                    stop[0] = min(stop[0], i)
+                    stop = min(stop, i)
                 continue
             except BaseException:  # an interrupt (Ctrl-C in the calling thread): no thread takes another item
                 with lock:
-                    stop[0] = -1
+                    stop = -1
                 raise
             with lock:
                 awards[nodes[i].id] = award
-                if resolving[0]:
+                if resolving:
                     continue  # the resolving thread looks again when it is done
-                resolving[0] = True
+                resolving = True
             try:
                 while True:
                     with lock:
                         ready = exclusivity.next_ready(awards)
                         if ready is None:
-                            resolving[0] = False
+                            resolving = False
                             break
                     exclusivity.resolve(ready, awards)
             except Exception as error:  # raised after the items' own errors, as in one thread
                 with lock:
                     errors[len(nodes)] = error
-                    resolving[0] = False
+                    resolving = False
             except BaseException:
                 with lock:
-                    resolving[0] = False
-                    stop[0] = -1
+                    resolving = False
+                    stop = -1
                 raise
 
     helpers = [pool.submit(work) for _ in range(threads)]
