@@ -220,6 +220,15 @@ CRITERIA_COLUMNS = ["consortium_id", "jurisdiction", "criterion_id", "result", "
 
 #: seconds a run must last before its progress bar appears (CALC_PROGRESS_DELAY overrides it, for tests)
 PROGRESS_DELAY = 2.0
+BAR_COLUMNS, BAR_ROWS = 80, 24  # the size the bar assumes on a terminal that reports none
+
+
+def _terminal_columns(stream) -> int:
+    """The width the terminal behind ``stream`` reports (0 when it reports none or is not a terminal)."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        return 0
 
 
 class Progress:
@@ -232,7 +241,11 @@ class Progress:
 
         delay = float(os.environ.get("CALC_PROGRESS_DELAY", PROGRESS_DELAY))
         disabled = quiet or not sys.stderr.isatty()
-        self.bar = tqdm(total=100, delay=delay, disable=disabled, file=sys.stderr, leave=False, dynamic_ncols=True,
+        # a terminal that reports no size (a pseudo-terminal not sized yet: `docker exec -t`, `script`) is taken as
+        # BAR_COLUMNS × BAR_ROWS: in the 0 × 0 it reports, tqdm draws nothing at all
+        sized = not disabled and _terminal_columns(sys.stderr) > 0
+        self.bar = tqdm(total=100, delay=delay, disable=disabled, file=sys.stderr, leave=False, dynamic_ncols=sized,
+                        ncols=None if sized else BAR_COLUMNS, nrows=None if sized else BAR_ROWS,
                         bar_format="{desc} {percentage:3.0f}%|{bar}| {elapsed}")
         self.done, self.share, self.stage_start = 0.0, 0.0, 0.0
         self.timings: list[tuple[str, float]] = []  # (stage, start time): CALC_TIMINGS=1 prints them at the end
@@ -495,7 +508,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _reading(p: argparse.ArgumentParser, what: str) -> None:
-    p.add_argument("input", help=f"{what} table (.csv or .xlsx)")
+    p.add_argument("input", help=f"{what} table: .csv, .xlsx or .parquet, or a folder of .parquet files (a "
+                   "partitioned dataset)")
     p.add_argument("--sheet", default=None, help="the XLSX sheet to read (default: the one named after the table, "
                    "else the first whose header has the id column)")
     p.add_argument("--limit", action="append", metavar="NAME=VALUE", default=None,

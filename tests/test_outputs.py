@@ -370,10 +370,11 @@ def test_quiet_prints_no_summary(tmp_path):
     assert "%|" not in loud.stderr  # stderr is not a terminal here: no bar
 
 
-def _run_on_a_terminal(args: list[str], env: dict[str, str]) -> tuple[int, str]:
-    """Run the command with stderr (and stdout) on a pseudo-terminal; return its exit status and what it printed."""
+def _run_on_a_terminal(args: list[str], env: dict[str, str], columns: int = 100) -> tuple[int, str]:
+    """Run the command with stderr (and stdout) on a pseudo-terminal ``columns`` wide (0: one that reports no size);
+    return its exit status and what it printed."""
     leader, follower = pty.openpty()
-    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a terminal 100 columns wide
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24 if columns else 0, columns, 0, 0))
     proc = subprocess.Popen([sys.executable, "-m", "calc", *args], cwd=ROOT, stdout=follower, stderr=follower,
                             env=env)
     os.close(follower)
@@ -410,6 +411,20 @@ def test_a_progress_bar_on_a_terminal_after_the_delay_and_never_with_quiet(tmp_p
     code, shown = _run_on_a_terminal(["entitlements", str(source), "--as-of", AS_OF, "--output",
                                       str(tmp_path / "c.csv")], {**os.environ, "CALC_PROGRESS_DELAY": "30"})
     assert code == 0 and "%|" not in shown and "3 enterprises computed" in shown, shown
+
+
+def test_a_terminal_that_reports_no_width_still_gets_the_bar(tmp_path):
+    """A pseudo-terminal not sized yet (0 × 0: `docker exec -t`, `script`) reports no width; tqdm draws nothing
+    in 0 columns, so the bar takes calc.cli.BAR_COLUMNS there."""
+    from calc.cli import BAR_COLUMNS
+
+    source = tmp_path / "in.csv"
+    RD.to_csv(source, index=False)
+    code, shown = _run_on_a_terminal(["entitlements", str(source), "--as-of", AS_OF, "--output",
+                                      str(tmp_path / "a.csv")], {**os.environ, "CALC_PROGRESS_DELAY": "0"}, columns=0)
+    bars = [line for line in shown.replace("\r", "\n").splitlines() if "%|" in line]
+    assert code == 0 and bars and "3 enterprises computed" in shown, shown
+    assert max(len(line) for line in bars) == BAR_COLUMNS  # tqdm fills the width it is given
 
 
 # ------------------------------------------------------------------------------------------ the column-speed XLSX
