@@ -31,11 +31,14 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import logging
 import os
 import re
 import resource
 import shutil
+import signal
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,19 +74,116 @@ def _dask():
 def local_client(workers: int | None = None, scheduler: str | None = None, *, processes: bool = True,
                  memory_limit: str | int | None = "auto", threads_per_worker: int = 1) -> Iterator[Any]:
     """A ``distributed.Client``: on the cluster at ``scheduler``, or on a :class:`LocalCluster` of ``workers``
-    processes (one thread each: the engine uses numpy on whole columns, one core per worker); closed after."""
+    processes (one thread each: the engine uses numpy on whole columns, one core per worker); closed after.
+
+    Ctrl-C stops the run in one line.  A terminal sends it to every process of its foreground group, the local
+    workers too: they died mid-task, and the cluster's teardown was logged as errors by every process, 5 to 70
+    lines of tracebacks (reproduced).  So:
+
+    * the local workers do not stop on it: they are started while this process ignores it (a child inherits
+      that), then their preload (:func:`dask_setup`) has it silence their logs instead.  The cost: a Ctrl-C in
+      the two or three seconds the local cluster takes to start is not seen;
+    * one while the client connects or while the cluster closes is held, and delivered after (interrupted
+      there, a half-started cluster was left to distributed's exit hook, which failed on it: "AssertionError:
+      Status.init");
+    * one during the run silences this process's logs of distributed, tornado and asyncio until the cluster is
+      closed (:func:`_quiet_when_interrupted`)."""
     distributed = _dask()
-    if scheduler:
-        client = distributed.Client(scheduler)
-        try:
+    cluster = client = None
+    silenced: dict[str, int] = {}
+    try:
+        if scheduler:
+            with _interrupts_held():
+                client = distributed.Client(scheduler)
+        else:
+            preload = {"preload": [__name__]} if processes else {}
+            with _interrupts_ignored():
+                cluster = distributed.LocalCluster(n_workers=workers or 1, threads_per_worker=threads_per_worker,
+                                                   processes=processes, memory_limit=memory_limit,
+                                                   dashboard_address=":0", silence_logs=40, **preload)
+                client = distributed.Client(cluster)
+        with _quiet_when_interrupted(silenced):
             yield client
-        finally:
-            client.close()
+    finally:
+        with _interrupts_held():
+            try:
+                for part in (client, cluster):
+                    if part is not None:
+                        part.close()
+            finally:
+                for name, level in silenced.items():
+                    logging.getLogger(name).setLevel(level)
+
+
+#: the loggers a stop mid-run would fill: the cluster's teardown reads as errors to them
+TEARDOWN_LOGGERS = ("distributed", "tornado", "asyncio")
+
+
+def _silence_logs(levels: dict[str, int]) -> None:
+    """Every logger of TEARDOWN_LOGGERS and below them above CRITICAL; their previous levels kept in ``levels``."""
+    names = [n for n in logging.root.manager.loggerDict if n.split(".")[0] in TEARDOWN_LOGGERS]
+    for name in {*TEARDOWN_LOGGERS, *names}:
+        logger = logging.getLogger(name)
+        levels.setdefault(name, logger.level)
+        logger.setLevel(logging.CRITICAL + 1)
+
+
+def dask_setup(worker: Any) -> None:  # noqa: ARG001 - distributed's preload hook, run as a worker process starts
+    """A local worker does not stop on Ctrl-C (the command that started it stops the run and closes the cluster):
+    it silences its logs instead, which would read the teardown as errors (see :func:`local_client`)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, lambda signum, frame: _silence_logs({}))
+
+
+@contextlib.contextmanager
+def _quiet_when_interrupted(levels: dict[str, int]) -> Iterator[None]:
+    """While the block runs (on the main thread), a Ctrl-C silences the teardown's loggers (previous levels in
+    ``levels``) before it interrupts as Python does: the callbacks that log run on distributed's own thread at
+    once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
         return
-    with distributed.LocalCluster(n_workers=workers or 1, threads_per_worker=threads_per_worker,
-                                  processes=processes, memory_limit=memory_limit, dashboard_address=":0",
-                                  silence_logs=40) as cluster, distributed.Client(cluster) as client:
-        yield client
+
+    def interrupted(signum: int, frame: Any) -> None:  # noqa: ARG001
+        _silence_logs(levels)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, interrupted)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
+def _interrupts_ignored() -> Iterator[None]:
+    """Ctrl-C ignored by this process while the block runs, and so by the processes it starts meanwhile (on the
+    main thread; elsewhere nothing changes)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Ctrl-C held while the block runs and delivered at its end, as it came (on the main thread; elsewhere
+    nothing changes)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        signal.raise_signal(signal.SIGINT)  # to the handler that was there
 
 
 # ============================================================================================ one partition
@@ -226,7 +326,7 @@ def _entitlement_part(source: Any, index: int, offset: int, policies: Any, setti
         table = wide_table(result)
     else:
         table = long_table(result, lang=settings["lang"], rows=settings["rows"], citations=settings["citations"])
-    write_parquet(Path(settings["folder"]) / f"part.{index:05d}.parquet", table)
+    write_parquet(Path(settings["folder"]) / f"part.{index:05d}.parquet", table, make_folder=False)
     totals = result.totals()
     sums = {name: exact_sum(totals[name].to_numpy()) for name in ("formula_fixed_yuan", "ceiling_yuan", "total_yuan")}
     return _part_result(index, parsed, sums)
@@ -240,9 +340,10 @@ def _consortium_part(source: Any, index: int, offset: int, policies: Any, settin
     result = assess_consortia(parsed, as_of=settings["as_of"], jurisdictions=settings["jurisdictions"],
                               policies=policies, options=settings["options"])
     folder = Path(settings["folder"])
-    write_parquet(folder / "criteria" / f"part.{index:05d}.parquet", result.criteria(lang=settings["lang"]))
+    write_parquet(folder / "criteria" / f"part.{index:05d}.parquet", result.criteria(lang=settings["lang"]),
+                  make_folder=False)
     summary = result.summary(lang=settings["lang"])
-    write_parquet(folder / "summary" / f"part.{index:05d}.parquet", summary)
+    write_parquet(folder / "summary" / f"part.{index:05d}.parquet", summary, make_folder=False)
     counts = summary["status"].value_counts().to_dict() if len(summary) else {}
     return _part_result(index, parsed, {str(k): int(v) for k, v in counts.items()})
 
@@ -376,10 +477,12 @@ def _duplicates(client: Any, plan: _Plan, table: str, limits: Limits,
     from operator import getitem
 
     empty: list[dict[str, dict]] = [{"rows": {}, "ids": {}} for _ in plan.sources]
+    # a table read by this process goes to the workers once, for both passes, and never inside a task's graph
+    # (a graph over 10 MiB is refused with a warning by distributed: a 100,000-row CSV on one partition was)
+    if any(isinstance(src, pd.DataFrame) for src in plan.sources):
+        plan.sources[:] = client.scatter(list(plan.sources), hash=False)
     if len(plan.sources) < 2 and not claim_year:
         return empty, None  # one partition: the loader finds every repeat itself
-    if any(isinstance(src, pd.DataFrame) for src in plan.sources):  # sent to the workers once, for both passes
-        plan.sources[:] = client.scatter(list(plan.sources), hash=False)
     buckets = max(1, min(len(plan.sources), 64))
     parts = [client.submit(_ids_part, src, off, table, limits, buckets, claim_year, pure=False)
              for src, off in zip(plan.sources, plan.offsets)]
@@ -407,9 +510,13 @@ def _duplicates(client: Any, plan: _Plan, table: str, limits: Limits,
 # ============================================================================================ the output folder
 
 @contextlib.contextmanager
-def _dataset_folder(folder: Path, marker: Mapping[str, Any]) -> Iterator[Path]:
-    """A hidden folder beside ``folder`` to write the parts into, renamed into place when the block succeeds;
-    an existing ``folder`` is replaced only when this program wrote it (its ``_calc_dataset.json``)."""
+def _dataset_folder(folder: Path, marker: Mapping[str, Any], subfolders: Sequence[str] = ()) -> Iterator[Path]:
+    """A hidden folder beside ``folder`` (with ``subfolders``) to write the parts into, renamed into place when the
+    block succeeds; an existing ``folder`` is replaced only when this program wrote it (its ``_calc_dataset.json``).
+
+    When the block fails or is interrupted, tasks may still be running on the workers: the folder is renamed
+    before it is removed, so a part finished after that finds no folder to write into (the tasks never create it:
+    ``make_folder=False``) instead of leaving a hidden folder with a part in it (reproduced on Ctrl-C)."""
     folder = Path(folder)
     if folder.exists():
         if not folder.is_dir():
@@ -420,6 +527,8 @@ def _dataset_folder(folder: Path, marker: Mapping[str, Any]) -> Iterator[Path]:
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
     try:
+        for name in subfolders:
+            (tmp / name).mkdir()
         yield tmp
         (tmp / MARKER).write_text(json.dumps(marker, ensure_ascii=False, sort_keys=True, indent=1) + "\n",
                                   encoding="utf-8")
@@ -432,6 +541,10 @@ def _dataset_folder(folder: Path, marker: Mapping[str, Any]) -> Iterator[Path]:
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     except BaseException:
+        gone = tmp.with_name(tmp.name[:-len(".tmp")] + ".gone")
+        with contextlib.suppress(OSError):
+            os.replace(tmp, gone)
+            tmp = gone
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 
@@ -492,7 +605,7 @@ def _run(kind: str, client: Any, source: Any, folder: Path | str, settings: dict
                                                               "jurisdictions")}}
     work = _entitlement_part if kind == "entitlements" else _consortium_part
     results: list[PartResult] = []
-    with _dataset_folder(Path(folder), marker) as tmp:
+    with _dataset_folder(Path(folder), marker, () if kind == "entitlements" else ("criteria", "summary")) as tmp:
         settings = {**settings, "folder": str(tmp), "limits": limits}
         futures = [client.submit(work, src, i, off, shipped, settings, dups[i], pure=False)
                    for i, (src, off) in enumerate(zip(plan.sources, plan.offsets))]
@@ -702,7 +815,7 @@ def _compare_part(source: Any, index: int, offset: int, policies: Any, settings:
             enterprises = enterprises.copy()
             enterprises.insert(enterprises.columns.get_loc("outcome"), "prorated_yuan", row_sum)
     if settings.get("write", True):
-        write_parquet(Path(settings["folder"]) / f"part.{index:05d}.parquet", enterprises)
+        write_parquet(Path(settings["folder"]) / f"part.{index:05d}.parquet", enterprises, make_folder=False)
     return _part_result(index, parsed, sums)
 
 

@@ -703,14 +703,17 @@ def check_output_paths(inputs: Sequence[Path | str], outputs: Mapping[str, Path 
 
 
 @contextlib.contextmanager
-def atomic_output(path: Path | str) -> Iterator[Path]:
+def atomic_output(path: Path | str, *, make_folder: bool = True) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it replaces ``path`` at once, on failure it is removed.
 
-    The folder is created if needed.  A crash (even a kill) leaves the previous ``path`` as it was; at worst a
-    hidden ``.<name>.*.tmp`` file stays beside it.
+    The folder is created if needed, unless ``make_folder`` is false: then a folder that is gone (a Dask run's
+    hidden folder, removed when the run stopped) fails the write instead of coming back with a part in it.  A
+    crash (even a kill) leaves the previous ``path`` as it was; at worst a hidden ``.<name>.*.tmp`` file stays
+    beside it.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if make_folder:
+        path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp_path = Path(tmp)
@@ -838,15 +841,16 @@ def write_csv(path: Path | str, frame: pd.DataFrame | Any, *, progress: Callable
     return path
 
 
-def write_parquet(path: Path | str, frame: pd.DataFrame | Any, *, progress: Callable[[int], None] | None = None) -> Path:
+def write_parquet(path: Path | str, frame: pd.DataFrame | Any, *, progress: Callable[[int], None] | None = None,
+                  make_folder: bool = True) -> Path:
     """A table as a Parquet file, atomically, cells made safe as in a CSV (zstd, dictionaries kept; the bytes depend
-    only on the table and pyarrow's version)."""
+    only on the table and pyarrow's version); ``make_folder`` as in :func:`atomic_output`."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     path = Path(path)
     table = frame if isinstance(frame, pa.Table) else arrow_table(frame)
-    with atomic_output(path) as tmp:
+    with atomic_output(path, make_folder=make_folder) as tmp:
         pq.write_table(table, tmp, compression="zstd", row_group_size=1_048_576, store_schema=False)
     if progress is not None:
         progress(table.num_rows)

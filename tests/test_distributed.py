@@ -95,6 +95,26 @@ def test_a_dataset_on_dask_gives_the_single_process_table_and_errors(client, dat
     assert (out / MARKER).is_file() and not list(tmp_path.glob(".out.*"))
 
 
+def test_a_table_read_here_is_sent_to_the_workers_not_inside_the_task_graph(client, raw, single, tmp_path):
+    """A DataFrame (or a CSV the client reads) on one partition went to the workers inside the task's graph, and
+    distributed warned "Sending large graph of size 15.10 MiB" on a 100,000-row CSV (seen with --workers 2). With
+    the warning's threshold lowered below the sample's size, no such warning, and the same table."""
+    import warnings
+
+    import dask
+
+    with dask.config.set({"distributed.admin.large-graph-warning-threshold": "64kB"}), \
+            warnings.catch_warnings():
+        warnings.filterwarnings("error", message="Sending large graph")
+        for parts in (1, 4):  # one partition (no duplicate check across partitions) and several
+            out = tmp_path / f"out{parts}"
+            run = entitlements_dataset(raw, out, as_of=AS_OF, client=client,
+                                       partition_rows=-(-len(raw) // parts))
+            assert run.parts == parts
+            pd.testing.assert_frame_equal(plain(pd.read_parquet(out)), plain(long_table(single)),
+                                          check_dtype=False)
+
+
 def test_a_dask_dataframe_of_raw_cells_gives_the_same(client, raw, single, tmp_path):
     frame = dd.from_pandas(raw, npartitions=4)
     run = entitlements_dataset(frame, tmp_path / "out", as_of=AS_OF, client=client)
@@ -147,6 +167,74 @@ def test_the_command_line_with_two_worker_processes_matches_the_single_process_r
     # the error lines on stderr are the same lines
     errors = lambda text: sorted(l for l in text.splitlines() if l.startswith("error:"))  # noqa: E731
     assert errors(two.stderr) == errors(one.stderr) and len(errors(one.stderr)) == 7
+
+
+def _workers_of(pid: int) -> list[int]:
+    """The worker processes (multiprocessing's spawned children) of process ``pid``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                parent = int(stat.rsplit(")", 1)[1].split()[1])
+                if parent == pid and b"spawn_main" in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except (OSError, ValueError, IndexError):
+                pass
+    return found
+
+
+def test_ctrl_c_at_the_terminal_during_a_run_on_worker_processes_ends_in_one_line(raw, tmp_path):
+    """A terminal's Ctrl-C reaches the whole foreground process group, the local cluster's workers too: they died
+    mid-task and logged "Failed to communicate with scheduler during heartbeat" with tracebacks (reproduced in
+    one run of two), and the teardown was logged as errors.  The workers do not stop on it (started while the
+    command ignores it, then silencing their logs on it; calc.distributed.local_client): the command alone stops,
+    with its one line and exit 130, writes no output, and its workers end with the cluster."""
+    import os
+    import signal
+    import time
+
+    source = tmp_path / "in.parquet"
+    pd.concat([raw] * 40, ignore_index=True).assign(  # 96,000 rows: a run that lasts while the signal comes
+        enterprise_id=lambda f: [f"E{i:06d}" for i in range(len(f))]).to_parquet(source, index=False)
+    out = tmp_path / "out"
+    run = subprocess.Popen([sys.executable, "-m", "calc", "entitlements", str(source), "--as-of", AS_OF, "--output",
+                            str(out), "--workers", "2", "--partition-rows", "8000"], cwd=ROOT,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+    def interrupts(pid: int, field: str) -> bool:  # SigIgn: ignored, SigCgt: caught (/proc's signal masks)
+        try:
+            status = Path(f"/proc/{pid}/status").read_text().splitlines()
+        except OSError:
+            return False
+        mask = int(next(line for line in status if line.startswith(field + ":")).split()[1], 16)
+        return bool(mask & (1 << (signal.SIGINT - 1)))
+
+    deadline = time.monotonic() + 120  # both workers up with their preload's handler; the command's own back
+    while not ((workers := _workers_of(run.pid)) and len(workers) == 2
+               and all(interrupts(w, "SigCgt") for w in workers) and interrupts(run.pid, "SigCgt")):
+        assert run.poll() is None and time.monotonic() < deadline, ("no two workers catching SIGINT", workers,
+                                                                    run.poll())
+        time.sleep(0.05)
+    os.killpg(run.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+    stdout, stderr = run.communicate(timeout=120)
+    assert (run.returncode, stderr, stdout) == (130, "interrupted; no output was replaced\n", "")
+    assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    assert all(not Path(f"/proc/{pid}").exists() for pid in workers)
+
+
+def test_a_part_finished_after_its_run_stopped_writes_nothing(tmp_path):
+    """A task still running when its run stops (Ctrl-C, another part's error) finishes after the run's hidden folder
+    is removed: it used to create the folder again with its part in it (a hidden folder left beside the output,
+    seen on Ctrl-C); the parts are written without creating folders, so it fails and leaves nothing."""
+    from calc.files import write_parquet
+
+    gone = tmp_path / ".out.abc.tmp"
+    with pytest.raises(FileNotFoundError):
+        write_parquet(gone / "part.00000.parquet", pd.DataFrame({"a": [1]}), make_folder=False)
+    assert list(tmp_path.iterdir()) == []
+    # and by default a writer makes its folder (the single-process outputs)
+    assert write_parquet(gone / "part.00000.parquet", pd.DataFrame({"a": [1]})).is_file()
 
 
 def test_unusable_dask_arguments_exit_2(dataset, tmp_path):
