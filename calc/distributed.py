@@ -100,7 +100,7 @@ def local_client(workers: int | None = None, scheduler: str | None = None, *, pr
             with _interrupts_ignored():
                 cluster = distributed.LocalCluster(n_workers=workers or 1, threads_per_worker=threads_per_worker,
                                                    processes=processes, memory_limit=memory_limit,
-                                                   dashboard_address=":0", silence_logs=40, **preload)
+                                                   dashboard_address=":0", silence_logs=logging.ERROR, **preload)
                 client = distributed.Client(cluster)
         with _quiet_when_interrupted(silenced):
             yield client
