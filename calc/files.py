@@ -723,6 +723,12 @@ def atomic_output(path: Path | str, *, make_folder: bool = True) -> Iterator[Pat
             os.fsync(fh.fileno())
         os.chmod(tmp_path, 0o644 & ~_umask())
         os.replace(tmp_path, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp_path.unlink()
+        if exc.filename is None:  # the writers' own (Arrow's, a full disk): named by the file it was writing
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+        raise
     except BaseException:
         with contextlib.suppress(OSError):
             tmp_path.unlink()

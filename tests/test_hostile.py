@@ -234,8 +234,10 @@ def test_a_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
     import pyarrow.csv
 
     monkeypatch.setattr(pyarrow.csv, "CSVWriter", FullDisk)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError) as raised:
         write_csv(out, pd.DataFrame({"a": ["x"]}))
+    # the writer's error names no file: it is named by the one written (the command line prints both)
+    assert (raised.value.strerror, raised.value.filename) == ("No space left on device", str(out))
     assert out.read_text(encoding="utf-8") == "previous\n"
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]  # the temporary file is gone too
 
