@@ -97,7 +97,7 @@ def local_client(workers: int | None = None, scheduler: str | None = None, *, pr
                 client = distributed.Client(scheduler)
         else:
             preload = {"preload": [__name__]} if processes else {}
-            with _interrupts_ignored():
+            with _on_interrupt(signal.SIG_IGN):  # and so by the workers it starts
                 cluster = distributed.LocalCluster(n_workers=workers or 1, threads_per_worker=threads_per_worker,
                                                    processes=processes, memory_limit=memory_limit,
                                                    dashboard_address=":0", silence_logs=logging.ERROR, **preload)
@@ -135,55 +135,39 @@ def dask_setup(worker: Any) -> None:  # noqa: ARG001 - distributed's preload hoo
         signal.signal(signal.SIGINT, lambda signum, frame: _silence_logs({}))
 
 
-@contextlib.contextmanager
-def _quiet_when_interrupted(levels: dict[str, int]) -> Iterator[None]:
-    """While the block runs (on the main thread), a Ctrl-C silences the teardown's loggers (previous levels in
-    ``levels``) before it interrupts as Python does: the callbacks that log run on distributed's own thread at
-    once."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
+def _quiet_when_interrupted(levels: dict[str, int]) -> contextlib.AbstractContextManager:
+    """While the block runs, a Ctrl-C silences the teardown's loggers (previous levels in ``levels``) before it
+    interrupts as Python does: the callbacks that log run on distributed's own thread at once."""
     def interrupted(signum: int, frame: Any) -> None:  # noqa: ARG001
         _silence_logs(levels)
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGINT, interrupted)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-@contextlib.contextmanager
-def _interrupts_ignored() -> Iterator[None]:
-    """Ctrl-C ignored by this process while the block runs, and so by the processes it starts meanwhile (on the
-    main thread; elsewhere nothing changes)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    return _on_interrupt(interrupted)
 
 
 @contextlib.contextmanager
 def _interrupts_held() -> Iterator[None]:
-    """Ctrl-C held while the block runs and delivered at its end, as it came (on the main thread; elsewhere
-    nothing changes)."""
+    """Ctrl-C held while the block runs and delivered at its end, as it came, to the handler that was there."""
+    caught: list[int] = []
+    with _on_interrupt(lambda signum, frame: caught.append(signum)):
+        yield
+    if caught:
+        signal.raise_signal(signal.SIGINT)
+
+
+@contextlib.contextmanager
+def _on_interrupt(handler: Any) -> Iterator[None]:
+    """Ctrl-C handled by ``handler`` (a function, or ``signal.SIG_IGN``: ignored, by this process and by the
+    processes it starts meanwhile) while the block runs.  On the main thread only: elsewhere a signal's handler
+    cannot be set, and nothing changes."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    previous = signal.signal(signal.SIGINT, handler)
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
-    if caught:
-        signal.raise_signal(signal.SIGINT)  # to the handler that was there
 
 
 # ============================================================================================ one partition
