@@ -102,6 +102,7 @@ def local_client(workers: int | None = None, scheduler: str | None = None, *, pr
                                                    processes=processes, memory_limit=memory_limit,
                                                    dashboard_address=":0", silence_logs=logging.ERROR, **preload)
                 client = distributed.Client(cluster)
+        STOP_ASKED.clear()
         with _quiet_when_interrupted(silenced):
             yield client
     finally:
@@ -140,9 +141,30 @@ def _quiet_when_interrupted(levels: dict[str, int]) -> contextlib.AbstractContex
     interrupts as Python does: the callbacks that log run on distributed's own thread at once."""
     def interrupted(signum: int, frame: Any) -> None:  # noqa: ARG001
         _silence_logs(levels)
-        raise KeyboardInterrupt
+        STOP_ASKED.set()
+        if not _in_finalizer(frame):  # in one Python prints it and drops it: the run's own checks stop it
+            raise KeyboardInterrupt
 
     return _on_interrupt(interrupted)
+
+
+def _in_finalizer(frame: Any) -> bool:
+    while frame is not None:
+        if frame.f_code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False
+
+
+#: set by a Ctrl-C during a run (:func:`_quiet_when_interrupted`): a KeyboardInterrupt raised in a finalizer (a
+#: Dask future's ``__del__``) is printed and dropped by Python, and the run went on to write its output (seen once
+#: in eight runs); so none is raised there, and the run stops at its next look at this (:func:`_stop_if_asked`)
+STOP_ASKED = threading.Event()
+
+
+def _stop_if_asked() -> None:
+    if STOP_ASKED.is_set():
+        raise KeyboardInterrupt
 
 
 @contextlib.contextmanager
@@ -364,13 +386,13 @@ def _plan(client: Any, source: Any, partition_rows: int, limits: Limits, table: 
         files = parquet_files(path) if path.is_dir() else [path]
         names, groups = parquet_layout(files, described, limits, per_part=True)
         sources, offsets, offset = [], [], 0
-        batch: list[tuple[Path, int, int]] = []
+        batch: list[tuple[Path, Any, int]] = []
 
         def flush() -> None:
             nonlocal offset
             if not batch:
                 return
-            pieces: dict[str, list[int]] = {}
+            pieces: dict[str, list[Any]] = {}  # row groups, or slices of them
             for f, g, _ in batch:
                 pieces.setdefault(str(f), []).append(g)
             sources.append((list(pieces.items()), names, described))
@@ -378,7 +400,7 @@ def _plan(client: Any, source: Any, partition_rows: int, limits: Limits, table: 
             offset += sum(n for *_, n in batch)
             batch.clear()
 
-        for group in groups:  # row groups, in order, batched up to partition_rows (a big group is a part alone)
+        for group in _split_groups(groups, partition_rows):  # in order, batched up to partition_rows
             if batch and sum(n for *_, n in batch) + group[2] > partition_rows:
                 flush()
             batch.append(group)
@@ -398,6 +420,19 @@ def _plan(client: Any, source: Any, partition_rows: int, limits: Limits, table: 
                          "(folder) or file, a DataFrame, or the path of a .csv or .xlsx file")
     starts = list(range(0, max(len(frame), 1), partition_rows))
     return _Plan([frame.iloc[s:s + partition_rows].reset_index(drop=True) for s in starts], starts, described)
+
+
+def _split_groups(groups: Sequence[tuple[Path, int, int]], partition_rows: int) -> Iterator[tuple[Path, Any, int]]:
+    """Row groups as ``(file, row group, rows)``, each larger than ``partition_rows`` cut into slices of that many
+    rows, ``(file, (row group, first row, end row), rows)``: a file written by pandas holds a row group of up to
+    1,048,576 rows, and one partition of it left all workers but one idle."""
+    for f, g, n in groups:
+        if n <= partition_rows:
+            yield f, g, n
+            continue
+        for start in range(0, n, partition_rows):
+            end = min(n, start + partition_rows)
+            yield f, (g, start, end), end - start
 
 
 def _is_dask_frame(source: Any) -> bool:
@@ -517,6 +552,7 @@ def _dataset_folder(folder: Path, marker: Mapping[str, Any], subfolders: Sequenc
         (tmp / MARKER).write_text(json.dumps(marker, ensure_ascii=False, sort_keys=True, indent=1) + "\n",
                                   encoding="utf-8")
         os.chmod(tmp, 0o755 & ~_umask())
+        _stop_if_asked()  # the last moment a Ctrl-C leaves nothing written
         old = None
         if folder.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".old", dir=folder.parent))
@@ -564,10 +600,12 @@ def _collect(futures: list, progress: Callable[[float], None] | None) -> list:
     results = []
     try:
         for future in as_completed(futures):
+            _stop_if_asked()
             results.append(future.result())
             future.release()
             if progress is not None:
                 progress(1 / max(len(futures), 1))
+        _stop_if_asked()
     finally:
         for f in futures:
             f.cancel()
@@ -669,6 +707,10 @@ def _report(run: Any, warn: Callable[[str], None]) -> None:
         warn(line)
 
 
+def _partitions_text(n: int) -> str:
+    return f"{n} partition" if n == 1 else f"{n} partitions"
+
+
 def _cli_checks(args: Any, usage_error: type[Exception]) -> tuple[Path, int]:
     """The Dask arguments of a command, checked before any work: (output folder, rows per partition)."""
     output = Path(args.output)
@@ -710,7 +752,7 @@ def cli_consortium(args: Any, options: Mapping[str, str], *, say: Callable[[str]
     _report(run, warn)
     if not args.quiet:
         counts = ", ".join(f"{k}: {v}" for k, v in sorted(run.sums.items()))
-        say(f"{run.rows} consortia assessed in {run.parts} partitions, {run.rejected_rows} rejected; {counts} → "
+        say(f"{run.rows} consortia assessed in {_partitions_text(run.parts)}, {run.rejected_rows} rejected; {counts} → "
             f"{args.output}/")
     return 1 if len(run.errors) else 0
 
@@ -740,7 +782,7 @@ def cli_entitlements(args: Any, options: Mapping[str, str], *, say: Callable[[st
         write_csv(side["citations file"], citations_table(_NodesOnly(policies, list(policies.items()))))
     _report(run, warn)
     if not args.quiet:
-        say(f"{run.rows} enterprises computed in {run.parts} partitions, {run.rejected_rows} rejected; "
+        say(f"{run.rows} enterprises computed in {_partitions_text(run.parts)}, {run.rejected_rows} rejected; "
             f"formula+fixed {run.sums.get('formula_fixed_yuan', 0):,} yuan, ceilings {run.sums.get('ceiling_yuan', 0):,} "
             f"yuan → {args.output}/")
     return 1 if len(run.errors) else 0

@@ -221,6 +221,9 @@ def _plain_arrow_type(t: Any) -> bool:
             or pa.types.is_date(t) or pa.types.is_timestamp(t))
 
 
+ParquetSource = Path | str
+
+
 def parquet_layout(files: Sequence[Path], described: str, limits: Limits,
                    per_part: bool = False) -> tuple[list[str], list[tuple[Path, int, int]]]:
     """What the footers of Parquet files declare, checked against ``limits`` before any data is read: the column
@@ -273,16 +276,26 @@ def parquet_layout(files: Sequence[Path], described: str, limits: Limits,
     return names, groups
 
 
-def read_parquet_part(pieces: Sequence[tuple[Path, Sequence[int]]], names: Sequence[str], described: str) -> pd.DataFrame:
+def read_parquet_part(pieces: Sequence[tuple[Path, Sequence[int | tuple[int, int, int]]]], names: Sequence[str],
+                      described: str) -> pd.DataFrame:
     """Row groups of Parquet files, ``[(file, [row group, …]), …]``, as a frame of raw cells, the columns ``names``
-    under their checked headers.  Columns stay arrow or numpy, never a Python object a cell: text as pandas' own
-    ``str`` (arrow-backed, NaN where missing, as a CSV is read), integers as numpy (``Int64`` with gaps, exact),
-    booleans as ``boolean``, decimals as arrow decimals, floats as float64; dates as Python dates."""
+    under their checked headers; a row group may be given as ``(row group, first row, end row)``: those of its
+    rows (the group is read, then sliced).  Columns stay arrow or numpy, never a Python object a cell: text as
+    pandas' own ``str`` (arrow-backed, NaN where missing, as a CSV is read), integers as numpy (``Int64`` with
+    gaps, exact), booleans as ``boolean``, decimals as arrow decimals, floats as float64; dates as Python dates."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    def read(file: ParquetSource, groups: Sequence[int | tuple[int, int, int]]) -> list:
+        whole = [g for g in groups if isinstance(g, int)]
+        if len(whole) == len(groups):
+            return [pq.ParquetFile(file).read_row_groups(list(groups), columns=list(names))]
+        source = pq.ParquetFile(file)
+        return [source.read_row_groups([g], columns=list(names)) if isinstance(g, int)
+                else source.read_row_group(g[0], columns=list(names)).slice(g[1], g[2] - g[1]) for g in groups]
+
     try:
-        tables = [pq.ParquetFile(f).read_row_groups(list(g), columns=list(names)) for f, g in pieces]
+        tables = [t for f, g in pieces for t in read(f, g)]
         table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise InputError(f"cannot read {described} as Parquet: {escape_controls(str(exc))}") from None

@@ -136,6 +136,24 @@ def test_consortia_on_dask_give_the_single_process_criteria_and_summary(client, 
                                   check_dtype=False)
 
 
+def test_a_row_group_larger_than_a_partition_is_split(client, raw, single, tmp_path):
+    """pandas writes a Parquet file of up to 1,048,576 rows as one row group, and a row group was one partition:
+    a 1,000,000-row file ran on one worker of two (seen: 1 partition, 23.6 s).  A group larger than
+    partition_rows is cut into slices: 2,400 rows in one group and 600-row partitions are 4 partitions, 900-row
+    ones 3 (900 + 900 + 600), with the single-process table, errors and row numbers."""
+    source = tmp_path / "one_group.parquet"
+    raw.to_parquet(source, index=False, row_group_size=len(raw))
+    import pyarrow.parquet as pq
+
+    assert pq.ParquetFile(source).metadata.num_row_groups == 1
+    for partition_rows, parts in ((600, 4), (900, 3)):
+        out = tmp_path / f"out{partition_rows}"
+        run = entitlements_dataset(source, out, as_of=AS_OF, client=client, partition_rows=partition_rows)
+        assert run.parts == parts
+        pd.testing.assert_frame_equal(plain(pd.read_parquet(out)), plain(long_table(single)), check_dtype=False)
+        pd.testing.assert_frame_equal(plain(run.errors), plain(single.errors), check_dtype=False)
+
+
 def test_a_folder_this_program_did_not_write_is_never_replaced(client, dataset, tmp_path):
     theirs = tmp_path / "theirs"
     theirs.mkdir()
