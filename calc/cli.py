@@ -157,13 +157,18 @@ def _budget_args(args) -> dict[str, Any]:
         except OptionError as exc:
             raise UsageError(f"{flag}: {exc}") from None
 
+    draws = checked("--draws", check_projection_args, draws=args.draws)["draws"]
+    spread = checked("--growth-sd", check_projection_args, rd_growth_sd=args.growth_sd)["rd_growth_sd"]
+    if draws and not spread:  # R&D growth is the only thing drawn: without a spread every draw is the same
+        _warn(f"warning: --draws {draws} with --growth-sd 0: every draw is the same, so P10 = P50 = P90; give the "
+              "spread of R&D growth, e.g. --growth-sd 0.15")
     return {
         "budgets": checked("--budget", parse_budgets, list(args.budget or ())),
         "award_share": checked("--award-share", parse_award_share, args.award_share),
         "years": checked("--years", check_projection_args, years=args.years)["years"],
         "rd_growth": checked("--growth", check_projection_args, rd_growth=args.growth)["rd_growth"],
-        "rd_growth_sd": checked("--growth-sd", check_projection_args, rd_growth_sd=args.growth_sd)["rd_growth_sd"],
-        "draws": checked("--draws", check_projection_args, draws=args.draws)["draws"],
+        "rd_growth_sd": spread,
+        "draws": draws,
         "seed": checked("--seed", check_projection_args, seed=args.seed)["seed"],
     }
 
