@@ -114,6 +114,7 @@ def local_client(workers: int | None = None, scheduler: str | None = None, *, pr
             finally:
                 for name, level in silenced.items():
                     logging.getLogger(name).setLevel(level)
+                STOP_ASKED.clear()  # asked of this run only: a later run on a client of the caller's is not stopped
 
 
 #: the loggers a stop mid-run would fill: the cluster's teardown reads as errors to them

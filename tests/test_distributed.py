@@ -241,6 +241,26 @@ def test_ctrl_c_at_the_terminal_during_a_run_on_worker_processes_ends_in_one_lin
     assert all(not Path(f"/proc/{pid}").exists() for pid in workers)
 
 
+def test_a_stop_asked_of_one_run_does_not_stop_the_next(client, dataset, tmp_path):
+    """A Ctrl-C during a run on local_client sets calc.distributed.STOP_ASKED (the run looks at it where a
+    KeyboardInterrupt could have been dropped); it is that run's alone: cleared when its cluster closes, so a
+    later run on a client of the caller's own goes through."""
+    import signal
+
+    from calc.distributed import STOP_ASKED
+
+    def interrupt_myself(*args, **kwargs):
+        signal.raise_signal(signal.SIGINT)  # as a Ctrl-C in the middle of the run would
+        raise AssertionError("not interrupted")
+
+    with pytest.raises(KeyboardInterrupt):
+        with local_client(1, processes=False, memory_limit=None):
+            interrupt_myself()
+    assert not STOP_ASKED.is_set()
+    run = entitlements_dataset(dataset, tmp_path / "out", as_of=AS_OF, client=client)
+    assert (run.rows, run.rejected_rows) == (2394, 6)
+
+
 def test_a_part_finished_after_its_run_stopped_writes_nothing(tmp_path):
     """A task still running when its run stops (Ctrl-C, another part's error) finishes after the run's hidden folder
     is removed: it used to create the folder again with its part in it (a hidden folder left beside the output,
