@@ -498,7 +498,7 @@ def _duplicates(client: Any, plan: _Plan, table: str, limits: Limits,
 
     empty: list[dict[str, dict]] = [{"rows": {}, "ids": {}} for _ in plan.sources]
     # a table read by this process goes to the workers once, for both passes, and never inside a task's graph
-    # (a graph over 10 MiB is refused with a warning by distributed: a 100,000-row CSV on one partition was)
+    # (distributed warns of a graph over 10 MiB: a 100,000-row CSV on one partition made one)
     if any(isinstance(src, pd.DataFrame) for src in plan.sources):
         plan.sources[:] = client.scatter(list(plan.sources), hash=False)
     if len(plan.sources) < 2 and not claim_year:
