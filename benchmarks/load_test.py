@@ -32,9 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
-import datetime as dt
 import http.cookiejar
-import json
 import os
 import random
 import re
@@ -46,15 +44,14 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 from pathlib import Path
-
-import websockets
-from jupyter_server.services.kernels.connection.base import deserialize_binary_message
 
 from _processes import children, free_port, rss_mb  # noqa: E402 - beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+# the page's side of a kernel's websocket, as the operations tests drive it
+from ops_server import KernelClient, kernel_id_of, widget_with_class  # noqa: E402
 # page → (the field typed into: a DOM class of its Text widget, its echo's class, the values typed, in turn)
 PAGES = {
     "enterprise.ipynb": ("w-f-rd_expense", "w-shown-rd_expense", ["1,234.56万", "2,500万", "800万", "3,100万"]),
@@ -101,75 +98,6 @@ def fetch_url(url: str, opener=None, data: bytes | None = None):
         return exc.code, dict(exc.headers), exc.read().decode("utf-8", "replace")
 
 
-def kernel_of(html: str) -> str:
-    found = re.search(r'<script id="jupyter-config-data" type="application/json">\s*(\{.*?\})\s*</script>', html, re.S)
-    if not found:
-        raise ValueError("no kernel in the page")
-    return json.loads(found.group(1))["kernelId"]
-
-
-class Kernel:
-    """One page's kernel over the websocket (Jupyter's JSON protocol; binary frames decoded too)."""
-
-    def __init__(self, base: str, kernel_id: str):
-        self.url = base.replace("http://", "ws://") + f"/api/kernels/{kernel_id}/channels?session_id={uuid.uuid4().hex}"
-        self.session = uuid.uuid4().hex
-        self.ws = None
-
-    async def __aenter__(self):
-        self.ws = await websockets.connect(self.url, max_size=64 * 1024 * 1024, ping_interval=None, open_timeout=60)
-        return self
-
-    async def __aexit__(self, *exc):
-        await self.ws.close()
-
-    def message(self, msg_type: str, content: dict, metadata: dict | None = None) -> dict:
-        return {"header": {"msg_id": uuid.uuid4().hex, "msg_type": msg_type, "session": self.session,
-                           "username": "load", "date": dt.datetime.now(dt.timezone.utc).isoformat(),
-                           "version": "5.3"},
-                "parent_header": {}, "metadata": metadata or {}, "content": content, "channel": "shell",
-                "buffers": []}
-
-    async def send(self, msg_type: str, content: dict, metadata: dict | None = None) -> str:
-        msg = self.message(msg_type, content, metadata)
-        await self.ws.send(json.dumps(msg))
-        return msg["header"]["msg_id"]
-
-    async def recv(self, timeout: float) -> dict:
-        raw = await asyncio.wait_for(self.ws.recv(), timeout)
-        return deserialize_binary_message(raw) if isinstance(raw, bytes) else json.loads(raw)
-
-    async def until_idle(self, msg_id: str, timeout: float) -> list[dict]:
-        """Every iopub message caused by ``msg_id`` until the kernel is idle for it."""
-        got, end = [], time.monotonic() + timeout
-        while True:
-            msg = await self.recv(max(0.01, end - time.monotonic()))
-            if msg.get("parent_header", {}).get("msg_id") != msg_id:
-                continue
-            got.append(msg)
-            if msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle":
-                return got
-
-    async def states(self) -> dict:
-        """Every widget's state, as the front-end gets it (ipywidgets 8's control comm)."""
-        comm_id = uuid.uuid4().hex
-        await self.send("comm_open", {"comm_id": comm_id, "target_name": "jupyter.widget.control", "data": {}},
-                        {"version": "1.0.0"})  # ipywidgets' control protocol
-        msg_id = await self.send("comm_msg", {"comm_id": comm_id, "data": {"method": "request_states"}})
-        for msg in await self.until_idle(msg_id, 60):
-            data = msg.get("content", {}).get("data", {})
-            if msg["msg_type"] == "comm_msg" and data.get("method") == "update_states":
-                return data["states"]
-        raise RuntimeError("no widget state from the kernel")
-
-
-def find(states: dict, dom_class: str) -> str:
-    for model_id, model in states.items():
-        if dom_class in (model.get("state", {}).get("_dom_classes") or ()):
-            return model_id
-    raise KeyError(dom_class)
-
-
 async def shutdown_beacon(base: str, kernel_id: str, opener, jar) -> None:
     """What a page does when closed: POST to Voila's shutdown handler with the _xsrf cookie's value (set when
     the page was served)."""
@@ -201,22 +129,21 @@ async def user(n: int, base: str, stats: Stats, args, stop_at: float) -> None:
             stats.error(f"user {n}: {name} answered {status}")
             continue
         try:
-            kernel_id = kernel_of(html)
-            async with Kernel(base, kernel_id) as k:
+            kernel_id = kernel_id_of(html)
+            async with KernelClient(base, kernel_id) as k:
                 states = await k.states()
                 stats.opens.append(time.monotonic() - t)
                 stats.pages_opened += 1
-                comm_id, echo_id = find(states, field), find(states, echo)
+                comm_id, echo_id = widget_with_class(states, field), widget_with_class(states, echo)
                 for i in range(args.changes):
                     if time.monotonic() > stop_at:
                         break
                     await asyncio.sleep(rng.uniform(1, 3))
                     value = values[(i + n) % len(values)]
                     sent = time.monotonic()
-                    msg_id = await k.send("comm_msg", {"comm_id": comm_id, "data": {
-                        "method": "update", "state": {"value": value}, "buffer_paths": []}})
+                    msg_id = await k.set_value(comm_id, value)
                     try:
-                        got = await k.until_idle(msg_id, REACTION_TIMEOUT)
+                        got = await k.until_state(msg_id, "idle", REACTION_TIMEOUT)
                     except asyncio.TimeoutError:
                         stats.error(f"user {n}: {name} {value!r}: no reaction within {REACTION_TIMEOUT:.0f} s")
                         break
@@ -255,14 +182,13 @@ async def abandon(i: int, base: str, stats: Stats) -> None:
         return
     stats.abandoned_admitted += 1
     if i % 2:
-        stats.abandoned_at[kernel_of(html)] = time.monotonic()
+        stats.abandoned_at[kernel_id_of(html)] = time.monotonic()
         return  # a script: fetched the page, never connected
     try:
-        k = Kernel(base, kernel_of(html))
-        await k.__aenter__()
+        k = await KernelClient(base, kernel_id_of(html)).connect()
         await k.states()
-        k.ws.transport.abort()  # the connection cut: no close frame, no beacon
-        stats.abandoned_at[kernel_of(html)] = time.monotonic()
+        k.cut()  # the connection cut: no close frame, no beacon
+        stats.abandoned_at[kernel_id_of(html)] = time.monotonic()
     except Exception as exc:  # noqa: BLE001
         stats.error(f"abandoned page {i}: {type(exc).__name__}: {exc}"[:300])
 

@@ -1,5 +1,6 @@
 """A dashboards server for the operations tests (tests/test_serve_ops.py, tests/test_browser_ops.py): started as
-``python -m calc serve`` on a free port with DASH_* settings of the test's choosing, its log kept for asserts."""
+``python -m calc serve`` on a free port with DASH_* settings of the test's choosing, its log kept for asserts; and
+a page's side of its kernel's websocket (``KernelClient``), which benchmarks/load_test.py drives too."""
 
 from __future__ import annotations
 
@@ -88,7 +89,8 @@ class Server:
 def kernel_id_of(html: str) -> str:
     """The kernel a rendered page was given (Voila's jupyter-config-data)."""
     found = re.search(r'<script id="jupyter-config-data" type="application/json">\s*(\{.*?\})\s*</script>', html, re.S)
-    assert found, html[:500]
+    if not found:
+        raise ValueError(f"no kernel in the page: {html[:500]}")
     return json.loads(found.group(1))["kernelId"]
 
 
@@ -121,8 +123,9 @@ class KernelClient:
     """A page's side of its kernel's websocket, as the dashboards' front-end speaks it (Jupyter's JSON messages;
     binary frames decoded): every widget's state through ipywidgets' control comm, a widget's value set."""
 
-    def __init__(self, server: Server, kernel_id: str):
-        self.url = f"ws://127.0.0.1:{server.port}/api/kernels/{kernel_id}/channels?session_id={uuid.uuid4().hex}"
+    def __init__(self, base: str, kernel_id: str):
+        """``base``: the server's address, ``http://HOST:PORT`` (``Server.url``)."""
+        self.url = base.replace("http://", "ws://", 1) + f"/api/kernels/{kernel_id}/channels?session_id={uuid.uuid4().hex}"
         self.session = uuid.uuid4().hex
         self.ws = None
 
@@ -131,6 +134,12 @@ class KernelClient:
 
         self.ws = await websockets.connect(self.url, max_size=64 * 1024 * 1024, ping_interval=None, open_timeout=60)
         return self
+
+    async def __aenter__(self) -> KernelClient:
+        return await self.connect()
+
+    async def __aexit__(self, *exc) -> None:
+        await self.ws.close()
 
     async def send(self, msg_type: str, content: dict, metadata: dict | None = None) -> str:
         msg_id = uuid.uuid4().hex

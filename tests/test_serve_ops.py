@@ -137,7 +137,7 @@ def test_a_busy_kernel_whose_page_went_away_is_culled(server):
     kernel_id = kernel_id_of(body)
 
     async def busy_then_cut() -> None:
-        k = await KernelClient(server, kernel_id).connect()
+        k = await KernelClient(server.url, kernel_id).connect()
         field = widget_with_class(await k.states(), "w-f-rd_expense")
         await k.until_state(await k.set_value(field, "!slow!"), "busy", 60)
         k.cut()
