@@ -221,9 +221,6 @@ def _plain_arrow_type(t: Any) -> bool:
             or pa.types.is_date(t) or pa.types.is_timestamp(t))
 
 
-ParquetSource = Path | str
-
-
 def parquet_layout(files: Sequence[Path], described: str, limits: Limits,
                    per_part: bool = False) -> tuple[list[str], list[tuple[Path, int, int]]]:
     """What the footers of Parquet files declare, checked against ``limits`` before any data is read: the column
@@ -286,11 +283,10 @@ def read_parquet_part(pieces: Sequence[tuple[Path, Sequence[int | tuple[int, int
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    def read(file: ParquetSource, groups: Sequence[int | tuple[int, int, int]]) -> list:
-        whole = [g for g in groups if isinstance(g, int)]
-        if len(whole) == len(groups):
-            return [pq.ParquetFile(file).read_row_groups(list(groups), columns=list(names))]
+    def read(file: Path | str, groups: Sequence[int | tuple[int, int, int]]) -> list:
         source = pq.ParquetFile(file)
+        if all(isinstance(g, int) for g in groups):
+            return [source.read_row_groups(list(groups), columns=list(names))]
         return [source.read_row_groups([g], columns=list(names)) if isinstance(g, int)
                 else source.read_row_group(g[0], columns=list(names)).slice(g[1], g[2] - g[1]) for g in groups]
 
