@@ -70,12 +70,6 @@ REQUIREMENTS = {
 CONTRADICTIONS = ("consortium_member", "consortium_lead", "talent_consortium_lead")
 
 
-def _requirement(ctx: Ctx, word: str):
-    """(met, known) masks for a requirement word."""
-    col = REQUIREMENTS[word][1](ctx)
-    return col.values & col.known, col.known
-
-
 def _contradiction(ctx: Ctx) -> tuple[np.ndarray, np.ndarray] | tuple[None, None]:
     """Rows whose consortium flags contradict each other, and the reason code for each; (None, None) when no row's
     flags do.
@@ -451,9 +445,9 @@ def _compute(frame: pd.DataFrame, policies: PolicySet, as_of: dt.date, options: 
     """Every item on the rows of ``frame``: requirements, validity, the amounts' bounds, then 就高不重复.
 
     On a large table, on the main thread, the items share the cores (numpy releases the GIL on whole-column work):
-    the calling thread and the allocator's worker threads each take the next item in turn (README, Performance).  Every item's result
-    is its own, so the order they finish in changes nothing; an error is the one the first failing item in the
-    items' order raises, as it is in one thread."""
+    the calling thread and the allocator's worker threads each take the next item in turn (README, Performance).
+    Every item's result is its own, so the order they finish in changes nothing; an error is the one the first
+    failing item in the items' order raises, as it is in one thread."""
     ctx = Ctx(frame, policies, as_of, options)
 
     def run(node: Node) -> Award:
