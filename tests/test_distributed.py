@@ -261,6 +261,35 @@ def test_a_stop_asked_of_one_run_does_not_stop_the_next(client, dataset, tmp_pat
     assert (run.rows, run.rejected_rows) == (2394, 6)
 
 
+def test_an_interrupt_python_cannot_raise_is_left_to_the_run(monkeypatch):
+    """A Ctrl-C that comes in a finalizer or a garbage collector's callback cannot be raised there: Python hands it
+    to sys.unraisablehook, which printed a traceback (distributed's GCDiagnosis, seen in CI) and dropped it.
+    During a run that hook lets a KeyboardInterrupt go once a stop is asked (the run looks at STOP_ASKED), and
+    passes on anything else."""
+    from calc.distributed import STOP_ASKED, _quiet_when_interrupted
+
+    seen: list[str] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda info: seen.append(type(info.exc_value).__name__))
+
+    class Raises:
+        def __init__(self, error: BaseException):
+            self.error = error
+
+        def __del__(self):
+            raise self.error
+
+    with _quiet_when_interrupted({}):
+        Raises(KeyboardInterrupt())  # no stop asked: passed on
+        STOP_ASKED.set()
+        try:
+            Raises(KeyboardInterrupt())  # the run's own: not printed
+            Raises(ValueError("kept"))
+        finally:
+            STOP_ASKED.clear()
+    Raises(KeyboardInterrupt())  # after the run: passed on
+    assert seen == ["KeyboardInterrupt", "ValueError", "KeyboardInterrupt"]
+
+
 def test_a_part_finished_after_its_run_stopped_writes_nothing(tmp_path):
     """A task still running when its run stops (Ctrl-C, another part's error) finishes after the run's hidden folder
     is removed: it used to create the folder again with its part in it (a hidden folder left beside the output,
