@@ -13,6 +13,7 @@ Cases (targets from issue 13, this 2-core machine):
 | parquet_long | N enterprises, Parquet in → default long Parquet out (information) | — |
 | csv_long | N enterprises, CSV in → default long CSV (rows that matter, reasons, citation ids) | ≤ 20 s, ≤ 3 GB |
 | xlsx | M enterprises (CSV) → XLSX report (default long table, totals, citations, errors) | ≤ 15 s |
+| xlsx_in | M enterprises, XLSX in (money as numbers in yuan) → wide CSV out | — |
 
 The input is seeded (``bench_core.make_enterprises``): an id, a city and 12 numeric columns (R&D this year and
 last, national / provincial / municipal funding and the project's total, joint-lab investment, technology
@@ -60,10 +61,12 @@ def _wan_text(yuan: np.ndarray) -> np.ndarray:
     return np.where(yuan == 0, "0", np.where(cents == 0, text + "万", text + "." + frac + "万"))
 
 
-def make_inputs(n: int, workdir: Path) -> dict[str, Path]:
-    """The seeded table of n enterprises as CSV (money as 万 text) and Parquet (money as yuan), made once."""
+def make_inputs(n: int, workdir: Path, xlsx: bool = False) -> dict[str, Path]:
+    """The seeded table of n enterprises as CSV (money as 万 text) and Parquet (money as yuan), made once; with
+    ``xlsx``, also as an XLSX (money as numbers in yuan, text cells inline, as calc.files writes them)."""
     workdir.mkdir(parents=True, exist_ok=True)
     csv, parquet = workdir / f"enterprises_{n}.csv", workdir / f"enterprises_{n}.parquet"
+    book = workdir / f"enterprises_{n}.xlsx"
     if not (csv.exists() and parquet.exists()):
         table = make_enterprises(n)[COLUMNS].copy()
         for c in MONEY:
@@ -73,7 +76,10 @@ def make_inputs(n: int, workdir: Path) -> dict[str, Path]:
         for c in MONEY:
             text[c] = _wan_text(text[c].to_numpy())
         text.to_csv(csv, index=False)
-    return {"csv": csv, "parquet": parquet}
+    if xlsx and not book.exists():
+        from calc.files import write_xlsx_fast
+        write_xlsx_fast(book, {"enterprises": pd.read_parquet(parquet)})
+    return {"csv": csv, "parquet": parquet, "xlsx": book}
 
 
 def run(args: list[str]) -> tuple[float, int, int, str]:
@@ -114,7 +120,7 @@ def main() -> None:
 
     t = time.perf_counter()
     big = make_inputs(args.rows, args.workdir)
-    small = make_inputs(args.xlsx_rows, args.workdir)
+    small = make_inputs(args.xlsx_rows, args.workdir, xlsx=True)
     print(f"inputs ready in {time.perf_counter() - t:.1f} s: {big['csv']} ({big['csv'].stat().st_size / 1e6:.0f} MB), "
           f"{big['parquet']} ({big['parquet'].stat().st_size / 1e6:.0f} MB), {small['csv']}", flush=True)
     out = args.workdir / "out"
@@ -127,6 +133,7 @@ def main() -> None:
         ("parquet_long", f"{n} Parquet → long Parquet", [big["parquet"]], out / "long.parquet", None, None),
         ("csv_long", f"{n} CSV → long CSV (rows that matter)", [big["csv"]], out / "long.csv", 20.0, 3 * 1024**3),
         ("xlsx", f"{m} CSV → XLSX report", [small["csv"]], out / "report.xlsx", 15.0, None),
+        ("xlsx_in", f"{m} XLSX → wide CSV", [small["xlsx"], "--shape", "wide"], out / "from_xlsx.csv", None, None),
     ]
     only = {c for c in args.only.split(",") if c}
     print(f"python {platform.python_version()}, {os.cpu_count()} CPUs (shared with other work: medians), "

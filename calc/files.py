@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import itertools
 import math
 import os
 import re
@@ -575,8 +576,7 @@ def _read_xlsx(path: Path, described: str, sheet: Any, limits: Limits,
         if columns is not None and columns > limits.max_columns:
             raise LimitError(f"{where} declares {columns:,} columns, above the limit of {limits.max_columns:,} "
                              + _limit_hint("columns"), "columns", columns, limits.max_columns)
-        ws.reset_dimensions()  # never pad rows to what the file declares: read the cells that are there
-        data = _bounded_rows(ws, where, limits)
+        data = _sheet_rows(wb, ws, where, limits)
     except InputError:
         raise
     except Exception as exc:  # noqa: BLE001 - a broken part inside the zip
@@ -593,15 +593,17 @@ def _read_xlsx(path: Path, described: str, sheet: Any, limits: Limits,
     # columns with neither a header nor a value are the edge of the sheet, not data
     used = [i for i in range(width) if _present(header_row[i]) or any(i < len(r) and _present(r[i]) for r in body)]
     names = _check_header([header_row[i] for i in used], where, limits)
-    matrix = np.full((len(body), len(used)), None, dtype=object)
-    position = {c: j for j, c in enumerate(used)}
-    for r, row in enumerate(body):
-        for c, v in enumerate(row):
-            j = position.get(c)
-            if j is not None and v is not None:
-                matrix[r, j] = v
-    frame = pd.DataFrame(matrix, columns=names, dtype=object)
+    columns = list(itertools.zip_longest(*body)) if body else []  # the rows turned into columns, blanks None
+    frame = pd.DataFrame({j: _object_array(columns[i] if i < len(columns) else (), len(body))
+                          for j, i in enumerate(used)}, dtype=object)
+    frame.columns = names
     return frame, where
+
+
+def _object_array(values: Sequence[Any], length: int) -> np.ndarray:
+    array = np.full(length, None, dtype=object)
+    array[: len(values)] = values
+    return array
 
 
 def _choose_sheet(wb: Any, described: str, sheet: Any, limits: Limits,
@@ -644,27 +646,20 @@ def _first_row(ws: Any, limits: Limits) -> list[str]:
     return []
 
 
-def _bounded_rows(ws: Any, where: str, limits: Limits) -> list[tuple]:
-    rows: list[tuple] = []
-    cells = 0
-    for row in ws.iter_rows(values_only=True):
-        if len(row) > limits.max_columns:
-            # trailing empty cells (styled but blank) do not count
-            last = max((i for i, v in enumerate(row) if _present(v)), default=-1)
-            if last >= limits.max_columns:
-                raise LimitError(f"{where}: row {len(rows) + 1} has {last + 1:,} columns, above the limit of "
-                                 f"{limits.max_columns:,} " + _limit_hint("columns"), "columns", last + 1,
-                                 limits.max_columns)
-            row = row[: last + 1]
-        if len(rows) > limits.max_rows:  # the header row and max_rows data rows are allowed
-            raise LimitError(f"{where} has more than {limits.max_rows:,} data rows " + _limit_hint("rows"),
-                             "rows", None, limits.max_rows)
-        cells += len(row)
-        if cells > limits.max_cells:
-            raise LimitError(f"{where} has more than {limits.max_cells:,} cells " + _limit_hint("cells"),
-                             "cells", None, limits.max_cells)
-        rows.append(row)
-    return rows
+def _sheet_rows(wb: Any, ws: Any, where: str, limits: Limits) -> list[tuple]:
+    """The rows of a read-only sheet as openpyxl's values, read by calc.xlsx_rows (bounded as they come); the
+    workbook gives the shared strings, the date styles and the date system."""
+    from openpyxl.utils.datetime import from_excel, from_ISO8601
+
+    from calc.xlsx_rows import read_rows
+
+    epoch = wb.epoch
+    with wb._archive.open(ws._worksheet_path) as source:  # noqa: SLF001 - openpyxl keeps no public handle
+        return read_rows(source, where, shared_strings=ws._shared_strings,  # noqa: SLF001
+                         date_styles=wb._date_formats, timedelta_styles=wb._timedelta_formats,  # noqa: SLF001
+                         to_date=lambda value, timedelta: from_excel(value, epoch, timedelta=timedelta),
+                         from_iso=from_ISO8601, max_rows=limits.max_rows, max_columns=limits.max_columns,
+                         max_cells=limits.max_cells)
 
 
 def _present(v: Any) -> bool:
