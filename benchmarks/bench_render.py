@@ -38,9 +38,11 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from _processes import children, free_port, rss_mb  # noqa: E402 - beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from processes import children, free_port, rss_mb  # noqa: E402 - shared with the tests
+
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
         "--disable-component-update", "--no-first-run", "--disable-sync"]
 READY = {

@@ -46,10 +46,10 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from _processes import children, free_port, rss_mb  # noqa: E402 - beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+from processes import children, free_port, rss_mb  # noqa: E402 - shared with the tests
 # the page's side of a kernel's websocket, as the operations tests drive it
 from ops_server import KernelClient, kernel_id_of, widget_with_class  # noqa: E402
 # page → (the field typed into: a DOM class of its Text widget, its echo's class, the values typed, in turn)

@@ -59,7 +59,8 @@ class _Sheet:
         self.column = 0
         self.columns: dict[str, int] = {}  # a reference's letters -> its column number, as met
         self.kind = self.style = self.reference = None  # the cell being read: its t, s and r
-        self.text: str | None = None  # the text being collected (a <v>, or an inline string's <t>)
+        self.text: str | None = None  # the text being collected (a <v>, or an inline string's <t>): its first piece
+        self.more: list[str] | None = None  # and the pieces after it
         self.value: str | None = None  # the cell's <v> text once closed
         self.inline: list[str] | None = None  # an inline string's pieces once <is> is open
         self.phonetic = 0  # inside an <rPh> (its text is a reading aid, not the cell's)
@@ -79,10 +80,10 @@ class _Sheet:
             self.kind, self.style = attrs.get("t", "n"), attrs.get("s")
             self.value = self.inline = None
         elif name == VALUE:
-            self.text = ""
+            self.text, self.more = "", None
         elif name == TEXT:
             if self.inline is not None and not self.phonetic:
-                self.text = ""
+                self.text, self.more = "", None
         elif name == ROW:
             self._start_row(attrs.get("r"))
         elif name == INLINE:
@@ -94,12 +95,13 @@ class _Sheet:
 
     def end(self, name: str) -> None:
         if name == VALUE:
-            self.value, self.text = self.text, None
+            if self.text is not None:  # (None only in a <v> nested in a <v>, which no sheet has)
+                self.value, self.text = self._collected(), None
         elif name == CELL:
             self._end_cell()
         elif name == TEXT:
             if self.text is not None and self.inline is not None:
-                self.inline.append(self.text)
+                self.inline.append(self._collected())
             self.text = None
         elif name == ROW:
             self._end_row()
@@ -109,8 +111,17 @@ class _Sheet:
             self.end(_local(name))
 
     def characters(self, data: str) -> None:
-        if self.text is not None:
-            self.text += data
+        if self.text is None:
+            return
+        if not self.text:  # the first piece (expat never hands over an empty one): as a rule the only one
+            self.text = data
+        elif self.more is None:  # a long text comes in many: kept apart and joined once (+= copies each time)
+            self.more = [data]
+        else:
+            self.more.append(data)
+
+    def _collected(self) -> str:
+        return self.text if self.more is None else self.text + "".join(self.more)
 
     # ------------------------------------------------------------------ rows and cells
     def _start_row(self, r: str | None) -> None:
@@ -118,7 +129,7 @@ class _Sheet:
             number = self.row_number + 1
         else:
             number = _row_number(r)
-            if number is None:
+            if number is None or number < 1:
                 raise _Refused(f"{self.where}: a row numbered {shown(r)}, not a row number")
             if number <= self.row_number:
                 raise _Refused(f"{self.where}: row {number:,} comes after row {self.row_number:,} (the rows are "

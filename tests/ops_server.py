@@ -10,7 +10,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,14 +18,10 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+from processes import free_port, running
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:
@@ -96,15 +91,7 @@ def kernel_id_of(html: str) -> str:
 
 def kernel_processes(kernel_id: str) -> list[int]:
     """Processes of this machine running that kernel (its connection file, kernel-<id>.json, on the command line)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if f"kernel-{kernel_id}.json".encode() in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                pass
-    return found
+    return running(f"kernel-{kernel_id}.json".encode())
 
 
 def wait_until(check, timeout: float, step: float = 0.25):

@@ -10,7 +10,6 @@ import io
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,8 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
+from processes import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
 DOCS = ROOT / "docs"
@@ -30,15 +31,9 @@ ALLOWED_PAGE_ERRORS: tuple[str, ...] = ()  # none: every page error fails
 
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
-    port = _free_port()
+    port = free_port()
     voila = Path(sys.executable).parent / "voila"
     # CALC_DASHBOARDS_FAULT: a widget set to "!fault!" makes its callback raise (calc.dashboards.safe), so that the
     # tests can watch a real failure on a real page

@@ -23,6 +23,7 @@ import dask.dataframe as dd  # noqa: E402
 import calc  # noqa: E402
 from calc.distributed import MARKER, consortia_dataset, entitlements_dataset, local_client  # noqa: E402
 from calc.outputs import long_table, wide_table  # noqa: E402
+from processes import children  # noqa: E402 - this machine's processes, read from /proc
 from test_outputs import plain  # noqa: E402 - categorical and string columns as Python objects
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -189,17 +190,7 @@ def test_the_command_line_with_two_worker_processes_matches_the_single_process_r
 
 def _workers_of(pid: int) -> list[int]:
     """The worker processes (multiprocessing's spawned children) of process ``pid``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-                parent = int(stat.rsplit(")", 1)[1].split()[1])
-                if parent == pid and b"spawn_main" in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except (OSError, ValueError, IndexError):
-                pass
-    return found
+    return children(pid, b"spawn_main")
 
 
 def test_ctrl_c_at_the_terminal_during_a_run_on_worker_processes_ends_in_one_line(raw, tmp_path):

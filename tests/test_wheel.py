@@ -13,7 +13,6 @@ import hashlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,8 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+
+from processes import free_port, running
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_FOLDERS = ("data", "notebooks", "deploy", "share")  # carried under calc/_shipped/ in the wheel
@@ -238,12 +239,6 @@ def test_budget(installed):
     assert book["enterprises"].max_row == n + 1
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _get(url: str, timeout: float = 120) -> tuple[int, bytes]:
     with urllib.request.urlopen(url, timeout=timeout) as r:
         return r.status, r.read()
@@ -251,15 +246,7 @@ def _get(url: str, timeout: float = 120) -> tuple[int, bytes]:
 
 def _processes_of(venv: Path) -> list[int]:
     """Processes running this virtual environment's python (Voila and its kernels)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if str(venv) in (entry / "cmdline").read_bytes().decode("utf-8", "replace"):
-                    found.append(int(entry.name))
-            except OSError:
-                pass
-    return found
+    return running(os.fsencode(venv))
 
 
 def test_serve_argument_errors(installed):
@@ -270,7 +257,7 @@ def test_serve_argument_errors(installed):
 
 
 def test_serve(installed):
-    port = _free_port()
+    port = free_port()
     log_path = installed.work / "serve.log"
     log = open(log_path, "w")  # the server's; read back by path (a shared handle's seek would move its offset)
     env = dict(installed.env, DASH_POOL="1")  # one preheated kernel per dashboard: five kernels, not eight

@@ -135,6 +135,7 @@ def test_any_grid_openpyxl_writes_reads_the_same_both_ways(tmp_path, grid):
     ('<row r="2"><c r="A2"><v>1</v></c></row><row r="1"><c r="A1"><v>2</v></c></row>', "row 1 comes after row 2"),
     ('<row r="1"><c r="A1"><v>1</v></c></row><row r="1"><c r="A1"><v>2</v></c></row>', "row 1 comes after row 1"),
     ('<row r="one"><c r="A1"><v>1</v></c></row>', "a row numbered 'one'"),
+    ('<row r="0"><c r="A1"><v>1</v></c></row>', "a row numbered '0'"),
     ('<row r="1"><c r="1A"><v>1</v></c></row>', "a cell referenced '1A'"),
     ('<row r="1"><c r="XFE1"><v>1</v></c></row>', "a cell referenced 'XFE1'"),
     ('<row r="1"><c r="B1"><v>1,5</v></c></row>', "cell 'B1' holds '1,5', which is not a number"),
@@ -201,3 +202,26 @@ def test_the_cells_bound_adds_up_the_rows_widths(tmp_path):
     with pytest.raises(LimitError) as error:
         both_readings(path, Limits(max_cells=4))
     assert error.value.bound == "cells"
+
+
+def test_a_long_text_is_read_whole_in_linear_time(tmp_path):
+    # 8 MB in one inline string and in one <v>: expat hands them over in 64 KB pieces, joined once
+    long = "厦" * 4_000_000
+    rows = (f'<row r="1"><c r="A1" t="inlineStr"><is><t>id</t></is></c></row>'
+            f'<row r="2"><c r="A2" t="inlineStr"><is><t>{long}</t></is></c><c r="B2" t="str"><v>{long}</v></c></row>')
+    path = write_xlsx_parts(tmp_path / "long.xlsx", {"enterprises": sheet(rows)})
+    theirs, ours = both_readings(path)
+    assert ours == theirs and ours[1] == (long, long)
+
+
+@pytest.mark.parametrize("rows", [
+    '<row r="1"><c r="A1"><v><v>1</v>2</v></c></row>',  # a <v> in a <v>
+    '<row r="1"><c r="A1"><c r="B1"><v>1</v></c></c></row>',  # a cell in a cell
+    '<row r="1"><row r="2"><c r="A2"><v>1</v></c></row></row>',  # a row in a row
+])
+def test_nesting_no_sheet_has_gives_an_input_error_or_values_never_a_crash(tmp_path, rows):
+    path = write_xlsx_parts(tmp_path / "nested.xlsx", {"enterprises": sheet(rows)})
+    try:
+        read_table_file(path)
+    except InputError as error:
+        assert "nested.xlsx" in str(error)
