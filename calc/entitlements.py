@@ -24,8 +24,9 @@ from calc.inputs import ENTERPRISE_COLUMNS, ParsedInput, load_enterprises
 from calc.limits import MAX_DATE, MAX_ITEM_FEN, MIN_DATE
 from calc.policies import Node, PolicySet, default_policies
 from calc.rules.base import (
-    DUPLICATE, FEN_PER_YUAN, GRANTED, INT64_MAX, ITEMS, NEEDS_INPUT_ITEM, NOT_ELIGIBLE, NOT_IN_FORCE, REASON_KEYS,
-    STATUSES, Award, Col, Ctx, code, first_of, k_and, k_or, needs_reasons, pick, truth,
+    DUPLICATE, FEN_PER_YUAN, GRANTED, INT64_MAX, ITEMS, NEEDS_INPUT_ITEM, NO_REASONS, NOT_ELIGIBLE, NOT_IN_FORCE,
+    REASON_KEYS, STATUSES, Award, Col, Ctx, code, first_of, k_and, k_or, needs_reasons, pick, reason_column,
+    reasons_worded, truth, with_reasons, without_reasons,
 )
 
 # 就高不重复 compares the amounts on the contested rows alone when they are at most one row in FEW_ROWS_IN (gathering
@@ -327,7 +328,8 @@ def _requirements_now(ctx: Ctx, words: tuple[str, ...]):
     reason = np.int16(0)  # a scalar until the first requirement: one pass fewer
     for word, col in reversed(list(zip(words, cols))):
         reason = pick(~col.values if col.complete else col.known & ~col.values, code(f"requires:{word}"), reason)
-    reason = np.asarray(reason, dtype=np.int16) if np.ndim(reason) else np.zeros(ctx.n, dtype=np.int16)
+    if reason is not NO_REASONS:
+        reason = np.asarray(reason, dtype=np.int16) if np.ndim(reason) else np.zeros(ctx.n, dtype=np.int16)
     # known on every row (the usual batch): the shared column of ones, which _apply_validity_and_requirements reads
     # as "no row left open"
     met, known = (tri.values, ctx.ones(bool)) if tri.complete else (tri.values & tri.known, tri.known.copy())
@@ -351,10 +353,10 @@ def _needs_names(codes: np.ndarray) -> dict[int, list[str]]:
 def _apply_validity_and_requirements(node: Node, ctx: Ctx, award: Award, in_force: bool) -> Award:
     if not in_force:
         return Award(np.zeros(ctx.n, dtype=np.int64), np.full(ctx.n, NOT_IN_FORCE, dtype=np.int8),
-                     np.full(ctx.n, code("not_in_force"), dtype=np.int16), award.detail, award.scalars)
+                     reason_column(ctx.n, "not_in_force"), award.detail, award.scalars)
     if node.id in ctx.policies.switched_off:
         return Award(np.zeros(ctx.n, dtype=np.int64), np.full(ctx.n, NOT_ELIGIBLE, dtype=np.int8),
-                     np.full(ctx.n, code("switched_off"), dtype=np.int16), award.detail, award.scalars)
+                     reason_column(ctx.n, "switched_off"), award.detail, award.scalars)
     met, known, unmet_reason, needs = _requirements(ctx, node.requires)
     granted = award.status == GRANTED
     # the rule's amounts where it grants (the arrays are the rule's own unless read-only: then a new one)
@@ -379,7 +381,7 @@ def _apply_validity_and_requirements(node: Node, ctx: Ctx, award: Award, in_forc
         any_open = open_rows.any()
     status = pick(unmet, NOT_ELIGIBLE, pick(open_rows, NEEDS_INPUT_ITEM, status) if any_open else status)
     reason = pick(unmet, unmet_reason, reason)
-    if any_open:
+    if any_open and reasons_worded():
         # the requirement's blank columns, with the item's own where it also needs input
         item_needs = (award.status == NEEDS_INPUT_ITEM) & open_rows
         names = _needs_names(award.reason[item_needs]) if item_needs.any() else {}
@@ -408,7 +410,7 @@ def _effective(node: Node, options: Mapping[str, str] | None) -> Node:
 
 def _info_award(ctx: Ctx) -> Award:
     return Award(np.zeros(ctx.n, dtype=np.int64), np.full(ctx.n, GRANTED, dtype=np.int8),
-                 np.full(ctx.n, code("info"), dtype=np.int16))
+                 reason_column(ctx.n, "info"))
 
 
 def entitlements(
@@ -451,10 +453,8 @@ def _compute(frame: pd.DataFrame, policies: PolicySet, as_of: dt.date, options: 
     ctx = Ctx(frame, policies, as_of, options)
 
     def run(node: Node) -> Award:
-        in_force = policies.policies[node.policy_id].in_force(as_of)
-        node_ctx = ctx.for_node(node)
-        raw = ITEMS[node.id](node_ctx) if node.kind != "info" and in_force else _info_award(node_ctx)
-        award = _apply_validity_and_requirements(node, node_ctx, raw, in_force)
+        with without_reasons():  # worded when first read (_Rewording)
+            award = _outcome(node, ctx, policies.policies[node.policy_id].in_force(as_of))
         _check_award(node.id, award)
         return award
 
@@ -467,7 +467,42 @@ def _compute(frame: pd.DataFrame, policies: PolicySet, as_of: dt.date, options: 
     else:
         awards = _run_shared(run, nodes, exclusivity, *helpers)
     exclusivity.resolve_ready(awards)  # the groups left (all of them in one thread)
+    rewording = _Rewording(frame, policies, as_of, options)
+    for node in nodes:
+        awards[node.id].word_reasons_with(rewording.of(node))
     return {node.id: awards[node.id] for node in nodes}, exclusivity.won_by
+
+
+def _outcome(node: Node, ctx: Ctx, in_force: bool) -> Award:
+    """An item's rule, then its requirements and validity (calc.rules; _apply_validity_and_requirements)."""
+    node_ctx = ctx.for_node(node)
+    raw = ITEMS[node.id](node_ctx) if node.kind != "info" and in_force else _info_award(node_ctx)
+    return _apply_validity_and_requirements(node, node_ctx, raw, in_force)
+
+
+class _Rewording:
+    """An item's reasons, made when first read: its rule and requirements run again with their reasons, over the
+    same rows (one Ctx for every item of the run, made at the first item asked), and the rows the item lost to
+    就高不重复 take that reason.  No status or amount depends on a reason, so this run gives the statuses and
+    amounts of the first (checked: tests/test_entitlements.py)."""
+
+    def __init__(self, frame: pd.DataFrame, policies: PolicySet, as_of: dt.date, options: dict):
+        self.frame, self.policies, self.as_of, self.options = frame, policies, as_of, options
+        self.ctx: Ctx | None = None
+        self.lock = threading.Lock()
+
+    def of(self, node: Node):
+        def make(award: Award) -> np.ndarray:
+            with self.lock:
+                if self.ctx is None:
+                    self.ctx = Ctx(self.frame, self.policies, self.as_of, self.options)
+            with with_reasons():
+                reason = _outcome(node, self.ctx, self.policies.policies[node.policy_id].in_force(self.as_of)).reason
+                lost = award.status == DUPLICATE
+                if lost.any():
+                    reason = pick(lost, code("duplicate"), reason)
+            return reason.astype(np.int16, copy=False)
+        return make
 
 
 def _run_shared(run, nodes: list[Node], exclusivity: "_Exclusivity", pool, threads: int) -> dict[str, Award]:

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from calc.inputs import ENTERPRISE_COLUMNS
 from calc import assess_consortia, entitlements
-from calc.rules.base import STATUSES
+from calc.entitlements import _outcome
+from calc.rules.base import DUPLICATE, GRANTED, NO_REASONS, STATUSES, Ctx, code, with_reasons
 
 AS_OF = "2026-06-30"  # the Xiamen measures (2025-01-01 – 2027-12-31) and consortium measures (from 2025-08-10) apply
 FEN = 100  # fen per yuan
@@ -309,3 +310,30 @@ def test_a_share_of_amounts_too_large_to_compare_exactly_is_rejected_not_wrapped
         return
     criteria = check.criteria("en").set_index("criterion_id")
     assert criteria.loc["liaoyang_consortium_2023.lead_rd_ratio", "result"] == "pass"
+
+
+# ---------------------------------------------------------------------------------------------- reasons on demand
+
+@PROPERTY
+@given(st.lists(enterprise(), min_size=1, max_size=8), st.sampled_from(READINGS))
+def test_reasons_worded_when_first_read_are_those_of_a_run_that_words_them(rows, reading):
+    """The engine computes the items without their reasons and words an item's reasons when they are first read,
+    by running it again with them (calc.entitlements._Rewording).  That holds only if no status or amount depends
+    on a reason: a run that words them gives every row the same status (but the rows lost to 就高不重复, which it
+    grants) and amount, and the reasons read are its own, with "duplicate" where the item was lost."""
+    options = {f"{STEP}.reading": reading}
+    result = entitlements(table(rows), as_of=AS_OF, options=options)
+    ctx = Ctx(result.frame, result.policies, result.as_of, options)
+    duplicate = code("duplicate")
+    for node in result.nodes:
+        award = result.awards[node.id]
+        assert award.__dict__["_reason"] is NO_REASONS  # not worded yet
+        with with_reasons():
+            worded = _outcome(node, ctx, result.policies.policies[node.policy_id].in_force(result.as_of))
+        lost = award.status == DUPLICATE
+        assert (award.status[~lost] == worded.status[~lost]).all(), node.id
+        assert (worded.status[lost] == GRANTED).all(), node.id
+        assert (award.amount == worded.amount).all(), node.id
+        reason = award.reason
+        assert reason.dtype == np.int16 and reason is award.reason  # worded once, then kept
+        assert (reason == np.where(lost, duplicate, worded.reason)).all(), node.id

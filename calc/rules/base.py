@@ -16,6 +16,7 @@ the rate's precision.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import threading
 from dataclasses import dataclass, field
@@ -53,16 +54,67 @@ _REASON_CODES: dict[str, int] = {}
 _REASON_LOCK = threading.Lock()
 
 
+class _NoReasons:
+    """The reasons of a run that does not word them (see :func:`without_reasons`): every reason code and every
+    reason column made from codes is this one object, so the passes that would build them are not made."""
+
+    def astype(self, *_: Any, **__: Any) -> "_NoReasons":
+        return self
+
+    def __setitem__(self, _: Any, __: Any) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return "NO_REASONS"
+
+
+NO_REASONS = _NoReasons()
+_WORDED = contextvars.ContextVar("calc_reasons_worded", default=True)
+
+
+def reasons_worded() -> bool:
+    """Whether the rules running in this thread make their reason columns (see :func:`without_reasons`)."""
+    return _WORDED.get()
+
+
+class without_reasons:  # noqa: N801 - used as a context manager, like contextlib's
+    """Within: :func:`code` gives NO_REASONS, and :func:`pick`, :func:`first_of`, :func:`decide` and
+    :func:`needs_reasons` give NO_REASONS for reasons, so a rule computes its amounts and statuses alone.
+    calc.entitlements computes every item so, and words an item's reasons when they are first read, by running
+    its rule again with them (no status depends on a reason: the two runs give the same amounts and statuses)."""
+
+    worded = False
+
+    def __enter__(self) -> None:
+        self._token = _WORDED.set(self.worded)
+
+    def __exit__(self, *_: Any) -> None:
+        _WORDED.reset(self._token)
+
+
+class with_reasons(without_reasons):  # noqa: N801
+    """Within: the reasons are made (the default), even inside :func:`without_reasons`."""
+
+    worded = True
+
+
 def code(key: str) -> np.int16:
-    """The integer code of a reason key such as ``"rd_not_grown"`` or ``"needs:rd_expense"``."""
+    """The integer code of a reason key such as ``"rd_not_grown"`` or ``"needs:rd_expense"`` (NO_REASONS within
+    :func:`without_reasons`; the key is registered either way)."""
     found = _REASON_CODES.get(key)
-    if found is not None:
-        return found
-    with _REASON_LOCK:  # blocks of rows run in threads: a new key gets one code
-        if key not in _REASON_CODES:
-            REASON_KEYS.append(key)
-            _REASON_CODES[key] = np.int16(len(REASON_KEYS) - 1)
-        return _REASON_CODES[key]
+    if found is None:
+        with _REASON_LOCK:  # items run in threads: a new key gets one code
+            if key not in _REASON_CODES:
+                REASON_KEYS.append(key)
+                _REASON_CODES[key] = np.int16(len(REASON_KEYS) - 1)
+            found = _REASON_CODES[key]
+    return found if _WORDED.get() else NO_REASONS
+
+
+def reason_column(n: int, key: str) -> np.ndarray | _NoReasons:
+    """The reason ``key`` on every one of ``n`` rows."""
+    reason = code(key)
+    return reason if reason is NO_REASONS else np.full(n, reason, dtype=np.int16)
 
 
 def reason_keys(codes: np.ndarray) -> np.ndarray:
@@ -352,6 +404,26 @@ class Award:
     cleared: bool = False  # the rule's amount is already 0 wherever its status is not granted
     positive: bool = False  # every amount the rule grants is above 0 (no zero to turn into not_eligible)
 
+    def word_reasons_with(self, make: Callable[["Award"], np.ndarray]) -> None:
+        """Reasons not worded yet (NO_REASONS) are ``make(self)`` when first read (calc.entitlements)."""
+        self.__dict__["_make_reasons"] = make
+
+
+def _reason(award: Award) -> np.ndarray:
+    reason = award.__dict__["_reason"]
+    if reason is NO_REASONS and "_make_reasons" in award.__dict__:
+        reason = award.__dict__["_reason"] = award.__dict__["_make_reasons"](award)
+        del award.__dict__["_make_reasons"]
+    return reason
+
+
+def _set_reason(award: Award, reason: np.ndarray) -> None:
+    award.__dict__["_reason"] = reason
+
+
+# int16 reason codes (see code() and calc.explain), worded when first read where the engine computed without them
+Award.reason = property(_reason, _set_reason)
+
 
 CRITERIA: dict[str, Callable[[Ctx], Check]] = {}
 ITEMS: dict[str, Callable[[Ctx], Award]] = {}
@@ -384,8 +456,10 @@ def pick(condition: np.ndarray, yes, no):
 
     On this kind of machine it is an order of magnitude faster than np.where on a million rows.
     ``yes``/``no`` are integer arrays or typed numpy scalars; the result keeps their dtype.  Booleans
-    are chosen with logic instead.
+    are chosen with logic instead.  Reasons not worded (NO_REASONS) stay so.
     """
+    if yes is NO_REASONS or no is NO_REASONS:
+        return NO_REASONS
     if np.asarray(yes).dtype == bool and np.asarray(no).dtype == bool:
         return (condition & yes) | (~condition & no)
     if np.ndim(no) == 0 and no == 0:  # an amount where the condition holds, else nothing: one pass
@@ -405,6 +479,8 @@ def pick(condition: np.ndarray, yes, no):
 
 def first_of(conditions: list[np.ndarray], values: list, default):
     """``np.select``: the value of the first condition that holds, else ``default`` (by ``pick``)."""
+    if default is NO_REASONS or any(value is NO_REASONS for value in values):
+        return NO_REASONS
     out = default
     for condition, value in zip(reversed(conditions), reversed(values)):
         out = pick(condition, value, out)
@@ -756,6 +832,8 @@ def needs_reasons(missing: dict[str, np.ndarray], n: int) -> np.ndarray:
     """Reason codes ``needs:<col>+<col>…`` naming, per row, the blank inputs that would decide it (0 elsewhere).
 
     Vectorised: the rows' combinations are numbered as bit masks, and one code is made per distinct combination."""
+    if not reasons_worded():
+        return NO_REASONS
     names = list(missing)
     out = np.zeros(n, dtype=np.int16)
     if not names:
@@ -784,10 +862,13 @@ def decide(ctx: Ctx, conditions: list[tuple[Col, str]]) -> tuple[np.ndarray, np.
     The first condition known to fail (in the order listed) gives not_eligible and its reason, even where other
     inputs are blank; where none fails and one is unknown, needs_input names the blank inputs that would decide."""
     tri = k_and(*(c for c, _ in conditions))
-    reason = np.int16(0)  # a scalar until the first condition: one pass instead of three
-    for col, key in reversed(conditions):
-        reason = pick(~col.values if col.complete else col.known & ~col.values, code(key), reason)
-    reason = np.asarray(reason, dtype=np.int16) if np.ndim(reason) else np.zeros(ctx.n, dtype=np.int16)
+    if not reasons_worded():
+        reason = NO_REASONS
+    else:
+        reason = np.int16(0)  # a scalar until the first condition: one pass instead of three
+        for col, key in reversed(conditions):
+            reason = pick(~col.values if col.complete else col.known & ~col.values, code(key), reason)
+        reason = np.asarray(reason, dtype=np.int16) if np.ndim(reason) else np.zeros(ctx.n, dtype=np.int16)
     if tri.complete:
         return tri.values, pick(tri.values, GRANTED, NOT_ELIGIBLE).astype(np.int8, copy=False), reason
     missing = {k: v & ~tri.known for k, v in tri.missing().items()}
@@ -799,7 +880,7 @@ def decide(ctx: Ctx, conditions: list[tuple[Col, str]]) -> tuple[np.ndarray, np.
 def unknown_award(ctx: Ctx, column: str) -> Award:
     """Every row needs ``column`` (it was not given at all)."""
     return Award(np.zeros(ctx.n, dtype=np.int64), np.full(ctx.n, NEEDS_INPUT_ITEM, dtype=np.int8),
-                 np.full(ctx.n, code(f"needs:{column}"), dtype=np.int16))
+                 reason_column(ctx.n, f"needs:{column}"))
 
 
 def by_rating(ctx: Ctx, column: str, amounts: dict[str, int], below_reason: str) -> Award:

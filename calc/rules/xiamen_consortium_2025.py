@@ -14,7 +14,8 @@ from calc.rules.base import (
     by_rating,
     GRANTED, NEEDS_INPUT_ITEM, NOT_ELIGIBLE, Award, Check, Col, Ctx, all_members, apply_scope, check_from, code,
     criterion, decide, flag_check, item, k_and, k_not, k_or, k_sum, mul_rate,
-    per_count, platform_at_least, round_amount, threshold_check, truth, years_rd_test, declare_year_span,
+    per_count, platform_at_least, reasons_worded, round_amount, threshold_check, truth, years_rd_test,
+    declare_year_span,
 )
 
 P = "xiamen_consortium_2025"
@@ -241,11 +242,12 @@ def national_project_matching(ctx: Ctx) -> Award:
     else:
         some_room = _matching_room_col(ctx, national, provincial, municipal, total, half, room, amount)
     ok, status, reason = decide(ctx, [(has_project, "no_national_funding"), (some_room, "matching_no_room")])
-    # where the room does not bind (room ≥ min(half, cap)), the cap binds exactly where half ≥ cap
-    granted_reason = first_of([room < capped, half >= cap],
-                              [code("matching_total_investment_binds"), code("matching_cap_binds")],
-                              code("matching_rate"))
-    reason = pick(ok, granted_reason, reason).astype(np.int16, copy=False)
+    if reasons_worded():  # which limit binds: for the reason alone
+        # where the room does not bind (room ≥ min(half, cap)), the cap binds exactly where half ≥ cap
+        granted_reason = first_of([room < capped, half >= cap],
+                                  [code("matching_total_investment_binds"), code("matching_cap_binds")],
+                                  code("matching_rate"))
+        reason = pick(ok, granted_reason, reason).astype(np.int16, copy=False)
     # some room: the amount is above 0; with every figure known the rows not granted have no national funding or
     # no room, so their amount is already 0 (a blank elsewhere is held as 0 and may leave an amount on an open row)
     return Award(amount.astype(np.int64, copy=False), status, reason, {"half": half, "room": room},

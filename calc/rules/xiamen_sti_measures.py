@@ -13,8 +13,8 @@ from calc.rules.base import (
     pick,
     by_rating,
     code, declare_range, decide, truth,
-    GRANTED, NEEDS_INPUT_ITEM, NOT_ELIGIBLE, Award, Col, Ctx, item, k_compare, k_greater, mul_rate, on_flag,
-    per_count, ratio_at_least,
+    GRANTED, NEEDS_INPUT_ITEM, NO_REASONS, NOT_ELIGIBLE, Award, Col, Ctx, item, k_compare, k_greater, mul_rate,
+    on_flag, per_count, ratio_at_least, reasons_worded,
 )
 
 P = "xiamen_sti_measures"
@@ -99,11 +99,12 @@ def rd_step_subsidy(ctx: Ctx) -> Award:
         uncapped = steps * per_step
     else:  # a tiny step: past cap // amount + 1 steps the award is the cap anyway, so the steps are clamped first
         uncapped = np.minimum(steps, cap // per_step + 1) * per_step if per_step > 0 else np.zeros_like(steps)
-    capped = uncapped > cap
+    capped = uncapped > cap if reasons_worded() else None  # whether the cap binds: for the reason alone
     amount = np.minimum(uncapped, cap, out=uncapped)
     ok, status, reason = decide(ctx, [(above, "rd_not_above_threshold"), (grew, "rd_not_grown")])
-    granted = pick(capped, code("rd_step_capped"), code(f"rd_step_granted:{reading}"))
-    reason = pick(ok, granted, reason).astype(np.int16, copy=False)
+    if capped is not None:
+        granted = pick(capped, code("rd_step_capped"), code(f"rd_step_granted:{reading}"))
+        reason = pick(ok, granted, reason).astype(np.int16, copy=False)
     # on the literal reading R&D above the threshold holds at least one full step when the threshold is one
     positive = reading == "literal" and threshold >= step and per_step > 0 and cap > 0
     # steps and the amount stepped are shown by the granted reasons only (on the other rows they are not read)
@@ -170,7 +171,8 @@ def joint_lab(ctx: Ctx) -> Award:
         scalars["labs"] = (1, "count")
     amount = np.minimum(uncapped, cap)
     ok, status, reason = decide(ctx, conditions)
-    reason = pick(ok, pick(uncapped > cap, code("joint_lab_capped"), code("joint_lab_rate")), reason)
+    if reasons_worded():  # whether the cap binds: for the reason alone
+        reason = pick(ok, pick(uncapped > cap, code("joint_lab_capped"), code("joint_lab_rate")), reason)
     # not granted: no investment or a blank one (held as 0) pays 0 at any rate, and no laboratory has a cap of 0
     return Award(amount, status, reason.astype(np.int16, copy=False), detail, scalars, cleared=True)
 
@@ -189,8 +191,10 @@ def tech_transaction(ctx: Ctx) -> Award:
     amount = np.minimum(uncapped, ctx.p("cap_per_project"))
     ok = paid.values > 0  # a blank is held as 0
     status = pick(ok, GRANTED, NOT_ELIGIBLE)
-    reason = pick(ok, pick(uncapped > ctx.p("cap_per_project"), code("tech_capped"), code("tech_rate")),
-                  code("no_tech_transaction"))
+    reason = NO_REASONS
+    if reasons_worded():  # whether the cap binds: for the reason alone
+        reason = pick(ok, pick(uncapped > ctx.p("cap_per_project"), code("tech_capped"), code("tech_rate")),
+                      code("no_tech_transaction"))
     if not paid.complete:
         status = pick(~paid.known, NEEDS_INPUT_ITEM, status)
         reason = pick(~paid.known, code("needs:tech_transaction_paid"), reason)
