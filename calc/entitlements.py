@@ -215,7 +215,7 @@ class EntitlementResult:
         then mapped onto the rows: a million rows with a few dozen distinct cases format a few dozen strings."""
         node = self._node(node.id)
         award = self.awards[node.id]
-        codes = award.reason[rows]
+        codes = award.reason[rows]  # first: the values the reasons show (award.detail) come with them
         out = np.empty(len(rows), dtype=object)
         policy = self.policies.policies[node.policy_id]
         winners = self._winners(node.id, rows) if node.id in self.won_by else None
@@ -456,6 +456,7 @@ def _compute(frame: pd.DataFrame, policies: PolicySet, as_of: dt.date, options: 
         with without_reasons():  # worded when first read (_Rewording)
             award = _outcome(node, ctx, policies.policies[node.policy_id].in_force(as_of))
         _check_award(node.id, award)
+        award.detail = {}  # what the reasons show comes with them (_Rewording): not kept meanwhile
         return award
 
     exclusivity = _Exclusivity(policies, [node.id for node in nodes])
@@ -480,11 +481,17 @@ def _outcome(node: Node, ctx: Ctx, in_force: bool) -> Award:
     return _apply_validity_and_requirements(node, node_ctx, raw, in_force)
 
 
+class ReasonsMismatch(RuntimeError):
+    """An item run again for its reasons gave other statuses than when it was computed: never, unless a rule's
+    status came to depend on its reasons or the result's table was changed in place."""
+
+
 class _Rewording:
     """An item's reasons, made when first read: its rule and requirements run again with their reasons, over the
     same rows (one Ctx for every item of the run, made at the first item asked), and the rows the item lost to
     就高不重复 take that reason.  No status or amount depends on a reason, so this run gives the statuses and
-    amounts of the first (checked: tests/test_entitlements.py)."""
+    amounts of the first (checked: tests/test_properties.py).  The values the reasons show (``Award.detail``) come
+    with them."""
 
     def __init__(self, frame: pd.DataFrame, policies: PolicySet, as_of: dt.date, options: dict):
         self.frame, self.policies, self.as_of, self.options = frame, policies, as_of, options
@@ -497,10 +504,13 @@ class _Rewording:
                 if self.ctx is None:
                     self.ctx = Ctx(self.frame, self.policies, self.as_of, self.options)
             with with_reasons():
-                reason = _outcome(node, self.ctx, self.policies.policies[node.policy_id].in_force(self.as_of)).reason
+                worded = _outcome(node, self.ctx, self.policies.policies[node.policy_id].in_force(self.as_of))
                 lost = award.status == DUPLICATE
-                if lost.any():
-                    reason = pick(lost, code("duplicate"), reason)
+                if not np.array_equal(pick(lost, GRANTED, award.status), worded.status):
+                    raise ReasonsMismatch(f"internal error: item {node.id} gave other statuses when run again for "
+                                          "its reasons (was the result's table changed in place?); please report it")
+                reason = pick(lost, code("duplicate"), worded.reason) if lost.any() else worded.reason
+            award.detail = worded.detail  # the values the reasons show
             return reason.astype(np.int16, copy=False)
         return make
 

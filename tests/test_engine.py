@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from calc import assess_consortia, entitlements, explain
+from calc.entitlements import ReasonsMismatch
 from calc.rules.base import OVERALL, STATUSES, reason_keys
 
 AS_OF = "2026-06-30"
@@ -238,3 +239,16 @@ def test_one_consortium_alone_is_assessed_as_in_the_batch():
                                       summary[summary["consortium_id"] == cid].reset_index(drop=True))
         pd.testing.assert_frame_equal(alone.criteria("en"),
                                       criteria[criteria["consortium_id"] == cid].reset_index(drop=True))
+
+
+def test_reasons_are_worded_when_first_read_and_a_table_changed_meanwhile_is_an_error_not_a_wrong_reason():
+    # the engine computes without reasons and words an item's reasons when they are first read, by running the item
+    # again on the result's table: B's 200万 R&D is not 高于200万, so the step subsidy is not eligible, and the
+    # reason says why; a table changed in place before the reasons are read would give other statuses
+    result = entitlements(pd.DataFrame(ROWS), as_of=AS_OF)
+    b = list(result.frame["enterprise_id"]).index("B")
+    assert reason_keys(result.awards[STEP].reason)[b] == "rd_not_above_threshold"
+    changed = entitlements(pd.DataFrame(ROWS), as_of=AS_OF)
+    changed.frame.loc[changed.frame.index[b], "rd_expense"] = 300 * WAN * 100  # fen: now above the threshold
+    with pytest.raises(ReasonsMismatch, match=f"item {STEP} gave other statuses"):
+        changed.awards[STEP].reason
