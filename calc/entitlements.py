@@ -6,6 +6,9 @@ the policy's validity, resolves exclusivity groups (only the highest of a group
 counts, per enterprise; items marked 叠加 add on), and returns a result that
 gives a wide table (one row per enterprise: fast, for a million rows) and a long
 table (one row per enterprise and item, with reasons and citations: for reports).
+
+The items are computed without their reasons, which most uses never read (the wide table, totals, a budget's
+reform runs); an item's reasons are made when first read, by running it again with them (``_Rewording``).
 """
 
 from __future__ import annotations
