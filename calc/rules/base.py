@@ -421,8 +421,20 @@ def _set_reason(award: Award, reason: np.ndarray) -> None:
     award.__dict__["_reason"] = reason
 
 
-# int16 reason codes (see code() and calc.explain), worded when first read where the engine computed without them
+def _detail(award: Award) -> dict[str, np.ndarray]:
+    if "_make_reasons" in award.__dict__:  # the values the reasons show come with them
+        _reason(award)
+    return award.__dict__["_detail"]
+
+
+def _set_detail(award: Award, detail: dict[str, np.ndarray]) -> None:
+    award.__dict__["_detail"] = detail
+
+
+# int16 reason codes (see code() and calc.explain), worded when first read where the engine computed without them,
+# and the values they show
 Award.reason = property(_reason, _set_reason)
+Award.detail = property(_detail, _set_detail)
 
 
 CRITERIA: dict[str, Callable[[Ctx], Check]] = {}
