@@ -494,28 +494,46 @@ class _Rewording:
     same rows (one Ctx for every item of the run, made at the first item asked), and the rows the item lost to
     就高不重复 take that reason.  No status or amount depends on a reason, so this run gives the statuses and
     amounts of the first (checked: tests/test_properties.py).  The values the reasons show (``Award.detail``) come
-    with them."""
+    with them.  A result is pickled with what is needed to word its reasons (not the Ctx or the lock)."""
 
     def __init__(self, frame: pd.DataFrame, policies: PolicySet, as_of: dt.date, options: dict):
         self.frame, self.policies, self.as_of, self.options = frame, policies, as_of, options
         self.ctx: Ctx | None = None
         self.lock = threading.Lock()
 
-    def of(self, node: Node):
-        def make(award: Award) -> np.ndarray:
-            with self.lock:
-                if self.ctx is None:
-                    self.ctx = Ctx(self.frame, self.policies, self.as_of, self.options)
-            with with_reasons():
-                worded = _outcome(node, self.ctx, self.policies.policies[node.policy_id].in_force(self.as_of))
-                lost = award.status == DUPLICATE
-                if not np.array_equal(pick(lost, GRANTED, award.status), worded.status):
-                    raise ReasonsMismatch(f"internal error: item {node.id} gave other statuses when run again for "
-                                          "its reasons (was the result's table changed in place?); please report it")
-                reason = pick(lost, code("duplicate"), worded.reason) if lost.any() else worded.reason
-            award.detail = worded.detail  # the values the reasons show
-            return reason.astype(np.int16, copy=False)
-        return make
+    def __getstate__(self) -> dict:
+        return {"frame": self.frame, "policies": self.policies, "as_of": self.as_of, "options": self.options}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(**state)
+
+    def of(self, node: Node) -> "_ReasonsOf":
+        return _ReasonsOf(self, node)
+
+    def reasons(self, node: Node, award: Award) -> np.ndarray:
+        with self.lock:
+            if self.ctx is None:
+                self.ctx = Ctx(self.frame, self.policies, self.as_of, self.options)
+        with with_reasons():
+            worded = _outcome(node, self.ctx, self.policies.policies[node.policy_id].in_force(self.as_of))
+            lost = award.status == DUPLICATE
+            if not np.array_equal(pick(lost, GRANTED, award.status), worded.status):
+                raise ReasonsMismatch(f"internal error: item {node.id} gave other statuses when run again for "
+                                      "its reasons (was the result's table changed in place?); please report it")
+            reason = pick(lost, code("duplicate"), worded.reason) if lost.any() else worded.reason
+        award.detail = worded.detail  # the values the reasons show
+        return reason.astype(np.int16, copy=False)
+
+
+@dataclass
+class _ReasonsOf:
+    """What words one item's reasons (Award.word_reasons_with)."""
+
+    rewording: _Rewording
+    node: Node
+
+    def __call__(self, award: Award) -> np.ndarray:
+        return self.rewording.reasons(self.node, award)
 
 
 def _run_shared(run, nodes: list[Node], exclusivity: "_Exclusivity", pool, threads: int) -> dict[str, Award]:

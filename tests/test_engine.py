@@ -4,6 +4,8 @@ both languages, consortia are assessed in the jurisdictions asked for, and one e
 
 from __future__ import annotations
 
+import pickle
+
 import pandas as pd
 import pytest
 
@@ -252,3 +254,11 @@ def test_reasons_are_worded_when_first_read_and_a_table_changed_meanwhile_is_an_
     changed.frame.loc[changed.frame.index[b], "rd_expense"] = 300 * WAN * 100  # fen: now above the threshold
     with pytest.raises(ReasonsMismatch, match=f"item {STEP} gave other statuses"):
         changed.awards[STEP].reason
+
+
+def test_a_result_pickled_before_its_reasons_are_read_words_them_after():
+    # a Dask worker or a cache sends results pickled: what words the reasons goes with them (not a closure)
+    result = entitlements(pd.DataFrame(ROWS), as_of=AS_OF)
+    copy = pickle.loads(pickle.dumps(result))
+    pd.testing.assert_frame_equal(copy.items(), result.items())
+    assert copy.items()["reason"].str.len().gt(0).all()  # every row worded

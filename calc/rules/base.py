@@ -67,6 +67,9 @@ class _NoReasons:
     def __repr__(self) -> str:
         return "NO_REASONS"
 
+    def __reduce__(self) -> str:
+        return "NO_REASONS"  # unpickled as the one object (a global of this module)
+
 
 NO_REASONS = _NoReasons()
 _WORDED = contextvars.ContextVar("calc_reasons_worded", default=True)
