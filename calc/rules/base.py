@@ -414,9 +414,10 @@ class Award:
 
 def _reason(award: Award) -> np.ndarray:
     reason = award.__dict__["_reason"]
-    if reason is NO_REASONS and "_make_reasons" in award.__dict__:
-        reason = award.__dict__["_reason"] = award.__dict__["_make_reasons"](award)
-        del award.__dict__["_make_reasons"]
+    make = award.__dict__.get("_make_reasons") if reason is NO_REASONS else None
+    if make is not None:  # (two threads reading at once both make them, the same)
+        reason = award.__dict__["_reason"] = make(award)
+        award.__dict__.pop("_make_reasons", None)
     return reason
 
 
