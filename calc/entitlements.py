@@ -473,7 +473,7 @@ def _compute(frame: pd.DataFrame, policies: PolicySet, as_of: dt.date, options: 
     exclusivity.resolve_ready(awards)  # the groups left (all of them in one thread)
     rewording = _Rewording(frame, policies, as_of, options)
     for node in nodes:
-        awards[node.id].word_reasons_with(rewording.of(node))
+        awards[node.id].word_reasons_with(_ReasonsOf(rewording, node))
     return {node.id: awards[node.id] for node in nodes}, exclusivity.won_by
 
 
@@ -506,9 +506,6 @@ class _Rewording:
 
     def __setstate__(self, state: dict) -> None:
         self.__init__(**state)
-
-    def of(self, node: Node) -> "_ReasonsOf":
-        return _ReasonsOf(self, node)
 
     def reasons(self, node: Node, award: Award) -> np.ndarray:
         with self.lock:

@@ -588,21 +588,21 @@ def _read_xlsx(path: Path, described: str, sheet: Any, limits: Limits,
         raise InputError(f"{where} is empty (no header row)")
     header_row = list(data[start])
     body = data[start + 1:]
-    width = max([len(header_row), *(len(r) for r in body)])
+    columns = list(itertools.zip_longest(*body))  # the rows turned into columns, blanks None
+    width = max(len(header_row), len(columns))
     header_row += [None] * (width - len(header_row))
+    columns += [(None,) * len(body)] * (width - len(columns))
     # columns with neither a header nor a value are the edge of the sheet, not data
-    used = [i for i in range(width) if _present(header_row[i]) or any(i < len(r) and _present(r[i]) for r in body)]
+    used = [i for i in range(width) if _present(header_row[i]) or any(map(_present, columns[i]))]
     names = _check_header([header_row[i] for i in used], where, limits)
-    columns = list(itertools.zip_longest(*body)) if body else []  # the rows turned into columns, blanks None
-    frame = pd.DataFrame({j: _object_array(columns[i] if i < len(columns) else (), len(body))
-                          for j, i in enumerate(used)}, dtype=object)
+    frame = pd.DataFrame({j: _object_array(columns[i]) for j, i in enumerate(used)}, dtype=object)
     frame.columns = names
     return frame, where
 
 
-def _object_array(values: Sequence[Any], length: int) -> np.ndarray:
-    array = np.full(length, None, dtype=object)
-    array[: len(values)] = values
+def _object_array(values: Sequence[Any]) -> np.ndarray:
+    array = np.empty(len(values), dtype=object)  # filled, not np.array(values): a value is never unpacked
+    array[:] = values
     return array
 
 

@@ -227,9 +227,7 @@ class _Sheet:
         if self.cells > self.max_cells:
             raise LimitError(f"{self.where} has more than {self.max_cells:,} cells " + limit_hint("cells"),
                              "cells", None, self.max_cells)
-        get = row.get
-        self.rows.append(tuple(get(c) for c in range(1, width + 1)) if len(row) < width else
-                         tuple(row[c] for c in range(1, width + 1)))
+        self.rows.append(tuple(map(row.get, range(1, width + 1))))
 
 
 def _row_number(r: str) -> int | None:
