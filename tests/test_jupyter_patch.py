@@ -330,3 +330,53 @@ def test_apply_voila_is_idempotent():
         assert voila.app.voila_kernel_manager_factory is once and hasattr(once, "__wrapped__")
     finally:
         voila.app.voila_kernel_manager_factory = getattr(original, "__wrapped__", original)
+
+
+def test_the_server_stopped_while_a_kernel_starts_shuts_that_kernel_down_too(tmp_path):
+    # Seen in CI: `python -m calc serve` stopped with SIGTERM exited 3 ("internal error"). A kernel still
+    # starting (a pool's refill) is listed by jupyter_client's shutdown_all but is not yet a kernel to
+    # jupyter_server, whose shutdown of it raised "HTTP 404: Kernel does not exist", and the kernel was left.
+    # Real parts: jupyter_server's kernel manager and a real kernel.
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+    cls = jupyter_patch._handover_factory(lambda base, *a, **k: base)(AsyncMappingKernelManager, True, 1)
+
+    async def stop_while_starting():
+        manager = cls(connection_dir=str(tmp_path))  # its connection files, not in the working folder
+        starting = asyncio.ensure_future(manager.start_kernel(kernel_name="python3"))
+        while not manager._pending_kernels:  # the kernel's process launched, not yet ready
+            await asyncio.sleep(0)
+        assert not manager._kernels
+        await manager.shutdown_all()
+        kernel_id = await starting
+        return kernel_id, dict(manager._kernels), dict(manager._pending_kernels)
+
+    kernel_id, kernels, pending = asyncio.run(stop_while_starting())
+    assert kernel_id and kernels == {} and pending == {}  # started, then shut down with the others
+
+
+def test_the_server_stopped_drops_starts_that_cannot_end(monkeypatch, tmp_path):
+    # A start begun on a loop that is no longer running (a page's, when the server stopped under it) never ends,
+    # and a start that failed has no kernel: neither is waited for, neither is shut down (no 404), and a real
+    # kernel beside them still is.
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+    monkeypatch.setattr(jupyter_patch, "STOP_WAIT_STARTS", 600)
+    cls = jupyter_patch._handover_factory(lambda base, *a, **k: base)(AsyncMappingKernelManager, True, 1)
+    stopped_loop = asyncio.new_event_loop()
+
+    async def stop():
+        manager = cls(connection_dir=str(tmp_path))  # its connection files, not in the working folder
+        kernel_id = await manager.start_kernel(kernel_name="python3")
+        manager._pending_kernels["on-a-stopped-loop"] = stopped_loop.create_future()
+        failed = asyncio.get_running_loop().create_future()
+        failed.set_exception(RuntimeError("the kernel did not start"))
+        manager._pending_kernels["failed"] = failed
+        await asyncio.wait_for(manager.shutdown_all(), 60)  # not the 600 s allowed for starts on this loop
+        return kernel_id, dict(manager._kernels), dict(manager._pending_kernels)
+
+    try:
+        kernel_id, kernels, pending = asyncio.run(stop())
+    finally:
+        stopped_loop.close()
+    assert kernel_id and kernels == {} and pending == {}

@@ -293,7 +293,7 @@ def test_serve(installed):
         assert not list(installed.venv.rglob("_shipped/**/plotly.min.js"))  # nothing written into the package
 
         os.kill(proc.pid, signal.SIGTERM)  # Voila stops and shuts its kernels down
-        assert proc.wait(60) == 0
+        assert proc.wait(60) == 0, f"serve exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}"
         deadline = time.monotonic() + 20
         while _processes_of(installed.venv) and time.monotonic() < deadline:
             time.sleep(0.5)
