@@ -337,23 +337,27 @@ def _limit_hint(name: str) -> str:
     return f"(raise it with --limit {name}=…)"
 
 
-def _check_header(header: list[str], described: str, limits: Limits) -> list[str]:
+def _check_header(header: list[str], described: str, limits: Limits,
+                  positions: Sequence[int] | None = None) -> list[str]:
+    """The column names, checked; a blank header is named by its column's letter.  ``positions``: each header's
+    column in the sheet (0 for A), where columns with neither a header nor a value were left out before."""
     if len(header) > limits.max_columns:
         raise LimitError(f"{described} has {len(header):,} columns, above the limit of {limits.max_columns:,} "
                          + _limit_hint("columns"), "columns", len(header), limits.max_columns)
     names = []
-    first_at: dict[str, int] = {}
+    first_at: dict[str, str] = {}
     for i, h in enumerate(header):
+        letter = _column_letter(i if positions is None else positions[i])
         name = "" if h is None else (h if isinstance(h, str) else _cell_text(h)).strip()
         if len(name) > limits.max_cell_chars:
-            raise InputError(f"{described}: the header of column {_column_letter(i)} is {len(name):,} characters "
+            raise InputError(f"{described}: the header of column {letter} is {len(name):,} characters "
                              f"long (at most {limits.max_cell_chars:,})")
         if not name:
-            name = f"(column {_column_letter(i)})"
+            name = f"(column {letter})"
         if name in first_at:
             raise InputError(f"{described}: the column header {shown(name)} appears twice (columns "
-                             f"{_column_letter(first_at[name])} and {_column_letter(i)}); keep only one")
-        first_at[name] = i
+                             f"{first_at[name]} and {letter}); keep only one")
+        first_at[name] = letter
         names.append(name)
     return names
 
@@ -594,7 +598,7 @@ def _read_xlsx(path: Path, described: str, sheet: Any, limits: Limits,
     columns += [(None,) * len(body)] * (width - len(columns))
     # columns with neither a header nor a value are the edge of the sheet, not data
     used = [i for i in range(width) if _present(header_row[i]) or any(map(_present, columns[i]))]
-    names = _check_header([header_row[i] for i in used], where, limits)
+    names = _check_header([header_row[i] for i in used], where, limits, positions=used)
     frame = pd.DataFrame({j: _object_array(columns[i]) for j, i in enumerate(used)}, dtype=object)
     frame.columns = names
     return frame, where

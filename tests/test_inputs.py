@@ -515,6 +515,24 @@ def test_csv_gb18030_fallback(tmp_path: Path) -> None:
     assert load_enterprises(path).frame["rd_expense"].tolist() == [5_000_000]
 
 
+def test_xlsx_columns_are_named_by_their_letter_in_the_sheet(tmp_path: Path) -> None:
+    # D is empty from top to bottom and is left out; the blank header of E still reads "(column E)", and a
+    # header repeated in C and F is reported with those letters, not the positions among the columns kept
+    path = tmp_path / "enterprises.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["企业编号", "所在城市", "当年自主研发费用", None, None])
+    wb.active.append(["E1", "厦门", "300万", None, "note"])
+    wb.save(path)
+    assert load_enterprises(path).unknown_columns == {"(column E)": None}
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["企业编号", "所在城市", "当年自主研发费用", None, None, "当年自主研发费用"])
+    wb.active.append(["E1", "厦门", "300万", None, None, "200万"])
+    wb.save(path)
+    with pytest.raises(InputError, match=r"appears twice \(columns C and F\)"):
+        load_enterprises(path)
+
+
 def test_xlsx_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "enterprises.xlsx"
     wb = openpyxl.Workbook()
