@@ -29,7 +29,7 @@ from calc.policies import Node, PolicySet, default_policies
 from calc.rules.base import (
     DUPLICATE, FEN_PER_YUAN, GRANTED, INT64_MAX, ITEMS, NEEDS_INPUT_ITEM, NO_REASONS, NOT_ELIGIBLE, NOT_IN_FORCE,
     REASON_KEYS, STATUSES, Award, Col, Ctx, code, first_of, k_and, k_or, needs_reasons, pick, reason_column,
-    reasons_worded, truth, with_reasons, without_reasons,
+    reasons_worded, truth, wording_reasons,
 )
 
 # 就高不重复 compares the amounts on the contested rows alone when they are at most one row in FEW_ROWS_IN (gathering
@@ -456,7 +456,7 @@ def _compute(frame: pd.DataFrame, policies: PolicySet, as_of: dt.date, options: 
     ctx = Ctx(frame, policies, as_of, options)
 
     def run(node: Node) -> Award:
-        with without_reasons():  # worded when first read (_Rewording)
+        with wording_reasons(False):  # worded when first read (_Rewording)
             award = _outcome(node, ctx, policies.policies[node.policy_id].in_force(as_of))
         _check_award(node.id, award)
         award.detail = {}  # what the reasons show comes with them (_Rewording): not kept meanwhile
@@ -511,7 +511,7 @@ class _Rewording:
         with self.lock:
             if self.ctx is None:
                 self.ctx = Ctx(self.frame, self.policies, self.as_of, self.options)
-        with with_reasons():
+        with wording_reasons(True):
             worded = _outcome(node, self.ctx, self.policies.policies[node.policy_id].in_force(self.as_of))
             lost = award.status == DUPLICATE
             if not np.array_equal(pick(lost, GRANTED, award.status), worded.status):

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from calc.inputs import ENTERPRISE_COLUMNS
 from calc import assess_consortia, entitlements
 from calc.entitlements import _outcome
-from calc.rules.base import DUPLICATE, GRANTED, NO_REASONS, STATUSES, Ctx, code, with_reasons
+from calc.rules.base import DUPLICATE, GRANTED, NO_REASONS, STATUSES, Ctx, code, wording_reasons
 
 AS_OF = "2026-06-30"  # the Xiamen measures (2025-01-01 – 2027-12-31) and consortium measures (from 2025-08-10) apply
 FEN = 100  # fen per yuan
@@ -328,7 +328,7 @@ def test_reasons_worded_when_first_read_are_those_of_a_run_that_words_them(rows,
     for node in result.nodes:
         award = result.awards[node.id]
         assert award.__dict__["_reason"] is NO_REASONS  # not worded yet
-        with with_reasons():
+        with wording_reasons(True):
             worded = _outcome(node, ctx, result.policies.policies[node.policy_id].in_force(result.as_of))
         lost = award.status == DUPLICATE
         assert (award.status[~lost] == worded.status[~lost]).all(), node.id

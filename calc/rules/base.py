@@ -16,11 +16,13 @@ the rate's precision.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import datetime as dt
 import threading
 from dataclasses import dataclass, field
 from fractions import Fraction
+from collections.abc import Iterator
 from typing import Any, Callable
 
 import numpy as np
@@ -55,7 +57,7 @@ _REASON_LOCK = threading.Lock()
 
 
 class _NoReasons:
-    """The reasons of a run that does not word them (see :func:`without_reasons`): every reason code and every
+    """The reasons of a run that does not word them (see :func:`wording_reasons`): every reason code and every
     reason column made from codes is this one object, so the passes that would build them are not made."""
 
     def astype(self, *_: Any, **__: Any) -> "_NoReasons":
@@ -76,34 +78,27 @@ _WORDED = contextvars.ContextVar("calc_reasons_worded", default=True)
 
 
 def reasons_worded() -> bool:
-    """Whether the rules running in this thread make their reason columns (see :func:`without_reasons`)."""
+    """Whether the rules running in this thread make their reason columns (see :func:`wording_reasons`)."""
     return _WORDED.get()
 
 
-class without_reasons:  # noqa: N801 - used as a context manager, like contextlib's
-    """Within: :func:`code` gives NO_REASONS, and :func:`pick`, :func:`first_of`, :func:`decide` and
-    :func:`needs_reasons` give NO_REASONS for reasons, so a rule computes its amounts and statuses alone.
-    calc.entitlements computes every item so, and words an item's reasons when they are first read, by running
-    its rule again with them (no status depends on a reason: the two runs give the same amounts and statuses)."""
-
-    worded = False
-
-    def __enter__(self) -> None:
-        self._token = _WORDED.set(self.worded)
-
-    def __exit__(self, *_: Any) -> None:
-        _WORDED.reset(self._token)
-
-
-class with_reasons(without_reasons):  # noqa: N801
-    """Within: the reasons are made (the default), even inside :func:`without_reasons`."""
-
-    worded = True
+@contextlib.contextmanager
+def wording_reasons(worded: bool) -> Iterator[None]:
+    """Within ``wording_reasons(False)``: :func:`code` gives NO_REASONS, and :func:`pick`, :func:`first_of`,
+    :func:`decide` and :func:`needs_reasons` give NO_REASONS for reasons, so a rule computes its amounts and
+    statuses alone.  calc.entitlements computes every item so, and words an item's reasons when they are first
+    read, by running its rule again within ``wording_reasons(True)`` (no status depends on a reason: the two
+    runs give the same amounts and statuses).  Outside both, reasons are made."""
+    token = _WORDED.set(worded)
+    try:
+        yield
+    finally:
+        _WORDED.reset(token)
 
 
 def code(key: str) -> np.int16:
     """The integer code of a reason key such as ``"rd_not_grown"`` or ``"needs:rd_expense"`` (NO_REASONS within
-    :func:`without_reasons`; the key is registered either way)."""
+    ``wording_reasons(False)``; the key is registered either way)."""
     found = _REASON_CODES.get(key)
     if found is None:
         with _REASON_LOCK:  # items run in threads: a new key gets one code
