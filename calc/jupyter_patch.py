@@ -25,6 +25,7 @@ import asyncio
 import contextvars
 import inspect
 import time
+import weakref
 from queue import Empty
 from typing import Any
 
@@ -133,7 +134,11 @@ def _handover_factory(factory):
                 # every kernel, pooled or not, is started with KERNEL_ARGUMENTS
                 extra = list(kwargs.get("extra_arguments") or [])
                 kwargs["extra_arguments"] = extra + [a for a in KERNEL_ARGUMENTS if a not in extra]
-                return super().pre_start_kernel(kernel_name, kwargs)
+                made = super().pre_start_kernel(kernel_name, kwargs)  # (its manager, kernel name, kernel id)
+                # each kernel's manager, known from now on (jupyter_client knows it only once started): a
+                # start the server's stop cannot wait for has its process killed (shutdown_all)
+                self.__dict__.setdefault("_dash_managers", weakref.WeakValueDictionary())[made[2]] = made[0]
+                return made
 
             async def cull_kernel_if_idle(self, kernel_id: str):
                 # the culler lists the kernels, then awaits each check: one shut down in between (its page
@@ -163,19 +168,29 @@ def _handover_factory(factory):
             async def shutdown_all(self, *a: Any, **kw: Any):
                 # jupyter_client's shutdown_all also lists the kernels still starting: not yet kernels to
                 # jupyter_server, whose shutdown of one raised "404 Kernel does not exist", and the server stopped
-                # by SIGTERM exited 3 (an internal error; seen in CI).  The starts under way on this loop (a pool's
-                # refill) finish first, for at most STOP_WAIT_STARTS s, and are shut down with the others.  A
-                # start that failed, or one begun on a loop no longer running (a page's, when the server stopped
-                # under it), has no kernel jupyter_server can shut down: it is dropped from the list; its process,
-                # if it was launched, ends by itself once the server has exited (the kernel's parent poller).
+                # by SIGTERM exited 3 (an internal error; seen in CI).  Voila's stop() runs this on another event
+                # loop than the one that served (jupyter_core's run_sync), so a start begun while serving (a
+                # pool's refill, a page's kernel) is frozen there and can never end: it is dropped from the list,
+                # and its process, if launched, is killed.  A start that failed is dropped too.  A start under
+                # way on this loop (the manager used on one loop throughout) is waited for, at most
+                # STOP_WAIT_STARTS s, and shut down with the others.
                 loop = asyncio.get_running_loop()
                 pending = getattr(self, "_pending_kernels", {})
                 deadline = loop.time() + STOP_WAIT_STARTS
                 while (waiting := [task for task in pending.values() if not task.done() and task.get_loop() is loop]) \
                         and (left := deadline - loop.time()) > 0:
                     await asyncio.wait(waiting, timeout=left)
+                managers = self.__dict__.get("_dash_managers", {})
                 for kernel_id in [k for k in pending if k not in getattr(self, "_kernels", {})]:
                     pending.pop(kernel_id, None)
+                    manager = managers.get(kernel_id)
+                    try:
+                        if manager is not None and manager.has_kernel:
+                            self.log.info("Kernel stopped while starting: %s", kernel_id)
+                            await manager.provisioner.kill()
+                            await manager.provisioner.wait()
+                    except Exception as exc:  # noqa: BLE001 - the other kernels are still shut down
+                        self.log.warning("Could not stop kernel %s, which was starting: %s", kernel_id, exc)
                 return await ensure_async(super().shutdown_all(*a, **kw))
 
             async def start_kernel(self, *a: Any, **kw: Any):

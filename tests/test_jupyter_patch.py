@@ -119,6 +119,11 @@ def test_a_kernel_handed_out_from_the_pool_counts_as_active():
     assert jupyter_patch.page_kernels(manager) == {"k1"}
 
 
+class FakeKernelManager:
+    def __init__(self, kwargs):
+        self.kwargs = kwargs
+
+
 class FakeBase:
     """What Voila's kernel manager offers the patch: start_kernel, pre_start_kernel, cull_kernel_if_idle, _kernels."""
 
@@ -128,7 +133,9 @@ class FakeBase:
         self.culled = []
 
     def pre_start_kernel(self, kernel_name, kwargs):
-        return kwargs
+        # as jupyter_client's: the new kernel's manager, its name and its id
+        self.made = (FakeKernelManager(kwargs), kernel_name, f"k{self.started + 1}")
+        return self.made
 
     async def cull_kernel_if_idle(self, kernel_id):
         self._kernels[kernel_id]  # KeyError when gone, as jupyter_server's
@@ -153,9 +160,10 @@ def test_kernels_started_for_pages_are_counted_without_a_pool():
 
 def test_kernels_start_without_history_and_a_vanished_kernel_is_not_culled():
     manager = jupyter_patch._handover_factory(lambda base, *a, **k: base)(FakeBase, True, 1)()
-    assert manager.pre_start_kernel("python3", {}) == {"extra_arguments": ["--HistoryManager.enabled=False"]}
-    assert manager.pre_start_kernel("python3", {"extra_arguments": ["--x=1", "--HistoryManager.enabled=False"]}) == {
-        "extra_arguments": ["--x=1", "--HistoryManager.enabled=False"]}
+    made, name, _ = manager.pre_start_kernel("python3", {})
+    assert name == "python3" and made.kwargs == {"extra_arguments": ["--HistoryManager.enabled=False"]}
+    made, _, _ = manager.pre_start_kernel("python3", {"extra_arguments": ["--x=1", "--HistoryManager.enabled=False"]})
+    assert made.kwargs == {"extra_arguments": ["--x=1", "--HistoryManager.enabled=False"]}
     asyncio.run(manager.start_kernel())
     asyncio.run(manager.cull_kernel_if_idle("k1"))
     asyncio.run(manager.cull_kernel_if_idle("k-gone"))  # shut down since the culler listed it: no KeyError
@@ -355,28 +363,43 @@ def test_the_server_stopped_while_a_kernel_starts_shuts_that_kernel_down_too(tmp
     assert kernel_id and kernels == {} and pending == {}  # started, then shut down with the others
 
 
-def test_the_server_stopped_drops_starts_that_cannot_end(monkeypatch, tmp_path):
-    # A start begun on a loop that is no longer running (a page's, when the server stopped under it) never ends,
-    # and a start that failed has no kernel: neither is waited for, neither is shut down (no 404), and a real
-    # kernel beside them still is.
+def test_the_server_stopped_kills_a_start_frozen_on_the_loop_that_served(tmp_path):
+    # As in `python -m calc serve`: a page's kernel starts on the loop that serves; SIGTERM stops that loop, and
+    # Voila's stop() runs shutdown_all on another loop, where that start can never end.  It is not waited for,
+    # not shut down by jupyter_server (its 404), and its launched process is killed; a start that failed is
+    # dropped too; a real kernel beside them is shut down as usual.
+    import os
+
     from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 
-    monkeypatch.setattr(jupyter_patch, "STOP_WAIT_STARTS", 600)
     cls = jupyter_patch._handover_factory(lambda base, *a, **k: base)(AsyncMappingKernelManager, True, 1)
-    stopped_loop = asyncio.new_event_loop()
+    manager = cls(connection_dir=str(tmp_path))
+    serving = asyncio.new_event_loop()
 
-    async def stop():
-        manager = cls(connection_dir=str(tmp_path))  # its connection files, not in the working folder
+    async def serve_then_stop():
         kernel_id = await manager.start_kernel(kernel_name="python3")
-        manager._pending_kernels["on-a-stopped-loop"] = stopped_loop.create_future()
-        failed = asyncio.get_running_loop().create_future()
-        failed.set_exception(RuntimeError("the kernel did not start"))
-        manager._pending_kernels["failed"] = failed
-        await asyncio.wait_for(manager.shutdown_all(), 60)  # not the 600 s allowed for starts on this loop
-        return kernel_id, dict(manager._kernels), dict(manager._pending_kernels)
+        asyncio.ensure_future(manager.start_kernel(kernel_name="python3"))  # a page's kernel, starting …
+        while not any(m.has_kernel for k, m in manager._dash_managers.items() if k in manager._pending_kernels):
+            await asyncio.sleep(0)
+        # … its process launched when the loop stops
+        frozen, = manager._pending_kernels
+        return kernel_id, frozen, manager._dash_managers[frozen].provisioner.process.pid
 
     try:
-        kernel_id, kernels, pending = asyncio.run(stop())
+        kernel_id, frozen, pid = serving.run_until_complete(serve_then_stop())
+
+        async def stop():
+            failed = asyncio.get_running_loop().create_future()
+            failed.set_exception(RuntimeError("the kernel did not start"))
+            manager._pending_kernels["failed"] = failed
+            await asyncio.wait_for(manager.shutdown_all(), 60)
+
+        asyncio.run(stop())
+        assert manager._kernels == {} and manager._pending_kernels == {}
+        with pytest.raises(ProcessLookupError):  # killed and reaped
+            os.kill(pid, 0)
     finally:
-        stopped_loop.close()
-    assert kernel_id and kernels == {} and pending == {}
+        for task in asyncio.all_tasks(serving):
+            task.cancel()
+        serving.run_until_complete(asyncio.sleep(0.1))
+        serving.close()
