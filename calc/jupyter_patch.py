@@ -171,9 +171,10 @@ def _handover_factory(factory):
                 # by SIGTERM exited 3 (an internal error; seen in CI).  Voila's stop() runs this on another event
                 # loop than the one that served (jupyter_core's run_sync), so a start begun while serving (a
                 # pool's refill, a page's kernel) is frozen there and can never end: it is dropped from the list,
-                # and its process, if launched, is killed.  A start that failed is dropped too.  A start under
-                # way on this loop (the manager used on one loop throughout) is waited for, at most
-                # STOP_WAIT_STARTS s, and shut down with the others.
+                # and its process, if launched, is killed.  A start that failed is dropped too, and so is a
+                # shutdown frozen there (the culler's): the kernel, still listed, is shut down with the others.
+                # A start or shutdown under way on this loop (a manager used on one loop throughout) is waited
+                # for first, at most STOP_WAIT_STARTS s.
                 loop = asyncio.get_running_loop()
                 pending = getattr(self, "_pending_kernels", {})
                 deadline = loop.time() + STOP_WAIT_STARTS
@@ -181,8 +182,10 @@ def _handover_factory(factory):
                         and (left := deadline - loop.time()) > 0:
                     await asyncio.wait(waiting, timeout=left)
                 managers = self.__dict__.get("_dash_managers", {})
-                for kernel_id in [k for k in pending if k not in getattr(self, "_kernels", {})]:
+                for kernel_id in list(pending):
                     pending.pop(kernel_id, None)
+                    if kernel_id in getattr(self, "_kernels", {}):
+                        continue
                     manager = managers.get(kernel_id)
                     try:
                         if manager is not None and manager.has_kernel:

@@ -367,7 +367,7 @@ def test_the_server_stopped_kills_a_start_frozen_on_the_loop_that_served(tmp_pat
     # As in `python -m calc serve`: a page's kernel starts on the loop that serves; SIGTERM stops that loop, and
     # Voila's stop() runs shutdown_all on another loop, where that start can never end.  It is not waited for,
     # not shut down by jupyter_server (its 404), and its launched process is killed; a start that failed is
-    # dropped too; a real kernel beside them is shut down as usual.
+    # dropped too; a kernel whose shutdown froze there is shut down as usual.
     import os
 
     from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
@@ -383,10 +383,13 @@ def test_the_server_stopped_kills_a_start_frozen_on_the_loop_that_served(tmp_pat
             await asyncio.sleep(0)
         # … its process launched when the loop stops
         frozen, = manager._pending_kernels
-        return kernel_id, frozen, manager._dash_managers[frozen].provisioner.process.pid
+        # and the first kernel's shutdown (the culler's) frozen there too, just begun
+        manager._pending_kernels[kernel_id] = asyncio.get_running_loop().create_future()
+        return (manager._kernels[kernel_id].provisioner.process.pid,
+                manager._dash_managers[frozen].provisioner.process.pid)
 
     try:
-        kernel_id, frozen, pid = serving.run_until_complete(serve_then_stop())
+        pids = serving.run_until_complete(serve_then_stop())
 
         async def stop():
             failed = asyncio.get_running_loop().create_future()
@@ -396,8 +399,9 @@ def test_the_server_stopped_kills_a_start_frozen_on_the_loop_that_served(tmp_pat
 
         asyncio.run(stop())
         assert manager._kernels == {} and manager._pending_kernels == {}
-        with pytest.raises(ProcessLookupError):  # killed and reaped
-            os.kill(pid, 0)
+        for pid in pids:
+            with pytest.raises(ProcessLookupError):  # shut down, or killed, and reaped
+                os.kill(pid, 0)
     finally:
         for task in asyncio.all_tasks(serving):
             task.cancel()
