@@ -192,6 +192,9 @@ def _handover_factory(factory):
                             self.log.info("Kernel stopped while starting: %s", kernel_id)
                             await manager.provisioner.kill()
                             await manager.provisioner.wait()
+                            # then as jupyter_client after a kill: its control socket closed (left open, the
+                            # manager's zmq context could never end: a hang when it is collected), its files removed
+                            await ensure_async(manager.cleanup_resources())
                     except Exception as exc:  # noqa: BLE001 - the other kernels are still shut down
                         self.log.warning("Could not stop kernel %s, which was starting: %s", kernel_id, exc)
                 return await ensure_async(super().shutdown_all(*a, **kw))

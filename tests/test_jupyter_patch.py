@@ -340,17 +340,21 @@ def test_apply_voila_is_idempotent():
         voila.app.voila_kernel_manager_factory = getattr(original, "__wrapped__", original)
 
 
+def _real_manager(connection_dir):
+    """jupyter_server's kernel manager, patched as the server's; its connection files in ``connection_dir``."""
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+    cls = jupyter_patch._handover_factory(lambda base, *a, **k: base)(AsyncMappingKernelManager, True, 1)
+    return cls(connection_dir=str(connection_dir))
+
+
 def test_the_server_stopped_while_a_kernel_starts_shuts_that_kernel_down_too(tmp_path):
     # Seen in CI: `python -m calc serve` stopped with SIGTERM exited 3 ("internal error"). A kernel still
     # starting (a pool's refill) is listed by jupyter_client's shutdown_all but is not yet a kernel to
     # jupyter_server, whose shutdown of it raised "HTTP 404: Kernel does not exist", and the kernel was left.
     # Real parts: jupyter_server's kernel manager and a real kernel.
-    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
-
-    cls = jupyter_patch._handover_factory(lambda base, *a, **k: base)(AsyncMappingKernelManager, True, 1)
-
     async def stop_while_starting():
-        manager = cls(connection_dir=str(tmp_path))  # its connection files, not in the working folder
+        manager = _real_manager(tmp_path)
         starting = asyncio.ensure_future(manager.start_kernel(kernel_name="python3"))
         while not manager._pending_kernels:  # the kernel's process launched, not yet ready
             await asyncio.sleep(0)
@@ -370,10 +374,7 @@ def test_the_server_stopped_kills_a_start_frozen_on_the_loop_that_served(tmp_pat
     # dropped too; a kernel whose shutdown froze there is shut down as usual.
     import os
 
-    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
-
-    cls = jupyter_patch._handover_factory(lambda base, *a, **k: base)(AsyncMappingKernelManager, True, 1)
-    manager = cls(connection_dir=str(tmp_path))
+    manager = _real_manager(tmp_path)
     serving = asyncio.new_event_loop()
 
     async def serve_then_stop():
@@ -386,10 +387,10 @@ def test_the_server_stopped_kills_a_start_frozen_on_the_loop_that_served(tmp_pat
         # and the first kernel's shutdown (the culler's) frozen there too, just begun
         manager._pending_kernels[kernel_id] = asyncio.get_running_loop().create_future()
         return (manager._kernels[kernel_id].provisioner.process.pid,
-                manager._dash_managers[frozen].provisioner.process.pid)
+                manager._dash_managers[frozen].provisioner.process.pid), manager._dash_managers[frozen]
 
     try:
-        pids = serving.run_until_complete(serve_then_stop())
+        pids, frozen_manager = serving.run_until_complete(serve_then_stop())
 
         async def stop():
             failed = asyncio.get_running_loop().create_future()
@@ -402,6 +403,9 @@ def test_the_server_stopped_kills_a_start_frozen_on_the_loop_that_served(tmp_pat
         for pid in pids:
             with pytest.raises(ProcessLookupError):  # shut down, or killed, and reaped
                 os.kill(pid, 0)
+        # the killed kernel's control socket closed (open, the manager's zmq context could not end when collected:
+        # a later test hung in MultiKernelManager.__del__), its connection file removed
+        assert frozen_manager._control_socket is None and not list(tmp_path.glob("kernel-*.json"))
     finally:
         for task in asyncio.all_tasks(serving):
             task.cancel()
