@@ -38,7 +38,6 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from processes import children, free_port, rss_mb  # noqa: E402 - shared with the tests

@@ -46,7 +46,6 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from processes import children, free_port, rss_mb  # noqa: E402 - shared with the tests

@@ -27,8 +27,8 @@ from calc.inputs import ENTERPRISE_COLUMNS, ParsedInput, load_enterprises
 from calc.limits import MAX_DATE, MAX_ITEM_FEN, MIN_DATE
 from calc.policies import Node, PolicySet, default_policies
 from calc.rules.base import (
-    DUPLICATE, FEN_PER_YUAN, GRANTED, INT64_MAX, ITEMS, NEEDS_INPUT_ITEM, NO_REASONS, NOT_ELIGIBLE, NOT_IN_FORCE,
-    REASON_KEYS, STATUSES, Award, Col, Ctx, code, first_of, k_and, k_or, needs_reasons, pick, reason_column,
+    DUPLICATE, FEN_PER_YUAN, GRANTED, INT64_MAX, ITEMS, NEEDS_INPUT_ITEM, NOT_ELIGIBLE, NOT_IN_FORCE, REASON_KEYS,
+    STATUSES, Award, Col, Ctx, code, first_failed_reason, first_of, k_and, k_or, needs_reasons, pick, reason_column,
     reasons_worded, truth, wording_reasons,
 )
 
@@ -328,11 +328,7 @@ def _requirements_now(ctx: Ctx, words: tuple[str, ...]):
     contradicted, why = _contradiction(ctx) if any(w in CONTRADICTIONS for w in words) else (None, None)
     if tri.complete and tri.values.all() and contradicted is None:
         return True, True, None, {}  # met on every row: the items' own outcomes stand
-    reason = np.int16(0)  # a scalar until the first requirement: one pass fewer
-    for word, col in reversed(list(zip(words, cols))):
-        reason = pick(~col.values if col.complete else col.known & ~col.values, code(f"requires:{word}"), reason)
-    if reason is not NO_REASONS:
-        reason = np.asarray(reason, dtype=np.int16) if np.ndim(reason) else np.zeros(ctx.n, dtype=np.int16)
+    reason = first_failed_reason(ctx, [(col, f"requires:{word}") for word, col in zip(words, cols)])
     # known on every row (the usual batch): the shared column of ones, which _apply_validity_and_requirements reads
     # as "no row left open"
     met, known = (tri.values, ctx.ones(bool)) if tri.complete else (tri.values & tri.known, tri.known.copy())

@@ -28,14 +28,13 @@ from typing import IO, Any
 
 from xml.parsers import expat
 
-from calc.files import InputError, LimitError, shown
+from calc.files import XLSX_MAX_COLUMNS, InputError, LimitError, shown
 from calc.files import _limit_hint as limit_hint, _present as present  # the bounds' wording, shared
 
 ROW, CELL, VALUE, INLINE, TEXT, PHONETIC = "row", "c", "v", "is", "t", "rPh"  # SpreadsheetML's local names
 CHUNK = 1 << 20  # bytes of the (unzipped) part parsed at a time
 DIGITS = "0123456789"
 _LETTERS = re.compile(r"[A-Z]{1,3}")
-MAX_SHEET_COLUMNS = 16_384  # Excel's last column, XFD: a reference past it is not a cell
 
 
 class _Refused(Exception):
@@ -147,10 +146,10 @@ class _Sheet:
         if _LETTERS.fullmatch(letters) and reference[len(letters):].isdigit():
             for ch in letters:
                 column = column * 26 + ord(ch) - 64
-        if not 1 <= column <= MAX_SHEET_COLUMNS:
+        if not 1 <= column <= XLSX_MAX_COLUMNS:  # past Excel's last column, XFD: not a cell
             raise _Refused(f"{self.where}: a cell referenced {shown(reference)} in row {self.row_number:,}, "
                            "which is not a cell reference")
-        if len(self.columns) < MAX_SHEET_COLUMNS:
+        if len(self.columns) < XLSX_MAX_COLUMNS:
             self.columns[letters] = column
         return column
 

@@ -18,30 +18,28 @@ def _parent(entry: Path) -> int:
     return int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
 
 
-def children(pid: int, command_has: bytes | None = None) -> list[int]:
-    """The processes whose parent is ``pid`` (with ``command_has``, only those whose command line holds it)."""
+def _processes(holding) -> list[int]:
+    """The processes whose /proc entry ``holding(entry)`` accepts (one gone meanwhile, or not readable, is not)."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if _parent(entry) == pid and (command_has is None or command_has in (entry / "cmdline").read_bytes()):
+                if holding(entry):
                     found.append(int(entry.name))
-            except (OSError, IndexError, ValueError):  # gone meanwhile, or not readable
+            except (OSError, IndexError, ValueError):
                 pass
     return found
+
+
+def children(pid: int, command_has: bytes | None = None) -> list[int]:
+    """The processes whose parent is ``pid`` (with ``command_has``, only those whose command line holds it)."""
+    return _processes(lambda entry: _parent(entry) == pid
+                      and (command_has is None or command_has in (entry / "cmdline").read_bytes()))
 
 
 def running(command_has: bytes) -> list[int]:
     """The processes whose command line holds ``command_has``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if command_has in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                pass
-    return found
+    return _processes(lambda entry: command_has in (entry / "cmdline").read_bytes())
 
 
 def rss_mb(pid: int) -> float:

@@ -20,9 +20,9 @@ import contextlib
 import contextvars
 import datetime as dt
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
-from collections.abc import Iterator
 from typing import Any, Callable
 
 import numpy as np
@@ -867,19 +867,23 @@ def needs_reasons(missing: dict[str, np.ndarray], n: int) -> np.ndarray:
     return table[bits]
 
 
+def first_failed_reason(ctx: Ctx, conditions: list[tuple[Col, str]]) -> np.ndarray | _NoReasons:
+    """Per row, the reason of the first condition known to fail (in the order listed), 0 where none is."""
+    if not reasons_worded():
+        return NO_REASONS
+    reason = np.int16(0)  # a scalar until the first condition: one pass instead of three
+    for col, key in reversed(conditions):
+        reason = pick(~col.values if col.complete else col.known & ~col.values, code(key), reason)
+    return np.asarray(reason, dtype=np.int16) if np.ndim(reason) else np.zeros(ctx.n, dtype=np.int16)
+
+
 def decide(ctx: Ctx, conditions: list[tuple[Col, str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """An item's conditions, all required (Kleene ``and``): (granted mask, status, reason).
 
     The first condition known to fail (in the order listed) gives not_eligible and its reason, even where other
     inputs are blank; where none fails and one is unknown, needs_input names the blank inputs that would decide."""
     tri = k_and(*(c for c, _ in conditions))
-    if not reasons_worded():
-        reason = NO_REASONS
-    else:
-        reason = np.int16(0)  # a scalar until the first condition: one pass instead of three
-        for col, key in reversed(conditions):
-            reason = pick(~col.values if col.complete else col.known & ~col.values, code(key), reason)
-        reason = np.asarray(reason, dtype=np.int16) if np.ndim(reason) else np.zeros(ctx.n, dtype=np.int16)
+    reason = first_failed_reason(ctx, conditions)
     if tri.complete:
         return tri.values, pick(tri.values, GRANTED, NOT_ELIGIBLE).astype(np.int8, copy=False), reason
     missing = {k: v & ~tri.known for k, v in tri.missing().items()}
